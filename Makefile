@@ -1,0 +1,123 @@
+# l2sim: one non-recursive Makefile. Each folder lists its sources in Makefile.inc.
+#
+#   make              build build/l2sim (installs missing Debian packages first)
+#   make demo         build and run scenarios/quickstart.json
+#   make test         build and run every test (unit, acceptance, example scenarios)
+#   make SAN=1 test   the same under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make DEBUG=1      unoptimised build with assertions
+#   make install PREFIX=/usr/local
+#   make clean
+
+.DEFAULT_GOAL := all
+SHELL := /bin/bash
+
+CC ?= cc
+PREFIX ?= /usr/local
+ACCEPTANCE ?= ../shared/acceptance
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wformat=2 -Wvla -Wpointer-arith
+CSTD := -std=c11 -D_POSIX_C_SOURCE=200809L
+
+ifeq ($(SAN),1)
+  BUILD ?= build-san
+  OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+  LDSAN := -fsanitize=address,undefined
+else ifeq ($(DEBUG),1)
+  BUILD ?= build-debug
+  OPT := -O0 -g
+else
+  BUILD ?= build
+  OPT := -O2 -g
+endif
+
+# Dependencies come from pkg-config; tools/setup.sh installs them when missing.
+DEPS_OK := $(shell pkg-config --exists libsodium libcjson criterion 2>/dev/null && echo yes)
+ifneq ($(DEPS_OK),yes)
+  ifeq ($(filter clean,$(MAKECMDGOALS)),)
+    $(info l2sim: libsodium, libcjson or Criterion not found; running tools/setup.sh)
+    SETUP_STATUS := $(shell bash tools/setup.sh >&2; echo $$?)
+    ifneq ($(SETUP_STATUS),0)
+      $(error set-up failed: see the message above)
+    endif
+  endif
+endif
+
+SODIUM_CFLAGS := $(shell pkg-config --cflags libsodium 2>/dev/null)
+SODIUM_LIBS := $(shell pkg-config --libs libsodium 2>/dev/null)
+CJSON_CFLAGS := $(shell pkg-config --cflags libcjson 2>/dev/null)
+CJSON_LIBS := $(shell pkg-config --libs libcjson 2>/dev/null)
+CRITERION_CFLAGS := $(shell pkg-config --cflags criterion 2>/dev/null)
+CRITERION_LIBS := $(shell pkg-config --libs criterion 2>/dev/null)
+
+CFLAGS_ALL := $(CSTD) $(WARN) $(OPT) -I. $(SODIUM_CFLAGS) $(CJSON_CFLAGS) -MMD -MP $(CFLAGS)
+LDFLAGS_ALL := $(LDSAN) $(LDFLAGS)
+LIBS := $(SODIUM_LIBS) -lm
+
+include l1sim/Makefile.inc
+include l2/Makefile.inc
+include tools/Makefile.inc
+include tests/Makefile.inc
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+L1SIM_LIB := $(BUILD)/libl1sim.a
+L2_LIB := $(BUILD)/libl2.a
+TOOLS_LIB := $(BUILD)/libl2simtools.a
+L2SIM := $(BUILD)/l2sim
+
+ALL_OBJS := $(call obj,$(L1SIM_SRCS) $(L2_SRCS) $(TOOLS_SRCS) $(TOOLS_MAIN) $(TEST_SRCS))
+
+.PHONY: all demo test check-unit check-scenarios install uninstall clean
+all: $(L2SIM)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(if $(findstring tests/,$<),$(CRITERION_CFLAGS)) -c $< -o $@
+
+$(L1SIM_LIB): $(call obj,$(L1SIM_SRCS))
+	@rm -f $@
+	ar rcs $@ $^
+$(L2_LIB): $(call obj,$(L2_SRCS))
+	@rm -f $@
+	ar rcs $@ $^
+$(TOOLS_LIB): $(call obj,$(TOOLS_SRCS))
+	@rm -f $@
+	ar rcs $@ $^
+
+$(L2SIM): $(call obj,$(TOOLS_MAIN)) $(TOOLS_LIB) $(L2_LIB) $(L1SIM_LIB)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(CJSON_LIBS) $(LIBS)
+
+# One Criterion binary per test source, linked with every library.
+TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TOOLS_LIB) $(L2_LIB) $(L1SIM_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(CRITERION_LIBS) $(CJSON_LIBS) $(LIBS)
+
+demo: $(L2SIM)
+	$(L2SIM) run scenarios/quickstart.json
+
+test: check-unit check-scenarios
+	@echo "l2sim: all tests passed"
+
+check-unit: $(TEST_BINS)
+	@fail=0; for t in $(TEST_BINS); do \
+		echo "== $$t"; \
+		$$t --jobs 2 || fail=1; \
+	done; exit $$fail
+
+check-scenarios: $(L2SIM)
+	@L2SIM=$(L2SIM) ACCEPTANCE=$(ACCEPTANCE) bash tests/tools/run_scenarios.sh
+
+install: $(L2SIM)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(L2SIM) $(DESTDIR)$(PREFIX)/bin/l2sim
+	install -m 644 docs/l2sim.1 $(DESTDIR)$(PREFIX)/share/man/man1/l2sim.1
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/l2sim $(DESTDIR)$(PREFIX)/share/man/man1/l2sim.1
+
+clean:
+	rm -rf build build-san build-debug
+
+-include $(ALL_OBJS:.o=.d)

@@ -1,0 +1,556 @@
+#include "l2.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "l1sim/util.h"
+
+const char *l2_result_str(enum l2_result r)
+{
+	switch (r) {
+	case L2_OK: return "ok";
+	case L2_ERR_NOT_USABLE: return "channel is not usable (not yet open, or being closed)";
+	case L2_ERR_NOT_MEMBERS: return "from and to are not two distinct parties of the channel";
+	case L2_ERR_OFFLINE: return "a party of the channel is offline";
+	case L2_ERR_NO_FUNDS: return "payer has too little spendable";
+	case L2_ERR_ZERO_AMOUNT: return "amount must be at least 1";
+	case L2_ERR_OVERFLOW: return "amount overflow";
+	case L2_ERR_BAD_SIGNATURE: return "a signature does not verify";
+	case L2_ERR_ALREADY_OPENED: return "channel was already opened";
+	case L2_ERR_NOT_OPEN_ON_L1: return "the channel's open tx is not included yet";
+	case L2_ERR_CLOSE_SUBMITTED: return "a close of the channel was already submitted";
+	case L2_ERR_FUTURE_STATE: return "state is newer than the latest";
+	case L2_ERR_STATE_NOT_KEPT: return "that old state was not kept";
+	case L2_ERR_TAMPER_COOP: return "tamper applies to unilateral closes only";
+	}
+	return "unknown error";
+}
+
+void l2_keys_derive(uint64_t seed, const char *name, uint8_t pk[L1_PUBKEY_LEN],
+		    uint8_t sk[L1_SECKEY_LEN])
+{
+	uint8_t s[crypto_sign_SEEDBYTES], le[8];
+	for (int i = 0; i < 8; i++)
+		le[i] = (uint8_t)(seed >> (8 * i));
+	crypto_generichash_state h;
+	crypto_generichash_init(&h, NULL, 0, sizeof(s));
+	crypto_generichash_update(&h, (const uint8_t *)"l2sim/key/1", 11);
+	crypto_generichash_update(&h, le, 8);
+	crypto_generichash_update(&h, (const uint8_t *)name, strlen(name));
+	crypto_generichash_final(&h, s, sizeof(s));
+	crypto_sign_seed_keypair(pk, sk, s);
+	sodium_memzero(s, sizeof(s));
+}
+
+static void forward_event(void *ctx, const struct l1_event *ev)
+{
+	l2_net_on_l1_event(ctx, ev);
+}
+
+struct l2_net *l2_net_new(struct l1_chain *chain, enum l2_signatures sig, struct amount fee)
+{
+	if (sodium_init() < 0)
+		fatal_invariant("libsodium could not be initialised");
+	struct l2_net *n = xcalloc(1, sizeof(*n));
+	n->chain = chain;
+	n->signatures = sig;
+	n->fee = fee;
+	l1_chain_set_listener(chain, forward_event, n);
+	return n;
+}
+
+void l2_net_free(struct l2_net *n)
+{
+	if (!n)
+		return;
+	for (uint32_t i = 0; i < n->nchannels; i++) {
+		struct l2_channel *c = &n->channels[i];
+		l1_state_free(c->latest);
+		for (uint32_t k = 0; k < c->nkeep; k++)
+			l1_state_free(c->kept[k]);
+		free(c->kept);
+		free(c->keep_seqs);
+		free(c->parties);
+	}
+	for (uint32_t i = 0; i < n->nscratch; i++)
+		l1_state_free(n->scratch[i]);
+	free(n->scratch);
+	free(n->channels);
+	free(n->parties);
+	free(n->disputes);
+	free(n);
+}
+
+enum l1_result l2_party_add(struct l2_net *n, uint64_t seed, const char *name,
+			    struct amount balance, struct amount challenge_fee, uint32_t *id_out)
+{
+	struct l2_party p = { .online = true, .back_at = UINT64_MAX, .challenge_fee = challenge_fee };
+	if (n->signatures == L2_SIG_ED25519)
+		l2_keys_derive(seed, name, p.pk, p.sk);
+	enum l1_result r = l1_chain_add_account(n->chain, balance, p.pk, &p.account);
+	if (r)
+		return r;
+	if (n->nparties == n->cap_parties)
+		n->parties = xreallocarray(n->parties, n->cap_parties = n->cap_parties ? 2 * n->cap_parties : 8,
+					   sizeof(*n->parties));
+	n->parties[n->nparties] = p;
+	*id_out = n->nparties++;
+	return L1_OK;
+}
+
+enum l1_result l2_channel_add(struct l2_net *n, uint32_t np, const uint32_t *parties,
+			      const struct amount *deposits, uint32_t *id_out)
+{
+	if (np == 0)
+		return L1_ERR_BAD_PARAMS;
+	uint32_t *accounts = xmalloc(np * sizeof(uint32_t));
+	for (uint32_t i = 0; i < np; i++) {
+		if (parties[i] >= n->nparties) {
+			free(accounts);
+			return L1_ERR_NO_SUCH_ACCOUNT;
+		}
+		accounts[i] = n->parties[parties[i]].account;
+	}
+	uint32_t l1_id;
+	enum l1_result r = l1_chain_add_channel(n->chain, np, accounts, deposits, &l1_id);
+	free(accounts);
+	if (r)
+		return r;
+	if (n->nchannels == n->cap_channels)
+		n->channels = xreallocarray(n->channels, n->cap_channels = n->cap_channels ? 2 * n->cap_channels : 8,
+					    sizeof(*n->channels));
+	struct l2_channel *c = &n->channels[n->nchannels];
+	memset(c, 0, sizeof(*c));
+	c->l1_id = l1_id;
+	c->nparties = np;
+	/* parties, then the two per-party flag arrays, in one allocation */
+	c->parties = xcalloc(1, np * (sizeof(uint32_t) + 2));
+	memcpy(c->parties, parties, np * sizeof(uint32_t));
+	c->challenge_pending = (uint8_t *)(c->parties + np);
+	c->cheated = c->challenge_pending + np;
+	*id_out = n->nchannels++;
+	return L1_OK;
+}
+
+void l2_channel_keep_seq(struct l2_net *n, uint32_t ch, uint64_t seq)
+{
+	struct l2_channel *c = &n->channels[ch];
+	uint32_t i = 0;
+	while (i < c->nkeep && c->keep_seqs[i] < seq)
+		i++;
+	if (i < c->nkeep && c->keep_seqs[i] == seq)
+		return;
+	c->keep_seqs = xreallocarray(c->keep_seqs, c->nkeep + 1, sizeof(*c->keep_seqs));
+	c->kept = xreallocarray(c->kept, c->nkeep + 1, sizeof(*c->kept));
+	memmove(c->keep_seqs + i + 1, c->keep_seqs + i, (c->nkeep - i) * sizeof(*c->keep_seqs));
+	memmove(c->kept + i + 1, c->kept + i, (c->nkeep - i) * sizeof(*c->kept));
+	c->keep_seqs[i] = seq;
+	c->kept[i] = NULL;
+	c->nkeep++;
+	/* A state that already exists can be kept at once. */
+	if (c->latest && c->latest->seq == seq)
+		c->kept[i] = l1_state_copy(c->latest);
+}
+
+int l2_channel_index(const struct l2_net *n, uint32_t ch, uint32_t p)
+{
+	const struct l2_channel *c = &n->channels[ch];
+	for (uint32_t i = 0; i < c->nparties; i++)
+		if (c->parties[i] == p)
+			return (int)i;
+	return -1;
+}
+
+static bool all_online(const struct l2_net *n, const struct l2_channel *c)
+{
+	for (uint32_t i = 0; i < c->nparties; i++)
+		if (!n->parties[c->parties[i]].online)
+			return false;
+	return true;
+}
+
+bool l2_party_accepts(struct l2_net *n, uint32_t ch, uint32_t p, const struct l1_state *s)
+{
+	const struct l2_channel *c = &n->channels[ch];
+	if (n->signatures == L2_SIG_OFF)
+		return true;
+	for (uint32_t j = 0; j < c->nparties; j++) {
+		if (c->parties[j] == p)
+			continue;
+		n->verifies++;
+		if (!l1_state_verify(s, j, n->parties[c->parties[j]].pk))
+			return false;
+	}
+	return true;
+}
+
+/* Everyone signs s; then everyone verifies the others. False if anyone refuses. */
+static bool sign_and_accept(struct l2_net *n, uint32_t ch, struct l1_state *s)
+{
+	const struct l2_channel *c = &n->channels[ch];
+	if (n->signatures == L2_SIG_OFF)
+		return true;
+	for (uint32_t i = 0; i < c->nparties; i++) {
+		l1_state_sign(s, i, n->parties[c->parties[i]].sk);
+		n->signs++;
+	}
+	for (uint32_t i = 0; i < c->nparties; i++)
+		if (!l2_party_accepts(n, ch, c->parties[i], s))
+			return false;
+	return true;
+}
+
+/* The net's spare state for np parties: the next state is built there, and once
+ * everyone accepts it the channel's old latest becomes the spare (no allocation). */
+static struct l1_state *scratch_for(struct l2_net *n, uint32_t np)
+{
+	if (np >= n->nscratch) {
+		n->scratch = xreallocarray(n->scratch, np + 1, sizeof(*n->scratch));
+		memset(n->scratch + n->nscratch, 0, (np + 1 - n->nscratch) * sizeof(*n->scratch));
+		n->nscratch = np + 1;
+	}
+	if (!n->scratch[np])
+		n->scratch[np] = l1_state_new(0, 0, np);
+	return n->scratch[np];
+}
+
+static void keep_if_wanted(struct l2_channel *c)
+{
+	for (uint32_t i = 0; i < c->nkeep; i++)
+		if (c->keep_seqs[i] == c->latest->seq && !c->kept[i])
+			c->kept[i] = l1_state_copy(c->latest);
+}
+
+/* Makes `next` (the net's scratch) the latest state of c. */
+static void install(struct l2_net *n, struct l2_channel *c, struct l1_state *next)
+{
+	struct l1_state *old = c->latest;
+	c->latest = next;
+	n->scratch[next->nparties] = old; /* may be NULL: the next update allocates */
+	if (c->nkeep)
+		keep_if_wanted(c);
+}
+
+/* Builds the next state of c in scratch: seq + 1 and every final deposit included. */
+static enum l2_result next_state(struct l2_net *n, uint32_t ch, struct l1_state **out)
+{
+	struct l2_channel *c = &n->channels[ch];
+	struct l1_state *s = scratch_for(n, c->nparties);
+	l1_state_assign(s, c->latest);
+	if (s->seq == UINT64_MAX)
+		return L2_ERR_OVERFLOW;
+	s->seq++;
+	memset(s->sigs, 0, (size_t)s->nparties * L1_SIG_LEN);
+	for (uint32_t i = 0; i < c->nparties; i++) {
+		struct amount fd = l1_contract_final_deposit(n->chain, c->l1_id, i), extra;
+		if (!amount_sub(&extra, fd, s->included[i]))
+			fatal_invariant("a state includes deposits that are not final");
+		if (!amount_add_to(&s->balances[i], extra))
+			return L2_ERR_OVERFLOW;
+		s->included[i] = fd;
+	}
+	*out = s;
+	return L2_OK;
+}
+
+enum l2_result l2_channel_open(struct l2_net *n, uint32_t ch, uint64_t *tx_out)
+{
+	struct l2_channel *c = &n->channels[ch];
+	if (c->open_submitted || c->latest)
+		return L2_ERR_ALREADY_OPENED;
+	if (!all_online(n, c))
+		return L2_ERR_OFFLINE;
+	const struct l1_channel *k = &n->chain->channels[c->l1_id];
+	struct l1_state *s = l1_state_new(c->l1_id, 0, c->nparties);
+	for (uint32_t i = 0; i < c->nparties; i++)
+		s->balances[i] = s->included[i] = k->open_deposit[i];
+	if (!sign_and_accept(n, ch, s)) {
+		l1_state_free(s);
+		return L2_ERR_BAD_SIGNATURE;
+	}
+	c->latest = s;
+	if (c->nkeep)
+		keep_if_wanted(c);
+	c->open_submitted = true;
+	uint64_t id = l1_chain_submit(n->chain, (struct l1_tx){
+		.kind = L1_TX_OPEN, .submitter = n->parties[c->parties[0]].account,
+		.channel = c->l1_id, .fee = n->fee });
+	if (tx_out)
+		*tx_out = id;
+	return L2_OK;
+}
+
+bool l2_channel_usable(const struct l2_net *n, uint32_t ch)
+{
+	const struct l2_channel *c = &n->channels[ch];
+	return c->latest && !c->close_submitted &&
+	       l1_contract_usable_height(n->chain, c->l1_id) <= n->chain->height;
+}
+
+struct amount l2_channel_spendable(const struct l2_net *n, uint32_t ch, uint32_t i)
+{
+	const struct l2_channel *c = &n->channels[ch];
+	struct amount fd = l1_contract_final_deposit(n->chain, c->l1_id, i), extra, sp;
+	if (!c->latest || !amount_sub(&extra, fd, c->latest->included[i]) ||
+	    !amount_add(&sp, c->latest->balances[i], extra))
+		return AMOUNT(0);
+	return sp;
+}
+
+enum l2_result l2_channel_pay(struct l2_net *n, uint32_t ch, uint32_t from, uint32_t to,
+			      struct amount amount)
+{
+	struct l2_channel *c = &n->channels[ch];
+	if (amount_is_zero(amount))
+		return L2_ERR_ZERO_AMOUNT;
+	if (!l2_channel_usable(n, ch))
+		return L2_ERR_NOT_USABLE;
+	int fi = l2_channel_index(n, ch, from), ti = l2_channel_index(n, ch, to);
+	if (fi < 0 || ti < 0 || fi == ti)
+		return L2_ERR_NOT_MEMBERS;
+	if (!all_online(n, c))
+		return L2_ERR_OFFLINE;
+	struct l1_state *s;
+	enum l2_result r = next_state(n, ch, &s);
+	if (r)
+		return r;
+	if (!amount_sub_from(&s->balances[fi], amount))
+		return L2_ERR_NO_FUNDS;
+	if (!amount_add_to(&s->balances[ti], amount))
+		return L2_ERR_OVERFLOW;
+	if (!sign_and_accept(n, ch, s))
+		return L2_ERR_BAD_SIGNATURE;
+	install(n, c, s);
+	return L2_OK;
+}
+
+enum l2_result l2_channel_deposit(struct l2_net *n, uint32_t ch, uint32_t party,
+				  struct amount amount, uint64_t *tx_out)
+{
+	struct l2_channel *c = &n->channels[ch];
+	if (l2_channel_index(n, ch, party) < 0)
+		return L2_ERR_NOT_MEMBERS;
+	if (!n->parties[party].online)
+		return L2_ERR_OFFLINE;
+	uint64_t id = l1_chain_submit(n->chain, (struct l1_tx){
+		.kind = L1_TX_DEPOSIT, .submitter = n->parties[party].account,
+		.channel = c->l1_id, .fee = n->fee, .amount = amount });
+	if (tx_out)
+		*tx_out = id;
+	return L2_OK;
+}
+
+static const struct l1_state *find_kept(const struct l2_channel *c, uint64_t seq)
+{
+	for (uint32_t i = 0; i < c->nkeep; i++)
+		if (c->keep_seqs[i] == seq)
+			return c->kept[i];
+	return NULL;
+}
+
+enum l2_result l2_channel_close(struct l2_net *n, uint32_t ch, uint32_t by,
+				enum l2_close_mode mode, uint64_t state, bool tamper,
+				uint64_t *tx_out)
+{
+	struct l2_channel *c = &n->channels[ch];
+	int bi = l2_channel_index(n, ch, by);
+	if (bi < 0)
+		return L2_ERR_NOT_MEMBERS;
+	if (!n->parties[by].online)
+		return L2_ERR_OFFLINE;
+	if (!c->latest || n->chain->channels[c->l1_id].status == L1_CH_NONE)
+		return L2_ERR_NOT_OPEN_ON_L1;
+	if (c->close_submitted)
+		return L2_ERR_CLOSE_SUBMITTED;
+	struct l1_tx tx = { .submitter = n->parties[by].account, .channel = c->l1_id, .fee = n->fee };
+	if (mode == L2_CLOSE_COOPERATIVE) {
+		if (tamper)
+			return L2_ERR_TAMPER_COOP;
+		if (!all_online(n, c))
+			return L2_ERR_OFFLINE;
+		struct l1_state *s;
+		enum l2_result r = next_state(n, ch, &s);
+		if (r)
+			return r;
+		if (!sign_and_accept(n, ch, s))
+			return L2_ERR_BAD_SIGNATURE;
+		install(n, c, s);
+		tx.kind = L1_TX_COOP_CLOSE;
+		tx.state = l1_state_copy(c->latest);
+	} else {
+		uint64_t seq = state == L2_STATE_LATEST ? c->latest->seq : state;
+		if (seq > c->latest->seq)
+			return L2_ERR_FUTURE_STATE;
+		const struct l1_state *src = seq == c->latest->seq ? c->latest : find_kept(c, seq);
+		if (!src)
+			return L2_ERR_STATE_NOT_KEPT;
+		tx.kind = L1_TX_UNILATERAL_CLOSE;
+		tx.state = l1_state_copy(src);
+		if (tamper) {
+			struct amount total;
+			if (!l1_state_total(tx.state, &total))
+				fatal_invariant("an accepted state's balances overflow");
+			for (uint32_t i = 0; i < c->nparties; i++)
+				tx.state->balances[i] = AMOUNT(0);
+			tx.state->balances[bi] = total;
+		}
+		if (tamper || seq < c->latest->seq)
+			c->cheated[bi] = 1;
+	}
+	c->close_submitted = true;
+	c->close_tx = l1_chain_submit(n->chain, tx);
+	if (tx_out)
+		*tx_out = c->close_tx;
+	return L2_OK;
+}
+
+/* ---- phase 2: honest parties watch the chain ---- */
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return (x > y) - (x < y);
+}
+
+static void maybe_challenge(struct l2_net *n, uint32_t p, uint32_t ch, l2_submit_fn on_submit, void *ctx)
+{
+	struct l2_channel *c = &n->channels[ch];
+	const struct l1_channel *k = &n->chain->channels[c->l1_id];
+	int i = l2_channel_index(n, ch, p);
+	if (i < 0 || k->status != L1_CH_DISPUTE || k->closer == (uint32_t)i)
+		return;
+	if (c->challenge_pending[i] || k->registered->seq >= c->latest->seq)
+		return;
+	struct l2_party *party = &n->parties[p];
+	c->challenge_pending[i] = 1;
+	uint64_t id = l1_chain_submit(n->chain, (struct l1_tx){
+		.kind = L1_TX_CHALLENGE, .submitter = party->account, .channel = c->l1_id,
+		.fee = party->challenge_fee, .state = l1_state_copy(c->latest) });
+	if (on_submit)
+		on_submit(ctx, p, ch, id);
+}
+
+static bool watching(const struct l2_party *p)
+{
+	return p->online || p->watchtower;
+}
+
+void l2_react_party(struct l2_net *n, uint32_t p, l2_submit_fn on_submit, void *ctx)
+{
+	if (!watching(&n->parties[p]) || n->ndisputes == 0)
+		return;
+	uint32_t *chs = xmalloc(n->ndisputes * sizeof(uint32_t));
+	memcpy(chs, n->disputes, n->ndisputes * sizeof(uint32_t));
+	uint32_t nd = n->ndisputes;
+	qsort(chs, nd, sizeof(uint32_t), cmp_u32);
+	for (uint32_t j = 0; j < nd; j++)
+		maybe_challenge(n, p, chs[j], on_submit, ctx);
+	free(chs);
+}
+
+struct pc {
+	uint32_t party, ch;
+};
+
+static int cmp_pc(const void *a, const void *b)
+{
+	const struct pc *x = a, *y = b;
+	if (x->party != y->party)
+		return (x->party > y->party) - (x->party < y->party);
+	return (x->ch > y->ch) - (x->ch < y->ch);
+}
+
+void l2_react_all(struct l2_net *n, l2_submit_fn on_submit, void *ctx)
+{
+	if (n->ndisputes == 0)
+		return;
+	size_t total = 0;
+	for (uint32_t j = 0; j < n->ndisputes; j++)
+		total += n->channels[n->disputes[j]].nparties;
+	struct pc *pairs = xmalloc(total * sizeof(*pairs));
+	size_t k = 0;
+	for (uint32_t j = 0; j < n->ndisputes; j++) {
+		const struct l2_channel *c = &n->channels[n->disputes[j]];
+		for (uint32_t i = 0; i < c->nparties; i++)
+			pairs[k++] = (struct pc){ c->parties[i], n->disputes[j] };
+	}
+	qsort(pairs, total, sizeof(*pairs), cmp_pc);
+	for (size_t j = 0; j < total; j++)
+		if (watching(&n->parties[pairs[j].party]))
+			maybe_challenge(n, pairs[j].party, pairs[j].ch, on_submit, ctx);
+	free(pairs);
+}
+
+void l2_party_set_offline(struct l2_net *n, uint32_t p, uint64_t back_at)
+{
+	n->parties[p].online = false;
+	n->parties[p].back_at = back_at;
+}
+
+void l2_party_set_online(struct l2_net *n, uint32_t p)
+{
+	n->parties[p].online = true;
+	n->parties[p].back_at = UINT64_MAX;
+}
+
+/* ---- the chain's events ---- */
+
+static uint32_t channel_of_l1(const struct l2_net *n, uint32_t l1_id)
+{
+	/* Channels are registered through this net only, in the same order. */
+	(void)n;
+	return l1_id;
+}
+
+static void remove_dispute(struct l2_net *n, uint32_t ch)
+{
+	for (uint32_t j = 0; j < n->ndisputes; j++)
+		if (n->disputes[j] == ch) {
+			n->disputes[j] = n->disputes[--n->ndisputes];
+			return;
+		}
+}
+
+void l2_net_on_l1_event(struct l2_net *n, const struct l1_event *ev)
+{
+	if (ev->kind == L1_EV_SETTLED) {
+		remove_dispute(n, channel_of_l1(n, ev->channel));
+		return;
+	}
+	const struct l1_tx *tx = ev->tx;
+	if (tx->kind == L1_TX_FILLER || tx->channel >= n->nchannels)
+		return;
+	uint32_t ch = channel_of_l1(n, tx->channel);
+	struct l2_channel *c = &n->channels[ch];
+	bool included = ev->kind == L1_EV_TX_INCLUDED;
+	switch (tx->kind) {
+	case L1_TX_OPEN:
+		if (!included) {
+			/* The open failed on L1: the channel can be opened again. */
+			c->open_submitted = false;
+			l1_state_free(c->latest);
+			c->latest = NULL;
+		}
+		break;
+	case L1_TX_COOP_CLOSE:
+	case L1_TX_UNILATERAL_CLOSE:
+		if (!included && tx->id == c->close_tx)
+			c->close_submitted = false; /* a dropped close no longer counts */
+		if (included && tx->kind == L1_TX_UNILATERAL_CLOSE) {
+			if (n->ndisputes == n->cap_disputes)
+				n->disputes = xreallocarray(n->disputes, n->cap_disputes = n->cap_disputes ? 2 * n->cap_disputes : 8,
+							    sizeof(*n->disputes));
+			n->disputes[n->ndisputes++] = ch;
+		}
+		break;
+	case L1_TX_CHALLENGE: {
+		int i = l1_contract_party_index(n->chain, tx->channel, tx->submitter);
+		if (i >= 0)
+			c->challenge_pending[i] = 0;
+		break;
+	}
+	default:
+		break;
+	}
+}
