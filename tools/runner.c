@@ -1,0 +1,754 @@
+#include "runner.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "l1sim/util.h"
+
+#define RUN_MAX_BLOCKS 10000000ULL
+#define TIMELINE_MAX_LINES 400
+
+/* ---- small containers ---- */
+
+static void samples_add(struct samples *s, uint64_t value, uint64_t count)
+{
+	if (s->n && s->v[s->n - 1].value == value) {
+		s->v[s->n - 1].count += count;
+	} else {
+		if (s->n == s->cap)
+			s->v = xreallocarray(s->v, s->cap = s->cap ? 2 * s->cap : 64, sizeof(*s->v));
+		s->v[s->n].value = value;
+		s->v[s->n++].count = count;
+	}
+	s->total += count;
+}
+
+static int cmp_sample(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+static void samples_sort(struct samples *s)
+{
+	qsort(s->v, s->n, sizeof(*s->v), cmp_sample);
+}
+
+uint64_t samples_percentile(const struct samples *s, double p)
+{
+	/* nearest rank: the smallest value whose cumulative count reaches ceil(p/100 * N) */
+	uint64_t rank = (uint64_t)ceil(p / 100.0 * (double)s->total);
+	if (rank < 1)
+		rank = 1;
+	uint64_t seen = 0;
+	for (size_t i = 0; i < s->n; i++) {
+		seen += s->v[i].count;
+		if (seen >= rank)
+			return s->v[i].value;
+	}
+	return s->n ? s->v[s->n - 1].value : 0;
+}
+
+static void fifo_push(uint32_t **buf, size_t *head, size_t *len, size_t *cap, uint32_t v)
+{
+	if (*head + *len == *cap) {
+		if (*head) {
+			memmove(*buf, *buf + *head, *len * sizeof(**buf));
+			*head = 0;
+		}
+		if (*len == *cap)
+			*buf = xreallocarray(*buf, *cap = *cap ? 2 * *cap : 16, sizeof(**buf));
+	}
+	(*buf)[*head + (*len)++] = v;
+}
+
+/* ---- output: trace lines and the timeline ---- */
+
+static double secs(uint64_t ms)
+{
+	return (double)ms / 1000.0;
+}
+
+static const char *pname(const struct runner *r, uint32_t p)
+{
+	return r->s->parties[p].name;
+}
+
+static const char *cname(const struct runner *r, uint32_t c)
+{
+	return r->s->channels[c].id;
+}
+
+/* The party (scenario index) owning L1 account `acct`: accounts are created in party order. */
+static uint32_t party_of_account(uint32_t acct)
+{
+	return acct;
+}
+
+__attribute__((format(printf, 2, 3))) static void tl(struct runner *r, const char *fmt, ...)
+{
+	if (!r->want_timeline)
+		return;
+	struct timeline *t = &r->tl;
+	if (t->lines >= t->max_lines) {
+		t->dropped_lines++;
+		return;
+	}
+	char line[1024];
+	int n = snprintf(line, sizeof(line), "  %6" PRIu64 "  %10.3f  ", r->chain->height, secs(r->chain->time_ms));
+	va_list ap;
+	va_start(ap, fmt);
+	int m = vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	va_end(ap);
+	size_t len = strlen(line);
+	(void)m;
+	if (t->len + len + 2 > t->cap) {
+		while (t->len + len + 2 > t->cap)
+			t->cap = t->cap ? 2 * t->cap : 4096;
+		t->buf = xreallocarray(t->buf, t->cap, 1);
+	}
+	memcpy(t->buf + t->len, line, len);
+	t->len += len;
+	t->buf[t->len++] = '\n';
+	t->buf[t->len] = '\0';
+	t->lines++;
+}
+
+__attribute__((format(printf, 3, 4))) static void trace(struct runner *r, const char *event, const char *fmt, ...)
+{
+	if (!r->trace)
+		return;
+	fprintf(r->trace, "{\"block\":%" PRIu64 ",\"time_s\":%.3f,\"event\":\"%s\"", r->chain->height,
+		secs(r->chain->time_ms), event);
+	if (fmt && *fmt) {
+		fputc(',', r->trace);
+		va_list ap;
+		va_start(ap, fmt);
+		vfprintf(r->trace, fmt, ap);
+		va_end(ap);
+	}
+	fputs("}\n", r->trace);
+}
+
+/* ---- the chain's events ---- */
+
+static void on_l1_event(void *ctx, const struct l1_event *ev)
+{
+	struct runner *r = ctx;
+	l2_net_on_l1_event(r->net, ev);
+	const struct l1_chain *c = r->chain;
+	char a[AMOUNT_FMT_LEN];
+	if (ev->kind == L1_EV_SETTLED) {
+		uint32_t ch = ev->channel;
+		struct run_channel *rc = &r->ch[ch];
+		const struct l1_channel *k = &c->channels[ch];
+		const struct l2_channel *lc = &r->net->channels[ch];
+		if (rc->close_pending) {
+			rc->close_pending = false;
+			r->closing--;
+		}
+		if (rc->close_was_stale && k->challenged)
+			r->stale_closes_caught++;
+		/* Theorem 2.1: nobody who did not cheat is paid less than the latest state owes. */
+		for (uint32_t i = 0; i < k->nparties; i++) {
+			struct amount owed = AMOUNT(0), extra;
+			if (lc->latest && amount_sub(&extra, k->deposited[i], lc->latest->included[i]) &&
+			    !amount_add(&owed, lc->latest->balances[i], extra))
+				owed.units = UINT64_MAX;
+			if (!lc->cheated[i] && amount_lt(k->payouts[i], owed)) {
+				r->security_violations++;
+				tl(r, "%s: SECURITY VIOLATION: %s is paid %s, the latest state (seq %" PRIu64 ") owes it %s",
+				   cname(r, ch), pname(r, lc->parties[i]), amount_fmt(a, k->payouts[i]),
+				   lc->latest->seq, amount_fmt((char[AMOUNT_FMT_LEN]){ 0 }, owed));
+			}
+		}
+		char line[768] = "";
+		for (uint32_t i = 0; i < k->nparties; i++) {
+			size_t l = strlen(line);
+			snprintf(line + l, sizeof(line) - l, "%s%s %s", i ? ", " : "", pname(r, lc->parties[i]),
+				 amount_fmt(a, k->payouts[i]));
+		}
+		tl(r, "%s: settled on state %" PRIu64 "%s; payouts: %s", cname(r, ch), k->registered->seq,
+		   c->params.dispute_rule == L1_RULE_PENALTY && k->close_kind == L1_CLOSE_UNILATERAL && k->challenged
+			   ? " (penalty: the stale closer forfeits its share)" : "",
+		   line);
+		if (r->trace) {
+			fprintf(r->trace, "{\"block\":%" PRIu64 ",\"time_s\":%.3f,\"event\":\"settled\",\"channel\":\"%s\",\"seq\":%" PRIu64 ",\"payouts\":{",
+				c->height, secs(c->time_ms), cname(r, ch), k->registered->seq);
+			for (uint32_t i = 0; i < k->nparties; i++)
+				fprintf(r->trace, "%s\"%s\":\"%s\"", i ? "," : "", pname(r, lc->parties[i]),
+					amount_fmt(a, k->payouts[i]));
+			fputs("}}\n", r->trace);
+		}
+		rc->settled_height = c->height;
+		r->last_settlement = c->height;
+		r->any_settlement = true;
+		fifo_push(&r->settled_fifo, &r->settled_head, &r->settled_len, &r->settled_cap, ch);
+		return;
+	}
+	const struct l1_tx *tx = ev->tx;
+	uint32_t who = party_of_account(tx->submitter);
+	bool included = ev->kind == L1_EV_TX_INCLUDED;
+	if (included) {
+		r->last_inclusion = c->height;
+		r->any_inclusion = true;
+	}
+	if (tx->kind == L1_TX_FILLER) {
+		trace(r, included ? "tx_included" : "tx_dropped", "\"tx\":%" PRIu64 ",\"kind\":\"filler\",\"by\":\"%s\",\"fee\":\"%s\"%s%s%s",
+		      tx->id, pname(r, who), amount_fmt(a, tx->fee), included ? "" : ",\"reason\":\"",
+		      included ? "" : l1_result_str(ev->reason), included ? "" : "\"");
+		return;
+	}
+	uint32_t ch = tx->channel;
+	struct run_channel *rc = &r->ch[ch];
+	const struct l1_channel *k = &c->channels[ch];
+	const struct l2_channel *lc = &r->net->channels[ch];
+	uint64_t seq = tx->state ? tx->state->seq : 0;
+	if (r->trace) {
+		fprintf(r->trace, "{\"block\":%" PRIu64 ",\"time_s\":%.3f,\"event\":\"%s\",\"tx\":%" PRIu64 ",\"kind\":\"%s\",\"by\":\"%s\",\"channel\":\"%s\",\"fee\":\"%s\"",
+			c->height, secs(c->time_ms), included ? "tx_included" : "tx_dropped", tx->id,
+			l1_tx_kind_str(tx->kind), pname(r, who), cname(r, ch), amount_fmt(a, tx->fee));
+		if (tx->state)
+			fprintf(r->trace, ",\"seq\":%" PRIu64, seq);
+		if (!included)
+			fprintf(r->trace, ",\"reason\":\"%s\"", l1_result_str(ev->reason));
+		fputs("}\n", r->trace);
+	}
+	if (!included) {
+		tl(r, "%s: %s by %s DROPPED: %s (no fee paid)", cname(r, ch), l1_tx_kind_str(tx->kind),
+		   pname(r, who), l1_result_str(ev->reason));
+		if (tx->kind == L1_TX_OPEN && rc->open_pending) {
+			rc->open_pending = false;
+			r->opening--;
+		}
+		if ((tx->kind == L1_TX_COOP_CLOSE || tx->kind == L1_TX_UNILATERAL_CLOSE) && rc->close_pending &&
+		    !lc->close_submitted) {
+			rc->close_pending = false;
+			r->closing--;
+		}
+		return;
+	}
+	switch (tx->kind) {
+	case L1_TX_OPEN:
+		tl(r, "%s: open included; deposits locked, usable off-chain from block %" PRIu64, cname(r, ch),
+		   l1_contract_usable_height(c, ch));
+		fifo_push(&r->usable_fifo, &r->usable_head, &r->usable_len, &r->usable_cap, ch);
+		break;
+	case L1_TX_DEPOSIT:
+		tl(r, "%s: deposit of %s by %s included; spendable from block %" PRIu64, cname(r, ch),
+		   amount_fmt(a, tx->amount), pname(r, who), c->height + c->params.confirmations - 1);
+		break;
+	case L1_TX_COOP_CLOSE:
+		tl(r, "%s: cooperative close included with state %" PRIu64, cname(r, ch), seq);
+		break;
+	case L1_TX_UNILATERAL_CLOSE: {
+		r->unilateral_closes++;
+		bool stale = lc->latest && seq < lc->latest->seq;
+		if (stale) {
+			r->stale_closes++;
+			rc->close_was_stale = true;
+		}
+		tl(r, "%s: unilateral close by %s included with state %" PRIu64 "%s; dispute window: blocks %" PRIu64 "..%" PRIu64
+		      " (settles at the end of block %" PRIu64 ")",
+		   cname(r, ch), pname(r, who), seq, stale ? " (STALE: an older state than the latest)" : "",
+		   c->height, c->height + c->params.dispute_timeout_blocks, c->height + c->params.dispute_timeout_blocks);
+		break;
+	}
+	case L1_TX_CHALLENGE:
+		r->challenges++;
+		tl(r, "%s: challenge by %s included; registered state is now %" PRIu64 " (window ends at block %" PRIu64 ")",
+		   cname(r, ch), pname(r, who), seq, k->close_height + c->params.dispute_timeout_blocks);
+		break;
+	default:
+		break;
+	}
+}
+
+static void on_challenge(void *ctx, uint32_t party, uint32_t ch, uint64_t tx)
+{
+	struct runner *r = ctx;
+	const struct l2_channel *lc = &r->net->channels[ch];
+	const struct l1_channel *k = &r->chain->channels[ch];
+	char a[AMOUNT_FMT_LEN];
+	tl(r, "%s: %s sees state %" PRIu64 " registered, older than its latest %" PRIu64 "; it challenges (fee %s)",
+	   cname(r, ch), pname(r, party), k->registered->seq, lc->latest->seq,
+	   amount_fmt(a, r->net->parties[party].challenge_fee));
+	trace(r, "challenge_submitted", "\"tx\":%" PRIu64 ",\"by\":\"%s\",\"channel\":\"%s\",\"seq\":%" PRIu64 ",\"watchtower\":%s",
+	      tx, pname(r, party), cname(r, ch), lc->latest->seq,
+	      r->net->parties[party].online ? "false" : "true");
+}
+
+/* ---- set-up ---- */
+
+struct runner *runner_new(const struct scenario *s, FILE *trace_file, bool want_timeline)
+{
+	struct runner *r = xcalloc(1, sizeof(*r));
+	r->s = s;
+	r->trace = trace_file;
+	r->want_timeline = want_timeline;
+	r->tl.max_lines = TIMELINE_MAX_LINES;
+	r->max_blocks = RUN_MAX_BLOCKS;
+	struct l1_params p = s->l1;
+#ifndef NDEBUG
+	p.check_conservation = true; /* debug and test builds check conservation every block */
+#endif
+	r->chain = l1_chain_new(&p);
+	if (!r->chain)
+		fatal_invariant("validated L1 parameters were refused");
+	r->net = l2_net_new(r->chain, s->signatures ? L2_SIG_ED25519 : L2_SIG_OFF, s->fee);
+	l1_chain_set_listener(r->chain, on_l1_event, r);
+	for (uint32_t i = 0; i < s->nparties; i++) {
+		const struct scn_party *sp = &s->parties[i];
+		uint32_t id;
+		if (l2_party_add(r->net, s->seed, sp->name, sp->balance,
+				 sp->has_challenge_fee ? sp->challenge_fee : s->fee, &id) != L1_OK || id != i)
+			fatal_invariant("a validated party was refused");
+		r->net->parties[i].watchtower = sp->watchtower;
+	}
+	r->ch = xcalloc(s->nchannels ? s->nchannels : 1, sizeof(*r->ch));
+	for (uint32_t i = 0; i < s->nchannels; i++) {
+		const struct scn_channel *sc = &s->channels[i];
+		uint32_t id;
+		if (l2_channel_add(r->net, sc->nparties, sc->parties, sc->deposit, &id) != L1_OK || id != i)
+			fatal_invariant("a validated channel was refused");
+	}
+	/* The old states the script will ask for are the only ones channels keep. */
+	for (uint32_t i = 0; i < s->nscript; i++) {
+		const struct scn_action *a = &s->script[i];
+		if (a->kind == SCN_CLOSE && a->unilateral && a->state != SCN_LATEST)
+			l2_channel_keep_seq(r->net, a->channel, a->state);
+		if (a->at > r->last_activity_block)
+			r->last_activity_block = a->at;
+	}
+	evq_init(&r->events);
+	r->wl_rng = xcalloc(s->nworkload ? s->nworkload : 1, sizeof(*r->wl_rng));
+	r->wl_next_ns = xcalloc(s->nworkload ? s->nworkload : 1, sizeof(*r->wl_next_ns));
+	for (uint32_t w = 0; w < s->nworkload; w++) {
+		rng_init(&r->wl_rng[w], s->seed, 0x574c0000u + w);
+		if (s->workload[w].to_block > r->last_activity_block)
+			r->last_activity_block = s->workload[w].to_block;
+	}
+	return r;
+}
+
+void runner_free(struct runner *r)
+{
+	if (!r)
+		return;
+	for (uint32_t i = 0; i < r->s->nchannels; i++)
+		free(r->ch[i].runs);
+	free(r->ch);
+	l2_net_free(r->net);
+	l1_chain_free(r->chain);
+	evq_free(&r->events);
+	free(r->wl_rng);
+	free(r->wl_next_ns);
+	free(r->floods);
+	free(r->settled_fifo);
+	free(r->usable_fifo);
+	free(r->fin_blocks.v);
+	free(r->fin_ns.v);
+	free(r->tl.buf);
+	free(r);
+}
+
+/* ---- payments ---- */
+
+static void record_payment(struct runner *r, uint32_t ch, uint64_t t_ns, uint64_t count)
+{
+	struct run_channel *rc = &r->ch[ch];
+	uint64_t h = r->chain->height;
+	rc->payments_ok += count;
+	r->payments_ok += count;
+	if (rc->nruns && rc->runs[rc->nruns - 1].height == h && rc->runs[rc->nruns - 1].t_ns == t_ns) {
+		rc->runs[rc->nruns - 1].count += count;
+		return;
+	}
+	if (rc->nruns == rc->cap_runs)
+		rc->runs = xreallocarray(rc->runs, rc->cap_runs = rc->cap_runs ? 2 * rc->cap_runs : 4, sizeof(*rc->runs));
+	rc->runs[rc->nruns++] = (struct pay_run){ h, t_ns, count };
+}
+
+/* ---- script actions (phase 3) ---- */
+
+static void action_failed(struct runner *r, const struct scn_action *a, const char *why)
+{
+	r->actions_failed++;
+	tl(r, "%s action FAILED: %s", scn_action_str(a->kind), why);
+	trace(r, "action_failed", "\"action\":\"%s\",\"reason\":\"%s\"", scn_action_str(a->kind), why);
+}
+
+static void do_pay(struct runner *r, const struct scn_action *a)
+{
+	char am[AMOUNT_FMT_LEN];
+	uint64_t ok = 0, failed = 0;
+	enum l2_result last_err = L2_OK;
+	uint64_t t_ns = r->chain->time_ms * 1000000ULL;
+	for (uint64_t i = 0; i < a->count; i++) {
+		enum l2_result res = l2_channel_pay(r->net, a->channel, a->party, a->to, a->amount);
+		if (res == L2_OK)
+			ok++;
+		else {
+			failed++;
+			last_err = res;
+		}
+		if (r->trace)
+			trace(r, "payment", "\"channel\":\"%s\",\"from\":\"%s\",\"to\":\"%s\",\"amount\":\"%s\",\"ok\":%s%s%s%s",
+			      cname(r, a->channel), pname(r, a->party), pname(r, a->to), amount_fmt(am, a->amount),
+			      res == L2_OK ? "true" : "false", res == L2_OK ? "" : ",\"reason\":\"",
+			      res == L2_OK ? "" : l2_result_str(res), res == L2_OK ? "" : "\"");
+	}
+	if (ok)
+		record_payment(r, a->channel, t_ns, ok);
+	r->payments_failed += failed;
+	char count[32] = "";
+	if (a->count > 1)
+		snprintf(count, sizeof(count), " x%" PRIu64, a->count);
+	const struct l2_channel *lc = &r->net->channels[a->channel];
+	if (failed == 0)
+		tl(r, "%s: pay %s -> %s %s%s: ok (state %" PRIu64 ")", cname(r, a->channel), pname(r, a->party),
+		   pname(r, a->to), amount_fmt(am, a->amount), count, lc->latest ? lc->latest->seq : 0);
+	else
+		tl(r, "%s: pay %s -> %s %s%s: %" PRIu64 " ok, %" PRIu64 " FAILED (%s)", cname(r, a->channel),
+		   pname(r, a->party), pname(r, a->to), amount_fmt(am, a->amount), count, ok, failed,
+		   l2_result_str(last_err));
+}
+
+static void start_flood(struct runner *r, const struct scn_action *a);
+static void flood_batch(struct runner *r, struct flood *f);
+
+static void do_action(struct runner *r, const struct scn_action *a)
+{
+	struct l2_net *n = r->net;
+	char am[AMOUNT_FMT_LEN];
+	enum l2_result res;
+	uint64_t tx;
+	switch (a->kind) {
+	case SCN_OPEN:
+		res = l2_channel_open(n, a->channel, &tx);
+		if (res) {
+			action_failed(r, a, l2_result_str(res));
+			return;
+		}
+		r->ch[a->channel].open_pending = true;
+		r->opening++;
+		tl(r, "%s: all parties sign the opening state (seq 0); %s submits the open tx", cname(r, a->channel),
+		   pname(r, r->s->channels[a->channel].parties[0]));
+		trace(r, "open_submitted", "\"channel\":\"%s\",\"tx\":%" PRIu64, cname(r, a->channel), tx);
+		return;
+	case SCN_DEPOSIT:
+		res = l2_channel_deposit(n, a->channel, a->party, a->amount, &tx);
+		if (res) {
+			action_failed(r, a, l2_result_str(res));
+			return;
+		}
+		tl(r, "%s: %s submits a deposit of %s", cname(r, a->channel), pname(r, a->party), amount_fmt(am, a->amount));
+		trace(r, "deposit_submitted", "\"channel\":\"%s\",\"by\":\"%s\",\"amount\":\"%s\",\"tx\":%" PRIu64,
+		      cname(r, a->channel), pname(r, a->party), am, tx);
+		return;
+	case SCN_PAY:
+		do_pay(r, a);
+		return;
+	case SCN_CLOSE: {
+		const struct l2_channel *lc = &n->channels[a->channel];
+		uint64_t latest_before = lc->latest ? lc->latest->seq : 0;
+		res = l2_channel_close(n, a->channel, a->party, a->unilateral ? L2_CLOSE_UNILATERAL : L2_CLOSE_COOPERATIVE,
+				       a->state, a->tamper, &tx);
+		if (res) {
+			action_failed(r, a, l2_result_str(res));
+			return;
+		}
+		struct run_channel *rc = &r->ch[a->channel];
+		if (!rc->close_pending) {
+			rc->close_pending = true;
+			r->closing++;
+		}
+		uint64_t seq = a->state == SCN_LATEST ? latest_before : a->state;
+		if (!a->unilateral)
+			tl(r, "%s: %s asks for a cooperative close; all sign the final state %" PRIu64 "; submitted",
+			   cname(r, a->channel), pname(r, a->party), lc->latest->seq);
+		else
+			tl(r, "%s: %s closes unilaterally with state %" PRIu64 "%s%s", cname(r, a->channel),
+			   pname(r, a->party), seq, seq < latest_before ? " (stale: the latest is newer)" : "",
+			   a->tamper ? " TAMPERED to give it everything" : "");
+		trace(r, "close_submitted", "\"channel\":\"%s\",\"by\":\"%s\",\"mode\":\"%s\",\"seq\":%" PRIu64 ",\"latest\":%" PRIu64 ",\"tamper\":%s,\"tx\":%" PRIu64,
+		      cname(r, a->channel), pname(r, a->party), a->unilateral ? "unilateral" : "cooperative",
+		      a->unilateral ? seq : lc->latest->seq, lc->latest->seq, a->tamper ? "true" : "false", tx);
+		return;
+	}
+	case SCN_OFFLINE: {
+		uint64_t back = a->has_blocks ? r->chain->height + a->blocks : UINT64_MAX;
+		l2_party_set_offline(n, a->party, back);
+		if (a->has_blocks) {
+			evq_push(&r->events, back, 0, a->party, 0);
+			tl(r, "%s goes offline until block %" PRIu64 "%s", pname(r, a->party), back,
+			   n->parties[a->party].watchtower ? " (its watchtower keeps watching)" : "");
+		} else {
+			tl(r, "%s goes offline%s", pname(r, a->party),
+			   n->parties[a->party].watchtower ? " (its watchtower keeps watching)" : "");
+		}
+		trace(r, "offline", "\"party\":\"%s\"", pname(r, a->party));
+		return;
+	}
+	case SCN_ONLINE:
+		l2_party_set_online(n, a->party);
+		tl(r, "%s is back online", pname(r, a->party));
+		trace(r, "online", "\"party\":\"%s\"", pname(r, a->party));
+		l2_react_party(n, a->party, on_challenge, r);
+		return;
+	case SCN_WATCHTOWER:
+		if (!n->parties[a->party].online) {
+			action_failed(r, a, "the acting party is offline");
+			return;
+		}
+		n->parties[a->party].watchtower = a->enabled;
+		tl(r, "%s %s its watchtower", pname(r, a->party), a->enabled ? "enables" : "disables");
+		trace(r, "watchtower", "\"party\":\"%s\",\"enabled\":%s", pname(r, a->party), a->enabled ? "true" : "false");
+		return;
+	case SCN_FLOOD:
+		if (!n->parties[a->party].online) {
+			action_failed(r, a, "the acting party is offline");
+			return;
+		}
+		start_flood(r, a);
+		return;
+	}
+}
+
+static void start_flood(struct runner *r, const struct scn_action *a)
+{
+	char am[AMOUNT_FMT_LEN];
+	if (r->nfloods == r->cap_floods)
+		r->floods = xreallocarray(r->floods, r->cap_floods = r->cap_floods ? 2 * r->cap_floods : 4, sizeof(*r->floods));
+	struct flood *f = &r->floods[r->nfloods++];
+	*f = (struct flood){ .party = a->party, .txs = a->count, .batches_left = a->blocks, .fee = a->fee };
+	tl(r, "%s floods L1: %" PRIu64 " txs paying %s each, for %" PRIu64 " blocks", pname(r, a->party), a->count,
+	   amount_fmt(am, a->fee), a->blocks);
+	flood_batch(r, f);
+}
+
+static void flood_batch(struct runner *r, struct flood *f)
+{
+	for (uint64_t i = 0; i < f->txs; i++)
+		(void)l1_chain_submit(r->chain, (struct l1_tx){ .kind = L1_TX_FILLER,
+			.submitter = r->net->parties[f->party].account, .fee = f->fee });
+	f->batches_left--;
+}
+
+/* ---- workloads ---- */
+
+static uint64_t gap_ns(struct rng *g, double rate)
+{
+	double ns = rng_exp(g, 1e9 / rate);
+	if (!(ns < 1e18))
+		ns = 1e18;
+	uint64_t v = (uint64_t)llround(ns);
+	return v ? v : 1;
+}
+
+static void workload_payment(struct runner *r, uint32_t w, uint64_t t_ns)
+{
+	const struct scn_workload *wl = &r->s->workload[w];
+	struct rng *g = &r->wl_rng[w];
+	uint32_t ch = wl->all_channels ? (uint32_t)rng_below(g, r->s->nchannels)
+				       : wl->channels[rng_below(g, wl->nchannels)];
+	const struct scn_channel *sc = &r->s->channels[ch];
+	uint32_t i = (uint32_t)rng_below(g, sc->nparties);
+	uint32_t j = (uint32_t)rng_below(g, sc->nparties - 1);
+	if (j >= i)
+		j++;
+	struct amount amt = AMOUNT(rng_range(g, wl->min.units, wl->max.units));
+	enum l2_result res = l2_channel_pay(r->net, ch, sc->parties[i], sc->parties[j], amt);
+	if (res == L2_OK) {
+		record_payment(r, ch, t_ns, 1);
+		r->wl_ok_block++;
+	} else {
+		r->payments_failed++;
+		r->wl_failed_block++;
+	}
+	if (r->trace) {
+		char am[AMOUNT_FMT_LEN];
+		fprintf(r->trace, "{\"block\":%" PRIu64 ",\"time_s\":%.9f,\"event\":\"payment\",\"channel\":\"%s\",\"from\":\"%s\",\"to\":\"%s\",\"amount\":\"%s\",\"ok\":%s",
+			r->chain->height, (double)t_ns / 1e9, cname(r, ch), pname(r, sc->parties[i]),
+			pname(r, sc->parties[j]), amount_fmt(am, amt), res == L2_OK ? "true" : "false");
+		if (res)
+			fprintf(r->trace, ",\"reason\":\"%s\"", l2_result_str(res));
+		fputs("}\n", r->trace);
+	}
+}
+
+/* Payments due in (t_h, t_h+1) of every workload active in block h, in time order. */
+static void run_workloads(struct runner *r)
+{
+	uint64_t h = r->chain->height;
+	uint64_t t_ns = r->chain->time_ms * 1000000ULL;
+	uint64_t next_ns = l1_chain_next_block_time(r->chain) * 1000000ULL;
+	struct evq q;
+	evq_init(&q);
+	for (uint32_t w = 0; w < r->s->nworkload; w++) {
+		const struct scn_workload *wl = &r->s->workload[w];
+		if (h < wl->from_block || h >= wl->to_block || (r->s->nchannels == 0))
+			continue;
+		if (h == wl->from_block)
+			r->wl_next_ns[w] = t_ns + gap_ns(&r->wl_rng[w], wl->rate_per_s);
+		if (r->wl_next_ns[w] < next_ns)
+			evq_push(&q, r->wl_next_ns[w], 0, w, 0);
+	}
+	struct evq_event ev;
+	while (evq_pop(&q, &ev)) {
+		uint32_t w = ev.arg32;
+		workload_payment(r, w, ev.time_ms);
+		r->wl_next_ns[w] = ev.time_ms + gap_ns(&r->wl_rng[w], r->s->workload[w].rate_per_s);
+		if (r->wl_next_ns[w] < next_ns)
+			evq_push(&q, r->wl_next_ns[w], 0, w, 0);
+	}
+	evq_free(&q);
+	if (r->wl_ok_block || r->wl_failed_block)
+		tl(r, "workload: %" PRIu64 " payments ok, %" PRIu64 " failed", r->wl_ok_block, r->wl_failed_block);
+	r->wl_ok_block = r->wl_failed_block = 0;
+}
+
+/* ---- blocks ---- */
+
+/* After phase 1: channels that became usable, and settlements that became final. */
+static void after_execute(struct runner *r)
+{
+	const struct l1_chain *c = r->chain;
+	while (r->usable_len) {
+		uint32_t ch = r->usable_fifo[r->usable_head];
+		if (l1_contract_usable_height(c, ch) > c->height)
+			break;
+		r->usable_head++;
+		r->usable_len--;
+		if (r->ch[ch].open_pending) {
+			r->ch[ch].open_pending = false;
+			r->opening--;
+		}
+	}
+	while (r->settled_len) {
+		uint32_t ch = r->settled_fifo[r->settled_head];
+		struct run_channel *rc = &r->ch[ch];
+		if (!l1_chain_is_final(c, rc->settled_height))
+			break;
+		r->settled_head++;
+		r->settled_len--;
+		rc->settled_final = true;
+		/* L1 finality of every payment of the channel is now known. */
+		uint64_t t_fin_ns = c->time_ms * 1000000ULL;
+		for (uint32_t i = 0; i < rc->nruns; i++) {
+			samples_add(&r->fin_blocks, c->height - rc->runs[i].height, rc->runs[i].count);
+			samples_add(&r->fin_ns, t_fin_ns - rc->runs[i].t_ns, rc->runs[i].count);
+		}
+		free(rc->runs);
+		rc->runs = NULL;
+		rc->nruns = rc->cap_runs = 0;
+		tl(r, "%s: settlement is final (%u confirmations)", cname(r, ch), c->params.confirmations);
+	}
+}
+
+static void phase2(struct runner *r)
+{
+	const struct evq_event *top;
+	while ((top = evq_peek(&r->events)) && top->time_ms <= r->chain->height) {
+		struct evq_event ev;
+		evq_pop(&r->events, &ev);
+		struct l2_party *p = &r->net->parties[ev.arg32];
+		if (!p->online && p->back_at == ev.time_ms) {
+			l2_party_set_online(r->net, ev.arg32);
+			tl(r, "%s is back online", pname(r, ev.arg32));
+			trace(r, "online", "\"party\":\"%s\"", pname(r, ev.arg32));
+		}
+	}
+	l2_react_all(r->net, on_challenge, r);
+}
+
+static int cmp_script(const void *a, const void *b)
+{
+	const struct scn_action *x = *(const struct scn_action *const *)a, *y = *(const struct scn_action *const *)b;
+	if (x->at != y->at)
+		return (x->at > y->at) - (x->at < y->at);
+	return (x > y) - (x < y); /* file order */
+}
+
+static void phase3(struct runner *r, const struct scn_action **order, uint32_t *next)
+{
+	uint64_t h = r->chain->height;
+	/* Floods started earlier send their next batch first. */
+	for (uint32_t i = 0; i < r->nfloods; i++) {
+		struct flood *f = &r->floods[i];
+		if (f->batches_left > 0)
+			flood_batch(r, f);
+	}
+	uint32_t keep = 0;
+	for (uint32_t i = 0; i < r->nfloods; i++)
+		if (r->floods[i].batches_left > 0)
+			r->floods[keep++] = r->floods[i];
+	r->nfloods = keep;
+	while (*next < r->s->nscript && order[*next]->at == h)
+		do_action(r, order[(*next)++]);
+	/* A flood started this block has sent its first batch already. */
+	keep = 0;
+	for (uint32_t i = 0; i < r->nfloods; i++)
+		if (r->floods[i].batches_left > 0)
+			r->floods[keep++] = r->floods[i];
+	r->nfloods = keep;
+	run_workloads(r);
+}
+
+static bool quiescent(const struct runner *r)
+{
+	const struct l1_chain *c = r->chain;
+	return c->height >= r->last_activity_block && l1_chain_mempool_len(c) == 0 && r->nfloods == 0 &&
+	       r->opening == 0 && r->closing == 0 && (!r->any_inclusion || l1_chain_is_final(c, r->last_inclusion)) &&
+	       (!r->any_settlement || l1_chain_is_final(c, r->last_settlement));
+}
+
+void runner_run(struct runner *r)
+{
+	const struct scenario *s = r->s;
+	const struct scn_action **order = xcalloc(s->nscript ? s->nscript : 1, sizeof(*order));
+	for (uint32_t i = 0; i < s->nscript; i++)
+		order[i] = &s->script[i];
+	qsort(order, s->nscript, sizeof(*order), cmp_script);
+	uint32_t next = 0;
+	uint64_t stop = s->has_until_block ? s->until_block : r->max_blocks;
+	/* Block 0 is genesis: no txs; phases 2 and 3 still run. */
+	phase2(r);
+	phase3(r, order, &next);
+	while (r->chain->height < stop && (s->has_until_block || !quiescent(r))) {
+		l1_chain_produce_block(r->chain);
+		after_execute(r);
+		phase2(r);
+		phase3(r, order, &next);
+		if (r->progress && r->chain->height % 10000 == 0)
+			fprintf(stderr, "\rl2sim: block %" PRIu64 ", %" PRIu64 " payments", r->chain->height, r->payments_ok);
+	}
+	if (r->progress && r->chain->height >= 10000)
+		fputc('\n', stderr);
+	if (!s->has_until_block && !quiescent(r))
+		r->hit_block_cap = true;
+	for (uint32_t i = 0; i < s->nchannels; i++)
+		if (!r->ch[i].settled_final)
+			r->unsettled_payments += r->ch[i].payments_ok;
+	samples_sort(&r->fin_blocks);
+	samples_sort(&r->fin_ns);
+	free(order);
+}
+
+const char *runner_channel_status(const struct runner *r, uint32_t ch)
+{
+	const struct l1_channel *k = &r->chain->channels[ch];
+	const struct l2_channel *lc = &r->net->channels[ch];
+	if (k->status == L1_CH_CLOSED)
+		return "closed";
+	if (lc->close_submitted || k->status == L1_CH_DISPUTE)
+		return "closing";
+	if (lc->latest && l1_contract_usable_height(r->chain, ch) <= r->chain->height)
+		return "open";
+	if (lc->open_submitted)
+		return "opening";
+	return "none";
+}

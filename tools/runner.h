@@ -1,0 +1,98 @@
+/* The runner: drives the Layer1 chain and the Layer2 network through a scenario's
+ * script and workloads, block by block (the three phases of SPEC section 3), and
+ * collects what the report needs. */
+#ifndef L2SIM_TOOLS_RUNNER_H
+#define L2SIM_TOOLS_RUNNER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "l1sim/evq.h"
+#include "l2/l2.h"
+#include "tools/scenario.h"
+
+struct pay_run {
+	uint64_t height;   /* block of the payment */
+	uint64_t t_ns;     /* its time */
+	uint64_t count;
+};
+
+/* What the runner knows of a channel beyond L1 and L2. */
+struct run_channel {
+	struct pay_run *runs;  /* ok payments whose L1 finality is not known yet */
+	uint32_t nruns, cap_runs;
+	uint64_t payments_ok;
+	bool close_was_stale;  /* the included unilateral close was older than the latest */
+	bool open_pending;     /* counted in opening */
+	bool close_pending;    /* counted in closing */
+	bool settled_final;
+	uint64_t settled_height;
+};
+
+/* (value, count) pairs; percentiles by nearest rank once sorted. */
+struct samples {
+	struct { uint64_t value, count; } *v;
+	size_t n, cap;
+	uint64_t total;
+};
+
+struct flood {
+	uint32_t party;
+	uint64_t txs, batches_left;
+	struct amount fee;
+};
+
+struct timeline {
+	char *buf;
+	size_t len, cap;
+	uint64_t lines, dropped_lines;
+	uint64_t max_lines;
+};
+
+struct runner {
+	const struct scenario *s;
+	struct l1_chain *chain;
+	struct l2_net *net;
+	struct run_channel *ch;
+	struct evq events;          /* workload arrivals and parties coming back online */
+	struct rng *wl_rng;         /* one stream per workload */
+	uint64_t *wl_next_ns;
+	struct flood *floods;
+	uint32_t nfloods, cap_floods;
+	uint32_t *settled_fifo;     /* channels settled, in settlement order */
+	size_t settled_head, settled_len, settled_cap;
+	uint32_t *usable_fifo;      /* opening channels whose open was included, in order */
+	size_t usable_head, usable_len, usable_cap;
+	uint64_t opening, closing;
+	uint64_t last_inclusion, last_settlement;
+	bool any_inclusion, any_settlement;
+	uint64_t last_activity_block; /* max script at and workload to_block */
+	/* counters */
+	uint64_t payments_ok, payments_failed, actions_failed;
+	uint64_t unilateral_closes, stale_closes, challenges, stale_closes_caught;
+	uint64_t security_violations;
+	uint64_t wl_ok_block, wl_failed_block; /* workload payments of the current block */
+	struct samples fin_blocks, fin_ns;
+	uint64_t unsettled_payments;
+	bool hit_block_cap;
+	uint64_t max_blocks;
+	/* output */
+	FILE *trace;                /* NULL: no trace */
+	bool want_timeline;
+	struct timeline tl;
+	bool progress;              /* progress on stderr */
+};
+
+/* Prepares a run of s (borrowed; it must outlive the runner). trace may be NULL. */
+struct runner *runner_new(const struct scenario *s, FILE *trace, bool want_timeline);
+void runner_free(struct runner *r);
+/* Runs to the end (SPEC section 9) or until_block, or max_blocks. */
+void runner_run(struct runner *r);
+
+/* Report helpers. */
+const char *runner_channel_status(const struct runner *r, uint32_t ch);
+/* Nearest-rank percentile p (0 < p <= 100) of sorted samples. */
+uint64_t samples_percentile(const struct samples *s, double p);
+
+#endif

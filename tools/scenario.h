@@ -1,0 +1,146 @@
+/* Scenarios (`l2sim/1`, SPEC sections 2-6 and 8): the loader and validator.
+ *
+ * Only tools/ touches cJSON: a file is parsed, checked completely (every problem is
+ * collected, one line each, naming the file and the JSON path), converted into the
+ * plain structs below, and the cJSON tree is freed. The libraries never see JSON. */
+#ifndef L2SIM_TOOLS_SCENARIO_H
+#define L2SIM_TOOLS_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "l1sim/amount.h"
+#include "l1sim/chain.h"
+
+#define SCN_NONE UINT32_MAX
+#define SCN_LATEST UINT64_MAX
+#define SCN_MAX_FILE_BYTES (64u << 20)
+
+/* A list of error lines; the loader appends, the caller prints. */
+struct scn_errors {
+	char **lines;
+	size_t n, cap;
+};
+void scn_errors_add(struct scn_errors *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void scn_errors_free(struct scn_errors *e);
+
+struct scn_party {
+	char *name;
+	struct amount balance;
+	bool watchtower;
+	bool has_challenge_fee;
+	struct amount challenge_fee;
+};
+
+struct scn_channel {
+	char *id;
+	uint32_t nparties;
+	uint32_t *parties;       /* party indices */
+	struct amount *deposit;  /* [nparties] */
+};
+
+enum scn_action_kind {
+	SCN_OPEN, SCN_DEPOSIT, SCN_PAY, SCN_CLOSE, SCN_OFFLINE, SCN_ONLINE, SCN_WATCHTOWER, SCN_FLOOD,
+};
+const char *scn_action_str(enum scn_action_kind k);
+
+struct scn_action {
+	uint64_t at;
+	enum scn_action_kind kind;
+	uint32_t channel;        /* open, deposit, pay, close */
+	uint32_t party;          /* deposit, offline, online, watchtower: party; pay: from; close, flood: by */
+	uint32_t to;             /* pay */
+	struct amount amount;    /* deposit, pay */
+	uint64_t count;          /* pay (>= 1); flood: txs */
+	bool unilateral;         /* close */
+	uint64_t state;          /* close: seq or SCN_LATEST */
+	bool tamper;             /* close */
+	bool has_blocks;         /* offline */
+	uint64_t blocks;         /* offline, flood */
+	bool enabled;            /* watchtower */
+	struct amount fee;       /* flood */
+};
+
+struct scn_workload {
+	double rate_per_s;
+	bool all_channels;
+	uint32_t *channels;
+	uint32_t nchannels;
+	uint64_t from_block, to_block;
+	struct amount min, max;
+};
+
+/* A value an expectation compares with a report field that may be null. */
+struct scn_opt {
+	bool present;            /* the expectation names this field */
+	bool is_null;            /* it expects null */
+	uint64_t u;              /* numbers, amounts, booleans (0/1) */
+	char *s;                 /* status, close */
+};
+
+struct scn_expect_channel {
+	uint32_t channel;
+	struct scn_opt status, close, challenged, latest_seq, registered_seq, settled_block;
+	bool has_payouts, payouts_null;
+	uint32_t npayouts;
+	uint32_t *payout_party;
+	struct amount *payout;
+};
+
+struct scn_expect {
+	bool present;
+	uint32_t nbalances;
+	uint32_t *balance_party;
+	struct amount *balance;
+	struct scn_opt payments_ok, payments_failed, security_violations;
+	bool has_gain_min, has_gain_max;
+	double gain_min, gain_max;
+	uint32_t nchannels;
+	struct scn_expect_channel *channels;
+};
+
+struct scenario {
+	char *file;              /* as given, for messages */
+	char *name;
+	char *description;
+	uint64_t seed;
+	struct l1_params l1;     /* seed filled from `seed` */
+	double block_interval_s;
+	struct amount fee;       /* l1.fee */
+	double latency_ms;
+	bool signatures;         /* l2.signatures == "ed25519" */
+	struct scn_party *parties;
+	uint32_t nparties;
+	struct scn_channel *channels;
+	uint32_t nchannels;
+	struct scn_action *script;
+	uint32_t nscript;
+	struct scn_workload *workload;
+	uint32_t nworkload;
+	bool has_until_block;
+	uint64_t until_block;
+	struct scn_expect expect;
+};
+
+/* An override from --set KEY=VALUE. */
+struct scn_override {
+	const char *key;
+	const char *value;
+};
+
+/* Reads, overrides, validates and converts `path`. On success returns a scenario the
+ * caller frees with scn_free; otherwise NULL with every problem in *errs. Never
+ * aborts on bad input. */
+struct scenario *scn_load(const char *path, const struct scn_override *ov, size_t nov,
+			  struct scn_errors *errs);
+/* The same from a buffer; `file` names it in messages. */
+struct scenario *scn_load_buffer(const char *file, const char *text, size_t len,
+				 const struct scn_override *ov, size_t nov, struct scn_errors *errs);
+void scn_free(struct scenario *s);
+
+/* The index of a party or channel by name, or SCN_NONE. O(n). */
+uint32_t scn_party_index(const struct scenario *s, const char *name);
+uint32_t scn_channel_index(const struct scenario *s, const char *id);
+
+#endif
