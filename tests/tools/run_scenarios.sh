@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Scenario tests: the shared acceptance scenarios, the bad inputs, and every example
+# in scenarios/. Prints one line per check and closes with "N passed, N failed".
+set -u
+L2SIM=${L2SIM:-build/l2sim}
+ACCEPTANCE=${ACCEPTANCE:-../shared/acceptance}
+pass=0
+fail=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+ok() { pass=$((pass + 1)); echo "PASS $*"; }
+bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+
+# A scenario that must run with every expectation holding, twice with the same bytes.
+run_good() {
+	local f=$1
+	if "$L2SIM" run "$f" >"$tmp/text" 2>"$tmp/err"; then
+		ok "run $f"
+	else
+		bad "run $f (exit $?)"; sed 's/^/    /' "$tmp/err"
+	fi
+	"$L2SIM" run "$f" --format json >"$tmp/a.json" 2>/dev/null
+	"$L2SIM" run "$f" --format json >"$tmp/b.json" 2>/dev/null
+	if [ -s "$tmp/a.json" ] && cmp -s "$tmp/a.json" "$tmp/b.json"; then
+		ok "deterministic $f"
+	else
+		bad "deterministic $f: two runs differ"
+	fi
+}
+
+if [ -d "$ACCEPTANCE" ]; then
+	for f in "$ACCEPTANCE"/*.json; do
+		run_good "$f"
+	done
+	expected="$ACCEPTANCE/bad/EXPECTED.json"
+	for f in "$ACCEPTANCE"/bad/*.json; do
+		name=$(basename "$f")
+		[ "$name" = EXPECTED.json ] && continue
+		# EXPECTED.json maps a file name to the text its error must contain.
+		want=$(tr ',{}' '\n\n\n' <"$expected" | sed -n "s/^ *\"$name\" *: *\"\(.*\)\" *\$/\1/p")
+		if [ -z "$want" ]; then
+			bad "bad/$name: not listed in EXPECTED.json"
+			continue
+		fi
+		for cmd in check run; do
+			"$L2SIM" $cmd "$f" >/dev/null 2>"$tmp/err"
+			rc=$?
+			if [ $rc -eq 2 ] && grep -qF -- "$want" "$tmp/err"; then
+				ok "$cmd bad/$name exits 2 naming '$want'"
+			else
+				bad "$cmd bad/$name: exit $rc, stderr:"; sed 's/^/    /' "$tmp/err"
+			fi
+		done
+	done
+else
+	echo "SKIP acceptance scenarios: $ACCEPTANCE not found (in CI it is ../shared/acceptance)"
+fi
+
+for f in scenarios/*.json; do
+	[ -e "$f" ] || continue
+	run_good "$f"
+done
+
+echo "scenarios: $pass passed, $fail failed"
+[ $fail -eq 0 ]
