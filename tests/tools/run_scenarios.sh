@@ -57,7 +57,7 @@ else
 	echo "SKIP acceptance scenarios: $ACCEPTANCE not found (in CI it is ../shared/acceptance)"
 fi
 
-for f in scenarios/*.json; do
+for f in scenarios/*.json docs/examples/*.json; do
 	[ -e "$f" ] || continue
 	run_good "$f"
 done
