@@ -155,7 +155,7 @@ static cJSON *build_report(const struct runner *r, const struct scn_errors *fail
 	cJSON *fin = cJSON_AddObjectToObject(o, "finality");
 	cJSON_AddItemToObject(fin, "offchain_ms", json_offchain(r));
 	cJSON_AddItemToObject(fin, "l1_blocks", json_stats(&r->fin_blocks, 1.0));
-	cJSON_AddItemToObject(fin, "l1_s", json_stats(&r->fin_ns, 1e9));
+	cJSON_AddItemToObject(fin, "l1_s", json_stats(&r->fin_us, 1e6));
 	cJSON_AddItemToObject(fin, "unsettled_payments", json_u64(r->unsettled_payments));
 
 	cJSON *d = cJSON_AddObjectToObject(o, "disputes");
@@ -378,7 +378,7 @@ void report_text(FILE *f, const struct runner *r, const struct scn_errors *failu
 		fprintf(f, "  %-22s %g ms (a round trip of the %g ms message delay)\n", "off-chain finality",
 			2.0 * s->latency_ms, s->latency_ms);
 	stats_line(f, "L1 finality (blocks)", &r->fin_blocks, 1.0, "blocks");
-	stats_line(f, "L1 finality (seconds)", &r->fin_ns, 1e9, "s");
+	stats_line(f, "L1 finality (seconds)", &r->fin_us, 1e6, "s");
 	if (r->unsettled_payments)
 		fprintf(f, "  %-22s %" PRIu64 " payments whose channel had no final settlement by the end\n",
 			"unsettled", r->unsettled_payments);

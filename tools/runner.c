@@ -67,6 +67,12 @@ static void fifo_push(uint32_t **buf, size_t *head, size_t *len, size_t *cap, ui
 
 /* ---- output: trace lines and the timeline ---- */
 
+/* Payment times are in microseconds; block times in ms. Saturates instead of wrapping. */
+static uint64_t ms_to_us(uint64_t ms)
+{
+	return ms > UINT64_MAX / 1000 ? UINT64_MAX : ms * 1000;
+}
+
 static double secs(uint64_t ms)
 {
 	return (double)ms / 1000.0;
@@ -325,7 +331,7 @@ struct runner *runner_new(const struct scenario *s, FILE *trace_file, bool want_
 	}
 	evq_init(&r->events);
 	r->wl_rng = xcalloc(s->nworkload ? s->nworkload : 1, sizeof(*r->wl_rng));
-	r->wl_next_ns = xcalloc(s->nworkload ? s->nworkload : 1, sizeof(*r->wl_next_ns));
+	r->wl_next_us = xcalloc(s->nworkload ? s->nworkload : 1, sizeof(*r->wl_next_us));
 	for (uint32_t w = 0; w < s->nworkload; w++) {
 		rng_init(&r->wl_rng[w], s->seed, 0x574c0000u + w);
 		if (s->workload[w].to_block > r->last_activity_block)
@@ -345,31 +351,31 @@ void runner_free(struct runner *r)
 	l1_chain_free(r->chain);
 	evq_free(&r->events);
 	free(r->wl_rng);
-	free(r->wl_next_ns);
+	free(r->wl_next_us);
 	free(r->floods);
 	free(r->settled_fifo);
 	free(r->usable_fifo);
 	free(r->fin_blocks.v);
-	free(r->fin_ns.v);
+	free(r->fin_us.v);
 	free(r->tl.buf);
 	free(r);
 }
 
 /* ---- payments ---- */
 
-static void record_payment(struct runner *r, uint32_t ch, uint64_t t_ns, uint64_t count)
+static void record_payment(struct runner *r, uint32_t ch, uint64_t t_us, uint64_t count)
 {
 	struct run_channel *rc = &r->ch[ch];
 	uint64_t h = r->chain->height;
 	rc->payments_ok += count;
 	r->payments_ok += count;
-	if (rc->nruns && rc->runs[rc->nruns - 1].height == h && rc->runs[rc->nruns - 1].t_ns == t_ns) {
+	if (rc->nruns && rc->runs[rc->nruns - 1].height == h && rc->runs[rc->nruns - 1].t_us == t_us) {
 		rc->runs[rc->nruns - 1].count += count;
 		return;
 	}
 	if (rc->nruns == rc->cap_runs)
 		rc->runs = xreallocarray(rc->runs, rc->cap_runs = rc->cap_runs ? 2 * rc->cap_runs : 4, sizeof(*rc->runs));
-	rc->runs[rc->nruns++] = (struct pay_run){ h, t_ns, count };
+	rc->runs[rc->nruns++] = (struct pay_run){ h, t_us, count };
 }
 
 /* ---- script actions (phase 3) ---- */
@@ -386,7 +392,7 @@ static void do_pay(struct runner *r, const struct scn_action *a)
 	char am[AMOUNT_FMT_LEN];
 	uint64_t ok = 0, failed = 0;
 	enum l2_result last_err = L2_OK;
-	uint64_t t_ns = r->chain->time_ms * 1000000ULL;
+	uint64_t t_us = ms_to_us(r->chain->time_ms);
 	for (uint64_t i = 0; i < a->count; i++) {
 		enum l2_result res = l2_channel_pay(r->net, a->channel, a->party, a->to, a->amount);
 		if (res == L2_OK)
@@ -402,7 +408,7 @@ static void do_pay(struct runner *r, const struct scn_action *a)
 			      res == L2_OK ? "" : l2_result_str(res), res == L2_OK ? "" : "\"");
 	}
 	if (ok)
-		record_payment(r, a->channel, t_ns, ok);
+		record_payment(r, a->channel, t_us, ok);
 	r->payments_failed += failed;
 	char count[32] = "";
 	if (a->count > 1)
@@ -540,16 +546,19 @@ static void flood_batch(struct runner *r, struct flood *f)
 
 /* ---- workloads ---- */
 
-static uint64_t gap_ns(struct rng *g, double rate)
+/* The next arrival of workload w: its clock advances by Exp(1/rate) in double
+ * microseconds, so rates above 10^6 per second keep their mean. */
+static double next_arrival(struct rng *g, double rate, double from_us)
 {
-	double ns = rng_exp(g, 1e9 / rate);
-	if (!(ns < 1e18))
-		ns = 1e18;
-	uint64_t v = (uint64_t)llround(ns);
-	return v ? v : 1;
+	return from_us + rng_exp(g, 1e6 / rate);
 }
 
-static void workload_payment(struct runner *r, uint32_t w, uint64_t t_ns)
+static uint64_t us_of(double t)
+{
+	return t >= 1.8e19 ? UINT64_MAX : (uint64_t)t;
+}
+
+static void workload_payment(struct runner *r, uint32_t w, uint64_t t_us)
 {
 	const struct scn_workload *wl = &r->s->workload[w];
 	struct rng *g = &r->wl_rng[w];
@@ -563,7 +572,7 @@ static void workload_payment(struct runner *r, uint32_t w, uint64_t t_ns)
 	struct amount amt = AMOUNT(rng_range(g, wl->min.units, wl->max.units));
 	enum l2_result res = l2_channel_pay(r->net, ch, sc->parties[i], sc->parties[j], amt);
 	if (res == L2_OK) {
-		record_payment(r, ch, t_ns, 1);
+		record_payment(r, ch, t_us, 1);
 		r->wl_ok_block++;
 	} else {
 		r->payments_failed++;
@@ -571,8 +580,8 @@ static void workload_payment(struct runner *r, uint32_t w, uint64_t t_ns)
 	}
 	if (r->trace) {
 		char am[AMOUNT_FMT_LEN];
-		fprintf(r->trace, "{\"block\":%" PRIu64 ",\"time_s\":%.9f,\"event\":\"payment\",\"channel\":\"%s\",\"from\":\"%s\",\"to\":\"%s\",\"amount\":\"%s\",\"ok\":%s",
-			r->chain->height, (double)t_ns / 1e9, cname(r, ch), pname(r, sc->parties[i]),
+		fprintf(r->trace, "{\"block\":%" PRIu64 ",\"time_s\":%.6f,\"event\":\"payment\",\"channel\":\"%s\",\"from\":\"%s\",\"to\":\"%s\",\"amount\":\"%s\",\"ok\":%s",
+			r->chain->height, (double)t_us / 1e6, cname(r, ch), pname(r, sc->parties[i]),
 			pname(r, sc->parties[j]), amount_fmt(am, amt), res == L2_OK ? "true" : "false");
 		if (res)
 			fprintf(r->trace, ",\"reason\":\"%s\"", l2_result_str(res));
@@ -584,8 +593,8 @@ static void workload_payment(struct runner *r, uint32_t w, uint64_t t_ns)
 static void run_workloads(struct runner *r)
 {
 	uint64_t h = r->chain->height;
-	uint64_t t_ns = r->chain->time_ms * 1000000ULL;
-	uint64_t next_ns = l1_chain_next_block_time(r->chain) * 1000000ULL;
+	uint64_t t_us = ms_to_us(r->chain->time_ms);
+	uint64_t next_us = ms_to_us(l1_chain_next_block_time(r->chain));
 	struct evq q;
 	evq_init(&q);
 	for (uint32_t w = 0; w < r->s->nworkload; w++) {
@@ -593,17 +602,17 @@ static void run_workloads(struct runner *r)
 		if (h < wl->from_block || h >= wl->to_block || (r->s->nchannels == 0))
 			continue;
 		if (h == wl->from_block)
-			r->wl_next_ns[w] = t_ns + gap_ns(&r->wl_rng[w], wl->rate_per_s);
-		if (r->wl_next_ns[w] < next_ns)
-			evq_push(&q, r->wl_next_ns[w], 0, w, 0);
+			r->wl_next_us[w] = next_arrival(&r->wl_rng[w], wl->rate_per_s, (double)t_us);
+		if (us_of(r->wl_next_us[w]) < next_us)
+			evq_push(&q, us_of(r->wl_next_us[w]), 0, w, 0);
 	}
 	struct evq_event ev;
 	while (evq_pop(&q, &ev)) {
 		uint32_t w = ev.arg32;
 		workload_payment(r, w, ev.time_ms);
-		r->wl_next_ns[w] = ev.time_ms + gap_ns(&r->wl_rng[w], r->s->workload[w].rate_per_s);
-		if (r->wl_next_ns[w] < next_ns)
-			evq_push(&q, r->wl_next_ns[w], 0, w, 0);
+		r->wl_next_us[w] = next_arrival(&r->wl_rng[w], r->s->workload[w].rate_per_s, r->wl_next_us[w]);
+		if (us_of(r->wl_next_us[w]) < next_us)
+			evq_push(&q, us_of(r->wl_next_us[w]), 0, w, 0);
 	}
 	evq_free(&q);
 	if (r->wl_ok_block || r->wl_failed_block)
@@ -637,10 +646,10 @@ static void after_execute(struct runner *r)
 		r->settled_len--;
 		rc->settled_final = true;
 		/* L1 finality of every payment of the channel is now known. */
-		uint64_t t_fin_ns = c->time_ms * 1000000ULL;
+		uint64_t t_fin_us = ms_to_us(c->time_ms);
 		for (uint32_t i = 0; i < rc->nruns; i++) {
 			samples_add(&r->fin_blocks, c->height - rc->runs[i].height, rc->runs[i].count);
-			samples_add(&r->fin_ns, t_fin_ns - rc->runs[i].t_ns, rc->runs[i].count);
+			samples_add(&r->fin_us, t_fin_us - rc->runs[i].t_us, rc->runs[i].count);
 		}
 		free(rc->runs);
 		rc->runs = NULL;
@@ -734,7 +743,7 @@ void runner_run(struct runner *r)
 		if (!r->ch[i].settled_final)
 			r->unsettled_payments += r->ch[i].payments_ok;
 	samples_sort(&r->fin_blocks);
-	samples_sort(&r->fin_ns);
+	samples_sort(&r->fin_us);
 	free(order);
 }
 

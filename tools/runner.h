@@ -14,7 +14,7 @@
 
 struct pay_run {
 	uint64_t height;   /* block of the payment */
-	uint64_t t_ns;     /* its time */
+	uint64_t t_us;     /* its time, in microseconds */
 	uint64_t count;
 };
 
@@ -57,7 +57,7 @@ struct runner {
 	struct run_channel *ch;
 	struct evq events;          /* workload arrivals and parties coming back online */
 	struct rng *wl_rng;         /* one stream per workload */
-	uint64_t *wl_next_ns;
+	double *wl_next_us;         /* next arrival of each workload, in microseconds */
 	struct flood *floods;
 	uint32_t nfloods, cap_floods;
 	uint32_t *settled_fifo;     /* channels settled, in settlement order */
@@ -73,7 +73,7 @@ struct runner {
 	uint64_t unilateral_closes, stale_closes, challenges, stale_closes_caught;
 	uint64_t security_violations;
 	uint64_t wl_ok_block, wl_failed_block; /* workload payments of the current block */
-	struct samples fin_blocks, fin_ns;
+	struct samples fin_blocks, fin_us;
 	uint64_t unsettled_payments;
 	bool hit_block_cap;
 	uint64_t max_blocks;

@@ -323,7 +323,7 @@ static void load_l1(struct vctx *v, const cJSON *l1)
 	check_keys(v, l1, L1_KEYS);
 	if ((j = enter(v, l1, "block_interval_s", &old))) {
 		double d;
-		if (as_number(v, j, 0, 1e9, &d)) {
+		if (as_number(v, j, 0, 1e6, &d)) {
 			if (llround(d * 1000.0) < 1)
 				verr(v, "must be at least 0.001 (the resolution is 1 ms; got %g)", d);
 			s->block_interval_s = d;
