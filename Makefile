@@ -28,7 +28,8 @@ else ifeq ($(DEBUG),1)
   OPT := -O0 -g
 else
   BUILD ?= build
-  OPT := -O2 -g
+  # Release: no per-block conservation check (debug and sanitizer builds do check).
+  OPT := -O2 -g -DNDEBUG
 endif
 
 # Dependencies come from pkg-config; tools/setup.sh installs them when missing.
@@ -71,7 +72,11 @@ ALL_OBJS := $(call obj,$(L1SIM_SRCS) $(L2_SRCS) $(TOOLS_SRCS) $(TOOLS_MAIN) $(TE
 .PHONY: all demo test check-unit check-scenarios install uninstall clean
 all: $(L2SIM)
 
-$(BUILD)/obj/%.o: %.c
+# Objects are rebuilt when the compiler flags change.
+FLAGS_STAMP := $(BUILD)/.flags
+$(shell mkdir -p $(BUILD) && echo '$(CC) $(CFLAGS_ALL)' | cmp -s - $(FLAGS_STAMP) || echo '$(CC) $(CFLAGS_ALL)' > $(FLAGS_STAMP))
+
+$(BUILD)/obj/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(if $(findstring tests/,$<),$(CRITERION_CFLAGS)) -c $< -o $@
 
