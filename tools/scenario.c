@@ -807,13 +807,42 @@ static void opt_choice(struct vctx *v, const cJSON *obj, const char *key, const 
 	leave(v, old);
 }
 
+/* An object {party name: amount}: every name must be a party, given once. */
+static void party_amounts(struct vctx *v, const cJSON *c, uint32_t **parties, struct amount **amounts,
+			  uint32_t *n)
+{
+	if (!cJSON_IsObject(c)) {
+		verr(v, "must be an object {party: amount} (got %s)", type_name(c));
+		return;
+	}
+	int size = cJSON_GetArraySize(c);
+	*parties = xcalloc((size_t)size + 1, sizeof(uint32_t));
+	*amounts = xcalloc((size_t)size + 1, sizeof(struct amount));
+	for (const cJSON *p = c->child; p; p = p->next) {
+		size_t old = path_push_key(v, p->string);
+		uint32_t pi = scn_party_index(v->s, p->string);
+		struct amount a;
+		bool dup = false;
+		for (const cJSON *prev = c->child; prev != p; prev = prev->next)
+			dup = dup || strcmp(prev->string, p->string) == 0;
+		if (dup)
+			verr(v, "key given twice");
+		else if (pi == SCN_NONE)
+			verr(v, "no party named \"%.64s\"", p->string);
+		else if (as_amount(v, p, &a)) {
+			(*parties)[*n] = pi;
+			(*amounts)[(*n)++] = a;
+		}
+		path_pop(v, old);
+	}
+}
+
 static void load_expect_channel(struct vctx *v, const cJSON *j, struct scn_expect_channel *ec)
 {
 	static const char *const keys[] = { "status", "close", "challenged", "latest_seq", "registered_seq",
 					    "settled_block", "payouts", NULL };
 	static const char *const statuses[] = { "none", "opening", "open", "closing", "closed", NULL };
 	static const char *const closes[] = { "cooperative", "unilateral", NULL };
-	struct scenario *s = v->s;
 	if (!cJSON_IsObject(j)) {
 		verr(v, "must be an object (got %s)", type_name(j));
 		return;
@@ -839,24 +868,8 @@ static void load_expect_channel(struct vctx *v, const cJSON *j, struct scn_expec
 		ec->has_payouts = true;
 		if (cJSON_IsNull(c)) {
 			ec->payouts_null = true;
-		} else if (!cJSON_IsObject(c)) {
-			verr(v, "must be an object {party: amount} or null (got %s)", type_name(c));
 		} else {
-			int n = cJSON_GetArraySize(c);
-			ec->payout_party = xcalloc((size_t)n + 1, sizeof(uint32_t));
-			ec->payout = xcalloc((size_t)n + 1, sizeof(struct amount));
-			for (const cJSON *p = c->child; p; p = p->next) {
-				size_t o2 = path_push_key(v, p->string);
-				uint32_t pi = scn_party_index(s, p->string);
-				struct amount a;
-				if (pi == SCN_NONE)
-					verr(v, "no party named \"%.64s\"", p->string);
-				else if (as_amount(v, p, &a)) {
-					ec->payout_party[ec->npayouts] = pi;
-					ec->payout[ec->npayouts++] = a;
-				}
-				path_pop(v, o2);
-			}
+			party_amounts(v, c, &ec->payout_party, &ec->payout, &ec->npayouts);
 		}
 		leave(v, old);
 	}
@@ -877,25 +890,7 @@ static void load_expect(struct vctx *v, const cJSON *j)
 	size_t old;
 	const cJSON *c;
 	if ((c = enter(v, j, "l1_balances", &old))) {
-		if (!cJSON_IsObject(c)) {
-			verr(v, "must be an object {party: amount} (got %s)", type_name(c));
-		} else {
-			int n = cJSON_GetArraySize(c);
-			e->balance_party = xcalloc((size_t)n + 1, sizeof(uint32_t));
-			e->balance = xcalloc((size_t)n + 1, sizeof(struct amount));
-			for (const cJSON *p = c->child; p; p = p->next) {
-				size_t o2 = path_push_key(v, p->string);
-				uint32_t pi = scn_party_index(s, p->string);
-				struct amount a;
-				if (pi == SCN_NONE)
-					verr(v, "no party named \"%.64s\"", p->string);
-				else if (as_amount(v, p, &a)) {
-					e->balance_party[e->nbalances] = pi;
-					e->balance[e->nbalances++] = a;
-				}
-				path_pop(v, o2);
-			}
-		}
+		party_amounts(v, c, &e->balance_party, &e->balance, &e->nbalances);
 		leave(v, old);
 	}
 	if ((c = enter(v, j, "payments", &old))) {
