@@ -70,6 +70,8 @@ L2SIM := $(BUILD)/l2sim
 ALL_OBJS := $(call obj,$(L1SIM_SRCS) $(L2_SRCS) $(TOOLS_SRCS) $(TOOLS_MAIN) $(TEST_SRCS))
 
 .PHONY: all demo test check-unit check-scenarios install uninstall clean
+# Keep the test objects (make would delete them as intermediates and rebuild them).
+.SECONDARY:
 all: $(L2SIM)
 
 # Objects are rebuilt when the compiler flags change.

@@ -170,10 +170,9 @@ static bool tx_before(const struct l1_tx *a, const struct l1_tx *b)
 	return a->fee.units > b->fee.units || (a->fee.units == b->fee.units && a->id < b->id);
 }
 
-uint64_t l1_chain_submit(struct l1_chain *c, struct l1_tx tx)
+/* Inserts tx (id and submit_height already set). */
+static void mempool_push(struct l1_chain *c, struct l1_tx tx)
 {
-	tx.id = c->next_tx_id++;
-	tx.submit_height = c->height;
 	if (c->mempool_len == c->mempool_cap)
 		c->mempool = xreallocarray(c->mempool, c->mempool_cap = c->mempool_cap ? 2 * c->mempool_cap : 64,
 					   sizeof(*c->mempool));
@@ -186,6 +185,13 @@ uint64_t l1_chain_submit(struct l1_chain *c, struct l1_tx tx)
 		i = parent;
 	}
 	c->mempool[i] = tx;
+}
+
+uint64_t l1_chain_submit(struct l1_chain *c, struct l1_tx tx)
+{
+	tx.id = c->next_tx_id++;
+	tx.submit_height = c->height;
+	mempool_push(c, tx);
 	return tx.id;
 }
 
@@ -260,10 +266,21 @@ void l1_chain_produce_block(struct l1_chain *c)
 	if (__builtin_add_overflow(c->time_ms, gap, &c->next_time_ms))
 		c->next_time_ms = UINT64_MAX;
 
-	/* Phase 1a: execute. A dropped tx takes no space, so keep reaching. */
+	/* Phase 1a: execute. A dropped tx takes no space, so keep reaching. A tx that a
+	 * listener submits during this block was submitted at this height: it waits for
+	 * the next block, so it is set aside and put back afterwards. */
 	uint32_t included = 0;
+	uint64_t first_new_id = c->next_tx_id;
+	struct l1_tx *later = NULL;
+	size_t nlater = 0, cap_later = 0;
 	while (included < c->params.block_tx_limit && c->mempool_len > 0) {
 		struct l1_tx tx = mempool_pop(c);
+		if (tx.id >= first_new_id) {
+			if (nlater == cap_later)
+				later = xreallocarray(later, cap_later = cap_later ? 2 * cap_later : 8, sizeof(*later));
+			later[nlater++] = tx;
+			continue;
+		}
 		enum l1_result r = execute(c, &tx);
 		if (r == L1_OK) {
 			if (!amount_add_to(&c->fees, tx.fee))
@@ -284,12 +301,16 @@ void l1_chain_produce_block(struct l1_chain *c)
 		}
 		l1_state_free(tx.state);
 	}
+	for (size_t i = 0; i < nlater; i++)
+		mempool_push(c, later[i]);
+	free(later);
 
 	/* Phase 1b: settle the windows that end here (registered at height - T). */
 	while (c->windows_len > 0) {
 		uint32_t ch = c->windows[c->windows_head];
 		const struct l1_channel *k = &c->channels[ch];
-		if (k->close_height + c->params.dispute_timeout_blocks > c->height)
+		/* The window ends at close_height + T; compared without the sum, which may wrap. */
+		if (c->height - k->close_height < c->params.dispute_timeout_blocks)
 			break;
 		c->windows_head++;
 		c->windows_len--;

@@ -149,7 +149,7 @@ static void compute_payouts(const struct l1_chain *c, struct l1_channel *k)
 	if (!amount_eq(total, k->holdings))
 		fatal_invariant("payouts differ from the contract's holdings");
 	if (c->params.dispute_rule == L1_RULE_PENALTY && k->close_kind == L1_CLOSE_UNILATERAL &&
-	    k->challenged && k->first_challenger != k->closer) {
+	    k->penalty_claimed) {
 		if (!amount_add_to(&k->payouts[k->first_challenger], k->payouts[k->closer]))
 			fatal_invariant("penalty payout");
 		k->payouts[k->closer] = AMOUNT(0);
@@ -223,8 +223,11 @@ enum l1_result l1_contract_challenge(struct l1_chain *c, const struct l1_tx *tx)
 		return r;
 	c->accounts[tx->submitter].balance = after;
 	l1_state_assign(k->registered, tx->state);
-	if (!k->challenged) {
-		k->challenged = true;
+	/* The penalty goes to the first challenger other than the closer: a closer that
+	 * challenges its own stale close must not shield it from an honest challenge. */
+	k->challenged = true;
+	if (!k->penalty_claimed && me != k->closer) {
+		k->penalty_claimed = true;
 		k->first_challenger = me;
 	}
 	return L1_OK;

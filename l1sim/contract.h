@@ -36,8 +36,9 @@ struct l1_channel {
 	enum l1_channel_status status;
 	enum l1_close_kind close_kind;
 	uint32_t closer;            /* party index of the unilateral closer */
-	uint32_t first_challenger;  /* party index, valid when challenged */
-	bool challenged;
+	uint32_t first_challenger;  /* party index of the first challenger other than the closer */
+	bool challenged;            /* a challenge was accepted */
+	bool penalty_claimed;       /* first_challenger is set */
 	uint64_t open_height;       /* valid from OPEN on */
 	uint64_t close_height;      /* the block that included the close */
 	uint64_t settled_height;    /* valid when CLOSED */

@@ -79,6 +79,7 @@ void l2_net_free(struct l2_net *n)
 	free(n->channels);
 	free(n->parties);
 	free(n->disputes);
+	free(n->l1map);
 	free(n);
 }
 
@@ -120,6 +121,14 @@ enum l1_result l2_channel_add(struct l2_net *n, uint32_t np, const uint32_t *par
 	if (n->nchannels == n->cap_channels)
 		n->channels = xreallocarray(n->channels, n->cap_channels = n->cap_channels ? 2 * n->cap_channels : 8,
 					    sizeof(*n->channels));
+	if (l1_id >= n->nl1map) {
+		uint32_t cap = l1_id + 1 > 2 * n->nl1map ? l1_id + 1 : 2 * n->nl1map;
+		n->l1map = xreallocarray(n->l1map, cap, sizeof(*n->l1map));
+		for (uint32_t j = n->nl1map; j < cap; j++)
+			n->l1map[j] = UINT32_MAX;
+		n->nl1map = cap;
+	}
+	n->l1map[l1_id] = n->nchannels;
 	struct l2_channel *c = &n->channels[n->nchannels];
 	memset(c, 0, sizeof(*c));
 	c->l1_id = l1_id;
@@ -232,6 +241,17 @@ static void install(struct l2_net *n, struct l2_channel *c, struct l1_state *nex
 		keep_if_wanted(c);
 }
 
+/* Party i's final deposits that c's latest state does not include yet. The opening
+ * state includes the open's deposits before the open is final, so this is 0 (not an
+ * error) while the final deposits are below what the state includes. */
+static struct amount unincluded_final_deposit(const struct l2_net *n, const struct l2_channel *c, uint32_t i)
+{
+	struct amount fd = l1_contract_final_deposit(n->chain, c->l1_id, i), extra;
+	if (!c->latest || !amount_sub(&extra, fd, c->latest->included[i]))
+		return AMOUNT(0);
+	return extra;
+}
+
 /* Builds the next state of c in scratch: seq + 1 and every final deposit included. */
 static enum l2_result next_state(struct l2_net *n, uint32_t ch, struct l1_state **out)
 {
@@ -243,12 +263,9 @@ static enum l2_result next_state(struct l2_net *n, uint32_t ch, struct l1_state 
 	s->seq++;
 	memset(s->sigs, 0, (size_t)s->nparties * L1_SIG_LEN);
 	for (uint32_t i = 0; i < c->nparties; i++) {
-		struct amount fd = l1_contract_final_deposit(n->chain, c->l1_id, i), extra;
-		if (!amount_sub(&extra, fd, s->included[i]))
-			fatal_invariant("a state includes deposits that are not final");
-		if (!amount_add_to(&s->balances[i], extra))
+		struct amount extra = unincluded_final_deposit(n, c, i);
+		if (!amount_add_to(&s->balances[i], extra) || !amount_add_to(&s->included[i], extra))
 			return L2_ERR_OVERFLOW;
-		s->included[i] = fd;
 	}
 	*out = s;
 	return L2_OK;
@@ -291,9 +308,8 @@ bool l2_channel_usable(const struct l2_net *n, uint32_t ch)
 struct amount l2_channel_spendable(const struct l2_net *n, uint32_t ch, uint32_t i)
 {
 	const struct l2_channel *c = &n->channels[ch];
-	struct amount fd = l1_contract_final_deposit(n->chain, c->l1_id, i), extra, sp;
-	if (!c->latest || !amount_sub(&extra, fd, c->latest->included[i]) ||
-	    !amount_add(&sp, c->latest->balances[i], extra))
+	struct amount sp;
+	if (!c->latest || l1_contract_usable_height(n->chain, c->l1_id) > n->chain->height || !amount_add(&sp, c->latest->balances[i], unincluded_final_deposit(n, c, i)))
 		return AMOUNT(0);
 	return sp;
 }
@@ -496,11 +512,11 @@ void l2_party_set_online(struct l2_net *n, uint32_t p)
 
 /* ---- the chain's events ---- */
 
+/* The net's channel of L1 contract l1_id, or UINT32_MAX when it is not one of ours
+ * (the chain may hold contracts registered without this net). */
 static uint32_t channel_of_l1(const struct l2_net *n, uint32_t l1_id)
 {
-	/* Channels are registered through this net only, in the same order. */
-	(void)n;
-	return l1_id;
+	return l1_id < n->nl1map ? n->l1map[l1_id] : UINT32_MAX;
 }
 
 static void remove_dispute(struct l2_net *n, uint32_t ch)
@@ -515,13 +531,17 @@ static void remove_dispute(struct l2_net *n, uint32_t ch)
 void l2_net_on_l1_event(struct l2_net *n, const struct l1_event *ev)
 {
 	if (ev->kind == L1_EV_SETTLED) {
-		remove_dispute(n, channel_of_l1(n, ev->channel));
+		uint32_t sc = channel_of_l1(n, ev->channel);
+		if (sc != UINT32_MAX)
+			remove_dispute(n, sc);
 		return;
 	}
 	const struct l1_tx *tx = ev->tx;
-	if (tx->kind == L1_TX_FILLER || tx->channel >= n->nchannels)
+	if (tx->kind == L1_TX_FILLER)
 		return;
 	uint32_t ch = channel_of_l1(n, tx->channel);
+	if (ch == UINT32_MAX)
+		return;
 	struct l2_channel *c = &n->channels[ch];
 	bool included = ev->kind == L1_EV_TX_INCLUDED;
 	switch (tx->kind) {

@@ -73,6 +73,8 @@ struct l2_net {
 	uint32_t nchannels, cap_channels;
 	struct l1_state **scratch; /* per party count: the next state being built */
 	uint32_t nscratch;
+	uint32_t *l1map;           /* [nl1map]: L1 contract id -> channel, UINT32_MAX if not ours */
+	uint32_t nl1map;
 	uint32_t *disputes;        /* channels with a registered unilateral close, unsettled */
 	uint32_t ndisputes, cap_disputes;
 	uint64_t signs, verifies;  /* real Ed25519 operations done off-chain */
@@ -127,8 +129,9 @@ enum l2_result l2_channel_close(struct l2_net *n, uint32_t ch, uint32_t by,
 				enum l2_close_mode mode, uint64_t state, bool tamper,
 				uint64_t *tx_out);
 
-/* Spendable balance of party index i (within the channel): its balance in the latest
- * state plus its final deposits the state does not yet include. */
+/* Spendable balance of party index i (within the channel): 0 until the open is final,
+ * then its balance in the latest state plus its final deposits the state does not yet
+ * include. */
 struct amount l2_channel_spendable(const struct l2_net *n, uint32_t ch, uint32_t i);
 /* True when payments may use channel ch now. */
 bool l2_channel_usable(const struct l2_net *n, uint32_t ch);

@@ -178,7 +178,7 @@ static void on_l1_event(void *ctx, const struct l1_event *ev)
 				 amount_fmt(a, k->payouts[i]));
 		}
 		tl(r, "%s: settled on state %" PRIu64 "%s; payouts: %s", cname(r, ch), k->registered->seq,
-		   c->params.dispute_rule == L1_RULE_PENALTY && k->close_kind == L1_CLOSE_UNILATERAL && k->challenged
+		   c->params.dispute_rule == L1_RULE_PENALTY && k->close_kind == L1_CLOSE_UNILATERAL && k->penalty_claimed
 			   ? " (penalty: the stale closer forfeits its share)" : "",
 		   line);
 		if (r->trace) {
