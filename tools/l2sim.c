@@ -10,12 +10,15 @@
 #include "tools/report.h"
 #include "tools/runner.h"
 #include "tools/scenario.h"
+#include "tools/sweep.h"
 
 #define L2SIM_VERSION "0.1.0"
 
 static const char USAGE[] =
 	"usage: l2sim run FILE [--format text|json] [--set KEY=VALUE]... [--trace FILE.jsonl]\n"
 	"       l2sim check FILE...\n"
+	"       l2sim sweep FILE --vary KEY=V1,V2,... [--vary ...] [--set KEY=VALUE]...\n"
+	"                   [--jobs N] [--out FILE.csv|-] [--plot FILE.svg [--metric NAME,...]]\n"
 	"       l2sim --help | --version\n";
 
 static const char HELP[] =
@@ -234,5 +237,7 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 2, argv + 2);
 	if (strcmp(cmd, "check") == 0)
 		return cmd_check(argc - 2, argv + 2);
+	if (strcmp(cmd, "sweep") == 0)
+		return sweep_main(argc - 2, argv + 2);
 	return usage_error("unknown command \"%s\"", cmd);
 }
