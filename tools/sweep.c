@@ -40,6 +40,7 @@ static const struct {
 	{ "l1_tps", NULL },
 	{ "l1_capacity_tps", "l1.capacity_tps" },
 	{ "l2_tps", "l2.tps" },
+	{ "finality_l1_blocks_min", "finality.l1_blocks.min" },
 	{ "finality_l1_blocks_p50", "finality.l1_blocks.p50" },
 	{ "finality_l1_blocks_p95", "finality.l1_blocks.p95" },
 	{ "finality_l1_s_p50", "finality.l1_s.p50" },
@@ -56,7 +57,7 @@ static const struct {
 
 const char *const SWEEP_METRICS[NMETRICS + 1] = {
 	"blocks", "sim_time_s", "payments_ok", "payments_failed", "throughput_gain", "l1_txs",
-	"l1_channel_txs", "l1_tps", "l1_capacity_tps", "l2_tps", "finality_l1_blocks_p50",
+	"l1_channel_txs", "l1_tps", "l1_capacity_tps", "l2_tps", "finality_l1_blocks_min", "finality_l1_blocks_p50",
 	"finality_l1_blocks_p95", "finality_l1_s_p50", "finality_l1_s_p95", "unsettled_payments",
 	"stale_closes", "challenges", "security_violations", "fees", "expect_ok", "hit_block_cap", NULL,
 };
@@ -312,6 +313,7 @@ struct sweep {
 	int *metrics;            /* for the chart */
 	size_t nmetrics;
 	bool progress;
+	bool log_x, log_y;       /* --log */
 	char *scenario_name;
 	struct row *rows;
 	const char *gnuplot;     /* its path, when --plot */
@@ -964,7 +966,7 @@ static size_t chart_script(FILE *f, const struct sweep *sw, const char *output)
 	for (size_t v = 0; v < xa->nvalues; v++)
 		numeric = numeric && parse_double(xa->values[v], strlen(xa->values[v]), &xs[v]);
 	size_t nseries = sw->nruns / xa->nvalues; /* combinations of the other axes */
-	fputs("set terminal svg size 800,500 noenhanced font 'sans,12' background rgb 'white'\n", f);
+	fputs("set terminal svg size 900,560 noenhanced font 'sans,12' background rgb 'white'\n", f);
 	fputs("set output ", f);
 	gp_path(f, output);
 	fputc('\n', f);
@@ -984,9 +986,13 @@ static size_t chart_script(FILE *f, const struct sweep *sw, const char *output)
 	gp_string(f, xa->key);
 	fputs("\nset ylabel ", f);
 	gp_string(f, sw->nmetrics == 1 ? METRIC_DEFS[sw->metrics[0]].name : "value");
-	fputs("\nset grid\nset key below\nset yrange [0:*]\n"
-	      "set offsets graph 0.03, graph 0.03, graph 0.05, 0\nset pointsize 0.8\n",
-	      f);
+	fputs("\nset grid\nset key below\nset autoscale xfix\nset pointsize 0.8\n", f);
+	if (sw->log_x)
+		fputs("set logscale x\n", f);
+	if (sw->log_y)
+		fputs("set logscale y\nset offsets graph 0.03, graph 0.03, graph 0.05, graph 0.05\n", f);
+	else
+		fputs("set yrange [0:*]\nset offsets graph 0.03, graph 0.03, graph 0.05, 0\n", f);
 	free(title);
 	if (!numeric) {
 		fputs("set xtics (", f);
@@ -1019,6 +1025,8 @@ static size_t chart_script(FILE *f, const struct sweep *sw, const char *output)
 					y = 0;
 				else if (!parse_double(val, strlen(val), &y))
 					continue;
+				if (sw->log_y && !(y > 0))
+					continue; /* no place on a log scale */
 				if (points++ == 0)
 					fprintf(f, "$line%zu << EOD\n", nlines);
 				fprintf(f, "%.17g %.17g\n", numeric ? xs[v] : (double)v, y);
@@ -1039,8 +1047,10 @@ static size_t chart_script(FILE *f, const struct sweep *sw, const char *output)
 				fprintf(lf, "%s%s=%s", (k > 1 || sw->nmetrics > 1) ? ", " : "", sw->axes[k].key,
 					sw->axes[k].values[idx[k]]);
 			fclose(lf);
-			fprintf(pl, "%s$line%zu using 1:2 with linespoints lw 2 pt 7 title ", nlines ? ", \\\n  " : "plot ",
-				nlines);
+			/* A colour per combination of the other axes, a dash and point type per metric. */
+			static const int POINTS[] = { 7, 5, 9, 11, 13, 15 };
+			fprintf(pl, "%s$line%zu using 1:2 with linespoints lw 2 lc %zu dt %zu pt %d title ",
+				nlines ? ", \\\n  " : "plot ", nlines, s % 8 + 1, m % 5 + 1, POINTS[m % 6]);
 			gp_string(pl, lt);
 			free(lt);
 			nlines++;
@@ -1138,7 +1148,8 @@ static bool draw_chart(const struct sweep *sw, const char *tmp)
 
 static const char SWEEP_USAGE[] =
 	"usage: l2sim sweep FILE --vary KEY=V1,V2,... [--vary ...] [--set KEY=VALUE]...\n"
-	"                  [--jobs N] [--out FILE.csv|-] [--plot FILE.svg [--metric NAME[,NAME]...]]\n";
+	"                  [--jobs N] [--out FILE.csv|-]\n"
+	"                  [--plot FILE.svg [--metric NAME[,NAME]...] [--log x|y|xy]]\n";
 
 __attribute__((format(printf, 1, 2))) static int sweep_usage(const char *fmt, ...)
 {
@@ -1237,7 +1248,7 @@ int sweep_main(int argc, char **argv)
 	int rc = 2;
 	char *csv_tmp = NULL, *plot_tmp = NULL, *metric_arg = NULL;
 	FILE *csv = NULL;
-	bool plot_tmp_made = false, have_signals = false;
+	bool plot_tmp_made = false, have_signals = false, log_given = false;
 	struct saved_signals saved;
 	sw.jobs = 0;
 	sw.sets = xcalloc((size_t)argc + 1, sizeof(*sw.sets));
@@ -1289,6 +1300,14 @@ int sweep_main(int argc, char **argv)
 				goto out;
 			}
 			sw.plot = v;
+		} else if ((v = opt_value(argc, argv, &i, "--log", NULL, &missing))) {
+			if (strcmp(v, "x") != 0 && strcmp(v, "y") != 0 && strcmp(v, "xy") != 0) {
+				sweep_usage("--log must be x, y or xy (got \"%s\")", v);
+				goto out;
+			}
+			sw.log_x = strchr(v, 'x') != NULL;
+			sw.log_y = strchr(v, 'y') != NULL;
+			log_given = true;
 		} else if ((v = opt_value(argc, argv, &i, "--metric", NULL, &missing))) {
 			free(metric_arg);
 			metric_arg = xstrdup(v);
@@ -1331,9 +1350,17 @@ int sweep_main(int argc, char **argv)
 		sweep_usage("more than %u runs", SWEEP_MAX_RUNS);
 		goto out;
 	}
-	if (metric_arg && !sw.plot) {
-		sweep_usage("--metric chooses what --plot draws; give --plot FILE.svg too");
+	if ((metric_arg || log_given) && !sw.plot) {
+		sweep_usage("%s shapes the chart; give --plot FILE.svg too", metric_arg ? "--metric" : "--log");
 		goto out;
+	}
+	for (size_t v = 0; sw.log_x && v < sw.axes[0].nvalues; v++) {
+		double d;
+		const char *x = sw.axes[0].values[v];
+		if (!parse_double(x, strlen(x), &d) || !(d > 0)) {
+			sweep_usage("--log x needs numbers above 0 for %s (got \"%s\")", sw.axes[0].key, x);
+			goto out;
+		}
 	}
 	if (sw.plot) {
 		const char *list = metric_arg ? metric_arg : "throughput_gain";
