@@ -990,7 +990,7 @@ static size_t chart_script(FILE *f, const struct sweep *sw, const char *output)
 	if (sw->log_x)
 		fputs("set logscale x\n", f);
 	if (sw->log_y)
-		fputs("set logscale y\nset offsets graph 0.03, graph 0.03, graph 0.05, graph 0.05\n", f);
+		fputs("set logscale y\nset offsets graph 0.03, graph 0.03, 0, 0\n", f);
 	else
 		fputs("set yrange [0:*]\nset offsets graph 0.03, graph 0.03, graph 0.05, 0\n", f);
 	free(title);
