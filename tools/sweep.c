@@ -292,6 +292,14 @@ void sweep_combination(const struct sweep_axis *axes, size_t naxes, size_t i, si
 
 /* ---- a sweep ---- */
 
+struct worker {
+	pid_t pid;
+	int fd;
+	size_t run;
+	char *buf;
+	size_t len, cap;
+};
+
 struct row {
 	bool done;
 	char *line;              /* the worker's line, split in place */
@@ -317,6 +325,8 @@ struct sweep {
 	char *scenario_name;
 	struct row *rows;
 	const char *gnuplot;     /* its path, when --plot */
+	struct worker *workers;  /* run_all's pool */
+	struct pollfd *pollfds;
 };
 
 /* The overrides of run i: every --set, then one per axis. ov has nsets + naxes slots. */
@@ -563,14 +573,6 @@ static void signals_restore(const struct saved_signals *saved)
 
 /* ---- the pool of workers ---- */
 
-struct worker {
-	pid_t pid;
-	int fd;
-	size_t run;
-	char *buf;
-	size_t len, cap;
-};
-
 static double now_s(void)
 {
 	struct timespec ts;
@@ -706,8 +708,10 @@ static bool reap(struct sweep *sw, struct worker *w)
 static size_t run_all(struct sweep *sw)
 {
 	unsigned nw = sw->jobs < sw->nruns ? sw->jobs : (unsigned)sw->nruns;
-	struct worker *ws = xcalloc(nw, sizeof(*ws));
-	struct pollfd *pfd = xcalloc(nw + 1, sizeof(*pfd));
+	/* Kept in sw, not only here: a worker that exits inside spawn() still reaches
+	 * them (valgrind --trace-children sees no leak). */
+	struct worker *ws = sw->workers = xcalloc(nw, sizeof(*ws));
+	struct pollfd *pfd = sw->pollfds = xcalloc(nw + 1, sizeof(*pfd));
 	size_t next = 0, finished = 0, failed = 0, active = 0;
 	double t0 = now_s(), last_draw = -1;
 	bool spawn_failed = false;
@@ -799,6 +803,8 @@ static size_t run_all(struct sweep *sw)
 		free(ws[k].buf);
 	free(ws);
 	free(pfd);
+	sw->workers = NULL;
+	sw->pollfds = NULL;
 	return failed;
 }
 
@@ -1248,7 +1254,7 @@ int sweep_main(int argc, char **argv)
 	int rc = 2;
 	char *csv_tmp = NULL, *plot_tmp = NULL, *metric_arg = NULL;
 	FILE *csv = NULL;
-	bool plot_tmp_made = false, have_signals = false, log_given = false;
+	bool plot_tmp_made = false, have_signals = false, log_given = false, interrupted_in_chart = false;
 	struct saved_signals saved;
 	sw.jobs = 0;
 	sw.sets = xcalloc((size_t)argc + 1, sizeof(*sw.sets));
@@ -1454,15 +1460,6 @@ int sweep_main(int argc, char **argv)
 	if (stop_signal)
 		rc = 128 + stop_signal;
 
-	if (!sw.out || strcmp(sw.out, "-") != 0)
-		print_table(stdout, &sw);
-	else
-		write_csv(stdout, &sw);
-	if (fflush(stdout) != 0) {
-		fprintf(stderr, "l2sim: sweep: cannot write to standard output: %s\n", strerror(errno));
-		if (rc == 0)
-			rc = 1;
-	}
 	if (csv) {
 		if (stop_signal && finished == 0) {
 			/* Nothing to keep: leave any earlier file as it was. */
@@ -1479,11 +1476,7 @@ int sweep_main(int argc, char **argv)
 		}
 		csv = NULL;
 	}
-	if (stop_signal) {
-		fprintf(stderr, "l2sim: sweep interrupted: %zu of %zu runs finished%s%s%s\n", finished, sw.nruns,
-			sw.out && strcmp(sw.out, "-") != 0 && finished ? "; their rows are in " : "",
-			sw.out && strcmp(sw.out, "-") != 0 && finished ? sw.out : "", sw.plot ? "; no chart drawn" : "");
-	} else if (sw.plot && finished > 0) {
+	if (sw.plot && finished > 0 && !stop_signal) {
 		if (draw_chart(&sw, plot_tmp) && !stop_signal) {
 			if (rename(plot_tmp, sw.plot) != 0) {
 				fprintf(stderr, "l2sim: sweep: %s: cannot write: %s\n", sw.plot, strerror(errno));
@@ -1494,10 +1487,27 @@ int sweep_main(int argc, char **argv)
 			}
 		} else if (stop_signal) {
 			rc = 128 + stop_signal;
+			interrupted_in_chart = true;
 			fprintf(stderr, "l2sim: sweep interrupted while drawing the chart; no chart drawn\n");
 		} else if (rc == 0) {
 			rc = 1;
 		}
+	}
+	/* The files first, standard output last: a reader that stops early (| head)
+	 * cannot leave a temporary file behind. */
+	if (!sw.out || strcmp(sw.out, "-") != 0)
+		print_table(stdout, &sw);
+	else
+		write_csv(stdout, &sw);
+	if (fflush(stdout) != 0) {
+		fprintf(stderr, "l2sim: sweep: cannot write to standard output: %s\n", strerror(errno));
+		if (rc == 0)
+			rc = 1;
+	}
+	if (stop_signal && !interrupted_in_chart) {
+		fprintf(stderr, "l2sim: sweep interrupted: %zu of %zu runs finished%s%s%s\n", finished, sw.nruns,
+			sw.out && strcmp(sw.out, "-") != 0 && finished ? "; their rows are in " : "",
+			sw.out && strcmp(sw.out, "-") != 0 && finished ? sw.out : "", sw.plot ? "; no chart drawn" : "");
 	}
 out:
 	if (csv)
