@@ -216,6 +216,11 @@ static bool expand_item(struct sweep_axis *a, size_t *cap, const char *item, siz
 	return true;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 bool sweep_axis_parse(const char *arg, struct sweep_axis *axis, char *err, size_t errlen)
 {
 	memset(axis, 0, sizeof(*axis));
@@ -245,16 +250,18 @@ bool sweep_axis_parse(const char *arg, struct sweep_axis *axis, char *err, size_
 		p = comma + 1;
 		pos++;
 	}
-	for (size_t i = 0; i < axis->nvalues; i++) {
-		for (size_t j = 0; j < i; j++) {
-			if (strcmp(axis->values[i], axis->values[j]) == 0) {
-				fail(err, errlen, "--vary %s: value %s is listed twice", axis->key, axis->values[i]);
-				goto bad;
-			}
+	/* A value listed twice would give two identical rows: sort a copy to find one. */
+	char **sorted = xreallocarray(NULL, axis->nvalues, sizeof(*sorted));
+	memcpy(sorted, axis->values, axis->nvalues * sizeof(*sorted));
+	qsort(sorted, axis->nvalues, sizeof(*sorted), cmp_str);
+	for (size_t i = 1; i < axis->nvalues; i++) {
+		if (strcmp(sorted[i - 1], sorted[i]) == 0) {
+			fail(err, errlen, "--vary %s: value %s is listed twice", axis->key, sorted[i]);
+			free(sorted);
+			goto bad;
 		}
-		if (i > 64)
-			break; /* long ranges cannot repeat; keep this O(n) for them */
 	}
+	free(sorted);
 	return true;
 bad:
 	sweep_axis_free(axis);

@@ -190,6 +190,8 @@ Test(sweep_values, bad_specs_are_named)
 	parse_fails("l1.fee=5:1:1", "start is above the end");
 	parse_fails("l1.fee=1,2,1", "value 1 is listed twice");
 	parse_fails("l1.fee=1,1..3", "listed twice");
+	parse_fails("l1.fee=1..100,77", "value 77 is listed twice");
+	parse_fails("l1.fee=0:10:2.5,5", "value 5 is listed twice");
 	parse_fails("l1.fee=0..100000", "more than 100000 values");
 	parse_fails("l1.fee=0:1:0.000001", "more than 100000 values");
 }
