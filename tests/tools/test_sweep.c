@@ -3,6 +3,7 @@
  * sweep checked against in-process runs of the same scenario, and byte-identical CSV
  * files whatever --jobs is. */
 #include <cJSON.h>
+#include <dirent.h>
 #include <criterion/criterion.h>
 #include <criterion/redirect.h>
 #include <stdarg.h>
@@ -42,6 +43,23 @@ static void make_dir(void)
 	cr_assert_not_null(f);
 	fputs(SCENARIO, f);
 	fclose(f);
+}
+
+/* Removes the test folder and what the sweep wrote in it. */
+static void remove_dir(void)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	for (struct dirent *e; (e = readdir(d));) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		char path[512];
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	rmdir(dir);
 }
 
 static char *path_in(const char *name)
@@ -245,7 +263,7 @@ Test(sweep_order, metric_names)
 
 /* ---- arguments: every error exits 2 and writes nothing ---- */
 
-Test(sweep_args, usage_errors_exit_2_and_write_nothing, .init = make_dir)
+Test(sweep_args, usage_errors_exit_2_and_write_nothing, .init = make_dir, .fini = remove_dir)
 {
 	char *s = path_in("s.json"), *out = path_in("out.csv");
 	cr_redirect_stderr();
@@ -279,7 +297,7 @@ static char *redirected_stderr(void)
 	return buf;
 }
 
-Test(sweep_args, a_bad_combination_is_named_before_anything_runs, .init = make_dir)
+Test(sweep_args, a_bad_combination_is_named_before_anything_runs, .init = make_dir, .fini = remove_dir)
 {
 	char *s = path_in("s.json"), *out = path_in("out.csv");
 	cr_redirect_stderr();
@@ -294,7 +312,7 @@ Test(sweep_args, a_bad_combination_is_named_before_anything_runs, .init = make_d
 	free(err);
 }
 
-Test(sweep_args, a_key_that_names_nothing_is_a_vary_error, .init = make_dir)
+Test(sweep_args, a_key_that_names_nothing_is_a_vary_error, .init = make_dir, .fini = remove_dir)
 {
 	char *s = path_in("s.json"), *out = path_in("out.csv");
 	cr_redirect_stderr();
@@ -350,7 +368,7 @@ static char *field_of(const cJSON *x)
 	return cJSON_PrintUnformatted(x);
 }
 
-Test(sweep_csv, rows_match_runs_of_the_same_scenario, .init = make_dir)
+Test(sweep_csv, rows_match_runs_of_the_same_scenario, .init = make_dir, .fini = remove_dir)
 {
 	char *s = path_in("s.json"), *out = path_in("out.csv");
 	cr_redirect_stdout();
@@ -428,7 +446,7 @@ Test(sweep_csv, rows_match_runs_of_the_same_scenario, .init = make_dir)
 	free(csv);
 }
 
-Test(sweep_csv, same_bytes_whatever_jobs, .init = make_dir)
+Test(sweep_csv, same_bytes_whatever_jobs, .init = make_dir, .fini = remove_dir)
 {
 	char *s = path_in("s.json");
 	cr_redirect_stdout();
@@ -452,7 +470,7 @@ Test(sweep_csv, same_bytes_whatever_jobs, .init = make_dir)
 	free(c);
 }
 
-Test(sweep_csv, fields_with_commas_or_quotes_are_quoted, .init = make_dir)
+Test(sweep_csv, fields_with_commas_or_quotes_are_quoted, .init = make_dir, .fini = remove_dir)
 {
 	char *s = path_in("s.json");
 	cr_redirect_stdout();
@@ -463,7 +481,7 @@ Test(sweep_csv, fields_with_commas_or_quotes_are_quoted, .init = make_dir)
 	free(csv);
 }
 
-Test(sweep_csv, out_dash_writes_the_csv_to_stdout, .init = make_dir)
+Test(sweep_csv, out_dash_writes_the_csv_to_stdout, .init = make_dir, .fini = remove_dir)
 {
 	char *s = path_in("s.json");
 	cr_redirect_stdout();
