@@ -115,6 +115,7 @@ check-unit: $(TEST_BINS)
 
 check-scenarios: $(L2SIM)
 	@L2SIM=$(L2SIM) ACCEPTANCE=$(ACCEPTANCE) bash tests/tools/run_scenarios.sh
+	@L2SIM=$(L2SIM) bash tests/tools/run_sweep.sh
 
 install: $(L2SIM)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1

@@ -10,12 +10,15 @@
 #include "tools/report.h"
 #include "tools/runner.h"
 #include "tools/scenario.h"
+#include "tools/sweep.h"
 
 #define L2SIM_VERSION "0.1.0"
 
 static const char USAGE[] =
 	"usage: l2sim run FILE [--format text|json] [--set KEY=VALUE]... [--trace FILE.jsonl]\n"
 	"       l2sim check FILE...\n"
+	"       l2sim sweep FILE --vary KEY=V1,V2,... [--vary ...] [--set KEY=VALUE]...\n"
+	"                   [--jobs N] [--out FILE.csv|-] [--plot FILE.svg [--metric NAME,...]]\n"
 	"       l2sim --help | --version\n";
 
 static const char HELP[] =
@@ -25,6 +28,8 @@ static const char HELP[] =
 	"Commands\n"
 	"  run FILE        run a scenario and print its report\n"
 	"  check FILE...   validate scenarios without running them; prints every problem\n"
+	"  sweep FILE      run FILE over every combination of --vary values, on all cores;\n"
+	"                  prints a table, writes a CSV and draws a chart (docs/benchmarks.md)\n"
 	"\n"
 	"Options of run\n"
 	"  --format text   (default) a block-by-block timeline, a summary and the theorems\n"
@@ -37,23 +42,52 @@ static const char HELP[] =
 	"  --trace FILE    also write every event as one JSON object per line to FILE\n"
 	"                  (written to FILE.tmp and renamed when the run ends)\n"
 	"\n"
+	"Options of sweep\n"
+	"  --vary KEY=V1,V2,...  a --set KEY (as above) and its values; repeatable, at least\n"
+	"                  one. Each value is a value, A..B (whole numbers A to B) or A:B:S\n"
+	"                  (A, A+S, ... up to B), e.g. --vary script.1.count=1,5..8,10:100:10.\n"
+	"                  Runs are the cartesian product, the first --vary outermost; every\n"
+	"                  combination is validated before any runs (exit 2 naming it).\n"
+	"  --set KEY=VALUE fixed for every run\n"
+	"  -j, --jobs N    worker processes (default: the online CPUs); the output is the same\n"
+	"                  whatever N is\n"
+	"  -o, --out FILE  write one CSV row per run: the varied values, then blocks, sim_time_s,\n"
+	"                  payments_ok, payments_failed, throughput_gain, l1_txs, l1_channel_txs,\n"
+	"                  l1_tps, l1_capacity_tps, l2_tps, finality_l1_blocks_{min,p50,p95},\n"
+	"                  finality_l1_s_{p50,p95}, unsettled_payments, stale_closes, challenges,\n"
+	"                  security_violations, fees, expect_ok, hit_block_cap (empty for null).\n"
+	"                  --out - writes the CSV on stdout instead of the table.\n"
+	"  --plot FILE.svg draw the chart with gnuplot (Debian: gnuplot-nox): x is the first\n"
+	"                  --vary, one line per value of the others and per metric\n"
+	"  --metric NAME[,NAME]...  what the chart shows: CSV metric names (throughput_gain)\n"
+	"  --log x|y|xy    logarithmic axes on the chart\n"
+	"  A progress bar goes to stderr when it is a terminal. Ctrl-C stops the sweep and\n"
+	"  writes the rows of the runs that finished. An expectation that fails does not\n"
+	"  change the exit status of a sweep: see the expect_ok column.\n"
+	"\n"
 	"Other options\n"
 	"  -h, --help      this help\n"
 	"  --version       the version\n"
 	"\n"
 	"Exit status\n"
-	"  0  ran, and every expectation of the scenario held (or it had none)\n"
-	"  1  ran, and an expectation failed (each failure is listed)\n"
+	"  0  ran, and every expectation of the scenario held (or it had none);\n"
+	"     sweep: every run finished\n"
+	"  1  ran, and an expectation failed (each failure is listed);\n"
+	"     sweep: a run or the chart failed (each is named)\n"
 	"  2  bad input or usage: nothing ran; one line per problem on stderr, naming the\n"
 	"     file and the JSON path (line and column for files that are not JSON)\n"
+	"  130  sweep interrupted by Ctrl-C (143: by SIGTERM); the finished rows are written\n"
 	"\n"
 	"Examples\n"
 	"  l2sim run scenarios/quickstart.json\n"
 	"  l2sim run scenarios/quickstart.json --format json --set l1.dispute_timeout_blocks=6\n"
 	"  l2sim check scenarios/*.json\n"
+	"  l2sim sweep docs/examples/sweep-security.json --vary script.8.blocks=1..32 \\\n"
+	"        --vary l1.dispute_timeout_blocks=6,12,24 --out results.csv --plot chart.svg \\\n"
+	"        --metric security_violations\n"
 	"\n"
-	"Documentation: docs/scenario-format.md, docs/metrics.md, docs/teaching-disputes.md,\n"
-	"and man l2sim.\n";
+	"Documentation: docs/scenario-format.md, docs/metrics.md, docs/benchmarks.md,\n"
+	"docs/teaching-disputes.md, and man l2sim.\n";
 
 __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
 {
@@ -234,5 +268,7 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 2, argv + 2);
 	if (strcmp(cmd, "check") == 0)
 		return cmd_check(argc - 2, argv + 2);
+	if (strcmp(cmd, "sweep") == 0)
+		return sweep_main(argc - 2, argv + 2);
 	return usage_error("unknown command \"%s\"", cmd);
 }

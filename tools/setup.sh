@@ -3,7 +3,9 @@
 # Run by the Makefile when pkg-config cannot find a dependency; safe to run again.
 set -euo pipefail
 
-pkgs=(build-essential pkg-config libsodium-dev libcjson-dev libcriterion-dev)
+# gnuplot-nox draws the charts of `l2sim sweep --plot`; nothing else needs it, and the
+# Makefile does not check for it, so running this script is how to add it later.
+pkgs=(build-essential pkg-config libsodium-dev libcjson-dev libcriterion-dev gnuplot-nox)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Checks of `l2sim sweep` as a user runs it: the CSV of a small sweep and the gains
+# theory predicts, the same bytes whatever --jobs is, bad input (exit 2, nothing
+# written), the chart (when gnuplot is installed) and the message when it is not, and
+# Ctrl-C (exit 130, the finished rows kept, no temporary file left).
+# Prints one line per check and closes with "N passed, N failed".
+set -u
+L2SIM=$(realpath "${L2SIM:-build/l2sim}")
+pass=0
+fail=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+ok() { pass=$((pass + 1)); echo "PASS $*"; }
+bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+
+gain=docs/examples/sweep-gain.json
+sec=docs/examples/sweep-security.json
+
+# A small sweep: 2 x 2 runs, one CSV row each, the gains of SPEC/docs/metrics.md.
+if "$L2SIM" sweep $gain --vary script.1.count=1,40 --vary script.2.state=latest,0 --out "$tmp/a.csv" \
+	>"$tmp/table" 2>"$tmp/err"; then
+	ok "sweep $gain exits 0"
+else
+	bad "sweep $gain: exit $?"; sed 's/^/    /' "$tmp/err"
+fi
+rows=$(awk -F, 'NR > 1 { printf "%s %s %s %s;", $1, $2, $7, $9 }' "$tmp/a.csv")
+# count, state, throughput_gain, l1_channel_txs: (p+2)/2 with 2 channel txs, (p+3)/3 with 3.
+if [ "$rows" = "1 latest 1.5 2;1 0 1.3333333333333333 3;40 latest 21 2;40 0 14.333333333333334 3;" ]; then
+	ok "sweep CSV: gains (p+2)/2 and (p+3)/3"
+else
+	bad "sweep CSV rows: $rows"
+fi
+if [ "$(head -1 "$tmp/a.csv" | cut -d, -f1-4)" = "script.1.count,script.2.state,blocks,sim_time_s" ] && [ "$(wc -l <"$tmp/table")" -eq 5 ]; then
+	ok "sweep CSV header and table"
+else
+	bad "sweep CSV header or table"; head -2 "$tmp/a.csv"; cat "$tmp/table"
+fi
+
+# The same bytes whatever --jobs is.
+"$L2SIM" sweep $sec --vary script.8.blocks=11..14 --vary l1.dispute_timeout_blocks=12,13 --jobs 1 \
+	--out "$tmp/j1.csv" >/dev/null 2>&1
+"$L2SIM" sweep $sec --vary script.8.blocks=11..14 --vary l1.dispute_timeout_blocks=12,13 --jobs 2 \
+	--out "$tmp/j2.csv" >/dev/null 2>&1
+if [ -s "$tmp/j1.csv" ] && cmp -s "$tmp/j1.csv" "$tmp/j2.csv"; then
+	ok "sweep --jobs 1 and --jobs 2 write the same CSV"
+else
+	bad "sweep --jobs 1 and --jobs 2 differ"
+fi
+# Violations start once the absence outlasts the window (offline blocks > T).
+v=$(awk -F, 'NR > 1 { printf "%s/%s:%s ", $1, $2, $21 }' "$tmp/j1.csv")
+if [ "$v" = "11/12:0 11/13:0 12/12:0 12/13:0 13/12:4 13/13:0 14/12:4 14/13:4 " ]; then
+	ok "sweep: violations once offline > dispute window"
+else
+	bad "sweep violations: $v"
+fi
+
+# Bad input: exit 2, named, nothing written.
+"$L2SIM" sweep $gain --vary l1.confirmations=2,0 --out "$tmp/bad.csv" >/dev/null 2>"$tmp/err"
+rc=$?
+if [ $rc -eq 2 ] && grep -q "sweep run 2 (l1.confirmations=0): .*l1.confirmations" "$tmp/err" &&
+	[ ! -e "$tmp/bad.csv" ] && [ ! -e "$tmp/bad.csv.tmp" ]; then
+	ok "sweep with a bad value exits 2 naming the run, writes nothing"
+else
+	bad "sweep with a bad value: exit $rc"; cat "$tmp/err"
+fi
+"$L2SIM" sweep $gain --vary script.1.count=1..3 --jobs 0 >/dev/null 2>"$tmp/err"
+rc=$?
+if [ $rc -eq 2 ] && grep -q -- "--jobs must be" "$tmp/err"; then
+	ok "sweep --jobs 0 exits 2"
+else
+	bad "sweep --jobs 0: exit $rc"; cat "$tmp/err"
+fi
+
+# The chart: gnuplot missing is a clear error before anything runs.
+PATH=/nonexistent "$L2SIM" sweep $gain --vary script.1.count=1,2 --out "$tmp/np.csv" --plot "$tmp/np.svg" \
+	>/dev/null 2>"$tmp/err"
+rc=$?
+if [ $rc -eq 2 ] && grep -q "apt-get install gnuplot-nox" "$tmp/err" && [ ! -e "$tmp/np.csv" ] && [ ! -e "$tmp/np.svg.tmp" ]; then
+	ok "sweep --plot without gnuplot exits 2 with the install command"
+else
+	bad "sweep --plot without gnuplot: exit $rc"; cat "$tmp/err"
+fi
+if command -v gnuplot >/dev/null 2>&1; then
+	for n in 1 2; do
+		"$L2SIM" sweep $gain --vary script.1.count=1,10,100 --vary script.2.state=latest,0 \
+			--plot "$tmp/c$n.svg" --log xy >/dev/null 2>"$tmp/err$n"
+	done
+	if head -1 "$tmp/c1.svg" 2>/dev/null | grep -q '^<?xml' && grep -q 'script.2.state=0' "$tmp/c1.svg" &&
+		cmp -s "$tmp/c1.svg" "$tmp/c2.svg" && [ ! -e "$tmp/c1.svg.tmp" ]; then
+		ok "sweep --plot draws the same SVG twice"
+	else
+		bad "sweep --plot"; cat "$tmp/err1"
+	fi
+else
+	echo "SKIP sweep --plot: gnuplot is not installed (bash tools/setup.sh installs gnuplot-nox)"
+fi
+
+# Ctrl-C: exit 130, the finished rows kept, no temporary file.
+"$L2SIM" sweep $sec --vary script.8.blocks=1..40 --vary l1.dispute_timeout_blocks=6,12,24,48 --jobs 2 \
+	--out "$tmp/int.csv" >"$tmp/int.table" 2>"$tmp/int.err" &
+pid=$!
+for _ in $(seq 1 200); do
+	[ -e "$tmp/int.csv.tmp" ] && break
+	sleep 0.05
+done
+sleep 0.3
+kill -INT $pid
+wait $pid
+rc=$?
+rows=$(($(wc -l <"$tmp/int.csv" 2>/dev/null || echo 1) - 1))
+if [ $rc -eq 130 ] && [ ! -e "$tmp/int.csv.tmp" ] && grep -q "sweep interrupted: $rows of 160 runs finished" "$tmp/int.err" &&
+	[ $rows -lt 160 ] && [ -z "$(awk -F, 'NR > 1 && NF != 24' "$tmp/int.csv" 2>/dev/null)" ]; then
+	ok "sweep interrupted: exit 130, $rows whole rows kept, no temporary file"
+else
+	bad "sweep interrupted: exit $rc, $rows rows"; cat "$tmp/int.err"; ls "$tmp"
+fi
+
+echo "sweep: $pass passed, $fail failed"
+[ $fail -eq 0 ]
