@@ -62,5 +62,24 @@ for f in scenarios/*.json docs/examples/*.json; do
 	run_good "$f"
 done
 
+# A wrong expectation: exit status 1, and stderr names the field. The quickstart's
+# expectations were worked out for a 10-block window; with 2 blocks Bob is too late.
+# The same for the signed tampering lesson run with signatures off.
+expect_fails() {
+	local f=$1 set=$2 want=$3
+	[ -e "$f" ] || return 0
+	"$L2SIM" run "$f" --set "$set" >/dev/null 2>"$tmp/err"
+	local rc=$?
+	if [ $rc -eq 1 ] && grep -qF -- "$want" "$tmp/err"; then
+		ok "run $f --set $set exits 1 naming '$want'"
+	else
+		bad "run $f --set $set: exit $rc, stderr:"; sed 's/^/    /' "$tmp/err"
+	fi
+}
+expect_fails scenarios/quickstart.json l1.dispute_timeout_blocks=2 \
+	"expectation failed: channels.alice-bob.registered_seq: expected 4, got 0"
+expect_fails scenarios/tampered-state-signed.json l2.signatures=off \
+	"expectation failed: security_violations: expected 0, got 1"
+
 echo "scenarios: $pass passed, $fail failed"
 [ $fail -eq 0 ]
