@@ -183,6 +183,8 @@ static int cmd_run(int argc, char **argv)
 		report_json(stdout, r, &failures);
 	else
 		report_text(stdout, r, &failures);
+	/* The report first, then the failures, also when both go to one pipe. */
+	fflush(stdout);
 	for (size_t i = 0; i < failures.n; i++)
 		fprintf(stderr, "%s: expectation failed: %s\n", file, failures.lines[i]);
 	rc = failures.n ? 1 : 0;

@@ -81,5 +81,37 @@ expect_fails scenarios/quickstart.json l1.dispute_timeout_blocks=2 \
 expect_fails scenarios/tampered-state-signed.json l2.signatures=off \
 	"expectation failed: security_violations: expected 0, got 1"
 
+# Doc examples: every ```console block of docs/teaching-disputes.md starts with
+# "$ COMMAND"; the command is run from the top of the checkout (build/l2sim meaning
+# $L2SIM) and what it prints, standard error included, must be the rest of the block.
+check_doc() {
+	local doc=$1
+	[ -e "$doc" ] || return 0
+	rm -rf "$tmp/doc"
+	mkdir -p "$tmp/doc"
+	awk -v dir="$tmp/doc" '
+		/^```console$/ { inblk = 1; first = 1; n++; next }
+		inblk && /^```$/ { inblk = 0; next }
+		inblk && first { sub(/^\$ /, ""); print > (dir "/" n ".cmd"); printf "" > (dir "/" n ".out"); first = 0; next }
+		inblk { print > (dir "/" n ".out") }
+	' "$doc"
+	local n=1 cmdf out cmd
+	while [ -e "$tmp/doc/$n.cmd" ]; do
+		cmdf=$tmp/doc/$n.cmd
+		out=$tmp/doc/$n.out
+		cmd=$(cat "$cmdf")
+		cmd=${cmd//build\/l2sim/$L2SIM}
+		bash -c "$cmd" >"$tmp/doc/got" 2>&1
+		if cmp -s "$out" "$tmp/doc/got"; then
+			ok "$doc example $n: $(cut -c1-60 "$cmdf")"
+		else
+			bad "$doc example $n: $(cat "$cmdf")"
+			diff -u "$out" "$tmp/doc/got" | sed 's/^/    /' | head -40
+		fi
+		n=$((n + 1))
+	done
+}
+check_doc docs/teaching-disputes.md
+
 echo "scenarios: $pass passed, $fail failed"
 [ $fail -eq 0 ]
