@@ -50,10 +50,11 @@ static const char HELP[] =
 	"Examples\n"
 	"  l2sim run scenarios/quickstart.json\n"
 	"  l2sim run scenarios/quickstart.json --format json --set l1.dispute_timeout_blocks=6\n"
+	"  l2sim run scenarios/tampered-state-signed.json --set l2.signatures=off\n"
 	"  l2sim check scenarios/*.json\n"
 	"\n"
 	"Documentation: docs/scenario-format.md, docs/metrics.md, docs/teaching-disputes.md,\n"
-	"and man l2sim.\n";
+	"docs/scenarios.md, and man l2sim.\n";
 
 __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
 {

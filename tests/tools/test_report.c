@@ -713,3 +713,33 @@ Test(report_decisions, a_top_up_the_final_state_does_not_include_is_paid_back)
 	run_free(&x);
 	free(text);
 }
+
+Test(report_decisions, the_last_offline_action_decides_the_return)
+{
+	/* bob would be back at 5, inside the window 4..8, but a second offline action at 4
+	 * (without blocks) cancels that return: nobody challenges */
+	static const char base[] =
+		"{'format': 'l2sim/1', 'name': 'o',"
+		" 'l1': {'block_interval_s': 60, 'confirmations': 2, 'fee': 5, 'dispute_timeout_blocks': 4},"
+		" 'parties': [{'name': 'alice', 'balance': 1000}, {'name': 'bob', 'balance': 1000}],"
+		" 'channels': [{'id': 'ab', 'parties': ['alice', 'bob'], 'deposit': {'alice': 500, 'bob': 500}}],"
+		" 'script': [{'at': 0, 'action': 'open', 'channel': 'ab'},"
+		"  {'at': 2, 'action': 'pay', 'channel': 'ab', 'from': 'alice', 'to': 'bob', 'amount': 200},"
+		"  {'at': 3, 'action': 'offline', 'party': 'bob', 'blocks': 2},"
+		"  {'at': 3, 'action': 'close', 'channel': 'ab', 'by': 'alice', 'mode': 'unilateral', 'state': 0},"
+		"  {'at': 4, 'action': 'offline', 'party': %s}]}";
+	char text[sizeof(base) + 16];
+	struct run x;
+	/* control: the second action names alice, who stays offline; bob is back at 5 */
+	snprintf(text, sizeof(text), base, "'alice'");
+	run_text(&x, text);
+	EXPECT_NUM(x.j, "disputes/challenges", 1);
+	EXPECT_NUM(x.j, "security_violations", 0);
+	run_free(&x);
+	snprintf(text, sizeof(text), base, "'bob'");
+	run_text(&x, text);
+	EXPECT_NUM(x.j, "disputes/challenges", 0);
+	EXPECT_NUM(x.j, "security_violations", 1);
+	EXPECT_NUM(x.j, "channels/ab/payouts/bob", 500);
+	run_free(&x);
+}
