@@ -90,8 +90,9 @@ static int cmd_check(int argc, char **argv)
 			print_errors(&errs);
 			status = 2;
 		} else {
-			printf("%s: ok (%u parties, %u channels, %u script actions, %u workloads)\n", argv[i],
-			       s->nparties, s->nchannels, s->nscript, s->nworkload);
+			printf("%s: ok (%u part%s, %u channel%s, %u script action%s, %u workload%s)\n", argv[i],
+			       s->nparties, s->nparties == 1 ? "y" : "ies", s->nchannels, s->nchannels == 1 ? "" : "s",
+			       s->nscript, s->nscript == 1 ? "" : "s", s->nworkload, s->nworkload == 1 ? "" : "s");
 		}
 		scn_free(s);
 		scn_errors_free(&errs);
