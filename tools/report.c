@@ -416,9 +416,14 @@ void report_text(FILE *f, const struct runner *r, const struct scn_errors *failu
 	if (r->unsettled_payments)
 		fprintf(f, "  %-22s %" PRIu64 " payments whose channel had no final settlement by the end\n",
 			"unsettled", r->unsettled_payments);
-	fprintf(f, "  %-22s %" PRIu64 " unilateral close%s (%" PRIu64 " stale), %" PRIu64 " challenge%s, %" PRIu64 " stale close%s caught\n",
-		"disputes", r->unilateral_closes, plural(r->unilateral_closes, "", "s"), r->stale_closes, r->challenges,
-		plural(r->challenges, "", "s"), r->stale_closes_caught, plural(r->stale_closes_caught, "", "s"));
+	if (r->unilateral_closes == 0)
+		fprintf(f, "  %-22s none (no unilateral close reached L1)\n", "disputes");
+	else
+		fprintf(f, "  %-22s %" PRIu64 " unilateral close%s (%" PRIu64 " stale), %" PRIu64 " challenge%s, %" PRIu64
+			   " stale close%s caught\n",
+			"disputes", r->unilateral_closes, plural(r->unilateral_closes, "", "s"), r->stale_closes,
+			r->challenges, plural(r->challenges, "", "s"), r->stale_closes_caught,
+			plural(r->stale_closes_caught, "", "s"));
 	if (r->actions_failed)
 		fprintf(f, "  %-22s %" PRIu64 " (see the timeline)\n", "script actions failed", r->actions_failed);
 	fprintf(f, "  %-22s %" PRIu64 " signs, %" PRIu64 " verifies (%s)\n", "crypto", r->net->signs,

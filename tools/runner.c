@@ -85,6 +85,17 @@ static const char *u64s(char buf[24], uint64_t v)
 	return buf;
 }
 
+/* A tx kind in words, for the timeline (the trace keeps l1_tx_kind_str). */
+static const char *kind_words(enum l1_tx_kind k)
+{
+	switch (k) {
+	case L1_TX_COOP_CLOSE: return "cooperative close";
+	case L1_TX_UNILATERAL_CLOSE: return "unilateral close";
+	case L1_TX_FILLER: return "flood tx";
+	default: return l1_tx_kind_str(k);
+	}
+}
+
 static const char *pname(const struct runner *r, uint32_t p)
 {
 	return r->s->parties[p].name;
@@ -319,7 +330,7 @@ static void on_l1_event(void *ctx, const struct l1_event *ev)
 		fputs("}\n", r->trace);
 	}
 	if (!included) {
-		tl(r, "%s: %s by %s DROPPED: %s (no fee paid)", cname(r, ch), l1_tx_kind_str(tx->kind),
+		tl(r, "%s: %s by %s DROPPED: %s (no fee paid)", cname(r, ch), kind_words(tx->kind),
 		   pname(r, who), l1_result_str(ev->reason));
 		if (tx->kind == L1_TX_OPEN && rc->open_pending) {
 			rc->open_pending = false;
@@ -809,7 +820,7 @@ static void report_fill(struct runner *r)
 				first[j] = t;
 		}
 		for (size_t i = 0; i < nfirst; i++)
-			tl_more(r, "still waiting: %s by %s on %s (fee %s)", l1_tx_kind_str(first[i]->kind),
+			tl_more(r, "still waiting: %s by %s on %s (fee %s)", kind_words(first[i]->kind),
 				pname(r, party_of_account(first[i]->submitter)), cname(r, first[i]->channel),
 				amount_fmt(a, first[i]->fee));
 		if (waiting > nfirst)
