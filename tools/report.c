@@ -451,8 +451,10 @@ void report_text(FILE *f, const struct runner *r, const struct scn_errors *failu
 	if (r->fin_blocks.total == 0)
 		fprintf(f, "  2.3 finality    HOLDS trivially: no payment reached a final settlement\n");
 	else
-		fprintf(f, "  2.3 finality    %s: the fastest payment was final on L1 after %" PRIu64 " blocks; bound %u (confirmations)\n",
-			t23_holds(r) ? "HOLDS" : "FAILS", r->fin_blocks.v[0].value, p->confirmations);
+		fprintf(f, "  2.3 finality    %s: the fastest payment took %" PRIu64 " block%s to be final on L1; the bound\n"
+			   "                  is %u (the confirmations a settlement needs)\n",
+			t23_holds(r) ? "HOLDS" : "FAILS", r->fin_blocks.v[0].value, plural(r->fin_blocks.v[0].value, "", "s"),
+			p->confirmations);
 
 	if (s->expect.present) {
 		if (failures->n == 0)

@@ -743,3 +743,23 @@ Test(report_decisions, the_last_offline_action_decides_the_return)
 	EXPECT_NUM(x.j, "channels/ab/payouts/bob", 500);
 	run_free(&x);
 }
+
+Test(report_decisions, a_started_flood_goes_on_while_its_party_is_offline)
+{
+	/* 3 batches of 2 txs at fee 1 from block 1; alice goes offline at 2: the batches of
+	 * 2 and 3 are still sent (a flood is one action, already under way) */
+	char *text = json("{'format': 'l2sim/1', 'name': 'f',"
+			  " 'l1': {'block_interval_s': 60, 'confirmations': 2},"
+			  " 'parties': [{'name': 'alice', 'balance': 100}],"
+			  " 'script': [{'at': 1, 'action': 'flood', 'by': 'alice', 'txs': 2, 'fee': 1, 'blocks': 3},"
+			  "            {'at': 2, 'action': 'offline', 'party': 'alice'}]}");
+	struct run x;
+	run_text(&x, text);
+	EXPECT_NUM(x.j, "l1/txs", 6);
+	EXPECT_NUM(x.j, "l1/channel_txs", 0);
+	EXPECT_NUM(x.j, "l1/fees", 6);
+	EXPECT_NUM(x.j, "l1_balances/alice", 94);
+	EXPECT_NUM(x.j, "blocks", 5);            /* the last batch is in block 4, final at 5 */
+	run_free(&x);
+	free(text);
+}
