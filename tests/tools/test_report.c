@@ -104,6 +104,18 @@ static double num(const cJSON *o, const char *path)
 	cr_expect(cJSON_IsBool(at(o, path)) && cJSON_IsTrue(at(o, path)) == (want), "%s: want %s", path, (want) ? "true" : "false")
 #define EXPECT_NULL(o, path) cr_expect(cJSON_IsNull(at(o, path)), "%s: want null", path)
 
+/* The object at path has exactly these keys, in this order (NULL-terminated). */
+static void expect_keys(const cJSON *o, const char *path, const char *const *keys)
+{
+	const cJSON *obj = path ? at(o, path) : o;
+	size_t i = 0;
+	for (const cJSON *k = obj->child; k; k = k->next, i++) {
+		cr_assert_not_null(keys[i], "%s: extra key %s", path ? path : "report", k->string);
+		cr_expect_str_eq(k->string, keys[i], "%s: key %zu", path ? path : "report", i);
+	}
+	cr_expect_null(keys[i], "%s: missing key %s", path ? path : "report", keys[i] ? keys[i] : "");
+}
+
 /* {min, p50, p95, max} all four */
 static void expect_stats(const cJSON *o, const char *path, double mn, double p50, double p95, double mx)
 {
@@ -266,15 +278,24 @@ Test(report_json, cooperative_every_field)
 	cr_expect(cJSON_IsString(h) && strlen(h->valuestring) == 64 &&
 		  strspn(h->valuestring, "0123456789abcdef") == 64);
 	/* SPEC 7's keys, in its order, and nothing else. */
-	static const char *const keys[] = { "format", "scenario", "seed", "blocks", "sim_time_s", "l1", "l2",
+	expect_keys(j, NULL, (const char *const[]){ "format", "scenario", "seed", "blocks", "sim_time_s", "l1", "l2",
 		"throughput_gain", "finality", "disputes", "security_violations", "theorems", "l1_balances",
-		"channels", "crypto", "expect", "state_hash" };
-	size_t i = 0;
-	for (const cJSON *k = j->child; k; k = k->next, i++) {
-		cr_assert_lt(i, sizeof(keys) / sizeof(keys[0]), "extra key %s", k->string);
-		cr_expect_str_eq(k->string, keys[i]);
-	}
-	cr_expect_eq(i, sizeof(keys) / sizeof(keys[0]));
+		"channels", "crypto", "expect", "state_hash", NULL });
+	expect_keys(j, "l1", (const char *const[]){ "txs", "channel_txs", "dropped_txs", "fees", "capacity_tps", NULL });
+	expect_keys(j, "l2", (const char *const[]){ "payments_ok", "payments_failed", "tps", NULL });
+	expect_keys(j, "finality", (const char *const[]){ "offchain_ms", "l1_blocks", "l1_s", "unsettled_payments", NULL });
+	expect_keys(j, "finality/l1_s", (const char *const[]){ "min", "p50", "p95", "max", NULL });
+	expect_keys(j, "disputes", (const char *const[]){ "unilateral_closes", "stale_closes", "challenges",
+		"stale_closes_caught", NULL });
+	expect_keys(j, "theorems", (const char *const[]){ "2.1", "2.2", "2.3", NULL });
+	expect_keys(j, "theorems/2.1", (const char *const[]){ "holds", "violations", NULL });
+	expect_keys(j, "theorems/2.2", (const char *const[]){ "gain", NULL });
+	expect_keys(j, "theorems/2.3", (const char *const[]){ "bound_blocks", "min_l1_blocks", "holds", NULL });
+	expect_keys(j, "l1_balances", (const char *const[]){ "alice", "bob", NULL });
+	expect_keys(j, "channels/alice-bob", (const char *const[]){ "status", "close", "challenged", "latest_seq",
+		"registered_seq", "settled_block", "payouts", NULL });
+	expect_keys(j, "crypto", (const char *const[]){ "signatures", "signs", "verifies", NULL });
+	expect_keys(j, "expect", (const char *const[]){ "ok", "failures", NULL });
 	run_free(&x);
 }
 
@@ -762,4 +783,36 @@ Test(report_decisions, a_started_flood_goes_on_while_its_party_is_offline)
 	EXPECT_NUM(x.j, "blocks", 5);            /* the last batch is in block 4, final at 5 */
 	run_free(&x);
 	free(text);
+}
+
+Test(report_json, amounts_above_2_53_are_decimal_strings)
+{
+	/* 2^53 + 1 = 9007199254740993 cannot be a JSON number exactly: it is a string */
+	char *text = json("{'format': 'l2sim/1', 'name': 'big', 'l1': {'confirmations': 1},"
+			  " 'parties': [{'name': 'a', 'balance': '10000000000000000000'}, {'name': 'b'}],"
+			  " 'channels': [{'id': 'ab', 'parties': ['a', 'b'], 'deposit': {'a': '9007199254740993'}}],"
+			  " 'script': [{'at': 0, 'action': 'open', 'channel': 'ab'},"
+			  "            {'at': 1, 'action': 'pay', 'channel': 'ab', 'from': 'a', 'to': 'b', 'amount': 1},"
+			  "            {'at': 1, 'action': 'close', 'channel': 'ab', 'by': 'b'}]}");
+	struct run x;
+	run_text(&x, text);
+	EXPECT_STR(x.j, "l1_balances/a", "10000000000000000000");
+	EXPECT_NUM(x.j, "l1_balances/b", 1);
+	EXPECT_STR(x.j, "channels/ab/payouts/a", "9007199254740992"); /* 2^53 > 2^53 - 1: a string too */
+	EXPECT_NUM(x.j, "channels/ab/payouts/b", 1);
+	EXPECT_NUM(x.j, "l1/fees", 0);
+	run_free(&x);
+	/* and the other way: all of it stays in the channel's payout */
+	char *text2 = json("{'format': 'l2sim/1', 'name': 'big', 'l1': {'confirmations': 1},"
+			   " 'parties': [{'name': 'a', 'balance': '18446744073709551615'}, {'name': 'b'}],"
+			   " 'channels': [{'id': 'ab', 'parties': ['a', 'b'], 'deposit': {'a': '18446744073709551615'}}],"
+			   " 'script': [{'at': 0, 'action': 'open', 'channel': 'ab'},"
+			   "            {'at': 1, 'action': 'close', 'channel': 'ab', 'by': 'a'}]}");
+	run_text(&x, text2);
+	EXPECT_STR(x.j, "channels/ab/payouts/a", "18446744073709551615");
+	EXPECT_STR(x.j, "l1_balances/a", "18446744073709551615");
+	EXPECT_NUM(x.j, "security_violations", 0);
+	run_free(&x);
+	free(text);
+	free(text2);
 }
