@@ -105,7 +105,7 @@ check_doc() {
 		if cmp -s "$out" "$tmp/doc/got"; then
 			ok "$doc example $n: $(cut -c1-60 "$cmdf")"
 		else
-			bad "$doc example $n: $(cat "$cmdf")"
+			bad "$doc example $n: $(cat "$cmdf") (if the new output is right: bash tests/tools/fill_doc_examples.sh $doc)"
 			diff -u "$out" "$tmp/doc/got" | sed 's/^/    /' | head -40
 		fi
 		n=$((n + 1))
