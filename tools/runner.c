@@ -378,8 +378,9 @@ static void on_l1_event(void *ctx, const struct l1_event *ev)
 		tl_more(r, "can challenge; at the end of block %" PRIu64 " the channel settles on the state registered then", end);
 		break;
 	}
-	case L1_TX_CHALLENGE:
+	case L1_TX_CHALLENGE: {
 		r->challenges++;
+		/* A stale close is caught when a challenge replacing it is included. */
 		bool first_catch = rc->close_was_stale && !rc->caught;
 		if (first_catch) {
 			rc->caught = true;
@@ -392,6 +393,7 @@ static void on_l1_event(void *ctx, const struct l1_event *ev)
 			tl_more(r, "penalty rule: the stale closer %s will be paid 0; its share goes to %s",
 				pname(r, lc->parties[k->closer]), pname(r, who));
 		break;
+	}
 	default:
 		break;
 	}
