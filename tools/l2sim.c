@@ -81,13 +81,16 @@ static const char HELP[] =
 	"Examples\n"
 	"  l2sim run scenarios/quickstart.json\n"
 	"  l2sim run scenarios/quickstart.json --format json --set l1.dispute_timeout_blocks=6\n"
+	"  l2sim run scenarios/tampered-state-signed.json --set l2.signatures=off\n"
 	"  l2sim check scenarios/*.json\n"
 	"  l2sim sweep docs/examples/sweep-security.json --vary script.8.blocks=1..32 \\\n"
 	"        --vary l1.dispute_timeout_blocks=6,12,24 --out results.csv --plot chart.svg \\\n"
 	"        --metric security_violations\n"
 	"\n"
-	"Documentation: docs/scenario-format.md, docs/metrics.md, docs/benchmarks.md,\n"
-	"docs/teaching-disputes.md, and man l2sim.\n";
+	"Documentation: docs/scenario-format.md, docs/metrics.md, docs/benchmarks.md,
+"
+	"docs/teaching-disputes.md, docs/scenarios.md, and man l2sim.
+";
 
 __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
 {
@@ -123,8 +126,9 @@ static int cmd_check(int argc, char **argv)
 			print_errors(&errs);
 			status = 2;
 		} else {
-			printf("%s: ok (%u parties, %u channels, %u script actions, %u workloads)\n", argv[i],
-			       s->nparties, s->nchannels, s->nscript, s->nworkload);
+			printf("%s: ok (%u part%s, %u channel%s, %u script action%s, %u workload%s)\n", argv[i],
+			       s->nparties, s->nparties == 1 ? "y" : "ies", s->nchannels, s->nchannels == 1 ? "" : "s",
+			       s->nscript, s->nscript == 1 ? "" : "s", s->nworkload, s->nworkload == 1 ? "" : "s");
 		}
 		scn_free(s);
 		scn_errors_free(&errs);
@@ -217,6 +221,8 @@ static int cmd_run(int argc, char **argv)
 		report_json(stdout, r, &failures);
 	else
 		report_text(stdout, r, &failures);
+	/* The report first, then the failures, also when both go to one pipe. */
+	fflush(stdout);
 	for (size_t i = 0; i < failures.n; i++)
 		fprintf(stderr, "%s: expectation failed: %s\n", file, failures.lines[i]);
 	rc = failures.n ? 1 : 0;

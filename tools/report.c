@@ -326,6 +326,35 @@ size_t report_check_expect(const struct runner *r, struct scn_errors *out)
 
 /* ---- text ---- */
 
+static const char *plural(uint64_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+/* Prints text in lines of at most `width` columns, breaking at spaces. */
+static void print_wrapped(FILE *f, const char *text, size_t width)
+{
+	const char *p = text;
+	while (*p) {
+		size_t n = strlen(p);
+		if (n <= width) {
+			fprintf(f, "%s\n", p);
+			return;
+		}
+		size_t cut = width;
+		while (cut > 0 && p[cut] != ' ')
+			cut--;
+		if (cut == 0) { /* one long word: break it */
+			cut = width;
+			fprintf(f, "%.*s\n", (int)cut, p);
+			p += cut;
+		} else {
+			fprintf(f, "%.*s\n", (int)cut, p);
+			p += cut + 1;
+		}
+	}
+}
+
 static void stats_line(FILE *f, const char *label, const struct samples *s, double scale, const char *unit)
 {
 	if (s->total == 0) {
@@ -345,12 +374,16 @@ void report_text(FILE *f, const struct runner *r, const struct scn_errors *failu
 	char a[AMOUNT_FMT_LEN];
 	fprintf(f, "l2sim %s: scenario %s (seed %" PRIu64 ")\n", VERSION_STRING, s->name, s->seed);
 	if (s->description[0])
-		fprintf(f, "%s\n", s->description);
+		print_wrapped(f, s->description, 88);
 	fprintf(f, "\nLayer1: a block every %g s (%s), at most %u txs a block, final after %u confirmation%s,\n"
-		   "        fee %s, dispute window T = %" PRIu64 " blocks, rule %s, signatures %s\n",
+		   "        fee %s, rule %s, signatures %s\n",
 		s->block_interval_s, p->exponential ? "exponential" : "fixed", p->block_tx_limit, p->confirmations,
-		p->confirmations == 1 ? "" : "s", amount_fmt(a, s->fee), p->dispute_timeout_blocks,
-		p->dispute_rule == L1_RULE_PENALTY ? "penalty" : "latest_state", s->signatures ? "ed25519" : "off");
+		p->confirmations == 1 ? "" : "s", amount_fmt(a, s->fee),
+		p->dispute_rule == L1_RULE_PENALTY ? "penalty (a caught cheater forfeits its share)" : "latest_state",
+		s->signatures ? "ed25519" : "off");
+	fprintf(f, "        dispute window T = %" PRIu64 " block%s: a unilateral close included in block h can be\n"
+		   "        challenged with a newer signed state until block h + %" PRIu64 ", then it settles\n",
+		p->dispute_timeout_blocks, p->dispute_timeout_blocks == 1 ? "" : "s", p->dispute_timeout_blocks);
 
 	fprintf(f, "\nTimeline\n   block      time s  what happened\n");
 	if (r->tl.buf)
@@ -370,8 +403,9 @@ void report_text(FILE *f, const struct runner *r, const struct scn_errors *failu
 		"L1 transactions", c->txs_included, c->channel_txs, c->txs_dropped, amount_fmt(a, c->fees),
 		(double)p->block_tx_limit / s->block_interval_s);
 	if (have_gain(r))
-		fprintf(f, "  %-22s %.4g = (%" PRIu64 " payments + %" PRIu64 " channel txs) / %" PRIu64 " channel txs\n",
-			"throughput gain", gain(r), r->payments_ok, c->channel_txs, c->channel_txs);
+		fprintf(f, "  %-22s %.4g = (%" PRIu64 " payment%s + %" PRIu64 " channel tx%s) / %" PRIu64 " channel tx%s\n",
+			"throughput gain", gain(r), r->payments_ok, plural(r->payments_ok, "", "s"), c->channel_txs,
+			plural(c->channel_txs, "", "s"), c->channel_txs, plural(c->channel_txs, "", "s"));
 	else
 		fprintf(f, "  %-22s none (no channel tx reached L1)\n", "throughput gain");
 	if (r->payments_ok)
@@ -382,8 +416,14 @@ void report_text(FILE *f, const struct runner *r, const struct scn_errors *failu
 	if (r->unsettled_payments)
 		fprintf(f, "  %-22s %" PRIu64 " payments whose channel had no final settlement by the end\n",
 			"unsettled", r->unsettled_payments);
-	fprintf(f, "  %-22s %" PRIu64 " unilateral closes, %" PRIu64 " stale, %" PRIu64 " challenges, %" PRIu64 " stale closes caught\n",
-		"disputes", r->unilateral_closes, r->stale_closes, r->challenges, r->stale_closes_caught);
+	if (r->unilateral_closes == 0)
+		fprintf(f, "  %-22s none (no unilateral close reached L1)\n", "disputes");
+	else
+		fprintf(f, "  %-22s %" PRIu64 " unilateral close%s (%" PRIu64 " stale), %" PRIu64 " challenge%s, %" PRIu64
+			   " stale close%s caught\n",
+			"disputes", r->unilateral_closes, plural(r->unilateral_closes, "", "s"), r->stale_closes,
+			r->challenges, plural(r->challenges, "", "s"), r->stale_closes_caught,
+			plural(r->stale_closes_caught, "", "s"));
 	if (r->actions_failed)
 		fprintf(f, "  %-22s %" PRIu64 " (see the timeline)\n", "script actions failed", r->actions_failed);
 	fprintf(f, "  %-22s %" PRIu64 " signs, %" PRIu64 " verifies (%s)\n", "crypto", r->net->signs,
@@ -400,9 +440,9 @@ void report_text(FILE *f, const struct runner *r, const struct scn_errors *failu
 		fprintf(f, "  2.1 security    HOLDS: every party that did not cheat was paid at least what the latest\n"
 			   "                  signed state owed it\n");
 	else
-		fprintf(f, "  2.1 security    FAILS: %" PRIu64 " (channel, party) pair%s paid less than the latest state\n"
-			   "                  owed; an honest party did not answer within the %" PRIu64 "-block window\n",
-			r->security_violations, r->security_violations == 1 ? " was" : "s were", p->dispute_timeout_blocks);
+		fprintf(f, "  2.1 security    FAILS: %" PRIu64 " (channel, party) pair%s paid less than the latest signed\n"
+			   "                  state owed (see SECURITY VIOLATION in the timeline for why)\n",
+			r->security_violations, r->security_violations == 1 ? " was" : "s were");
 	if (have_gain(r))
 		fprintf(f, "  2.2 throughput  gain %.4g: each L1 channel tx carried %.4g payments on average\n", gain(r),
 			(double)r->payments_ok / (double)c->channel_txs);
@@ -411,8 +451,10 @@ void report_text(FILE *f, const struct runner *r, const struct scn_errors *failu
 	if (r->fin_blocks.total == 0)
 		fprintf(f, "  2.3 finality    HOLDS trivially: no payment reached a final settlement\n");
 	else
-		fprintf(f, "  2.3 finality    %s: the fastest payment was final on L1 after %" PRIu64 " blocks; bound %u (confirmations)\n",
-			t23_holds(r) ? "HOLDS" : "FAILS", r->fin_blocks.v[0].value, p->confirmations);
+		fprintf(f, "  2.3 finality    %s: the fastest payment took %" PRIu64 " block%s to be final on L1; the bound\n"
+			   "                  is %u (the confirmations a settlement needs)\n",
+			t23_holds(r) ? "HOLDS" : "FAILS", r->fin_blocks.v[0].value, plural(r->fin_blocks.v[0].value, "", "s"),
+			p->confirmations);
 
 	if (s->expect.present) {
 		if (failures->n == 0)

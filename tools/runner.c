@@ -34,7 +34,8 @@ static int cmp_sample(const void *a, const void *b)
 
 static void samples_sort(struct samples *s)
 {
-	qsort(s->v, s->n, sizeof(*s->v), cmp_sample);
+	if (s->n > 1) /* qsort(NULL, 0, ...) is undefined: a run without settled payments has none */
+		qsort(s->v, s->n, sizeof(*s->v), cmp_sample);
 }
 
 uint64_t samples_percentile(const struct samples *s, double p)
@@ -78,6 +79,23 @@ static double secs(uint64_t ms)
 	return (double)ms / 1000.0;
 }
 
+static const char *u64s(char buf[24], uint64_t v)
+{
+	snprintf(buf, 24, "%" PRIu64, v);
+	return buf;
+}
+
+/* A tx kind in words, for the timeline (the trace keeps l1_tx_kind_str). */
+static const char *kind_words(enum l1_tx_kind k)
+{
+	switch (k) {
+	case L1_TX_COOP_CLOSE: return "cooperative close";
+	case L1_TX_UNILATERAL_CLOSE: return "unilateral close";
+	case L1_TX_FILLER: return "flood tx";
+	default: return l1_tx_kind_str(k);
+	}
+}
+
 static const char *pname(const struct runner *r, uint32_t p)
 {
 	return r->s->parties[p].name;
@@ -94,23 +112,9 @@ static uint32_t party_of_account(uint32_t acct)
 	return acct;
 }
 
-__attribute__((format(printf, 2, 3))) static void tl(struct runner *r, const char *fmt, ...)
+static void timeline_append(struct timeline *t, const char *line)
 {
-	if (!r->want_timeline)
-		return;
-	struct timeline *t = &r->tl;
-	if (t->lines >= t->max_lines) {
-		t->dropped_lines++;
-		return;
-	}
-	char line[1024];
-	int n = snprintf(line, sizeof(line), "  %6" PRIu64 "  %10.3f  ", r->chain->height, secs(r->chain->time_ms));
-	va_list ap;
-	va_start(ap, fmt);
-	int m = vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
-	va_end(ap);
 	size_t len = strlen(line);
-	(void)m;
 	if (t->len + len + 2 > t->cap) {
 		while (t->len + len + 2 > t->cap)
 			t->cap = t->cap ? 2 * t->cap : 4096;
@@ -121,6 +125,49 @@ __attribute__((format(printf, 2, 3))) static void tl(struct runner *r, const cha
 	t->buf[t->len++] = '\n';
 	t->buf[t->len] = '\0';
 	t->lines++;
+}
+
+/* A timeline line: the block, its time, then the text; `more` lines continue the
+ * previous one under its text (blank block and time columns). */
+static void vtl(struct runner *r, bool more, const char *fmt, va_list ap)
+{
+	if (!r->want_timeline)
+		return;
+	struct timeline *t = &r->tl;
+	if (t->lines >= t->max_lines) {
+		t->dropped_lines++;
+		return;
+	}
+	char line[1024];
+	int n;
+	if (more)
+		n = snprintf(line, sizeof(line), "%24s", "");
+	else
+		n = snprintf(line, sizeof(line), "  %6" PRIu64 "  %10.3f  ", r->chain->height, secs(r->chain->time_ms));
+	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	timeline_append(t, line);
+}
+
+__attribute__((format(printf, 2, 3))) static void tl(struct runner *r, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vtl(r, false, fmt, ap);
+	va_end(ap);
+}
+
+__attribute__((format(printf, 2, 3))) static void tl_more(struct runner *r, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vtl(r, true, fmt, ap);
+	va_end(ap);
+}
+
+/* True while the timeline still takes lines (to skip work whose only use is a line). */
+static bool tl_open(const struct runner *r)
+{
+	return r->want_timeline && r->tl.lines < r->tl.max_lines;
 }
 
 __attribute__((format(printf, 3, 4))) static void trace(struct runner *r, const char *event, const char *fmt, ...)
@@ -141,6 +188,40 @@ __attribute__((format(printf, 3, 4))) static void trace(struct runner *r, const 
 
 /* ---- the chain's events ---- */
 
+static void report_fill(struct runner *r);
+
+/* The last block of channel k's dispute window (saturating). */
+static uint64_t window_end(const struct l1_chain *c, const struct l1_channel *k)
+{
+	uint64_t T = c->params.dispute_timeout_blocks;
+	return k->close_height > UINT64_MAX - T ? UINT64_MAX : k->close_height + T;
+}
+
+/* The channel's own signed copy of state `seq`: the latest, or a kept old one; NULL
+ * when it has none. */
+static const struct l1_state *own_state(const struct l2_channel *lc, uint64_t seq)
+{
+	if (lc->latest && lc->latest->seq == seq)
+		return lc->latest;
+	for (uint32_t i = 0; i < lc->nkeep; i++)
+		if (lc->keep_seqs[i] == seq)
+			return lc->kept[i];
+	return NULL;
+}
+
+/* True when a registered state's balances differ from the parties' signed copy of
+ * the same seq: it was altered after signing (only possible with signatures off). */
+static bool state_altered(const struct l2_channel *lc, const struct l1_state *reg)
+{
+	const struct l1_state *own = own_state(lc, reg->seq);
+	if (!own || own->nparties != reg->nparties)
+		return false;
+	for (uint32_t i = 0; i < reg->nparties; i++)
+		if (!amount_eq(own->balances[i], reg->balances[i]) || !amount_eq(own->included[i], reg->included[i]))
+			return true;
+	return false;
+}
+
 static void on_l1_event(void *ctx, const struct l1_event *ev)
 {
 	struct runner *r = ctx;
@@ -152,12 +233,12 @@ static void on_l1_event(void *ctx, const struct l1_event *ev)
 		struct run_channel *rc = &r->ch[ch];
 		const struct l1_channel *k = &c->channels[ch];
 		const struct l2_channel *lc = &r->net->channels[ch];
+		if (k->close_kind == L1_CLOSE_UNILATERAL)
+			report_fill(r); /* the block's txs come before the windows that end in it */
 		if (rc->close_pending) {
 			rc->close_pending = false;
 			r->closing--;
 		}
-		if (rc->close_was_stale && k->challenged)
-			r->stale_closes_caught++;
 		/* Theorem 2.1: nobody who did not cheat is paid less than the latest state owes. */
 		for (uint32_t i = 0; i < k->nparties; i++) {
 			struct amount owed = AMOUNT(0), extra;
@@ -169,6 +250,11 @@ static void on_l1_event(void *ctx, const struct l1_event *ev)
 				tl(r, "%s: SECURITY VIOLATION: %s is paid %s, the latest state (seq %" PRIu64 ") owes it %s",
 				   cname(r, ch), pname(r, lc->parties[i]), amount_fmt(a, k->payouts[i]),
 				   lc->latest->seq, amount_fmt((char[AMOUNT_FMT_LEN]){ 0 }, owed));
+				if (k->registered->seq < lc->latest->seq)
+					tl_more(r, "(the older state %" PRIu64 " was not replaced by a challenge before the window closed)",
+						k->registered->seq);
+				else if (state_altered(lc, k->registered))
+					tl_more(r, "(the registered state was altered after signing; with signatures off the contract cannot tell)");
 			}
 		}
 		char line[768] = "";
@@ -177,10 +263,14 @@ static void on_l1_event(void *ctx, const struct l1_event *ev)
 			snprintf(line + l, sizeof(line) - l, "%s%s %s", i ? ", " : "", pname(r, lc->parties[i]),
 				 amount_fmt(a, k->payouts[i]));
 		}
-		tl(r, "%s: settled on state %" PRIu64 "%s; payouts: %s", cname(r, ch), k->registered->seq,
-		   c->params.dispute_rule == L1_RULE_PENALTY && k->close_kind == L1_CLOSE_UNILATERAL && k->penalty_claimed
-			   ? " (penalty: the stale closer forfeits its share)" : "",
-		   line);
+		if (k->close_kind == L1_CLOSE_UNILATERAL)
+			tl(r, "%s: dispute window over: settled on state %" PRIu64 "%s; payouts: %s", cname(r, ch),
+			   k->registered->seq,
+			   c->params.dispute_rule == L1_RULE_PENALTY && k->penalty_claimed
+				   ? " (penalty: the stale closer forfeits its share)" : "",
+			   line);
+		else
+			tl(r, "%s: settled on state %" PRIu64 "; payouts: %s", cname(r, ch), k->registered->seq, line);
 		if (r->trace) {
 			fprintf(r->trace, "{\"block\":%" PRIu64 ",\"time_s\":%.3f,\"event\":\"settled\",\"channel\":\"%s\",\"seq\":%" PRIu64 ",\"payouts\":{",
 				c->height, secs(c->time_ms), cname(r, ch), k->registered->seq);
@@ -203,6 +293,22 @@ static void on_l1_event(void *ctx, const struct l1_event *ev)
 		r->any_inclusion = true;
 	}
 	if (tx->kind == L1_TX_FILLER) {
+		struct block_fill *bf = &r->fill;
+		if (included)
+			bf->included++;
+		else
+			bf->dropped++;
+		if (bf->included + bf->dropped == 1) {
+			bf->party = who;
+			bf->fee_min = bf->fee_max = tx->fee;
+		} else {
+			if (bf->party != who)
+				bf->party = SCN_NONE;
+			if (amount_lt(tx->fee, bf->fee_min))
+				bf->fee_min = tx->fee;
+			if (amount_lt(bf->fee_max, tx->fee))
+				bf->fee_max = tx->fee;
+		}
 		trace(r, included ? "tx_included" : "tx_dropped", "\"tx\":%" PRIu64 ",\"kind\":\"filler\",\"by\":\"%s\",\"fee\":\"%s\"%s%s%s",
 		      tx->id, pname(r, who), amount_fmt(a, tx->fee), included ? "" : ",\"reason\":\"",
 		      included ? "" : l1_result_str(ev->reason), included ? "" : "\"");
@@ -224,7 +330,7 @@ static void on_l1_event(void *ctx, const struct l1_event *ev)
 		fputs("}\n", r->trace);
 	}
 	if (!included) {
-		tl(r, "%s: %s by %s DROPPED: %s (no fee paid)", cname(r, ch), l1_tx_kind_str(tx->kind),
+		tl(r, "%s: %s by %s DROPPED: %s (no fee paid)", cname(r, ch), kind_words(tx->kind),
 		   pname(r, who), l1_result_str(ev->reason));
 		if (tx->kind == L1_TX_OPEN && rc->open_pending) {
 			rc->open_pending = false;
@@ -257,17 +363,37 @@ static void on_l1_event(void *ctx, const struct l1_event *ev)
 			r->stale_closes++;
 			rc->close_was_stale = true;
 		}
-		tl(r, "%s: unilateral close by %s included with state %" PRIu64 "%s; dispute window: blocks %" PRIu64 "..%" PRIu64
-		      " (settles at the end of block %" PRIu64 ")",
-		   cname(r, ch), pname(r, who), seq, stale ? " (STALE: an older state than the latest)" : "",
-		   c->height, c->height + c->params.dispute_timeout_blocks, c->height + c->params.dispute_timeout_blocks);
+		uint64_t end = window_end(c, k);
+		if (stale)
+			tl(r, "%s: unilateral close by %s included with state %" PRIu64 ": STALE, the latest signed state is %" PRIu64,
+			   cname(r, ch), pname(r, who), seq, lc->latest->seq);
+		else if (lc->latest && state_altered(lc, k->registered))
+			tl(r, "%s: unilateral close by %s included with state %" PRIu64 ": ALTERED after signing, and accepted (signatures are off)",
+			   cname(r, ch), pname(r, who), seq);
+		else
+			tl(r, "%s: unilateral close by %s included with state %" PRIu64 " (the latest)", cname(r, ch),
+			   pname(r, who), seq);
+		tl_more(r, "dispute window: blocks %" PRIu64 "..%" PRIu64 "; until it ends, a party holding a newer signed state",
+			c->height, end);
+		tl_more(r, "can challenge; at the end of block %" PRIu64 " the channel settles on the state registered then", end);
 		break;
 	}
-	case L1_TX_CHALLENGE:
+	case L1_TX_CHALLENGE: {
 		r->challenges++;
-		tl(r, "%s: challenge by %s included; registered state is now %" PRIu64 " (window ends at block %" PRIu64 ")",
-		   cname(r, ch), pname(r, who), seq, k->close_height + c->params.dispute_timeout_blocks);
+		/* A stale close is caught when a challenge replacing it is included. */
+		bool first_catch = rc->close_was_stale && !rc->caught;
+		if (first_catch) {
+			rc->caught = true;
+			r->stale_closes_caught++;
+		}
+		tl(r, "%s: challenge by %s included: the registered state is now %" PRIu64 " (the window still ends at block %" PRIu64 ")",
+		   cname(r, ch), pname(r, who), seq, window_end(c, k));
+		if (first_catch && c->params.dispute_rule == L1_RULE_PENALTY && k->penalty_claimed &&
+		    k->first_challenger == (uint32_t)l1_contract_party_index(c, ch, tx->submitter))
+			tl_more(r, "penalty rule: the stale closer %s will be paid 0; its share goes to %s",
+				pname(r, lc->parties[k->closer]), pname(r, who));
 		break;
+	}
 	default:
 		break;
 	}
@@ -279,9 +405,17 @@ static void on_challenge(void *ctx, uint32_t party, uint32_t ch, uint64_t tx)
 	const struct l2_channel *lc = &r->net->channels[ch];
 	const struct l1_channel *k = &r->chain->channels[ch];
 	char a[AMOUNT_FMT_LEN];
-	tl(r, "%s: %s sees state %" PRIu64 " registered, older than its latest %" PRIu64 "; it challenges (fee %s)",
-	   cname(r, ch), pname(r, party), k->registered->seq, lc->latest->seq,
-	   amount_fmt(a, r->net->parties[party].challenge_fee));
+	bool tower = !r->net->parties[party].online;
+	if (tower)
+		tl(r, "%s: %s is offline, but its watchtower sees state %" PRIu64 " registered, older than its latest %" PRIu64
+		      "; the watchtower challenges for it (fee %s)",
+		   cname(r, ch), pname(r, party), k->registered->seq, lc->latest->seq,
+		   amount_fmt(a, r->net->parties[party].challenge_fee));
+	else
+		tl(r, "%s: %s sees state %" PRIu64 " registered, older than its latest %" PRIu64 "; it challenges (fee %s)",
+		   cname(r, ch), pname(r, party), k->registered->seq, lc->latest->seq,
+		   amount_fmt(a, r->net->parties[party].challenge_fee));
+	tl_more(r, "the challenge must be included by block %" PRIu64 ", the end of the window", window_end(r->chain, k));
 	trace(r, "challenge_submitted", "\"tx\":%" PRIu64 ",\"by\":\"%s\",\"channel\":\"%s\",\"seq\":%" PRIu64 ",\"watchtower\":%s",
 	      tx, pname(r, party), cname(r, ch), lc->latest->seq,
 	      r->net->parties[party].online ? "false" : "true");
@@ -382,8 +516,30 @@ static void record_payment(struct runner *r, uint32_t ch, uint64_t t_us, uint64_
 
 static void action_failed(struct runner *r, const struct scn_action *a, const char *why)
 {
+	char am[AMOUNT_FMT_LEN];
 	r->actions_failed++;
-	tl(r, "%s action FAILED: %s", scn_action_str(a->kind), why);
+	switch (a->kind) {
+	case SCN_OPEN:
+		tl(r, "%s: open FAILED: %s", cname(r, a->channel), why);
+		break;
+	case SCN_DEPOSIT:
+		tl(r, "%s: deposit of %s by %s FAILED: %s", cname(r, a->channel), amount_fmt(am, a->amount),
+		   pname(r, a->party), why);
+		break;
+	case SCN_CLOSE:
+		tl(r, "%s: %s close by %s FAILED: %s", cname(r, a->channel), a->unilateral ? "unilateral" : "cooperative",
+		   pname(r, a->party), why);
+		break;
+	case SCN_WATCHTOWER:
+		tl(r, "%s: switching its watchtower %s FAILED: %s", pname(r, a->party), a->enabled ? "on" : "off", why);
+		break;
+	case SCN_FLOOD:
+		tl(r, "%s: flood FAILED: %s", pname(r, a->party), why);
+		break;
+	default:
+		tl(r, "%s action FAILED: %s", scn_action_str(a->kind), why);
+		break;
+	}
 	trace(r, "action_failed", "\"action\":\"%s\",\"reason\":\"%s\"", scn_action_str(a->kind), why);
 }
 
@@ -417,10 +573,13 @@ static void do_pay(struct runner *r, const struct scn_action *a)
 	if (failed == 0)
 		tl(r, "%s: pay %s -> %s %s%s: ok (state %" PRIu64 ")", cname(r, a->channel), pname(r, a->party),
 		   pname(r, a->to), amount_fmt(am, a->amount), count, lc->latest ? lc->latest->seq : 0);
+	else if (ok == 0)
+		tl(r, "%s: pay %s -> %s %s%s: FAILED (%s)", cname(r, a->channel), pname(r, a->party), pname(r, a->to),
+		   amount_fmt(am, a->amount), count, l2_result_str(last_err));
 	else
-		tl(r, "%s: pay %s -> %s %s%s: %" PRIu64 " ok, %" PRIu64 " FAILED (%s)", cname(r, a->channel),
-		   pname(r, a->party), pname(r, a->to), amount_fmt(am, a->amount), count, ok, failed,
-		   l2_result_str(last_err));
+		tl(r, "%s: pay %s -> %s %s%s: %" PRIu64 " ok (state %" PRIu64 "), %" PRIu64 " FAILED (%s)",
+		   cname(r, a->channel), pname(r, a->party), pname(r, a->to), amount_fmt(am, a->amount), count, ok,
+		   lc->latest ? lc->latest->seq : 0, failed, l2_result_str(last_err));
 }
 
 static void start_flood(struct runner *r, const struct scn_action *a);
@@ -477,9 +636,12 @@ static void do_action(struct runner *r, const struct scn_action *a)
 			tl(r, "%s: %s asks for a cooperative close; all sign the final state %" PRIu64 "; submitted",
 			   cname(r, a->channel), pname(r, a->party), lc->latest->seq);
 		else
-			tl(r, "%s: %s closes unilaterally with state %" PRIu64 "%s%s", cname(r, a->channel),
-			   pname(r, a->party), seq, seq < latest_before ? " (stale: the latest is newer)" : "",
-			   a->tamper ? " TAMPERED to give it everything" : "");
+			tl(r, "%s: %s closes unilaterally with state %" PRIu64 "%s%s%s", cname(r, a->channel),
+			   pname(r, a->party), seq, seq < latest_before ? " (stale: the latest is " : "",
+			   seq < latest_before ? u64s((char[24]){ 0 }, latest_before) : "",
+			   seq < latest_before ? ")" : "");
+		if (a->unilateral && a->tamper)
+			tl_more(r, "TAMPERED: after signing, the state is rewritten to pay everything to %s", pname(r, a->party));
 		trace(r, "close_submitted", "\"channel\":\"%s\",\"by\":\"%s\",\"mode\":\"%s\",\"seq\":%" PRIu64 ",\"latest\":%" PRIu64 ",\"tamper\":%s,\"tx\":%" PRIu64,
 		      cname(r, a->channel), pname(r, a->party), a->unilateral ? "unilateral" : "cooperative",
 		      a->unilateral ? seq : lc->latest->seq, lc->latest->seq, a->tamper ? "true" : "false", tx);
@@ -622,6 +784,53 @@ static void run_workloads(struct runner *r)
 
 /* ---- blocks ---- */
 
+/* After phase 1 of a block that reached flood txs: how much of the block they took,
+ * and which channel txs they kept waiting (a congestion attack made visible). */
+static void report_fill(struct runner *r)
+{
+	struct block_fill *bf = &r->fill;
+	if (bf->included + bf->dropped == 0)
+		return;
+	if (tl_open(r)) {
+		const struct l1_chain *c = r->chain;
+		char who[160], fee[2 * AMOUNT_FMT_LEN + 4], a[AMOUNT_FMT_LEN], b[AMOUNT_FMT_LEN];
+		if (bf->party == SCN_NONE)
+			snprintf(who, sizeof(who), "flood txs of several parties");
+		else
+			snprintf(who, sizeof(who), "%s's flood txs", pname(r, bf->party));
+		if (amount_eq(bf->fee_min, bf->fee_max))
+			snprintf(fee, sizeof(fee), "%s", amount_fmt(a, bf->fee_min));
+		else
+			snprintf(fee, sizeof(fee), "%s..%s", amount_fmt(a, bf->fee_min), amount_fmt(b, bf->fee_max));
+		tl(r, "L1: %" PRIu64 " of the block's %u tx slots went to %s (fee %s)", bf->included,
+		   c->params.block_tx_limit, who, fee);
+		if (bf->dropped)
+			tl_more(r, "%" PRIu64 " flood txs were dropped: the flooder ran out of funds", bf->dropped);
+		/* The channel txs still waiting, earliest first (at most three named). */
+		const struct l1_tx *first[3];
+		size_t nfirst = 0, waiting = 0;
+		for (size_t i = 0; i < c->mempool_len; i++) {
+			const struct l1_tx *t = &c->mempool[i];
+			if (t->kind == L1_TX_FILLER)
+				continue;
+			waiting++;
+			size_t j = nfirst < 3 ? nfirst++ : 3;
+			for (; j > 0 && first[j - 1]->id > t->id; j--)
+				if (j < 3)
+					first[j] = first[j - 1];
+			if (j < 3)
+				first[j] = t;
+		}
+		for (size_t i = 0; i < nfirst; i++)
+			tl_more(r, "still waiting: %s by %s on %s (fee %s)", kind_words(first[i]->kind),
+				pname(r, party_of_account(first[i]->submitter)), cname(r, first[i]->channel),
+				amount_fmt(a, first[i]->fee));
+		if (waiting > nfirst)
+			tl_more(r, "and %zu more channel txs waiting", waiting - nfirst);
+	}
+	*bf = (struct block_fill){ 0 };
+}
+
 /* After phase 1: channels that became usable, and settlements that became final. */
 static void after_execute(struct runner *r)
 {
@@ -729,6 +938,7 @@ void runner_run(struct runner *r)
 	phase3(r, order, &next);
 	while (r->chain->height < stop && (s->has_until_block || !quiescent(r))) {
 		l1_chain_produce_block(r->chain);
+		report_fill(r);
 		after_execute(r);
 		phase2(r);
 		phase3(r, order, &next);

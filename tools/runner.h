@@ -26,6 +26,7 @@ struct run_channel {
 	bool close_was_stale;  /* the included unilateral close was older than the latest */
 	bool open_pending;     /* counted in opening */
 	bool close_pending;    /* counted in closing */
+	bool caught;           /* a challenge replaced its stale close */
 	bool settled_final;
 	uint64_t settled_height;
 };
@@ -41,6 +42,13 @@ struct flood {
 	uint32_t party;
 	uint64_t txs, batches_left;
 	struct amount fee;
+};
+
+/* Flood (filler) txs the chain reached in the current block, for the timeline. */
+struct block_fill {
+	uint64_t included, dropped;
+	uint32_t party;        /* the flooder, or SCN_NONE when several */
+	struct amount fee_min, fee_max;
 };
 
 struct timeline {
@@ -75,6 +83,7 @@ struct runner {
 	uint64_t wl_ok_block, wl_failed_block; /* workload payments of the current block */
 	struct samples fin_blocks, fin_us;
 	uint64_t unsettled_payments;
+	struct block_fill fill;
 	bool hit_block_cap;
 	uint64_t max_blocks;
 	/* output */
