@@ -87,10 +87,8 @@ static const char HELP[] =
 	"        --vary l1.dispute_timeout_blocks=6,12,24 --out results.csv --plot chart.svg \\\n"
 	"        --metric security_violations\n"
 	"\n"
-	"Documentation: docs/scenario-format.md, docs/metrics.md, docs/benchmarks.md,
-"
-	"docs/teaching-disputes.md, docs/scenarios.md, and man l2sim.
-";
+	"Documentation: docs/scenario-format.md, docs/metrics.md, docs/benchmarks.md,\n"
+	"docs/teaching-disputes.md, docs/scenarios.md, and man l2sim.\n";
 
 __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
 {
