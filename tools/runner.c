@@ -34,7 +34,8 @@ static int cmp_sample(const void *a, const void *b)
 
 static void samples_sort(struct samples *s)
 {
-	qsort(s->v, s->n, sizeof(*s->v), cmp_sample);
+	if (s->n > 1) /* qsort(NULL, 0, ...) is undefined: no samples, no array */
+		qsort(s->v, s->n, sizeof(*s->v), cmp_sample);
 }
 
 uint64_t samples_percentile(const struct samples *s, double p)
@@ -723,7 +724,8 @@ void runner_run(struct runner *r)
 		order[i] = &s->script[i];
 	qsort(order, s->nscript, sizeof(*order), cmp_script);
 	uint32_t next = 0;
-	uint64_t stop = s->has_until_block ? s->until_block : r->max_blocks;
+	/* until_block stops a run on purpose; max_blocks (--max-blocks) caps every run. */
+	uint64_t stop = s->has_until_block && s->until_block < r->max_blocks ? s->until_block : r->max_blocks;
 	/* Block 0 is genesis: no txs; phases 2 and 3 still run. */
 	phase2(r);
 	phase3(r, order, &next);
@@ -737,7 +739,7 @@ void runner_run(struct runner *r)
 	}
 	if (r->progress && r->chain->height >= 10000)
 		fputc('\n', stderr);
-	if (!s->has_until_block && !quiescent(r))
+	if (s->has_until_block ? r->chain->height < s->until_block : !quiescent(r))
 		r->hit_block_cap = true;
 	for (uint32_t i = 0; i < s->nchannels; i++)
 		if (!r->ch[i].settled_final)
