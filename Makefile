@@ -73,7 +73,7 @@ include tests/fuzz/Makefile.inc
 
 ALL_OBJS := $(call obj,$(L1SIM_SRCS) $(L2_SRCS) $(TOOLS_SRCS) $(TOOLS_MAIN) $(TEST_SRCS) $(FUZZ_REPLAY_SRCS))
 
-.PHONY: all demo test check-unit check-scenarios install uninstall clean
+.PHONY: all demo test check-unit check-scenarios check-hardening install uninstall clean
 # Keep the test objects (make would delete them as intermediates and rebuild them).
 .SECONDARY:
 all: $(L2SIM)
@@ -108,7 +108,7 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TOOLS_LIB) $(L2_LIB) $(L1SIM_LIB)
 demo: $(L2SIM)
 	$(L2SIM) run scenarios/quickstart.json
 
-test: check-unit check-scenarios check-fuzz-regressions
+test: check-unit check-scenarios check-hardening check-fuzz-regressions
 	@echo "l2sim: all tests passed"
 
 check-unit: $(TEST_BINS)
@@ -119,6 +119,9 @@ check-unit: $(TEST_BINS)
 
 check-scenarios: $(L2SIM)
 	@L2SIM=$(L2SIM) ACCEPTANCE=$(ACCEPTANCE) bash tests/tools/run_scenarios.sh
+
+check-hardening: $(L2SIM)
+	@L2SIM=$(L2SIM) bash tests/tools/run_hardening.sh
 
 install: $(L2SIM)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
