@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "l1sim/util.h"
@@ -38,7 +39,9 @@ static const char HELP[] =
 	"                  Repeatable; applied in order before the file is validated.\n"
 	"  --trace FILE    also write every event as one JSON object per line to FILE\n"
 	"                  (written to a temporary FILE.XXXXXX and renamed when the run\n"
-	"                  ends: an error or Ctrl-C leaves no partial FILE and no temporary)\n"
+	"                  ends: an error or Ctrl-C leaves no partial FILE and no temporary;\n"
+	"                  a FILE that is not a regular file, e.g. /dev/stdout, is written\n"
+	"                  in place)\n"
 	"  --max-blocks N  stop the run after block N (0 to 10000000, the default) with a\n"
 	"                  message on stderr; the report covers the blocks that ran\n"
 	"\n"
@@ -280,8 +283,16 @@ static int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	if (trace_path) {
-		catch_fatal_signals();
-		trace = open_temp_beside(trace_path, &tmp_trace);
+		/* A regular file (or a new one) is replaced atomically; anything else, such
+		 * as /dev/stdout or a pipe, is written in place: renaming over it would
+		 * replace the device or the pipe. */
+		struct stat st;
+		if (stat(trace_path, &st) == 0 && !S_ISREG(st.st_mode)) {
+			trace = fopen(trace_path, "w");
+		} else {
+			catch_fatal_signals();
+			trace = open_temp_beside(trace_path, &tmp_trace);
+		}
 		if (!trace) {
 			fprintf(stderr, "l2sim: %s: cannot write the trace: %s\n", trace_path, strerror(errno));
 			goto out;
@@ -309,7 +320,7 @@ static int cmd_run(int argc, char **argv)
 		bool bad = ferror(trace);
 		bad = (fclose(trace) != 0) || bad;
 		trace = NULL;
-		if (bad || !commit_temp(tmp_trace, trace_path)) {
+		if (bad || (tmp_trace && !commit_temp(tmp_trace, trace_path))) {
 			fprintf(stderr, "l2sim: %s: cannot write the trace: %s\n", trace_path,
 				bad && !errno ? "write error" : strerror(errno));
 			discard_temp(tmp_trace);

@@ -57,6 +57,20 @@ if [ $rc -eq 2 ] && ! ls "$tmp" | grep -q '^bad.jsonl'; then ok "bad input with 
 rc=$?
 if [ $rc -eq 2 ] && grep -q "cannot write the trace" "$tmp/err"; then ok "unwritable trace: exit 2 with a message"; else bad "unwritable trace: exit $rc"; fi
 
+# A trace to something other than a regular file (here a pipe; /dev/stdout is the
+# same) is written in place: renaming a temporary over it would replace it.
+mkfifo "$tmp/fifo"
+cat "$tmp/fifo" >"$tmp/from-fifo" &
+reader=$!
+"$L2SIM" run "$hello" --trace "$tmp/fifo" >/dev/null 2>"$tmp/err"
+rc=$?
+wait $reader
+if [ $rc -eq 0 ] && [ -p "$tmp/fifo" ] && [ -s "$tmp/from-fifo" ] && [ "$(ls "$tmp" | grep -c '^fifo')" -eq 1 ]; then
+	ok "--trace to a pipe writes through it and leaves it a pipe"
+else
+	bad "--trace to a pipe: exit $rc"; cat "$tmp/err"; ls -la "$tmp"
+fi
+
 # A long run (5 x 10^6 signed payments, minutes) killed mid-run leaves the old FILE as
 # it was and no temporary.
 {
