@@ -58,7 +58,7 @@ static const char HELP[] =
 	"Limits\n"
 	"  Scenario files are untrusted input. A file above a limit (64 MiB, 5000000 JSON\n"
 	"  values, nesting 32, 100000 parties or channels, 1000000 script actions,\n"
-	"  10^6 payments per pay action or per block of a workload, 10^9 payments in a run\n"
+	"  10^6 payments per pay action or per block of a workload, 10^8 payments in a run\n"
 	"  (10^7 with signatures), 10^7 flood txs) is refused with exit status 2.\n"
 	"  docs/security.md lists them all.\n"
 	"\n"

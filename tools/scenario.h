@@ -35,7 +35,7 @@
 #define SCN_MAX_BLOCK 10000000u            /* at, until_block, from/to_block, T: SPEC's 10^7 */
 #define SCN_MAX_PAY_COUNT 1000000u         /* count of one pay action */
 #define SCN_MAX_BLOCK_PAYMENTS 1000000.0   /* a workload's mean payments per block (rate x interval) */
-#define SCN_MAX_PAYMENTS 1000000000.0      /* payments of a whole run: counts + workload means */
+#define SCN_MAX_PAYMENTS 100000000.0       /* payments of a whole run: counts + workload means */
 #define SCN_MAX_SIGNED_PAYMENTS 10000000.0 /* the same with l2.signatures "ed25519" */
 #define SCN_MAX_FLOOD_TXS 1000000u         /* txs of one flood batch */
 #define SCN_MAX_FLOOD_TOTAL 10000000.0     /* txs x blocks, over all floods of a file */

@@ -213,12 +213,13 @@ Test(scn_limits, payments_of_a_run)
 
 Test(scn_limits, workload_rate)
 {
-	/* 1000 per second x 1000 s = 10^6 per block: the limit; 10^7 blocks of it are not. */
+	/* 1000 per second x 1000 s = 10^6 per block: the limit; for 100 blocks, 10^8 in
+	 * all: the unsigned budget. 10^7 blocks of 0.6 per block are not. */
 	struct text t;
 	text_open(&t);
 	one_channel(&t, "off");
 	put(&t, ",\"l1\":{\"block_interval_s\":1000},\"workload\":[{\"kind\":\"poisson\",\"rate_per_s\":1000,\"channels\":\"all\","
-		"\"from_block\":0,\"to_block\":1000,\"amount\":{\"min\":1,\"max\":1}}]}");
+		"\"from_block\":0,\"to_block\":100,\"amount\":{\"min\":1,\"max\":1}}]}");
 	text_close(&t);
 	accepted(&t);
 	text_open(&t);
