@@ -4,6 +4,7 @@
 #   make demo         build and run scenarios/quickstart.json
 #   make test         build and run every test (unit, acceptance, example scenarios)
 #   make SAN=1 test   the same under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make fuzz         libFuzzer targets (clang) in build-fuzz/, 30 s each (tests/fuzz/)
 #   make DEBUG=1      unoptimised build with assertions
 #   make install PREFIX=/usr/local
 #   make clean
@@ -67,9 +68,12 @@ L2_LIB := $(BUILD)/libl2.a
 TOOLS_LIB := $(BUILD)/libl2simtools.a
 L2SIM := $(BUILD)/l2sim
 
-ALL_OBJS := $(call obj,$(L1SIM_SRCS) $(L2_SRCS) $(TOOLS_SRCS) $(TOOLS_MAIN) $(TEST_SRCS))
+# The fuzz targets and their replay drivers (needs the library names above).
+include tests/fuzz/Makefile.inc
 
-.PHONY: all demo test check-unit check-scenarios install uninstall clean
+ALL_OBJS := $(call obj,$(L1SIM_SRCS) $(L2_SRCS) $(TOOLS_SRCS) $(TOOLS_MAIN) $(TEST_SRCS) $(FUZZ_REPLAY_SRCS))
+
+.PHONY: all demo test check-unit check-scenarios check-hardening install uninstall clean
 # Keep the test objects (make would delete them as intermediates and rebuild them).
 .SECONDARY:
 all: $(L2SIM)
@@ -104,7 +108,7 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TOOLS_LIB) $(L2_LIB) $(L1SIM_LIB)
 demo: $(L2SIM)
 	$(L2SIM) run scenarios/quickstart.json
 
-test: check-unit check-scenarios
+test: check-unit check-scenarios check-hardening check-fuzz-regressions
 	@echo "l2sim: all tests passed"
 
 check-unit: $(TEST_BINS)
@@ -117,6 +121,9 @@ check-scenarios: $(L2SIM)
 	@L2SIM=$(L2SIM) ACCEPTANCE=$(ACCEPTANCE) bash tests/tools/run_scenarios.sh
 	@L2SIM=$(L2SIM) bash tests/tools/run_sweep.sh
 
+check-hardening: $(L2SIM)
+	@L2SIM=$(L2SIM) bash tests/tools/run_hardening.sh
+
 install: $(L2SIM)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(L2SIM) $(DESTDIR)$(PREFIX)/bin/l2sim
@@ -126,6 +133,6 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/l2sim $(DESTDIR)$(PREFIX)/share/man/man1/l2sim.1
 
 clean:
-	rm -rf build build-san build-debug
+	rm -rf build build-san build-debug build-fuzz
 
 -include $(ALL_OBJS:.o=.d)

@@ -1,9 +1,11 @@
 /* l2sim: replay Layer2 scenarios over a simulated Layer1 and report what happened. */
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "l1sim/util.h"
@@ -16,6 +18,7 @@
 
 static const char USAGE[] =
 	"usage: l2sim run FILE [--format text|json] [--set KEY=VALUE]... [--trace FILE.jsonl]\n"
+	"                      [--max-blocks N]\n"
 	"       l2sim check FILE...\n"
 	"       l2sim sweep FILE --vary KEY=V1,V2,... [--vary ...] [--set KEY=VALUE]...\n"
 	"                   [--jobs N] [--out FILE.csv|-] [--plot FILE.svg [--metric NAME,...]]\n"
@@ -40,7 +43,12 @@ static const char HELP[] =
 	"                  VALUE is read as JSON when it parses, otherwise as a string.\n"
 	"                  Repeatable; applied in order before the file is validated.\n"
 	"  --trace FILE    also write every event as one JSON object per line to FILE\n"
-	"                  (written to FILE.tmp and renamed when the run ends)\n"
+	"                  (written to a temporary FILE.XXXXXX and renamed when the run\n"
+	"                  ends: an error or Ctrl-C leaves no partial FILE and no temporary;\n"
+	"                  a FILE that is not a regular file, e.g. /dev/stdout, is written\n"
+	"                  in place)\n"
+	"  --max-blocks N  stop the run after block N (0 to 10000000, the default) with a\n"
+	"                  message on stderr; the report covers the blocks that ran\n"
 	"\n"
 	"Options of sweep\n"
 	"  --vary KEY=V1,V2,...  a --set KEY (as above) and its values; repeatable, at least\n"
@@ -78,17 +86,109 @@ static const char HELP[] =
 	"     file and the JSON path (line and column for files that are not JSON)\n"
 	"  130  sweep interrupted by Ctrl-C (143: by SIGTERM); the finished rows are written\n"
 	"\n"
+	"Limits\n"
+	"  Scenario files are untrusted input. A file above a limit (64 MiB, 5000000 JSON\n"
+	"  values, nesting 32, 100000 parties or channels, 1000000 script actions,\n"
+	"  10^6 payments per pay action or per block of a workload, 10^8 payments in a run\n"
+	"  (10^7 with signatures), 10^7 flood txs) is refused with exit status 2.\n"
+	"  docs/security.md lists them all.\n"
+	"\n"
 	"Examples\n"
 	"  l2sim run scenarios/quickstart.json\n"
 	"  l2sim run scenarios/quickstart.json --format json --set l1.dispute_timeout_blocks=6\n"
 	"  l2sim run scenarios/tampered-state-signed.json --set l2.signatures=off\n"
+	"  l2sim run scenarios/quickstart.json --max-blocks 100 --trace /tmp/quickstart.jsonl\n"
 	"  l2sim check scenarios/*.json\n"
 	"  l2sim sweep docs/examples/sweep-security.json --vary script.8.blocks=1..32 \\\n"
 	"        --vary l1.dispute_timeout_blocks=6,12,24 --out results.csv --plot chart.svg \\\n"
 	"        --metric security_violations\n"
 	"\n"
 	"Documentation: docs/scenario-format.md, docs/metrics.md, docs/benchmarks.md,\n"
-	"docs/teaching-disputes.md, docs/scenarios.md, and man l2sim.\n";
+	"docs/teaching-disputes.md, docs/scenarios.md, docs/security.md, and man l2sim.\n";
+
+/* The temporary trace file, removed by a fatal signal: a run interrupted by Ctrl-C (or
+ * killed by SIGTERM, SIGHUP, or SIGPIPE when the report's reader goes away) leaves
+ * neither a partial trace nor a temporary behind. */
+static char *volatile pending_tmp;
+
+static void remove_pending_and_die(int sig)
+{
+	char *p = pending_tmp;
+	if (p)
+		unlink(p);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void catch_fatal_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		struct sigaction sa;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = remove_pending_and_die;
+		sigemptyset(&sa.sa_mask);
+		for (size_t k = 0; k < sizeof(sigs) / sizeof(sigs[0]); k++)
+			sigaddset(&sa.sa_mask, sigs[k]);
+		sigaction(sigs[i], &sa, NULL);
+	}
+}
+
+/* Creates FILE.XXXXXX next to `path` (so that rename stays within one file system);
+ * returns it open for writing with its name in *tmp_out, or NULL with errno set. */
+static FILE *open_temp_beside(const char *path, char **tmp_out)
+{
+	size_t n = strlen(path) + 8;
+	char *tmp = xmalloc(n);
+	snprintf(tmp, n, "%s.XXXXXX", path);
+	sigset_t all, old;
+	sigfillset(&all);
+	/* No signal between creating the file and recording its name. */
+	sigprocmask(SIG_BLOCK, &all, &old);
+	int fd = mkstemp(tmp);
+	if (fd >= 0)
+		pending_tmp = tmp;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (fd < 0) {
+		free(tmp);
+		return NULL;
+	}
+	FILE *f = fdopen(fd, "w");
+	if (!f) {
+		int e = errno;
+		close(fd);
+		unlink(tmp);
+		pending_tmp = NULL;
+		free(tmp);
+		errno = e;
+		return NULL;
+	}
+	*tmp_out = tmp;
+	return f;
+}
+
+/* Renames the finished temporary to its final name; false with errno set. */
+static bool commit_temp(const char *tmp, const char *path)
+{
+	sigset_t all, old;
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	bool ok = rename(tmp, path) == 0;
+	int e = errno;
+	if (ok)
+		pending_tmp = NULL;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	errno = e;
+	return ok;
+}
+
+static void discard_temp(char *tmp)
+{
+	if (!tmp)
+		return;
+	unlink(tmp);
+	pending_tmp = NULL;
+}
 
 __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
 {
@@ -145,25 +245,45 @@ static int cmd_run(int argc, char **argv)
 	struct scenario *s = NULL;
 	struct runner *r = NULL;
 	struct scn_errors errs = { 0 }, failures = { 0 };
+	uint64_t max_blocks = SCN_MAX_BLOCK;
+	bool has_max_blocks = false;
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i];
 		const char *val = NULL;
-		if (strncmp(a, "--format=", 9) == 0 || strncmp(a, "--set=", 6) == 0 || strncmp(a, "--trace=", 8) == 0) {
-			val = strchr(a, '=') + 1;
-		} else if (strcmp(a, "--format") == 0 || strcmp(a, "--set") == 0 || strcmp(a, "--trace") == 0) {
+		/* --NAME VALUE or --NAME=VALUE, for exactly these names. */
+		static const char *const with_value[] = { "--format", "--set", "--trace", "--max-blocks", NULL };
+		const char *opt = NULL;
+		for (const char *const *o = with_value; *o && !opt; o++) {
+			size_t n = strlen(*o);
+			if (strncmp(a, *o, n) == 0 && (a[n] == '\0' || a[n] == '='))
+				opt = *o;
+		}
+		if (opt && a[strlen(opt)] == '=') {
+			val = a + strlen(opt) + 1;
+		} else if (opt) {
 			if (i + 1 >= argc) {
 				usage_error("%s needs a value", a);
 				goto out;
 			}
 			val = argv[++i];
 		}
-		if (strncmp(a, "--format", 8) == 0) {
+		if (opt && strcmp(opt, "--max-blocks") == 0) {
+			char *end;
+			errno = 0;
+			unsigned long long n = strtoull(val, &end, 10);
+			if (!(*val >= '0' && *val <= '9') || *end || errno || n > SCN_MAX_BLOCK) {
+				usage_error("--max-blocks must be a whole number from 0 to %u (got \"%s\")", SCN_MAX_BLOCK, val);
+				goto out;
+			}
+			max_blocks = n;
+			has_max_blocks = true;
+		} else if (opt && strcmp(opt, "--format") == 0) {
 			if (strcmp(val, "text") != 0 && strcmp(val, "json") != 0) {
 				usage_error("--format must be text or json (got \"%s\")", val);
 				goto out;
 			}
 			format = val;
-		} else if (strncmp(a, "--set", 5) == 0) {
+		} else if (opt && strcmp(opt, "--set") == 0) {
 			const char *eq = strchr(val, '=');
 			if (!eq || eq == val) {
 				usage_error("--set needs KEY=VALUE (got \"%s\")", val);
@@ -173,7 +293,7 @@ static int cmd_run(int argc, char **argv)
 			key[eq - val] = '\0';
 			ov[nov].key = key;
 			ov[nov++].value = eq + 1;
-		} else if (strncmp(a, "--trace", 7) == 0) {
+		} else if (opt && strcmp(opt, "--trace") == 0) {
 			if (!*val) {
 				usage_error("--trace needs a file name");
 				goto out;
@@ -199,19 +319,29 @@ static int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	if (trace_path) {
-		size_t n = strlen(trace_path) + 5;
-		tmp_trace = xmalloc(n);
-		snprintf(tmp_trace, n, "%s.tmp", trace_path);
-		trace = fopen(tmp_trace, "w");
+		/* A regular file (or a new one) is replaced atomically; anything else, such
+		 * as /dev/stdout or a pipe, is written in place: renaming over it would
+		 * replace the device or the pipe. */
+		struct stat st;
+		if (stat(trace_path, &st) == 0 && !S_ISREG(st.st_mode)) {
+			trace = fopen(trace_path, "w");
+		} else {
+			catch_fatal_signals();
+			trace = open_temp_beside(trace_path, &tmp_trace);
+		}
 		if (!trace) {
-			fprintf(stderr, "l2sim: %s: cannot write: %s\n", tmp_trace, strerror(errno));
+			fprintf(stderr, "l2sim: %s: cannot write the trace: %s\n", trace_path, strerror(errno));
 			goto out;
 		}
 	}
 	r = runner_new(s, trace, strcmp(format, "text") == 0);
 	r->progress = isatty(STDERR_FILENO);
+	r->max_blocks = max_blocks;
 	runner_run(r);
-	if (r->hit_block_cap)
+	if (r->hit_block_cap && has_max_blocks && r->chain->height >= max_blocks)
+		fprintf(stderr, "l2sim: %s: stopped at block %llu by --max-blocks before the run ended\n", file,
+			(unsigned long long)r->chain->height);
+	else if (r->hit_block_cap)
 		fprintf(stderr, "l2sim: %s: the run did not quiesce; stopped at block %llu\n", file,
 			(unsigned long long)r->chain->height);
 	report_check_expect(r, &failures);
@@ -225,11 +355,13 @@ static int cmd_run(int argc, char **argv)
 		fprintf(stderr, "%s: expectation failed: %s\n", file, failures.lines[i]);
 	rc = failures.n ? 1 : 0;
 	if (trace) {
-		bool bad = fclose(trace) != 0;
+		bool bad = ferror(trace);
+		bad = (fclose(trace) != 0) || bad;
 		trace = NULL;
-		if (bad || rename(tmp_trace, trace_path) != 0) {
-			fprintf(stderr, "l2sim: %s: cannot write the trace: %s\n", trace_path, strerror(errno));
-			remove(tmp_trace);
+		if (bad || (tmp_trace && !commit_temp(tmp_trace, trace_path))) {
+			fprintf(stderr, "l2sim: %s: cannot write the trace: %s\n", trace_path,
+				bad && !errno ? "write error" : strerror(errno));
+			discard_temp(tmp_trace);
 			rc = 2;
 		}
 	}
@@ -240,7 +372,7 @@ static int cmd_run(int argc, char **argv)
 out:
 	if (trace) {
 		fclose(trace);
-		remove(tmp_trace);
+		discard_temp(tmp_trace);
 	}
 	free(tmp_trace);
 	runner_free(r);

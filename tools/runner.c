@@ -512,6 +512,20 @@ static void record_payment(struct runner *r, uint32_t ch, uint64_t t_us, uint64_
 	rc->runs[rc->nruns++] = (struct pay_run){ h, t_us, count };
 }
 
+/* Progress on stderr (a terminal only): every 10^4 blocks, and every 10^6 payments so
+ * that a block with many payments does not look like a hang. */
+static void show_progress(struct runner *r)
+{
+	fprintf(stderr, "\rl2sim: block %" PRIu64 ", %" PRIu64 " payments", r->chain->height, r->progress_payments);
+	r->progress_shown = true;
+}
+
+static void payment_done(struct runner *r)
+{
+	if (++r->progress_payments % 1000000 == 0 && r->progress)
+		show_progress(r);
+}
+
 /* ---- script actions (phase 3) ---- */
 
 static void action_failed(struct runner *r, const struct scn_action *a, const char *why)
@@ -551,6 +565,7 @@ static void do_pay(struct runner *r, const struct scn_action *a)
 	uint64_t t_us = ms_to_us(r->chain->time_ms);
 	for (uint64_t i = 0; i < a->count; i++) {
 		enum l2_result res = l2_channel_pay(r->net, a->channel, a->party, a->to, a->amount);
+		payment_done(r);
 		if (res == L2_OK)
 			ok++;
 		else {
@@ -733,6 +748,7 @@ static void workload_payment(struct runner *r, uint32_t w, uint64_t t_us)
 		j++;
 	struct amount amt = AMOUNT(rng_range(g, wl->min.units, wl->max.units));
 	enum l2_result res = l2_channel_pay(r->net, ch, sc->parties[i], sc->parties[j], amt);
+	payment_done(r);
 	if (res == L2_OK) {
 		record_payment(r, ch, t_us, 1);
 		r->wl_ok_block++;
@@ -932,7 +948,8 @@ void runner_run(struct runner *r)
 		order[i] = &s->script[i];
 	qsort(order, s->nscript, sizeof(*order), cmp_script);
 	uint32_t next = 0;
-	uint64_t stop = s->has_until_block ? s->until_block : r->max_blocks;
+	/* until_block stops a run on purpose; max_blocks (--max-blocks) caps every run. */
+	uint64_t stop = s->has_until_block && s->until_block < r->max_blocks ? s->until_block : r->max_blocks;
 	/* Block 0 is genesis: no txs; phases 2 and 3 still run. */
 	phase2(r);
 	phase3(r, order, &next);
@@ -943,11 +960,11 @@ void runner_run(struct runner *r)
 		phase2(r);
 		phase3(r, order, &next);
 		if (r->progress && r->chain->height % 10000 == 0)
-			fprintf(stderr, "\rl2sim: block %" PRIu64 ", %" PRIu64 " payments", r->chain->height, r->payments_ok);
+			show_progress(r);
 	}
-	if (r->progress && r->chain->height >= 10000)
+	if (r->progress_shown)
 		fputc('\n', stderr);
-	if (!s->has_until_block && !quiescent(r))
+	if (s->has_until_block ? r->chain->height < s->until_block : !quiescent(r))
 		r->hit_block_cap = true;
 	for (uint32_t i = 0; i < s->nchannels; i++)
 		if (!r->ch[i].settled_final)

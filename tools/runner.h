@@ -91,6 +91,8 @@ struct runner {
 	bool want_timeline;
 	struct timeline tl;
 	bool progress;              /* progress on stderr */
+	bool progress_shown;
+	uint64_t progress_payments; /* payments tried, ok or not */
 };
 
 /* Prepares a run of s (borrowed; it must outlive the runner). trace may be NULL. */

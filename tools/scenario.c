@@ -11,6 +11,13 @@
 #include "l1sim/util.h"
 
 #define MAX_JSON_INT 9007199254740991.0 /* 2^53-1 */
+#define STR_(x) #x
+#define STR(x) STR_(x)
+/* The limits as plain numbers for messages built at compile time. */
+#define SCN_MAX_DEPTH_N 32
+#define SCN_MAX_JSON_VALUES_N 5000000
+_Static_assert(SCN_MAX_DEPTH == SCN_MAX_DEPTH_N && SCN_MAX_JSON_VALUES == SCN_MAX_JSON_VALUES_N,
+	       "keep the message numbers in step with scenario.h");
 
 void scn_errors_add(struct scn_errors *e, const char *fmt, ...)
 {
@@ -45,12 +52,69 @@ const char *scn_action_str(enum scn_action_kind k)
 
 /* ---- validation context: the file, the JSON path being checked, the errors ---- */
 
+/* Names to indices in O(1): open addressing over borrowed name pointers, so that a
+ * file with many parties, channels or references loads in linear time. */
+struct name_index {
+	const char **names;      /* [cap]: NULL = empty slot */
+	uint32_t *idx;           /* [cap] */
+	size_t cap;              /* a power of two, at least twice the entries */
+};
+
+static uint64_t name_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static void name_index_init(struct name_index *x, size_t entries)
+{
+	x->cap = 16;
+	while (x->cap < 2 * entries + 2)
+		x->cap *= 2;
+	x->names = xcalloc(x->cap, sizeof(*x->names));
+	x->idx = xcalloc(x->cap, sizeof(*x->idx));
+}
+
+static void name_index_free(struct name_index *x)
+{
+	free(x->names);
+	free(x->idx);
+}
+
+static uint32_t name_index_find(const struct name_index *x, const char *name)
+{
+	if (!x->cap)
+		return SCN_NONE;
+	for (size_t i = name_hash(name) & (x->cap - 1);; i = (i + 1) & (x->cap - 1)) {
+		if (!x->names[i])
+			return SCN_NONE;
+		if (strcmp(x->names[i], name) == 0)
+			return x->idx[i];
+	}
+}
+
+/* name must not be in x yet; it must outlive x. */
+static void name_index_add(struct name_index *x, const char *name, uint32_t idx)
+{
+	size_t i = name_hash(name) & (x->cap - 1);
+	while (x->names[i])
+		i = (i + 1) & (x->cap - 1);
+	x->names[i] = name;
+	x->idx[i] = idx;
+}
+
 struct vctx {
 	const char *file;
 	struct scn_errors *errs;
 	char path[768];
 	size_t plen;
 	struct scenario *s;
+	struct name_index parties, channels;
+	size_t nerrs, dropped;   /* problems listed, and those past SCN_MAX_ERRORS */
+	double payments;         /* the run's payments so far: counts, workload means */
+	double flood_txs;        /* txs x blocks of the floods so far */
 };
 
 static size_t path_push_key(struct vctx *v, const char *key)
@@ -79,6 +143,11 @@ static void path_pop(struct vctx *v, size_t old)
 
 __attribute__((format(printf, 2, 3))) static void verr(struct vctx *v, const char *fmt, ...)
 {
+	if (v->nerrs >= SCN_MAX_ERRORS) {
+		v->dropped++;
+		return;
+	}
+	v->nerrs++;
 	char msg[512];
 	va_list ap;
 	va_start(ap, fmt);
@@ -98,22 +167,24 @@ static const char *type_name(const cJSON *j)
 	return "invalid";
 }
 
-/* Reports keys of obj not in `allowed` (NULL-terminated) and keys given twice. */
+/* Reports keys of obj not in `allowed` (NULL-terminated, at most 32) and keys given
+ * twice. O(keys x allowed), so an object with a million unknown keys costs no more
+ * than a million errors (of which SCN_MAX_ERRORS are kept). */
 static void check_keys(struct vctx *v, const cJSON *obj, const char *const *allowed)
 {
+	bool seen[32] = { false };
 	for (const cJSON *it = obj->child; it; it = it->next) {
-		bool ok = false;
-		for (const char *const *a = allowed; *a; a++)
-			if (strcmp(*a, it->string) == 0)
-				ok = true;
+		int k = -1;
+		for (int a = 0; a < 32 && allowed[a]; a++)
+			if (strcmp(allowed[a], it->string) == 0)
+				k = a;
 		size_t old = path_push_key(v, it->string);
-		if (!ok)
-			verr(v, "unknown key \"%s\"", it->string);
-		for (const cJSON *prev = obj->child; prev != it; prev = prev->next)
-			if (strcmp(prev->string, it->string) == 0) {
-				verr(v, "key given twice");
-				break;
-			}
+		if (k < 0)
+			verr(v, "unknown key \"%.64s\"", it->string);
+		else if (seen[k])
+			verr(v, "key given twice");
+		else
+			seen[k] = true;
 		path_pop(v, old);
 	}
 }
@@ -121,7 +192,7 @@ static void check_keys(struct vctx *v, const cJSON *obj, const char *const *allo
 static bool valid_name(const char *s)
 {
 	size_t n = strlen(s);
-	if (n < 1 || n > 64)
+	if (n < 1 || n > SCN_MAX_NAME_LEN)
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
@@ -266,7 +337,7 @@ static uint32_t party_ref(struct vctx *v, const cJSON *j)
 	const char *name = as_string(v, j);
 	if (!name)
 		return SCN_NONE;
-	uint32_t i = scn_party_index(v->s, name);
+	uint32_t i = name_index_find(&v->parties, name);
 	if (i == SCN_NONE)
 		verr(v, "no party named \"%.64s\"", name);
 	return i;
@@ -277,7 +348,7 @@ static uint32_t channel_ref(struct vctx *v, const cJSON *j)
 	const char *id = as_string(v, j);
 	if (!id)
 		return SCN_NONE;
-	uint32_t i = scn_channel_index(v->s, id);
+	uint32_t i = name_index_find(&v->channels, id);
 	if (i == SCN_NONE)
 		verr(v, "no channel with id \"%.64s\"", id);
 	return i;
@@ -309,7 +380,17 @@ static const char *const L2_KEYS[] = { "latency_ms", "signatures", NULL };
 static const char *const PARTY_KEYS[] = { "name", "balance", "watchtower", "challenge_fee", NULL };
 static const char *const CHANNEL_KEYS[] = { "id", "parties", "deposit", NULL };
 
-#define MAX_BLOCK 10000000ULL /* a run never goes past block 10^7 */
+#define MAX_BLOCK ((uint64_t)SCN_MAX_BLOCK) /* a run never goes past block 10^7 */
+
+/* Refuses an array longer than max (at the current path); true when it is within. */
+static bool array_within(struct vctx *v, const cJSON *arr, uint32_t max, const char *what)
+{
+	int n = cJSON_GetArraySize(arr);
+	if (n >= 0 && (unsigned)n <= max)
+		return true;
+	verr(v, "too many %s: %d, the limit is %u", what, n, max);
+	return false;
+}
 
 static void load_l1(struct vctx *v, const cJSON *l1)
 {
@@ -402,7 +483,10 @@ static void load_parties(struct vctx *v, const cJSON *arr)
 		verr(v, "at least one party is required");
 		return;
 	}
+	if (!array_within(v, arr, SCN_MAX_PARTIES, "parties"))
+		return;
 	s->parties = xcalloc((size_t)n, sizeof(*s->parties));
+	name_index_init(&v->parties, (size_t)n);
 	size_t idx = 0;
 	for (const cJSON *p = arr->child; p; p = p->next, idx++) {
 		size_t o1 = path_push_index(v, idx), old;
@@ -418,11 +502,13 @@ static void load_parties(struct vctx *v, const cJSON *arr)
 		if ((j = enter(v, p, "name", &old))) {
 			const char *name = as_string(v, j);
 			if (name && !valid_name(name))
-				verr(v, "name must match [A-Za-z0-9._-]{1,64} (got \"%.70s\")", name);
-			else if (name && scn_party_index(s, name) != SCN_NONE)
+				verr(v, "name must match [A-Za-z0-9._-]{1,%u} (got \"%.70s\")", SCN_MAX_NAME_LEN, name);
+			else if (name && name_index_find(&v->parties, name) != SCN_NONE)
 				verr(v, "party name \"%s\" is used twice", name);
-			else if (name)
+			else if (name) {
 				party->name = xstrdup(name);
+				name_index_add(&v->parties, party->name, (uint32_t)idx);
+			}
 			leave(v, old);
 		}
 		if ((j = enter(v, p, "balance", &old))) {
@@ -450,8 +536,11 @@ static void load_channels(struct vctx *v, const cJSON *arr)
 		verr(v, "must be an array of channels (got %s)", type_name(arr));
 		return;
 	}
+	if (!array_within(v, arr, SCN_MAX_CHANNELS, "channels"))
+		return;
 	int n = cJSON_GetArraySize(arr);
 	s->channels = xcalloc((size_t)n + 1, sizeof(*s->channels));
+	name_index_init(&v->channels, (size_t)n);
 	size_t idx = 0;
 	for (const cJSON *c = arr->child; c; c = c->next, idx++) {
 		size_t o1 = path_push_index(v, idx), old;
@@ -470,16 +559,20 @@ static void load_channels(struct vctx *v, const cJSON *arr)
 		if ((j = enter(v, c, "id", &old))) {
 			const char *id = as_string(v, j);
 			if (id && !valid_name(id))
-				verr(v, "id must match [A-Za-z0-9._-]{1,64} (got \"%.70s\")", id);
-			else if (id && scn_channel_index(s, id) != SCN_NONE)
+				verr(v, "id must match [A-Za-z0-9._-]{1,%u} (got \"%.70s\")", SCN_MAX_NAME_LEN, id);
+			else if (id && name_index_find(&v->channels, id) != SCN_NONE)
 				verr(v, "channel id \"%s\" is used twice", id);
-			else if (id)
+			else if (id) {
 				ch->id = xstrdup(id);
+				name_index_add(&v->channels, ch->id, (uint32_t)idx);
+			}
 			leave(v, old);
 		}
 		if ((j = enter(v, c, "parties", &old))) {
 			if (!cJSON_IsArray(j)) {
 				verr(v, "must be an array of party names (got %s)", type_name(j));
+			} else if (!array_within(v, j, SCN_MAX_CHANNEL_PARTIES, "parties in one channel")) {
+				/* nothing more to check */
 			} else {
 				int np = cJSON_GetArraySize(j);
 				if (np < 2)
@@ -510,24 +603,26 @@ static void load_channels(struct vctx *v, const cJSON *arr)
 			if (!cJSON_IsObject(j)) {
 				verr(v, "must be an object {party: amount} (got %s)", type_name(j));
 			} else {
+				bool seen[SCN_MAX_CHANNEL_PARTIES] = { false };
 				for (const cJSON *d = j->child; d; d = d->next) {
 					size_t o2 = path_push_key(v, d->string);
-					uint32_t pi = scn_party_index(s, d->string);
+					uint32_t pi = name_index_find(&v->parties, d->string);
 					int at = -1;
-					for (uint32_t m = 0; pi != SCN_NONE && m < listed; m++)
+					for (uint32_t m = 0; pi != SCN_NONE && m < listed && ch->parties; m++)
 						if (ch->parties[m] == pi)
 							at = (int)m;
 					struct amount a;
 					bool good = as_amount(v, d, &a);
-					for (const cJSON *prev = j->child; prev != d; prev = prev->next)
-						if (strcmp(prev->string, d->string) == 0)
-							verr(v, "key given twice");
-					if (pi == SCN_NONE)
+					if (at >= 0 && seen[at])
+						verr(v, "key given twice");
+					else if (pi == SCN_NONE)
 						verr(v, "no party named \"%.64s\"", d->string);
 					else if (at < 0 && ch->parties)
 						verr(v, "\"%s\" is not a party of this channel", d->string);
 					else if (good && at >= 0)
 						ch->deposit[at] = a;
+					if (at >= 0)
+						seen[at] = true;
 					path_pop(v, o2);
 				}
 			}
@@ -562,7 +657,6 @@ static const char *const *const ACTION_REQUIRED[] = {
 	(const char *const[]){ "by", "txs", "fee", "blocks", NULL },
 };
 
-#define MAX_COUNT 1000000000ULL
 
 static void load_action(struct vctx *v, const cJSON *a, struct scn_action *act)
 {
@@ -615,11 +709,18 @@ static void load_action(struct vctx *v, const cJSON *a, struct scn_action *act)
 		leave(v, old);
 	}
 	if ((j = enter(v, a, "count", &old))) {
-		(void)as_uint(v, j, 1, MAX_COUNT, &act->count);
+		if (as_uint(v, j, 1, (uint64_t)MAX_JSON_INT, &u) && u > SCN_MAX_PAY_COUNT)
+			verr(v, "at most %u payments per pay action (got %llu); use a workload for more",
+			     SCN_MAX_PAY_COUNT, (unsigned long long)u);
+		else
+			act->count = u;
 		leave(v, old);
 	}
 	if ((j = enter(v, a, "txs", &old))) {
-		(void)as_uint(v, j, 1, MAX_COUNT, &act->count);
+		if (as_uint(v, j, 1, (uint64_t)MAX_JSON_INT, &u) && u > SCN_MAX_FLOOD_TXS)
+			verr(v, "at most %u txs per flood batch (got %llu)", SCN_MAX_FLOOD_TXS, (unsigned long long)u);
+		else
+			act->count = u;
 		leave(v, old);
 	}
 	if ((j = enter(v, a, "mode", &old))) {
@@ -668,6 +769,8 @@ static void load_script(struct vctx *v, const cJSON *arr)
 		verr(v, "must be an array of actions (got %s)", type_name(arr));
 		return;
 	}
+	if (!array_within(v, arr, SCN_MAX_SCRIPT, "script actions"))
+		return;
 	int n = cJSON_GetArraySize(arr);
 	s->script = xcalloc((size_t)n + 1, sizeof(*s->script));
 	size_t idx = 0;
@@ -692,6 +795,8 @@ static void load_workload(struct vctx *v, const cJSON *arr)
 		verr(v, "must be an array of workloads (got %s)", type_name(arr));
 		return;
 	}
+	if (!array_within(v, arr, SCN_MAX_WORKLOADS, "workloads"))
+		return;
 	int n = cJSON_GetArraySize(arr);
 	s->workload = xcalloc((size_t)n + 1, sizeof(*s->workload));
 	size_t idx = 0;
@@ -721,7 +826,8 @@ static void load_workload(struct vctx *v, const cJSON *arr)
 		if ((j = enter(v, w, "channels", &old))) {
 			if (cJSON_IsString(j) && strcmp(j->valuestring, "all") == 0) {
 				wl->all_channels = true;
-			} else if (cJSON_IsArray(j) && cJSON_GetArraySize(j) > 0) {
+			} else if (cJSON_IsArray(j) && cJSON_GetArraySize(j) > 0 &&
+				   array_within(v, j, SCN_MAX_CHANNELS, "channel ids")) {
 				int nc = cJSON_GetArraySize(j);
 				wl->channels = xcalloc((size_t)nc, sizeof(uint32_t));
 				size_t k = 0;
@@ -731,7 +837,7 @@ static void load_workload(struct vctx *v, const cJSON *arr)
 					path_pop(v, o2);
 				}
 				wl->nchannels = (uint32_t)nc;
-			} else {
+			} else if (!cJSON_IsArray(j) || cJSON_GetArraySize(j) == 0) {
 				verr(v, "must be \"all\" or a non-empty array of channel ids (got %s)", type_name(j));
 			}
 			leave(v, old);
@@ -815,26 +921,28 @@ static void party_amounts(struct vctx *v, const cJSON *c, uint32_t **parties, st
 		verr(v, "must be an object {party: amount} (got %s)", type_name(c));
 		return;
 	}
-	int size = cJSON_GetArraySize(c);
-	*parties = xcalloc((size_t)size + 1, sizeof(uint32_t));
-	*amounts = xcalloc((size_t)size + 1, sizeof(struct amount));
+	/* Only parties' names are kept, each once: at most nparties entries. */
+	uint32_t np = v->s->nparties;
+	*parties = xcalloc((size_t)np + 1, sizeof(uint32_t));
+	*amounts = xcalloc((size_t)np + 1, sizeof(struct amount));
+	bool *seen = xcalloc((size_t)np + 1, sizeof(bool));
 	for (const cJSON *p = c->child; p; p = p->next) {
 		size_t old = path_push_key(v, p->string);
-		uint32_t pi = scn_party_index(v->s, p->string);
+		uint32_t pi = name_index_find(&v->parties, p->string);
 		struct amount a;
-		bool dup = false;
-		for (const cJSON *prev = c->child; prev != p; prev = prev->next)
-			dup = dup || strcmp(prev->string, p->string) == 0;
-		if (dup)
-			verr(v, "key given twice");
-		else if (pi == SCN_NONE)
+		if (pi == SCN_NONE)
 			verr(v, "no party named \"%.64s\"", p->string);
+		else if (seen[pi])
+			verr(v, "key given twice");
 		else if (as_amount(v, p, &a)) {
 			(*parties)[*n] = pi;
 			(*amounts)[(*n)++] = a;
 		}
+		if (pi != SCN_NONE)
+			seen[pi] = true;
 		path_pop(v, old);
 	}
+	free(seen);
 }
 
 static void load_expect_channel(struct vctx *v, const cJSON *j, struct scn_expect_channel *ec)
@@ -928,23 +1036,91 @@ static void load_expect(struct vctx *v, const cJSON *j)
 		if (!cJSON_IsObject(c)) {
 			verr(v, "must be an object {channel id: fields} (got %s)", type_name(c));
 		} else {
-			int n = cJSON_GetArraySize(c);
-			e->channels = xcalloc((size_t)n + 1, sizeof(*e->channels));
+			/* Each channel once: at most nchannels entries. */
+			e->channels = xcalloc((size_t)s->nchannels + 1, sizeof(*e->channels));
+			bool *seen = xcalloc((size_t)s->nchannels + 1, sizeof(bool));
 			for (const cJSON *ch = c->child; ch; ch = ch->next) {
 				size_t o2 = path_push_key(v, ch->string);
-				uint32_t ci = scn_channel_index(s, ch->string);
+				uint32_t ci = name_index_find(&v->channels, ch->string);
 				if (ci == SCN_NONE) {
 					verr(v, "no channel with id \"%.64s\"", ch->string);
+				} else if (seen[ci]) {
+					verr(v, "key given twice");
 				} else {
+					seen[ci] = true;
 					struct scn_expect_channel *ec = &e->channels[e->nchannels++];
 					ec->channel = ci;
 					load_expect_channel(v, ch, ec);
 				}
 				path_pop(v, o2);
 			}
+			free(seen);
 		}
 		leave(v, old);
 	}
+}
+
+/* ---- what a run would cost ---- */
+
+/* Payments and flood txs are the work a file can ask for without being large: a count,
+ * a rate, a number of blocks. Their totals are bounded so that every run ends and its
+ * mempool fits in memory (SCN_MAX_PAYMENTS, SCN_MAX_FLOOD_TOTAL; docs/security.md).
+ * Workload payments are counted by their mean, rate x interval x blocks, up to
+ * until_block when the run stops there. Each limit is reported once, at the entry
+ * that crosses it. */
+static void check_budget(struct vctx *v)
+{
+	const struct scenario *s = v->s;
+	double limit = s->signatures ? SCN_MAX_SIGNED_PAYMENTS : SCN_MAX_PAYMENTS;
+	const char *sig = s->signatures ? "\"ed25519\"" : "\"off\"";
+	bool pay_over = false, flood_over = false;
+	size_t o = path_push_key(v, "script");
+	for (uint32_t i = 0; i < s->nscript; i++) {
+		const struct scn_action *a = &s->script[i];
+		size_t o1 = path_push_index(v, i);
+		size_t o2 = path_push_key(v, a->kind == SCN_FLOOD ? "txs" : "count");
+		if (a->kind == SCN_PAY) {
+			v->payments += (double)a->count;
+			if (!pay_over && v->payments > limit) {
+				pay_over = true;
+				verr(v, "the run would make %.0f payments up to here, above the limit of %.0f with l2.signatures %s",
+				     v->payments, limit, sig);
+			}
+		}
+		if (a->kind == SCN_FLOOD) {
+			v->flood_txs += (double)a->count * (double)a->blocks;
+			if (!flood_over && v->flood_txs > SCN_MAX_FLOOD_TOTAL) {
+				flood_over = true;
+				verr(v, "floods would submit %.0f txs (txs x blocks) up to here, above the limit of %.0f",
+				     v->flood_txs, SCN_MAX_FLOOD_TOTAL);
+			}
+		}
+		path_pop(v, o2);
+		path_pop(v, o1);
+	}
+	path_pop(v, o);
+	o = path_push_key(v, "workload");
+	for (uint32_t i = 0; i < s->nworkload; i++) {
+		const struct scn_workload *w = &s->workload[i];
+		size_t o1 = path_push_index(v, i);
+		size_t o2 = path_push_key(v, "rate_per_s");
+		double per_block = w->rate_per_s * s->block_interval_s;
+		uint64_t to = s->has_until_block && s->until_block < w->to_block ? s->until_block : w->to_block;
+		double blocks = to > w->from_block ? (double)(to - w->from_block) : 0;
+		if (per_block > SCN_MAX_BLOCK_PAYMENTS) {
+			verr(v, "%g per second x l1.block_interval_s %g = %.0f payments per block, above the limit of %.0f",
+			     w->rate_per_s, s->block_interval_s, per_block, SCN_MAX_BLOCK_PAYMENTS);
+		}
+		v->payments += per_block * blocks;
+		if (!pay_over && v->payments > limit) {
+			pay_over = true;
+			verr(v, "the run would make about %.0f payments up to here (workload means: rate x interval x blocks), above the limit of %.0f with l2.signatures %s",
+			     v->payments, limit, sig);
+		}
+		path_pop(v, o2);
+		path_pop(v, o1);
+	}
+	path_pop(v, o);
 }
 
 /* ---- the whole file ---- */
@@ -971,15 +1147,15 @@ static void load_root(struct vctx *v, const cJSON *root)
 	if ((j = enter(v, root, "name", &old))) {
 		const char *name = as_string(v, j);
 		if (name && !valid_name(name))
-			verr(v, "name must match [A-Za-z0-9._-]{1,64} (got \"%.70s\")", name);
+			verr(v, "name must match [A-Za-z0-9._-]{1,%u} (got \"%.70s\")", SCN_MAX_NAME_LEN, name);
 		else if (name)
 			s->name = xstrdup(name);
 		leave(v, old);
 	}
 	if ((j = enter(v, root, "description", &old))) {
 		const char *d = as_string(v, j);
-		if (d && strlen(d) > 4096)
-			verr(v, "must be at most 4096 characters");
+		if (d && strlen(d) > SCN_MAX_DESCRIPTION_LEN)
+			verr(v, "must be at most %u characters (got %zu)", SCN_MAX_DESCRIPTION_LEN, strlen(d));
 		else if (d) {
 			free(s->description);
 			s->description = xstrdup(d);
@@ -1022,6 +1198,7 @@ static void load_root(struct vctx *v, const cJSON *root)
 		load_expect(v, j);
 		leave(v, old);
 	}
+	check_budget(v);
 	/* The whole supply must fit in 64 bits; then no sum of money in the run can overflow. */
 	struct amount supply = AMOUNT(0);
 	for (uint32_t i = 0; i < s->nparties; i++)
@@ -1162,9 +1339,67 @@ static void scenario_defaults(struct scenario *s)
 	s->description = xstrdup("");
 }
 
+/* Checks the nesting depth and the number of values before cJSON builds a tree: a
+ * deep file would make cJSON stop with a bare "not valid JSON", and a file of tiny
+ * values costs about 100 bytes of tree per 2 bytes of text. Values are counted as
+ * commas + opening brackets + 1 outside strings (an empty array or object counts 2).
+ * Returns false with the offset and a message when a limit is exceeded. */
+static bool json_shape_ok(const char *text, size_t len, size_t *off, const char **why)
+{
+	size_t depth = 0, values = 1;
+	bool in_string = false;
+	for (size_t i = 0; i < len; i++) {
+		char c = text[i];
+		if (in_string) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = false;
+			continue;
+		}
+		if (c == '"') {
+			in_string = true;
+		} else if (c == '{' || c == '[') {
+			values++;
+			if (++depth > SCN_MAX_DEPTH) {
+				*off = i;
+				*why = "objects and arrays nested deeper than the limit of " STR(SCN_MAX_DEPTH_N) " levels";
+				return false;
+			}
+		} else if (c == '}' || c == ']') {
+			depth -= depth > 0;
+		} else if (c == ',') {
+			values++;
+		}
+		if (values > SCN_MAX_JSON_VALUES) {
+			*off = i;
+			*why = "more than the limit of " STR(SCN_MAX_JSON_VALUES_N) " JSON values in one file";
+			return false;
+		}
+	}
+	return true;
+}
+
 struct scenario *scn_load_buffer(const char *file, const char *text, size_t len,
 				 const struct scn_override *ov, size_t nov, struct scn_errors *errs)
 {
+	if (len > SCN_MAX_FILE_BYTES) {
+		scn_errors_add(errs, "%s: the file has %zu bytes, above the limit of %u MiB", file, len,
+			       SCN_MAX_FILE_BYTES >> 20);
+		return NULL;
+	}
+	if (memchr(text, '\0', len)) {
+		scn_errors_add(errs, "%s: not a text file (it contains a NUL byte)", file);
+		return NULL;
+	}
+	size_t bad_at;
+	const char *why;
+	if (!json_shape_ok(text, len, &bad_at, &why)) {
+		size_t line, col;
+		line_col(text, bad_at, &line, &col);
+		scn_errors_add(errs, "%s: line %zu, column %zu: %s", file, line, col, why);
+		return NULL;
+	}
 	const char *end = NULL;
 	cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, false);
 	if (!root) {
@@ -1196,6 +1431,10 @@ struct scenario *scn_load_buffer(const char *file, const char *text, size_t len,
 	struct vctx v = { .file = file, .errs = errs, .s = s };
 	load_root(&v, root);
 	cJSON_Delete(root);
+	name_index_free(&v.parties);
+	name_index_free(&v.channels);
+	if (v.dropped)
+		scn_errors_add(errs, "%s: ... and %zu more problems not listed", file, v.dropped);
 	s->l1.seed = s->seed;
 	s->l1.verify_signatures = s->signatures;
 	if (errs->n > before) {
@@ -1213,17 +1452,20 @@ struct scenario *scn_load(const char *path, const struct scn_override *ov, size_
 		scn_errors_add(errs, "%s: cannot open: %s", path, strerror(errno));
 		return NULL;
 	}
+	/* Read at most one byte past the limit: enough to know the file is too large. */
 	size_t cap = 1 << 16, len = 0;
 	char *buf = xmalloc(cap);
 	for (;;) {
 		if (len == cap) {
-			if (cap >= SCN_MAX_FILE_BYTES) {
-				scn_errors_add(errs, "%s: file is larger than %u MiB", path, SCN_MAX_FILE_BYTES >> 20);
+			if (cap > SCN_MAX_FILE_BYTES) {
+				scn_errors_add(errs, "%s: the file is larger than the limit of %u MiB", path,
+					       SCN_MAX_FILE_BYTES >> 20);
 				fclose(f);
 				free(buf);
 				return NULL;
 			}
-			buf = xreallocarray(buf, cap *= 2, 1);
+			cap = cap * 2 > SCN_MAX_FILE_BYTES ? (size_t)SCN_MAX_FILE_BYTES + 1 : cap * 2;
+			buf = xreallocarray(buf, cap, 1);
 		}
 		size_t got = fread(buf + len, 1, cap - len, f);
 		len += got;
@@ -1234,11 +1476,6 @@ struct scenario *scn_load(const char *path, const struct scn_override *ov, size_
 	fclose(f);
 	if (err) {
 		scn_errors_add(errs, "%s: read error", path);
-		free(buf);
-		return NULL;
-	}
-	if (memchr(buf, '\0', len)) {
-		scn_errors_add(errs, "%s: not a text file (it contains a NUL byte)", path);
 		free(buf);
 		return NULL;
 	}

@@ -15,7 +15,31 @@
 
 #define SCN_NONE UINT32_MAX
 #define SCN_LATEST UINT64_MAX
-#define SCN_MAX_FILE_BYTES (64u << 20)
+
+/* Limits. Scenario files are untrusted input (people share them): whatever a file says,
+ * loading it takes time and memory linear in its size, and running it ends. A file
+ * beyond a limit is refused like any bad input: one line naming the file and the JSON
+ * path, exit status 2. The limits are generous for hand-written and machine-written
+ * files alike (docs/security.md says why each is what it is); the ones on arrays
+ * count the entries written in the file. */
+#define SCN_MAX_FILE_BYTES (64u << 20)     /* bytes of a scenario file */
+#define SCN_MAX_JSON_VALUES 5000000u       /* values (objects, arrays, scalars) in a file */
+#define SCN_MAX_DEPTH 32u                  /* nesting of objects and arrays (valid files use 5) */
+#define SCN_MAX_NAME_LEN 64u               /* party names, channel ids, the scenario name */
+#define SCN_MAX_DESCRIPTION_LEN 4096u
+#define SCN_MAX_PARTIES 100000u            /* entries of parties[] */
+#define SCN_MAX_CHANNELS 100000u           /* entries of channels[] */
+#define SCN_MAX_CHANNEL_PARTIES 64u        /* parties of one channel */
+#define SCN_MAX_SCRIPT 1000000u            /* entries of script[] */
+#define SCN_MAX_WORKLOADS 1000u            /* entries of workload[] */
+#define SCN_MAX_BLOCK 10000000u            /* at, until_block, from/to_block, T: SPEC's 10^7 */
+#define SCN_MAX_PAY_COUNT 1000000u         /* count of one pay action */
+#define SCN_MAX_BLOCK_PAYMENTS 1000000.0   /* a workload's mean payments per block (rate x interval) */
+#define SCN_MAX_PAYMENTS 100000000.0       /* payments of a whole run: counts + workload means */
+#define SCN_MAX_SIGNED_PAYMENTS 10000000.0 /* the same with l2.signatures "ed25519" */
+#define SCN_MAX_FLOOD_TXS 1000000u         /* txs of one flood batch */
+#define SCN_MAX_FLOOD_TOTAL 10000000.0     /* txs x blocks, over all floods of a file */
+#define SCN_MAX_ERRORS 100u                /* problems listed for one file; the rest are counted */
 
 /* A list of error lines; the loader appends, the caller prints. */
 struct scn_errors {

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Hardening checks of the l2sim command (docs/security.md): options that once crashed,
+# --max-blocks, and that an error or a fatal signal mid-run leaves neither a partial
+# trace nor a temporary file. Prints one line per check, then "N passed, N failed".
+set -u
+L2SIM=${L2SIM:-build/l2sim}
+pass=0
+fail=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+ok() { pass=$((pass + 1)); echo "PASS $*"; }
+bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+hello=docs/examples/hello.json
+
+# Options are matched exactly: --formatx once passed a NULL value to strcmp (SIGSEGV).
+for opt in --formatx --setx --tracex --max-blocksx --format=xml; do
+	"$L2SIM" run "$hello" "$opt" >/dev/null 2>"$tmp/err"
+	rc=$?
+	if [ $rc -eq 2 ] && grep -q "usage:" "$tmp/err"; then ok "run $opt: usage error, exit 2"; else bad "run $opt: exit $rc"; fi
+done
+
+# --max-blocks N stops the run at block N with a message; the report covers N blocks.
+"$L2SIM" run "$hello" --format json --max-blocks 3 >"$tmp/r.json" 2>"$tmp/err"
+if grep -q "stopped at block 3 by --max-blocks" "$tmp/err" && grep -q '"blocks":[[:space:]]*3,' "$tmp/r.json"; then
+	ok "--max-blocks 3 stops at block 3 with a message"
+else
+	bad "--max-blocks 3"; cat "$tmp/err"
+fi
+if "$L2SIM" run "$hello" --max-blocks 1000 >/dev/null 2>"$tmp/err" && ! grep -q "max-blocks" "$tmp/err"; then
+	ok "--max-blocks above the run's length changes nothing"
+else
+	bad "--max-blocks 1000"; cat "$tmp/err"
+fi
+for n in -1 x 10000001 ""; do
+	"$L2SIM" run "$hello" --max-blocks "$n" >/dev/null 2>"$tmp/err"
+	rc=$?
+	if [ $rc -eq 2 ] && grep -q -- "--max-blocks must be a whole number from 0 to 10000000" "$tmp/err"; then
+		ok "--max-blocks '$n' refused"
+	else
+		bad "--max-blocks '$n': exit $rc"
+	fi
+done
+
+# A trace is complete or absent.
+"$L2SIM" run "$hello" --trace "$tmp/hello.jsonl" >/dev/null 2>&1
+if [ -s "$tmp/hello.jsonl" ] && [ "$(ls "$tmp" | grep -c '^hello.jsonl')" -eq 1 ]; then
+	ok "--trace writes FILE and no temporary"
+else
+	bad "--trace"; ls -la "$tmp"
+fi
+echo '{"format": "l2sim/1"}' >"$tmp/bad.json"
+"$L2SIM" run "$tmp/bad.json" --trace "$tmp/bad.jsonl" >/dev/null 2>&1
+rc=$?
+if [ $rc -eq 2 ] && ! ls "$tmp" | grep -q '^bad.jsonl'; then ok "bad input with --trace: exit 2, no trace"; else bad "bad input with --trace: exit $rc"; fi
+"$L2SIM" run "$hello" --trace "$tmp/no/such/dir/t.jsonl" >/dev/null 2>"$tmp/err"
+rc=$?
+if [ $rc -eq 2 ] && grep -q "cannot write the trace" "$tmp/err"; then ok "unwritable trace: exit 2 with a message"; else bad "unwritable trace: exit $rc"; fi
+
+# A trace to something other than a regular file (here a pipe; /dev/stdout is the
+# same) is written in place: renaming a temporary over it would replace it.
+mkfifo "$tmp/fifo"
+cat "$tmp/fifo" >"$tmp/from-fifo" &
+reader=$!
+"$L2SIM" run "$hello" --trace "$tmp/fifo" >/dev/null 2>"$tmp/err"
+rc=$?
+wait $reader
+if [ $rc -eq 0 ] && [ -p "$tmp/fifo" ] && [ -s "$tmp/from-fifo" ] && [ "$(ls "$tmp" | grep -c '^fifo')" -eq 1 ]; then
+	ok "--trace to a pipe writes through it and leaves it a pipe"
+else
+	bad "--trace to a pipe: exit $rc"; cat "$tmp/err"; ls -la "$tmp"
+fi
+
+# A long run (5 x 10^6 signed payments, minutes) killed mid-run leaves the old FILE as
+# it was and no temporary.
+{
+	echo '{"format":"l2sim/1","name":"long","parties":[{"name":"a","balance":"1000000000000"},{"name":"b"}],'
+	echo ' "channels":[{"id":"ab","parties":["a","b"],"deposit":{"a":"1000000000000"}}],'
+	echo ' "script":[{"at":0,"action":"open","channel":"ab"}'
+	for i in 1 2 3 4 5; do
+		echo ',{"at":7,"action":"pay","channel":"ab","from":"a","to":"b","amount":1,"count":1000000}'
+	done
+	echo ']}'
+} >"$tmp/long.json"
+for sig in INT TERM HUP; do
+	echo "old trace" >"$tmp/long.jsonl"
+	"$L2SIM" run "$tmp/long.json" --trace "$tmp/long.jsonl" >/dev/null 2>&1 &
+	pid=$!
+	# Wait until the run has written part of its temporary trace.
+	for _ in $(seq 100); do
+		t=$(ls "$tmp"/long.jsonl.?????? 2>/dev/null | head -n 1)
+		[ -n "$t" ] && [ -s "$t" ] && break
+		sleep 0.1
+	done
+	kill -s "$sig" $pid
+	wait $pid
+	rc=$?
+	left=$(ls "$tmp" | grep -c '^long.jsonl')
+	if [ -n "$t" ] && [ $rc -gt 128 ] && [ "$left" -eq 1 ] && [ "$(cat "$tmp/long.jsonl")" = "old trace" ]; then
+		ok "SIG$sig mid-run: old trace kept, temporary removed (exit $rc)"
+	else
+		bad "SIG$sig mid-run: exit $rc, temporary '$t', files:"; ls -la "$tmp"
+	fi
+done
+
+echo "hardening: $pass passed, $fail failed"
+[ $fail -eq 0 ]
