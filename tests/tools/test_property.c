@@ -62,7 +62,7 @@
 /* ---- the generated scenario, as the run will see it (defaults filled in) ---- */
 
 struct gparty {
-	char name[16];
+	char name[24];
 	uint64_t balance;
 	bool watchtower;
 	bool has_cf;
@@ -70,7 +70,7 @@ struct gparty {
 };
 
 struct gchan {
-	char id[16];
+	char id[24];
 	uint32_t n;
 	uint32_t p[4];
 	uint64_t dep[4];
