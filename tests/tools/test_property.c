@@ -95,6 +95,7 @@ struct gen {
 	uint32_t conf;
 	double interval_s;
 	bool exponential, sigs, penalty;
+	uint64_t scale;           /* amounts are multiplied by it: 1, or 2^40 (big money) */
 	uint32_t np, nc, na, nw;
 	struct gparty p[MAXP];
 	struct gchan c[MAXC];
@@ -148,7 +149,24 @@ static struct gact *new_act(struct gen *G, uint64_t at, enum scn_action_kind kin
 	return a;
 }
 
+static uint64_t random_unscaled(struct gen *G);
+
+/* v x the scenario's scale, at most 2^58: six parties' balances, each a few such
+ * amounts, stay far below 2^64, so the generated supply is always valid. */
+static uint64_t scaled(const struct gen *G, uint64_t v)
+{
+	uint64_t out;
+	if (__builtin_mul_overflow(v, G->scale, &out) || out > ((uint64_t)1 << 58))
+		return (uint64_t)1 << 58;
+	return out;
+}
+
 static uint64_t random_amount(struct gen *G)
+{
+	return scaled(G, random_unscaled(G));
+}
+
+static uint64_t random_unscaled(struct gen *G)
 {
 	switch (below(G, 4)) {
 	case 0: return 1 + below(G, 50);
@@ -284,7 +302,7 @@ static void gen_actions(struct gen *G)
 		if (chance(G, 15) && (a = new_act(G, usable + below(G, H), SCN_DEPOSIT))) {
 			a->ch = c;
 			a->party = gc->p[below(G, gc->n)];
-			a->amount = below(G, 500);
+			a->amount = scaled(G, below(G, 500));
 		}
 		if (!chance(G, 80))
 			continue;
@@ -358,7 +376,7 @@ static void gen_actions(struct gen *G)
 				return;
 			a->ch = ch;
 			a->party = chance(G, 85) ? c->p[below(G, c->n)] : anyone;
-			a->amount = below(G, 500);
+			a->amount = scaled(G, below(G, 500));
 		} else if (roll < 40) {
 			if (!(a = new_act(G, at, SCN_CLOSE)))
 				return;
@@ -391,15 +409,16 @@ static void gen_actions(struct gen *G)
 
 /* ---- JSON ---- */
 
+/* An amount as a JSON number (written digit for digit: cJSON would round numbers above
+ * 10^15) or, sometimes and always above 2^53-1, as a decimal string. */
 static void add_amount(struct gen *G, cJSON *o, const char *key, uint64_t v)
 {
-	if (chance(G, 15)) {
-		char buf[32];
-		snprintf(buf, sizeof(buf), "%" PRIu64, v);
+	char buf[32];
+	snprintf(buf, sizeof(buf), "%" PRIu64, v);
+	if (v > AMOUNT_MAX_JSON_INT || chance(G, 15))
 		cJSON_AddStringToObject(o, key, buf);
-	} else {
-		cJSON_AddNumberToObject(o, key, (double)v);
-	}
+	else
+		cJSON_AddRawToObject(o, key, buf);
 }
 
 static const char *action_name(enum scn_action_kind k)
@@ -485,6 +504,7 @@ static void generate(struct gen *G, uint64_t seed)
 	G->exponential = chance(G, 40);
 	G->sigs = chance(G, 60);
 	G->penalty = chance(G, 40);
+	G->scale = chance(G, 10) ? (uint64_t)1 << 40 : 1;
 
 	static const char *const names[] = { "alice", "bob.2", "carol_x", "dave-9", "E", "f00" };
 	G->np = 2 + (uint32_t)below(G, MAXP - 1);
@@ -511,7 +531,7 @@ static void generate(struct gen *G, uint64_t seed)
 			perm[i] = perm[j];
 			perm[j] = t;
 			ch->p[i] = perm[i];
-			ch->dep[i] = chance(G, 85) ? (chance(G, 70) ? below(G, 1000) : below(G, 100000)) : 0;
+			ch->dep[i] = chance(G, 85) ? scaled(G, chance(G, 70) ? below(G, 1000) : below(G, 100000)) : 0;
 		}
 	}
 	G->horizon = 4 + below(G, 36);
@@ -539,6 +559,13 @@ static void generate(struct gen *G, uint64_t seed)
 			G->p[i].balance = max_spend(G, i) + below(G, 1000);
 		else
 			G->p[i].balance = chance(G, 20) ? 0 : chance(G, 50) ? below(G, 100) : random_amount(G);
+	}
+	if (G->scale > 1 && chance(G, 30)) {
+		/* The largest supply there is: 2^64 - 1 units in all. */
+		uint64_t total = 0;
+		for (uint32_t i = 0; i < G->np; i++)
+			total += G->p[i].balance;
+		G->p[G->np - 1].balance += UINT64_MAX - total;
 	}
 
 	/* ---- to JSON ---- */
@@ -631,9 +658,9 @@ static void generate(struct gen *G, uint64_t seed)
 			cJSON_AddNumberToObject(o, "from_block", (double)from);
 			cJSON_AddNumberToObject(o, "to_block", (double)to);
 			cJSON *am = cJSON_AddObjectToObject(o, "amount");
-			uint64_t min = 1 + below(G, 50);
+			uint64_t min = scaled(G, 1 + below(G, 50));
 			add_amount(G, am, "min", min);
-			add_amount(G, am, "max", min + below(G, 300));
+			add_amount(G, am, "max", min + scaled(G, below(G, 300)));
 			cJSON_AddItemToArray(wls, o);
 		}
 	}
