@@ -103,6 +103,7 @@ struct gen {
 	bool has_until;
 	uint64_t until, horizon;
 	char *json;
+	cJSON *root;              /* the tree json was printed from */
 };
 
 static bool chance(struct gen *G, unsigned pct)
@@ -669,7 +670,7 @@ static void generate(struct gen *G, uint64_t seed)
 	if (G->safe)
 		cJSON_AddNumberToObject(cJSON_AddObjectToObject(root, "expect"), "security_violations", 0);
 	G->json = cJSON_Print(root);
-	cJSON_Delete(root);
+	G->root = root;
 	cr_assert(G->json, "cJSON_Print failed");
 }
 
@@ -1103,11 +1104,112 @@ static void check_report(struct ctx *x, const char *text)
 	const cJSON *bal = cJSON_GetObjectItemCaseSensitive(root, "l1_balances");
 	for (uint32_t i = 0; i < G->np; i++)
 		CHECK(x, jnum(bal, G->p[i].name, NULL) == x->bal[i], "report l1_balances.%s differs from the ledger", G->p[i].name);
+	const cJSON *chans = cJSON_GetObjectItemCaseSensitive(root, "channels");
+	for (uint32_t ch = 0; ch < G->nc; ch++) {
+		const cJSON *o = cJSON_GetObjectItemCaseSensitive(chans, G->c[ch].id);
+		const cJSON *status = cJSON_GetObjectItemCaseSensitive(o, "status");
+		const cJSON *payouts = cJSON_GetObjectItemCaseSensitive(o, "payouts");
+		const struct l1_channel *k = &x->r->chain->channels[ch];
+		CHECK(x, cJSON_IsString(status) && (!strcmp(status->valuestring, "closed") == x->settled[ch]),
+		      "report channels.%s.status disagrees with the settlements seen", G->c[ch].id);
+		CHECK(x, cJSON_IsNull(payouts) != x->settled[ch], "report channels.%s.payouts present iff settled", G->c[ch].id);
+		for (uint32_t i = 0; x->settled[ch] && i < G->c[ch].n; i++)
+			CHECK(x, jnum(payouts, G->p[G->c[ch].p[i]].name, NULL) == k->payouts[i].units,
+			      "report channels.%s.payouts.%s differs from the settlement", G->c[ch].id, G->p[G->c[ch].p[i]].name);
+		if (x->uni[ch])
+			CHECK(x, jnum(o, "registered_seq", NULL) == x->reg_seq[ch], "report channels.%s.registered_seq differs from the chain's txs", G->c[ch].id);
+	}
+	/* Theorem 2.3 always holds: a payment's channel settles in a later block, and is
+	 * final confirmations - 1 blocks after that. */
+	const cJSON *t23 = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "theorems"), "2.3");
+	CHECK(x, cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t23, "holds")), "theorem 2.3 does not hold");
+	CHECK(x, x->r->fin_blocks.total + x->r->unsettled_payments == x->r->payments_ok,
+	      "%" PRIu64 " payments with an L1 finality and %" PRIu64 " unsettled, of %" PRIu64 " ok",
+	      x->r->fin_blocks.total, x->r->unsettled_payments, x->r->payments_ok);
 	const cJSON *ok = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "expect"), "ok");
 	CHECK(x, cJSON_IsTrue(ok) || !G->safe, "safe class: the expectation security_violations == 0 failed");
 	x->st->payments_ok += jnum(root, "l2", "payments_ok");
 	x->st->payments_failed += jnum(root, "l2", "payments_failed");
 	cJSON_Delete(root);
+}
+
+/* Replaces every whole number in the tree by the same digits, raw: cJSON would print
+ * numbers above 10^15 rounded. */
+static void exact_numbers(cJSON *parent)
+{
+	for (cJSON *j = parent->child, *next; j; j = next) {
+		next = j->next;
+		if (cJSON_IsNumber(j) && j->valuedouble == (double)(uint64_t)j->valuedouble) {
+			char buf[32];
+			snprintf(buf, sizeof(buf), "%" PRIu64, (uint64_t)j->valuedouble);
+			cJSON *raw = cJSON_CreateRaw(buf);
+			cr_assert(raw && (j->string ? cJSON_ReplaceItemInObjectCaseSensitive(parent, j->string, raw)
+					   : cJSON_ReplaceItemViaPointer(parent, j, raw)));
+		} else if (cJSON_IsObject(j) || cJSON_IsArray(j)) {
+			exact_numbers(j);
+		}
+	}
+}
+
+/* Loads the generated scenario with `expect` replaced, runs it, and returns the
+ * expectation failures (the caller frees them). */
+static struct scn_errors run_with_expect(struct ctx *x, cJSON *expect)
+{
+	struct gen *G = (struct gen *)x->G;
+	cJSON_DeleteItemFromObjectCaseSensitive(G->root, "expect");
+	cJSON_AddItemToObject(G->root, "expect", expect);
+	char *text = cJSON_Print(G->root);
+	cr_assert(text);
+	struct scn_errors errs = { 0 }, failures = { 0 };
+	struct scenario *s = scn_load_buffer("prop-expect.json", text, strlen(text), NULL, 0, &errs);
+	if (!s) {
+		failf(x, "the loader refused the report's own values as expectations: %s\n%s", errs.n ? errs.lines[0] : "?", text);
+	} else {
+		struct runner *r = runner_new(s, NULL, false);
+		runner_run(r);
+		report_check_expect(r, &failures);
+		runner_free(r);
+		scn_free(s);
+	}
+	scn_errors_free(&errs);
+	free(text);
+	return failures;
+}
+
+/* The report's values, given back as `expect`, all hold; one of them off by one fails,
+ * naming it. Checks the expectation loader and checker against the report. */
+static void check_expect_roundtrip(struct ctx *x, const char *report)
+{
+	cJSON *rep = cJSON_Parse(report);
+	cr_assert(rep);
+	cJSON *ex = cJSON_CreateObject();
+	cJSON_AddItemToObject(ex, "l1_balances", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(rep, "l1_balances"), 1));
+	cJSON *pay = cJSON_AddObjectToObject(ex, "payments");
+	const cJSON *l2 = cJSON_GetObjectItemCaseSensitive(rep, "l2");
+	cJSON_AddItemToObject(pay, "ok", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(l2, "payments_ok"), 1));
+	cJSON_AddItemToObject(pay, "failed", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(l2, "payments_failed"), 1));
+	cJSON_AddItemToObject(ex, "security_violations", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(rep, "security_violations"), 1));
+	if (x->G->nc)
+		cJSON_AddItemToObject(ex, "channels", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(rep, "channels"), 1));
+	exact_numbers(ex);
+	cJSON *wrong = x->G->seed % 4 == 0 ? cJSON_Duplicate(ex, 1) : NULL;
+	struct scn_errors f = run_with_expect(x, ex);
+	for (size_t i = 0; i < f.n; i++)
+		failf(x, "the report's own value failed as an expectation: %s", f.lines[i]);
+	scn_errors_free(&f);
+	if (wrong) {
+		const struct gparty *p = &x->G->p[x->G->seed / 4 % x->G->np];
+		cJSON *bal = cJSON_GetObjectItemCaseSensitive(wrong, "l1_balances");
+		char buf[32], want[96];
+		snprintf(buf, sizeof(buf), "%" PRIu64, x->bal[p - x->G->p] + 1);
+		cJSON_ReplaceItemInObjectCaseSensitive(bal, p->name, cJSON_CreateString(buf));
+		snprintf(want, sizeof(want), "l1_balances.%s: expected %s, got %" PRIu64, p->name, buf, x->bal[p - x->G->p]);
+		f = run_with_expect(x, wrong);
+		CHECK(x, f.n == 1 && !strcmp(f.lines[0], want), "a balance off by one: %zu expectation failures, the first \"%s\" (wanted \"%s\")",
+		      f.n, f.n ? f.lines[0] : "", want);
+		scn_errors_free(&f);
+	}
+	cJSON_Delete(rep);
 }
 
 static void report_failure(const struct gen *G, const char *what)
@@ -1213,6 +1315,7 @@ static void run_case(uint64_t seed, struct stats *st)
 	runner_run(r2);
 	char *rep2 = report_of(r2, &len2);
 	CHECK(x, len1 == len2 && memcmp(rep1, rep2, len1) == 0, "two runs gave different JSON reports:\n%s\n---\n%s", rep1, rep2);
+	check_expect_roundtrip(x, rep1);
 
 	st->cases++;
 	st->safe += G->safe;
@@ -1236,6 +1339,7 @@ static void run_case(uint64_t seed, struct stats *st)
 	free(x->fail);
 	free(x);
 	free(G->json);
+	cJSON_Delete(G->root);
 	free(G);
 }
 
