@@ -37,6 +37,7 @@
 #include <criterion/logging.h>
 #include <cJSON.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,6 +103,7 @@ struct gen {
 	struct gact a[MAXA];
 	bool has_until;
 	uint64_t until, horizon;
+	uint64_t last_activity;   /* the largest script `at` and workload to_block */
 	char *json;
 	cJSON *root;              /* the tree json was printed from */
 };
@@ -537,6 +539,9 @@ static void generate(struct gen *G, uint64_t seed)
 	}
 	G->horizon = 4 + below(G, 36);
 	gen_actions(G);
+	for (uint32_t k = 0; k < G->na; k++)
+		if (G->a[k].at > G->last_activity)
+			G->last_activity = G->a[k].at;
 	G->nw = chance(G, 35) ? 1 + (uint32_t)below(G, MAXW) : 0;
 	G->has_until = chance(G, 15);
 	if (G->has_until)
@@ -658,6 +663,8 @@ static void generate(struct gen *G, uint64_t seed)
 			}
 			cJSON_AddNumberToObject(o, "from_block", (double)from);
 			cJSON_AddNumberToObject(o, "to_block", (double)to);
+			if (to > G->last_activity)
+				G->last_activity = to;
 			cJSON *am = cJSON_AddObjectToObject(o, "amount");
 			uint64_t min = scaled(G, 1 + below(G, 50));
 			add_amount(G, am, "min", min);
@@ -745,8 +752,9 @@ struct ctx {
 	void *inner_ctx;
 	uint64_t supply;
 	uint64_t bal[MAXP], held[MAXC], fees;
-	uint64_t next_height;
+	uint64_t next_height, prev_time_ms;
 	uint32_t *incl, *fill;        /* per height: included txs, included fillers */
+	uint64_t *mempool;            /* per height: txs pending at the end of the block */
 	size_t cap;
 	bool uni[MAXC];               /* a unilateral close was included */
 	uint64_t close_h[MAXC], reg_seq[MAXC];
@@ -792,7 +800,9 @@ static void grow(struct ctx *x, uint64_t h)
 		cap *= 2;
 	x->incl = realloc(x->incl, cap * sizeof(*x->incl));
 	x->fill = realloc(x->fill, cap * sizeof(*x->fill));
-	cr_assert(x->incl && x->fill);
+	x->mempool = realloc(x->mempool, cap * sizeof(*x->mempool));
+	cr_assert(x->incl && x->fill && x->mempool);
+	memset(x->mempool + x->cap, 0, (cap - x->cap) * sizeof(*x->mempool));
 	memset(x->incl + x->cap, 0, (cap - x->cap) * sizeof(*x->incl));
 	memset(x->fill + x->cap, 0, (cap - x->cap) * sizeof(*x->fill));
 	x->cap = cap;
@@ -871,6 +881,31 @@ static const char *explain(struct ctx *x, uint32_t ch, uint32_t i)
 		flood |= x->fill[b] > 0;
 	}
 	return flood ? "crowded_flood" : "crowded_limit";
+}
+
+/* SPEC 9's end condition at the end of block b, from what was seen here (runs without
+ * floods: whether a flood still sends depends on more than the script). */
+static bool quiescent_at(const struct ctx *x, uint64_t b)
+{
+	const struct gen *G = x->G;
+	const struct l1_chain *c = x->r->chain;
+	uint64_t conf_1 = G->conf - 1;
+	if (b < G->last_activity || x->mempool[b] != 0)
+		return false;
+	for (uint64_t h = b; h >= 1 && h + conf_1 > b; h--)
+		if (x->incl[h])
+			return false; /* an inclusion not final yet */
+	for (uint32_t ch = 0; ch < G->nc; ch++) {
+		const struct l1_channel *k = &c->channels[ch];
+		bool settled = x->settled[ch] && k->settled_height <= b;
+		if (settled && k->settled_height + conf_1 > b)
+			return false;
+		if (x->uni[ch] && x->close_h[ch] <= b && !settled)
+			return false; /* closing */
+		if (k->status != L1_CH_NONE && k->open_height <= b && k->open_height + conf_1 > b)
+			return false; /* opening */
+	}
+	return true;
 }
 
 static void on_settled(struct ctx *x, uint32_t ch)
@@ -1043,6 +1078,15 @@ static void on_block(void *vctx, const struct runner *r)
 	const struct l1_chain *c = r->chain;
 	CHECK(x, c->height == x->next_height, "block %" PRIu64 " after %" PRIu64, c->height, x->next_height - 1);
 	x->next_height = c->height + 1;
+	uint64_t interval_ms = (uint64_t)llround(x->G->interval_s * 1000.0);
+	if (!x->G->exponential)
+		CHECK(x, c->time_ms == c->height * interval_ms, "block %" PRIu64 " at %" PRIu64 " ms, not at h x %" PRIu64,
+		      c->height, c->time_ms, interval_ms);
+	else
+		CHECK(x, c->height == 0 || c->time_ms > x->prev_time_ms, "block %" PRIu64 " is not after the one before", c->height);
+	x->prev_time_ms = c->time_ms;
+	grow(x, c->height);
+	x->mempool[c->height] = l1_chain_mempool_len(c);
 	struct amount sum = c->fees;
 	bool ok = true;
 	for (uint32_t i = 0; i < c->naccounts; i++) {
@@ -1279,8 +1323,28 @@ static void run_case(uint64_t seed, struct stats *st)
 	CHECK(x, !r->hit_block_cap, "the run did not end within %d blocks", TEST_MAX_BLOCKS);
 	if (G->has_until)
 		CHECK(x, r->chain->height == G->until, "until_block %" PRIu64 " but the run stopped at %" PRIu64, G->until, r->chain->height);
-	else
+	else {
+		/* Quiescence (SPEC 9): past every action, nothing pending, every open usable,
+		 * every close settled and every settlement final. */
+		uint64_t end = r->chain->height;
 		CHECK(x, l1_chain_mempool_len(r->chain) == 0, "the run stopped with txs pending");
+		CHECK(x, end >= G->last_activity, "the run stopped at %" PRIu64 ", before the last action at %" PRIu64, end, G->last_activity);
+		for (uint32_t ch = 0; ch < G->nc; ch++) {
+			const struct l1_channel *k = &r->chain->channels[ch];
+			CHECK(x, !x->uni[ch] || x->settled[ch], "the run stopped with %s in dispute", G->c[ch].id);
+			CHECK(x, !x->settled[ch] || l1_chain_is_final(r->chain, k->settled_height),
+			      "the run stopped before %s's settlement was final", G->c[ch].id);
+			CHECK(x, k->status == L1_CH_NONE || l1_contract_usable_height(r->chain, ch) <= end,
+			      "the run stopped before %s was usable", G->c[ch].id);
+		}
+		bool floods = false;
+		for (uint32_t k = 0; k < G->na; k++)
+			floods |= G->a[k].kind == SCN_FLOOD;
+		if (!floods) {
+			CHECK(x, quiescent_at(x, end), "the run stopped at %" PRIu64 ", not quiescent", end);
+			CHECK(x, end == 0 || !quiescent_at(x, end - 1), "the run went on past block %" PRIu64 ", already quiescent", end - 1);
+		}
+	}
 	CHECK(x, x->violations == r->security_violations, "the runner counted %" PRIu64 " violations, the settlements show %" PRIu64,
 	      r->security_violations, x->violations);
 	if (G->safe)
@@ -1336,6 +1400,7 @@ static void run_case(uint64_t seed, struct stats *st)
 	scn_free(s);
 	free(x->incl);
 	free(x->fill);
+	free(x->mempool);
 	free(x->fail);
 	free(x);
 	free(G->json);
