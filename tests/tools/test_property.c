@@ -993,6 +993,25 @@ static void on_settled(struct ctx *x, uint32_t ch)
 	x->held[ch] = 0;
 }
 
+/* The reasons the honest L2 code and the script can give the chain to drop a tx:
+ * anything else means a party built a tx the contract should never see. */
+static bool drop_expected(const struct gen *G, enum l1_tx_kind kind, enum l1_result reason)
+{
+	if (reason == L1_ERR_NO_FUNDS)
+		return true;
+	switch (kind) {
+	case L1_TX_DEPOSIT:
+		return reason == L1_ERR_NOT_OPEN; /* before the open, or after a close */
+	case L1_TX_UNILATERAL_CLOSE:
+		return reason == L1_ERR_BAD_SIGNATURE && G->sigs; /* tampered */
+	case L1_TX_CHALLENGE:
+		/* another challenge with the latest state got in first, or the window ended */
+		return reason == L1_ERR_STALE_SEQ || reason == L1_ERR_NO_DISPUTE;
+	default:
+		return false;
+	}
+}
+
 static void on_event(void *vctx, const struct l1_event *ev)
 {
 	struct ctx *x = vctx;
@@ -1012,6 +1031,8 @@ static void on_event(void *vctx, const struct l1_event *ev)
 	int idx = gc ? member_index(gc, who) : -1;
 	if (ev->kind == L1_EV_TX_DROPPED) {
 		x->dropped++;
+		CHECK(x, drop_expected(G, tx->kind, ev->reason), "block %" PRIu64 ": %s tx of %s dropped: %s",
+		      h, l1_tx_kind_str(tx->kind), G->p[who].name, l1_result_str(ev->reason));
 		if (ev->reason == L1_ERR_NO_FUNDS) {
 			/* Dropped for funds: the submitter really lacked them. */
 			uint64_t need = tx->fee.units + (tx->kind == L1_TX_DEPOSIT ? tx->amount.units : 0);
