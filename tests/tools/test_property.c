@@ -30,7 +30,8 @@
  *    byte-identical JSON reports; every trace line is a JSON object;
  *  - the report agrees with what was seen (txs, drops, fees, balances, disputes,
  *    payouts, registered states), theorem 2.3 holds, and the report's own values given
- *    back as `expect` all hold, while one balance off by one fails, naming it.
+ *    back as `expect` all hold, while one balance off by one fails, naming it;
+ *  - (one case in three) `--set KEY=VALUE` gives the same report as the file edited.
  *
  * One case in ten moves big money (amounts x 2^40, some above 2^53 as strings, and
  * sometimes a supply of exactly 2^64 - 1 units).
@@ -515,7 +516,7 @@ static void generate(struct gen *G, uint64_t seed)
 	G->scale = chance(G, 10) ? (uint64_t)1 << 40 : 1;
 
 	static const char *const names[] = { "alice", "bob.2", "carol_x", "dave-9", "E", "f00" };
-	G->np = 2 + (uint32_t)below(G, MAXP - 1);
+	G->np = chance(G, 3) ? 1 : 2 + (uint32_t)below(G, MAXP - 1);
 	for (uint32_t i = 0; i < G->np; i++) {
 		struct gparty *p = &G->p[i];
 		snprintf(p->name, sizeof(p->name), "%s", names[i]);
@@ -525,7 +526,7 @@ static void generate(struct gen *G, uint64_t seed)
 		if (p->has_cf)
 			p->cf = PICK(G, cfs);
 	}
-	G->nc = (uint32_t)below(G, MAXC + 1);
+	G->nc = G->np < 2 ? 0 : (uint32_t)below(G, MAXC + 1);
 	for (uint32_t c = 0; c < G->nc; c++) {
 		struct gchan *ch = &G->c[c];
 		snprintf(ch->id, sizeof(ch->id), "ch%u%s", c, chance(G, 30) ? "-x.y_z" : "");
@@ -1288,6 +1289,105 @@ static void check_expect_roundtrip(struct ctx *x, const char *report)
 	cJSON_Delete(rep);
 }
 
+static char *run_report(struct ctx *x, const char *text, const struct scn_override *ov, size_t nov, size_t *len)
+{
+	struct scn_errors errs = { 0 };
+	struct scenario *s = scn_load_buffer("prop-set.json", text, strlen(text), ov, nov, &errs);
+	if (!s) {
+		failf(x, "the loader refused%s: %s", nov ? " an override" : " the overridden file", errs.n ? errs.lines[0] : "?");
+		scn_errors_free(&errs);
+		return NULL;
+	}
+	struct runner *r = runner_new(s, NULL, false);
+	runner_run(r);
+	char *rep = report_of(r, len);
+	runner_free(r);
+	scn_free(s);
+	scn_errors_free(&errs);
+	return rep;
+}
+
+/* `--set KEY=VALUE` gives the same report as the file edited to say the same. */
+static void check_override(struct ctx *x)
+{
+	struct gen *G = (struct gen *)x->G;
+	cJSON *edited = cJSON_Duplicate(G->root, 1);
+	cr_assert(edited);
+	cJSON_DeleteItemFromObjectCaseSensitive(edited, "expect");
+	char key[96], value[48];
+	cJSON *obj, *item;
+	const char *field;
+	cJSON *l1 = cJSON_GetObjectItemCaseSensitive(edited, "l1"), *l2 = cJSON_GetObjectItemCaseSensitive(edited, "l2");
+	switch (below(G, 6)) {
+	case 0: /* a number */
+		snprintf(value, sizeof(value), "%" PRIu64, below(G, 6));
+		obj = l1, field = "dispute_timeout_blocks", item = cJSON_CreateRaw(value);
+		break;
+	case 1: /* a bare word: read as a string */
+		snprintf(value, sizeof(value), "%s", chance(G, 50) ? "penalty" : "latest_state");
+		obj = l1, field = "dispute_rule", item = cJSON_CreateString(value);
+		break;
+	case 2: /* a JSON string or a bare word: the same */
+		snprintf(value, sizeof(value), "%s", chance(G, 50) ? "\"exponential\"" : "fixed");
+		obj = l1, field = "interval", item = cJSON_CreateString(value[0] == '"' ? "exponential" : "fixed");
+		break;
+	case 3:
+		snprintf(value, sizeof(value), "%s", chance(G, 50) ? "off" : "ed25519");
+		obj = l2, field = "signatures", item = cJSON_CreateString(value);
+		break;
+	case 4:
+		snprintf(value, sizeof(value), "%" PRIu64, below(G, (uint64_t)1 << 53));
+		obj = edited, field = "seed", item = cJSON_CreateRaw(value);
+		break;
+	default: {
+		uint32_t p = (uint32_t)below(G, G->np);
+		uint64_t b = G->p[p].balance; /* down: the supply may be 2^64 - 1 already */
+		uint64_t v = b >= 1000 ? b - below(G, 1000) : below(G, b + 1);
+		obj = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(edited, "parties"), (int)p);
+		field = "balance";
+		if (v > AMOUNT_MAX_JSON_INT) { /* a JSON string: bare digits would read as a number */
+			snprintf(value, sizeof(value), "\"%" PRIu64 "\"", v);
+			snprintf(key, sizeof(key), "%" PRIu64, v);
+			item = cJSON_CreateString(key);
+		} else {
+			snprintf(value, sizeof(value), "%" PRIu64, v);
+			item = cJSON_CreateRaw(value);
+		}
+		/* By name, unless the name has a dot (a dotted path cannot say it): by index. */
+		if (strchr(G->p[p].name, '.'))
+			snprintf(key, sizeof(key), "parties.%u.balance", p);
+		else
+			snprintf(key, sizeof(key), "parties.%s.balance", G->p[p].name);
+		break;
+	}
+	}
+	if (obj == edited)
+		snprintf(key, sizeof(key), "%s", field);
+	else if (obj == l1 || obj == l2)
+		snprintf(key, sizeof(key), "%s.%s", obj == l1 ? "l1" : "l2", field);
+	cr_assert(obj && item);
+	if (cJSON_GetObjectItemCaseSensitive(obj, field))
+		cJSON_ReplaceItemInObjectCaseSensitive(obj, field, item);
+	else
+		cJSON_AddItemToObject(obj, field, item);
+	char *text = cJSON_Print(edited);
+	cJSON_Delete(edited);
+	cr_assert(text);
+	/* The original file without its expect block, so both sides have none. */
+	cJSON *plain = cJSON_Duplicate(G->root, 1);
+	cJSON_DeleteItemFromObjectCaseSensitive(plain, "expect");
+	char *orig = cJSON_Print(plain);
+	cJSON_Delete(plain);
+	struct scn_override ov = { key, value };
+	size_t la = 0, lb = 0;
+	char *a = run_report(x, orig, &ov, 1, &la), *b = run_report(x, text, NULL, 0, &lb);
+	CHECK(x, !a || !b || (la == lb && !memcmp(a, b, la)), "--set %s=%s gives another report than the file edited to say so", key, value);
+	free(a);
+	free(b);
+	free(orig);
+	free(text);
+}
+
 static void report_failure(const struct gen *G, const char *what)
 {
 	fprintf(stderr,
@@ -1412,6 +1512,8 @@ static void run_case(uint64_t seed, struct stats *st)
 	char *rep2 = report_of(r2, &len2);
 	CHECK(x, len1 == len2 && memcmp(rep1, rep2, len1) == 0, "two runs gave different JSON reports:\n%s\n---\n%s", rep1, rep2);
 	check_expect_roundtrip(x, rep1);
+	if (seed % 3 == 1)
+		check_override(x);
 
 	st->cases++;
 	st->safe += G->safe;
