@@ -25,6 +25,9 @@
  *    can pay its fees and cannot be crowded out (T >= 1, no tampering without
  *    signatures, a tx limit above every non-flood tx, floods cheaper than every
  *    challenge), there is no violation at all (the scenario also says so in `expect`);
+ *  - replayed from the trace, every payment succeeds or fails (with the reason) as an
+ *    independent model of the off-chain balances says, and what L2's latest state owes
+ *    each party at settlement equals the model's deposits + received - sent;
  *  - the run ends at until_block, or (SPEC 9) at the first block at which it is
  *    quiescent; two runs (one with a trace and a timeline, one without) give
  *    byte-identical JSON reports; every trace line is a JSON object;
@@ -774,6 +777,7 @@ struct ctx {
 	bool settled[MAXC];
 	bool cheat_seen[MAXC][4];
 	bool stale_ch[MAXC];          /* its included close was stale */
+	uint64_t owed[MAXC][4];       /* at settlement: what the latest state owed each party */
 	struct nofunds nf[256];
 	uint32_t nnf;
 	uint64_t included, dropped, challenges, unilateral, stale, caught, violations;
@@ -970,6 +974,7 @@ static void on_settled(struct ctx *x, uint32_t ch)
 	for (uint32_t i = 0; i < G->c[ch].n; i++) {
 		uint64_t owed = lc->latest->balances[i].units + (k->deposited[i].units - lc->latest->included[i].units);
 		owed_total += owed;
+		x->owed[ch][i] = owed;
 		uint32_t p = G->c[ch].p[i];
 		CHECK(x, !x->cheat_seen[ch][i] || lc->cheated[i], "%s: %s closed with a stale or tampered state, not marked", G->c[ch].id, G->p[p].name);
 		CHECK(x, !lc->cheated[i] || script_cheats(G, ch, p), "%s: %s marked as a cheater without a scripted cheat", G->c[ch].id, G->p[p].name);
@@ -1137,6 +1142,134 @@ static void on_block(void *vctx, const struct runner *r)
 	      c->height, sum.units, x->supply);
 }
 
+static uint64_t jnum(const cJSON *root, const char *a, const char *b)
+{
+	const cJSON *j = cJSON_GetObjectItemCaseSensitive(root, a);
+	if (b)
+		j = cJSON_GetObjectItemCaseSensitive(j, b);
+	if (cJSON_IsString(j))
+		return strtoull(j->valuestring, NULL, 10);
+	return cJSON_IsNumber(j) ? (uint64_t)j->valuedouble : UINT64_MAX;
+}
+
+/* ---- the off-chain balances, replayed from the trace ---- */
+
+/* An independent model of SPEC 4's payments: each party's spendable money in a channel
+ * is its opening deposit plus its final later deposits plus what it received minus what
+ * it sent. Replaying the trace line by line, every payment must succeed or fail exactly
+ * as the model says (with the first reason l2_channel_pay checks), and each settlement's
+ * "owed" (from L2's latest state) must equal the model's. */
+struct model {
+	bool online[MAXP];
+	bool opened[MAXC], close_pending[MAXC];
+	uint64_t open_h[MAXC], close_tx[MAXC];
+	uint64_t got[MAXC][4], sent[MAXC][4];
+	struct { uint64_t tx, amount, height; uint32_t ch, idx; bool included; } dep[MAXA];
+	uint32_t ndep;
+	uint64_t payments;
+};
+
+static uint32_t party_named(const struct gen *G, const char *name)
+{
+	for (uint32_t i = 0; name && i < G->np; i++)
+		if (!strcmp(G->p[i].name, name))
+			return i;
+	return NONE;
+}
+
+static uint32_t channel_named(const struct gen *G, const char *id)
+{
+	for (uint32_t c = 0; id && c < G->nc; c++)
+		if (!strcmp(G->c[c].id, id))
+			return c;
+	return NONE;
+}
+
+static const char *jstr(const cJSON *o, const char *key)
+{
+	const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsString(j) ? j->valuestring : NULL;
+}
+
+/* Deposits of party idx in ch: included ones, and those final at height b. */
+static uint64_t deposits(const struct model *m, const struct gen *G, uint32_t ch, uint32_t idx, uint64_t b, bool final_only)
+{
+	uint64_t sum = 0;
+	for (uint32_t k = 0; k < m->ndep; k++)
+		if (m->dep[k].included && m->dep[k].ch == ch && m->dep[k].idx == idx &&
+		    (!final_only || m->dep[k].height + G->conf - 1 <= b))
+			sum += m->dep[k].amount;
+	return sum;
+}
+
+static void replay(struct ctx *x, struct model *m, const cJSON *ev)
+{
+	const struct gen *G = x->G;
+	const char *what = jstr(ev, "event"), *kind = jstr(ev, "kind");
+	uint64_t b = jnum(ev, "block", NULL), tx = jnum(ev, "tx", NULL);
+	uint32_t ch = channel_named(G, jstr(ev, "channel"));
+	if (!what)
+		return;
+	if (!strcmp(what, "offline") || !strcmp(what, "online")) {
+		m->online[party_named(G, jstr(ev, "party"))] = what[1] == 'n';
+	} else if (!strcmp(what, "open_submitted")) {
+		m->opened[ch] = false;
+	} else if (!strcmp(what, "deposit_submitted") && m->ndep < MAXA) {
+		int idx = member_index(&G->c[ch], party_named(G, jstr(ev, "by")));
+		CHECK(x, idx >= 0, "trace: a deposit by a non-member was submitted");
+		m->dep[m->ndep].tx = tx;
+		m->dep[m->ndep].amount = jnum(ev, "amount", NULL);
+		m->dep[m->ndep].ch = ch;
+		m->dep[m->ndep++].idx = (uint32_t)idx;
+	} else if (!strcmp(what, "close_submitted")) {
+		m->close_pending[ch] = true;
+		m->close_tx[ch] = tx;
+	} else if (!strcmp(what, "tx_included") && kind && !strcmp(kind, "open")) {
+		m->opened[ch] = true;
+		m->open_h[ch] = b;
+	} else if (!strcmp(what, "tx_included") && kind && !strcmp(kind, "deposit")) {
+		for (uint32_t k = 0; k < m->ndep; k++)
+			if (m->dep[k].tx == tx) {
+				m->dep[k].included = true;
+				m->dep[k].height = b;
+			}
+	} else if (!strcmp(what, "tx_dropped") && kind && strstr(kind, "close") && ch != NONE && m->close_tx[ch] == tx) {
+		m->close_pending[ch] = false;
+	} else if (!strcmp(what, "payment")) {
+		const struct gchan *c = &G->c[ch];
+		int fi = member_index(c, party_named(G, jstr(ev, "from"))), ti = member_index(c, party_named(G, jstr(ev, "to")));
+		uint64_t amount = jnum(ev, "amount", NULL);
+		bool all_online = true;
+		for (uint32_t i = 0; i < c->n; i++)
+			all_online &= m->online[c->p[i]];
+		const char *want = NULL;
+		if (!m->opened[ch] || m->open_h[ch] + G->conf - 1 > b || m->close_pending[ch])
+			want = l2_result_str(L2_ERR_NOT_USABLE);
+		else if (fi < 0 || ti < 0 || fi == ti)
+			want = l2_result_str(L2_ERR_NOT_MEMBERS);
+		else if (!all_online)
+			want = l2_result_str(L2_ERR_OFFLINE);
+		else if (c->dep[fi] + deposits(m, G, ch, (uint32_t)fi, b, true) + m->got[ch][fi] - m->sent[ch][fi] < amount)
+			want = l2_result_str(L2_ERR_NO_FUNDS);
+		bool ok = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ev, "ok"));
+		const char *reason = jstr(ev, "reason");
+		CHECK(x, ok == !want && (ok || (reason && !strcmp(reason, want))),
+		      "block %" PRIu64 ": payment %s -> %s of %" PRIu64 " on %s: %s, the model says %s", b, jstr(ev, "from"),
+		      jstr(ev, "to"), amount, c->id, ok ? "ok" : reason ? reason : "?", want ? want : "ok");
+		if (ok && !want) {
+			m->sent[ch][fi] += amount;
+			m->got[ch][ti] += amount;
+		}
+		m->payments++;
+	} else if (!strcmp(what, "settled")) {
+		for (uint32_t i = 0; i < G->c[ch].n; i++) {
+			uint64_t owed = G->c[ch].dep[i] + deposits(m, G, ch, i, b, false) + m->got[ch][i] - m->sent[ch][i];
+			CHECK(x, owed == x->owed[ch][i], "%s settled: the latest state owes %s %" PRIu64 ", the payments add up to %" PRIu64,
+			      G->c[ch].id, G->p[G->c[ch].p[i]].name, x->owed[ch][i], owed);
+		}
+	}
+}
+
 /* ---- one case ---- */
 
 static char *report_of(struct runner *r, size_t *len)
@@ -1152,15 +1285,6 @@ static char *report_of(struct runner *r, size_t *len)
 	return buf;
 }
 
-static uint64_t jnum(const cJSON *root, const char *a, const char *b)
-{
-	const cJSON *j = cJSON_GetObjectItemCaseSensitive(root, a);
-	if (b)
-		j = cJSON_GetObjectItemCaseSensitive(j, b);
-	if (cJSON_IsString(j))
-		return strtoull(j->valuestring, NULL, 10);
-	return cJSON_IsNumber(j) ? (uint64_t)j->valuedouble : UINT64_MAX;
-}
 
 static void check_report(struct ctx *x, const char *text)
 {
@@ -1481,7 +1605,11 @@ static void run_case(uint64_t seed, struct stats *st)
 	      r->security_violations, x->violations);
 	if (G->safe)
 		CHECK(x, x->violations == 0, "safe class: %" PRIu64 " security violations", x->violations);
-	/* Every trace line is a JSON object. */
+	/* Every trace line is a JSON object, and the payments in it follow the model. */
+	struct model *m = calloc(1, sizeof(*m));
+	cr_assert(m);
+	for (uint32_t i = 0; i < G->np; i++)
+		m->online[i] = true;
 	for (char *line = trace_buf, *nl; line && *line; line = nl + 1) {
 		nl = strchr(line, '\n');
 		CHECK(x, nl, "trace does not end with a newline");
@@ -1490,8 +1618,13 @@ static void run_case(uint64_t seed, struct stats *st)
 		*nl = '\0';
 		cJSON *j = cJSON_Parse(line);
 		CHECK(x, cJSON_IsObject(j), "trace line is not a JSON object: %.200s", line);
+		if (j)
+			replay(x, m, j);
 		cJSON_Delete(j);
 	}
+	CHECK(x, m->payments == r->payments_ok + r->payments_failed, "the trace shows %" PRIu64 " payments, the runner counted %" PRIu64,
+	      m->payments, r->payments_ok + r->payments_failed);
+	free(m);
 	free(trace_buf);
 	char *text = NULL;
 	size_t text_len = 0;
