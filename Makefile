@@ -3,6 +3,7 @@
 #   make              build build/l2sim (installs missing Debian packages first)
 #   make demo         build and run scenarios/quickstart.json
 #   make test         build and run every test (unit, acceptance, example scenarios)
+#   make test-long    the randomized property test with 10,000 generated scenarios
 #   make SAN=1 test   the same under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make fuzz         libFuzzer targets (clang) in build-fuzz/, 30 s each (tests/fuzz/)
 #   make DEBUG=1      unoptimised build with assertions
@@ -73,7 +74,7 @@ include tests/fuzz/Makefile.inc
 
 ALL_OBJS := $(call obj,$(L1SIM_SRCS) $(L2_SRCS) $(TOOLS_SRCS) $(TOOLS_MAIN) $(TEST_SRCS) $(FUZZ_REPLAY_SRCS))
 
-.PHONY: all demo test check-unit check-scenarios check-hardening install uninstall clean
+.PHONY: all demo test test-long check-unit check-scenarios check-hardening install uninstall clean
 # Keep the test objects (make would delete them as intermediates and rebuild them).
 .SECONDARY:
 all: $(L2SIM)
@@ -116,6 +117,10 @@ check-unit: $(TEST_BINS)
 		echo "== $$t"; \
 		$$t --jobs 2 || fail=1; \
 	done; exit $$fail
+
+# The property test of `make test` (200 generated scenarios) with 10,000 of them.
+test-long: $(BUILD)/tests/tools/test_property
+	L2SIM_PROPERTY_COUNT=10000 $< --jobs 2
 
 check-scenarios: $(L2SIM)
 	@L2SIM=$(L2SIM) ACCEPTANCE=$(ACCEPTANCE) bash tests/tools/run_scenarios.sh

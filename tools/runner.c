@@ -953,12 +953,16 @@ void runner_run(struct runner *r)
 	/* Block 0 is genesis: no txs; phases 2 and 3 still run. */
 	phase2(r);
 	phase3(r, order, &next);
+	if (r->on_block)
+		r->on_block(r->on_block_ctx, r);
 	while (r->chain->height < stop && (s->has_until_block || !quiescent(r))) {
 		l1_chain_produce_block(r->chain);
 		report_fill(r);
 		after_execute(r);
 		phase2(r);
 		phase3(r, order, &next);
+		if (r->on_block)
+			r->on_block(r->on_block_ctx, r);
 		if (r->progress && r->chain->height % 10000 == 0)
 			show_progress(r);
 	}

@@ -93,6 +93,10 @@ struct runner {
 	bool progress;              /* progress on stderr */
 	bool progress_shown;
 	uint64_t progress_payments; /* payments tried, ok or not */
+	/* Called at the end of every block, after its three phases (and once after
+	 * genesis), when set: lets a test check invariants block by block. */
+	void (*on_block)(void *ctx, const struct runner *r);
+	void *on_block_ctx;
 };
 
 /* Prepares a run of s (borrowed; it must outlive the runner). trace may be NULL. */
