@@ -968,8 +968,6 @@ static void on_settled(struct ctx *x, uint32_t ch)
 			      "%s: %s could have replaced the registered state %" PRIu64 " with its latest %" PRIu64 " (close at %" PRIu64 ", T %" PRIu64 ") but did not",
 			      G->c[ch].id, G->p[G->c[ch].p[i]].name, reg->seq, lc->latest->seq, x->close_h[ch], G->T);
 	}
-	if (x->stale_ch[ch] && k->challenged)
-		x->caught++;
 	/* Security: what the latest state owes each party who did not cheat. */
 	for (uint32_t i = 0; i < G->c[ch].n; i++) {
 		uint64_t owed = lc->latest->balances[i].units + (k->deposited[i].units - lc->latest->included[i].units);
@@ -1104,6 +1102,11 @@ static void on_event(void *vctx, const struct l1_event *ev)
 		      gc->id, tx->state->seq, x->reg_seq[ch]);
 		CHECK(x, (uint32_t)idx != x->closer[ch], "%s: the closer challenged its own close", gc->id);
 		x->reg_seq[ch] = tx->state->seq;
+		/* SPEC 7: a stale close "later replaced by a challenge" is caught when the
+		 * first challenge replacing it is included (also inside a window that
+		 * until_block cuts short). */
+		if (x->stale_ch[ch] && x->first_chal[ch] == NONE)
+			x->caught++;
 		if (x->first_chal[ch] == NONE)
 			x->first_chal[ch] = (uint32_t)idx;
 		break;
