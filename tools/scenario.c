@@ -1249,6 +1249,25 @@ static cJSON *array_member(cJSON *arr, const char *seg)
 	return NULL;
 }
 
+/* The member of an object (by key) or of an array (array_member) named seg, or NULL. */
+static cJSON *member(cJSON *cur, const char *seg)
+{
+	if (cJSON_IsObject(cur))
+		return cJSON_GetObjectItemCaseSensitive(cur, seg);
+	if (cJSON_IsArray(cur))
+		return array_member(cur, seg);
+	return NULL;
+}
+
+/* Segments i..j of a split key are contiguous in one buffer, each ended by the NUL
+ * that replaced its dot: joined puts the dots back (segs[i] then names the run),
+ * !joined splits them again. */
+static void join_segs(char **segs, size_t i, size_t j, bool joined)
+{
+	for (size_t k = i + 1; k <= j; k++)
+		segs[k][-1] = joined ? '.' : '\0';
+}
+
 static void apply_override(cJSON *root, const struct scn_override *o, struct scn_errors *errs)
 {
 	char *key = xstrdup(o->key);
@@ -1282,26 +1301,39 @@ static void apply_override(cJSON *root, const struct scn_override *o, struct scn
 		scn_errors_add(errs, "--set %s: only a scalar (number, string, boolean, null) can be set", o->key);
 		goto out;
 	}
+	/* Names may contain dots (bob.2), so a step may span several segments: at each
+	 * level the longest run of segments that names something wins, and a run that
+	 * reaches the end names the scalar to set. */
 	cJSON *cur = root;
-	for (size_t i = 0; i + 1 < n; i++) {
-		cJSON *next;
-		if (cJSON_IsObject(cur)) {
-			next = cJSON_GetObjectItemCaseSensitive(cur, segs[i]);
-			if (!next && cur == root && (strcmp(segs[i], "l1") == 0 || strcmp(segs[i], "l2") == 0)) {
-				next = cJSON_AddObjectToObject(cur, segs[i]);
-			}
-		} else if (cJSON_IsArray(cur)) {
-			next = array_member(cur, segs[i]);
-		} else {
-			next = NULL;
+	size_t i = 0;
+	while (i + 1 < n) {
+		if (cJSON_IsObject(cur) || cJSON_IsArray(cur)) {
+			join_segs(segs, i, n - 1, true);
+			cJSON *whole = member(cur, segs[i]);
+			join_segs(segs, i, n - 1, false);
+			if (whole && is_scalar(whole))
+				break;
+		}
+		cJSON *next = NULL;
+		size_t j = n - 1;
+		while (!next && j-- > i) {
+			join_segs(segs, i, j, true);
+			next = member(cur, segs[i]);
+			join_segs(segs, i, j, false);
+		}
+		if (!next && cJSON_IsObject(cur) && cur == root && (strcmp(segs[i], "l1") == 0 || strcmp(segs[i], "l2") == 0)) {
+			next = cJSON_AddObjectToObject(cur, segs[i]);
+			j = i;
 		}
 		if (!next) {
 			scn_errors_add(errs, "--set %s: \"%s\" does not name anything in this scenario", o->key, segs[i]);
 			goto out;
 		}
 		cur = next;
+		i = j + 1;
 	}
-	const char *last = segs[n - 1];
+	join_segs(segs, i, n - 1, true);
+	const char *last = segs[i];
 	if (cJSON_IsObject(cur)) {
 		cJSON *existing = cJSON_GetObjectItemCaseSensitive(cur, last);
 		if (existing && !is_scalar(existing)) {

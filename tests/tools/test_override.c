@@ -1,0 +1,88 @@
+/* --set KEY=VALUE (SPEC 1): dotted paths through objects, arrays by index or by name,
+ * names that themselves contain dots, and the errors for paths that name nothing. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "tools/scenario.h"
+
+static const char FILE_TEXT[] =
+	"{\"format\": \"l2sim/1\", \"name\": \"dots\","
+	" \"parties\": [{\"name\": \"bob\", \"balance\": 1}, {\"name\": \"bob.2\", \"balance\": 2}],"
+	" \"channels\": [{\"id\": \"c.1\", \"parties\": [\"bob\", \"bob.2\"], \"deposit\": {\"bob.2\": 1}}],"
+	" \"expect\": {\"l1_balances\": {\"bob.2\": 2}}}";
+
+static struct scenario *load1(const char *key, const char *value, struct scn_errors *errs)
+{
+	struct scn_override ov = { key, value };
+	return scn_load_buffer("dots.json", FILE_TEXT, strlen(FILE_TEXT), &ov, 1, errs);
+}
+
+static uint64_t balance_after(const char *key, const char *value, uint32_t party)
+{
+	struct scn_errors errs = { 0 };
+	struct scenario *s = load1(key, value, &errs);
+	cr_assert_not_null(s, "--set %s=%s: %s", key, value, errs.n ? errs.lines[0] : "");
+	uint64_t b = s->parties[party].balance.units;
+	scn_free(s);
+	scn_errors_free(&errs);
+	return b;
+}
+
+Test(scn_override, a_party_by_name_by_index_and_a_name_with_a_dot)
+{
+	cr_assert_eq(balance_after("parties.bob.balance", "7", 0), 7);
+	cr_assert_eq(balance_after("parties.bob.2.balance", "8", 1), 8, "the longest name that matches wins");
+	cr_assert_eq(balance_after("parties.1.balance", "9", 1), 9);
+	cr_assert_eq(balance_after("parties.bob.2.balance", "\"18446744073709551614\"", 1), UINT64_MAX - 1,
+		     "bob holds 1: the supply is then exactly 2^64-1");
+}
+
+Test(scn_override, object_keys_with_dots_and_a_channel_id_with_a_dot)
+{
+	struct scn_errors errs = { 0 };
+	struct scenario *s = load1("expect.l1_balances.bob.2", "5", &errs);
+	cr_assert_not_null(s);
+	cr_assert_eq(s->expect.nbalances, 1);
+	cr_assert_eq(s->expect.balance[0].units, 5);
+	scn_free(s);
+	s = load1("channels.c.1.deposit.bob.2", "0", &errs);
+	cr_assert_not_null(s);
+	cr_assert_eq(s->channels[0].deposit[1].units, 0);
+	scn_free(s);
+	scn_errors_free(&errs);
+}
+
+Test(scn_override, l1_and_l2_objects_are_created_when_absent)
+{
+	struct scn_errors errs = { 0 };
+	struct scenario *s = load1("l1.dispute_timeout_blocks", "3", &errs);
+	cr_assert_not_null(s);
+	cr_assert_eq(s->l1.dispute_timeout_blocks, 3);
+	scn_free(s);
+	s = load1("l2.signatures", "off", &errs);
+	cr_assert_not_null(s);
+	cr_assert_not(s->signatures);
+	scn_free(s);
+	scn_errors_free(&errs);
+}
+
+static void assert_refused(const char *key, const char *value, const char *want)
+{
+	struct scn_errors errs = { 0 };
+	struct scenario *s = load1(key, value, &errs);
+	cr_assert_null(s, "--set %s=%s must be refused", key, value);
+	cr_assert_geq(errs.n, 1);
+	cr_assert_not_null(strstr(errs.lines[0], want), "--set %s=%s: got \"%s\", want \"%s\"", key, value,
+			   errs.lines[0], want);
+	scn_errors_free(&errs);
+}
+
+Test(scn_override, paths_that_name_nothing_are_refused_with_the_segment)
+{
+	assert_refused("parties.zed.balance", "1", "\"zed\" does not name anything");
+	assert_refused("parties.5.balance", "1", "\"5\" does not name anything");
+	assert_refused("parties", "1", "names an object or array");
+	assert_refused("l1..fee", "1", "not a dotted path");
+	assert_refused("l1.fee", "[1]", "only a scalar");
+	assert_refused("parties.bob.2", "7", "unknown key \"2\"");
+}
