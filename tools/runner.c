@@ -83,9 +83,12 @@ static const char *pname(const struct runner *r, uint32_t p)
 	return r->s->parties[p].name;
 }
 
-static const char *cname(const struct runner *r, uint32_t c)
+/* A channel's id; generated ids are formatted into a small ring of buffers, so a few
+ * may be used in one statement. */
+static const char *cname(struct runner *r, uint32_t c)
 {
-	return r->s->channels[c].id;
+	char *buf = r->idbuf[r->idslot++ % RUNNER_ID_BUFS];
+	return scn_channel_id(r->s, c, buf);
 }
 
 /* The party (scenario index) owning L1 account `acct`: accounts are created in party order. */
@@ -239,8 +242,11 @@ static void on_l1_event(void *ctx, const struct l1_event *ev)
 	}
 	switch (tx->kind) {
 	case L1_TX_OPEN:
-		tl(r, "%s: open included; deposits locked, usable off-chain from block %" PRIu64, cname(r, ch),
-		   l1_contract_usable_height(c, ch));
+		if (scn_channel_is_generated(r->s, ch))
+			r->gen_opens_block++;
+		else
+			tl(r, "%s: open included; deposits locked, usable off-chain from block %" PRIu64, cname(r, ch),
+			   l1_contract_usable_height(c, ch));
 		fifo_push(&r->usable_fifo, &r->usable_head, &r->usable_len, &r->usable_cap, ch);
 		break;
 	case L1_TX_DEPOSIT:
@@ -316,11 +322,13 @@ struct runner *runner_new(const struct scenario *s, FILE *trace_file, bool want_
 	}
 	r->ch = xcalloc(s->nchannels ? s->nchannels : 1, sizeof(*r->ch));
 	for (uint32_t i = 0; i < s->nchannels; i++) {
-		const struct scn_channel *sc = &s->channels[i];
 		uint32_t id;
-		if (l2_channel_add(r->net, sc->nparties, sc->parties, sc->deposit, &id) != L1_OK || id != i)
+		if (l2_channel_add(r->net, scn_channel_nparties(s, i), scn_channel_parties(s, i),
+				   scn_channel_deposits(s, i), &id) != L1_OK || id != i)
 			fatal_invariant("a validated channel was refused");
 	}
+	if (s->generate.present && s->generate.channels > 0 && s->generate.open_at > r->last_activity_block)
+		r->last_activity_block = s->generate.open_at;
 	/* The old states the script will ask for are the only ones channels keep. */
 	for (uint32_t i = 0; i < s->nscript; i++) {
 		const struct scn_action *a = &s->script[i];
@@ -426,6 +434,38 @@ static void do_pay(struct runner *r, const struct scn_action *a)
 static void start_flood(struct runner *r, const struct scn_action *a);
 static void flood_batch(struct runner *r, struct flood *f);
 
+/* The generated channels' opens, all at generate.open_at, in channel order, before the
+ * script's actions of that block. One timeline line for all of them. */
+static void open_generated(struct runner *r)
+{
+	const struct scn_generate *g = &r->s->generate;
+	uint64_t ok = 0, failed = 0;
+	enum l2_result last_err = L2_OK;
+	for (uint32_t k = 0; k < g->channels; k++) {
+		uint32_t ch = g->first_channel + k;
+		uint64_t tx;
+		enum l2_result res = l2_channel_open(r->net, ch, &tx);
+		if (res) {
+			failed++;
+			last_err = res;
+			r->actions_failed++;
+			trace(r, "action_failed", "\"action\":\"open\",\"channel\":\"%s\",\"reason\":\"%s\"",
+			      cname(r, ch), l2_result_str(res));
+			continue;
+		}
+		ok++;
+		r->ch[ch].open_pending = true;
+		r->opening++;
+		trace(r, "open_submitted", "\"channel\":\"%s\",\"tx\":%" PRIu64, cname(r, ch), tx);
+	}
+	if (failed == 0)
+		tl(r, "generated channels c0..c%u: all parties sign the opening states; %" PRIu64 " open txs submitted",
+		   g->channels - 1, ok);
+	else
+		tl(r, "generated channels c0..c%u: %" PRIu64 " open txs submitted, %" PRIu64 " opens FAILED (%s)",
+		   g->channels - 1, ok, failed, l2_result_str(last_err));
+}
+
 static void do_action(struct runner *r, const struct scn_action *a)
 {
 	struct l2_net *n = r->net;
@@ -442,7 +482,7 @@ static void do_action(struct runner *r, const struct scn_action *a)
 		r->ch[a->channel].open_pending = true;
 		r->opening++;
 		tl(r, "%s: all parties sign the opening state (seq 0); %s submits the open tx", cname(r, a->channel),
-		   pname(r, r->s->channels[a->channel].parties[0]));
+		   pname(r, scn_channel_parties(r->s, a->channel)[0]));
 		trace(r, "open_submitted", "\"channel\":\"%s\",\"tx\":%" PRIu64, cname(r, a->channel), tx);
 		return;
 	case SCN_DEPOSIT:
@@ -564,7 +604,8 @@ static void workload_payment(struct runner *r, uint32_t w, uint64_t t_us)
 	struct rng *g = &r->wl_rng[w];
 	uint32_t ch = wl->all_channels ? (uint32_t)rng_below(g, r->s->nchannels)
 				       : wl->channels[rng_below(g, wl->nchannels)];
-	const struct scn_channel *sc = &r->s->channels[ch];
+	/* The net's channel ch lists the scenario channel's parties in the same order. */
+	const struct l2_channel *sc = &r->net->channels[ch];
 	uint32_t i = (uint32_t)rng_below(g, sc->nparties);
 	uint32_t j = (uint32_t)rng_below(g, sc->nparties - 1);
 	if (j >= i)
@@ -626,6 +667,11 @@ static void run_workloads(struct runner *r)
 static void after_execute(struct runner *r)
 {
 	const struct l1_chain *c = r->chain;
+	if (r->gen_opens_block) {
+		tl(r, "generated channels: %" PRIu64 " opens included; usable off-chain from block %" PRIu64,
+		   r->gen_opens_block, c->height + c->params.confirmations - 1);
+		r->gen_opens_block = 0;
+	}
 	while (r->usable_len) {
 		uint32_t ch = r->usable_fifo[r->usable_head];
 		if (l1_contract_usable_height(c, ch) > c->height)
@@ -696,6 +742,8 @@ static void phase3(struct runner *r, const struct scn_action **order, uint32_t *
 		if (r->floods[i].batches_left > 0)
 			r->floods[keep++] = r->floods[i];
 	r->nfloods = keep;
+	if (r->s->generate.present && r->s->generate.channels > 0 && h == r->s->generate.open_at)
+		open_generated(r);
 	while (*next < r->s->nscript && order[*next]->at == h)
 		do_action(r, order[(*next)++]);
 	/* A flood started this block has sent its first batch already. */

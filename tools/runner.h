@@ -50,6 +50,8 @@ struct timeline {
 	uint64_t max_lines;
 };
 
+#define RUNNER_ID_BUFS 4
+
 struct runner {
 	const struct scenario *s;
 	struct l1_chain *chain;
@@ -82,6 +84,9 @@ struct runner {
 	bool want_timeline;
 	struct timeline tl;
 	bool progress;              /* progress on stderr */
+	uint64_t gen_opens_block;   /* generated channels whose open was included in this block */
+	char idbuf[RUNNER_ID_BUFS][SCN_ID_LEN]; /* generated channel ids being formatted */
+	unsigned idslot;
 };
 
 /* Prepares a run of s (borrowed; it must outlive the runner). trace may be NULL. */
