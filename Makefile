@@ -2,7 +2,9 @@
 #
 #   make              build build/l2sim (installs missing Debian packages first)
 #   make demo         build and run scenarios/quickstart.json
-#   make test         build and run every test (unit, acceptance, example scenarios)
+#   make test         build and run every test (unit, acceptance, example scenarios,
+#                     and a few-second smoke run of the benchmark)
+#   make bench        the full benchmark: how fast the simulator is (a few minutes)
 #   make SAN=1 test   the same under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make DEBUG=1      unoptimised build with assertions
 #   make install PREFIX=/usr/local
@@ -69,7 +71,7 @@ L2SIM := $(BUILD)/l2sim
 
 ALL_OBJS := $(call obj,$(L1SIM_SRCS) $(L2_SRCS) $(TOOLS_SRCS) $(TOOLS_MAIN) $(TEST_SRCS))
 
-.PHONY: all demo test check-unit check-scenarios install uninstall clean
+.PHONY: all demo test check-unit check-scenarios bench install uninstall clean
 # Keep the test objects (make would delete them as intermediates and rebuild them).
 .SECONDARY:
 all: $(L2SIM)
@@ -115,6 +117,11 @@ check-unit: $(TEST_BINS)
 
 check-scenarios: $(L2SIM)
 	@L2SIM=$(L2SIM) ACCEPTANCE=$(ACCEPTANCE) bash tests/tools/run_scenarios.sh
+
+# The full benchmark (docs/performance.md); make test runs only its --quick smoke run,
+# through tests/tools/test_bench.c.
+bench: $(L2SIM)
+	$(L2SIM) bench
 
 install: $(L2SIM)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "l1sim/util.h"
+#include "tools/bench.h"
 #include "tools/report.h"
 #include "tools/runner.h"
 #include "tools/scenario.h"
@@ -16,6 +17,7 @@
 static const char USAGE[] =
 	"usage: l2sim run FILE [--format text|json] [--set KEY=VALUE]... [--trace FILE.jsonl]\n"
 	"       l2sim check FILE...\n"
+	"       l2sim bench [--format text|json] [--quick]\n"
 	"       l2sim --help | --version\n";
 
 static const char HELP[] =
@@ -25,6 +27,9 @@ static const char HELP[] =
 	"Commands\n"
 	"  run FILE        run a scenario and print its report\n"
 	"  check FILE...   validate scenarios without running them; prints every problem\n"
+	"  bench           measure how fast the simulator is, each figure beside its bound\n"
+	"                  (signed payments, 10^6 unsigned channels, memory per channel,\n"
+	"                  L1 blocks); takes a few minutes (docs/performance.md)\n"
 	"\n"
 	"Options of run\n"
 	"  --format text   (default) a block-by-block timeline, a summary and the theorems\n"
@@ -36,6 +41,11 @@ static const char HELP[] =
 	"                  Repeatable; applied in order before the file is validated.\n"
 	"  --trace FILE    also write every event as one JSON object per line to FILE\n"
 	"                  (written to FILE.tmp and renamed when the run ends)\n"
+	"\n"
+	"Options of bench\n"
+	"  --format text   (default) a table: measured, bound, ratio, goal\n"
+	"  --format json   {\"ed25519\", \"off\", \"memory\", \"l1\"} as one JSON object\n"
+	"  --quick         a few-second smoke run with small sizes (used by make test)\n"
 	"\n"
 	"Other options\n"
 	"  -h, --help      this help\n"
@@ -51,6 +61,7 @@ static const char HELP[] =
 	"  l2sim run scenarios/quickstart.json\n"
 	"  l2sim run scenarios/quickstart.json --format json --set l1.dispute_timeout_blocks=6\n"
 	"  l2sim check scenarios/*.json\n"
+	"  l2sim bench --quick --format json\n"
 	"\n"
 	"Documentation: docs/scenario-format.md, docs/metrics.md, docs/teaching-disputes.md,\n"
 	"and man l2sim.\n";
@@ -215,6 +226,36 @@ out:
 	return rc;
 }
 
+static int cmd_bench(int argc, char **argv)
+{
+	struct bench_options o = { 0 };
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i], *val = NULL;
+		if (strncmp(a, "--format=", 9) == 0)
+			val = a + 9;
+		else if (strcmp(a, "--format") == 0) {
+			if (i + 1 >= argc)
+				return usage_error("--format needs a value");
+			val = argv[++i];
+		}
+		if (val) {
+			if (strcmp(val, "text") != 0 && strcmp(val, "json") != 0)
+				return usage_error("--format must be text or json (got \"%s\")", val);
+			o.json = strcmp(val, "json") == 0;
+		} else if (strcmp(a, "--quick") == 0) {
+			o.quick = true;
+		} else {
+			return usage_error("bench: unknown argument %s", a);
+		}
+	}
+	int rc = bench_run(&o, stdout, isatty(STDERR_FILENO) ? stderr : NULL);
+	if (fflush(stdout) != 0) {
+		fprintf(stderr, "l2sim: cannot write the benchmark: %s\n", strerror(errno));
+		rc = 2;
+	}
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -234,5 +275,7 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 2, argv + 2);
 	if (strcmp(cmd, "check") == 0)
 		return cmd_check(argc - 2, argv + 2);
+	if (strcmp(cmd, "bench") == 0)
+		return cmd_bench(argc - 2, argv + 2);
 	return usage_error("unknown command \"%s\"", cmd);
 }

@@ -366,6 +366,7 @@ void runner_free(struct runner *r)
 	free(r->fin_blocks.v);
 	free(r->fin_us.v);
 	free(r->tl.buf);
+	free(r->order);
 	free(r);
 }
 
@@ -763,26 +764,37 @@ static bool quiescent(const struct runner *r)
 	       (!r->any_settlement || l1_chain_is_final(c, r->last_settlement));
 }
 
-void runner_run(struct runner *r)
+void runner_start(struct runner *r)
 {
 	const struct scenario *s = r->s;
-	const struct scn_action **order = xcalloc(s->nscript ? s->nscript : 1, sizeof(*order));
+	r->order = xcalloc(s->nscript ? s->nscript : 1, sizeof(*r->order));
 	for (uint32_t i = 0; i < s->nscript; i++)
-		order[i] = &s->script[i];
-	qsort(order, s->nscript, sizeof(*order), cmp_script);
-	uint32_t next = 0;
-	uint64_t stop = s->has_until_block ? s->until_block : r->max_blocks;
+		r->order[i] = &s->script[i];
+	qsort(r->order, s->nscript, sizeof(*r->order), cmp_script);
+	r->next_action = 0;
+	r->stop = s->has_until_block ? s->until_block : r->max_blocks;
 	/* Block 0 is genesis: no txs; phases 2 and 3 still run. */
 	phase2(r);
-	phase3(r, order, &next);
-	while (r->chain->height < stop && (s->has_until_block || !quiescent(r))) {
-		l1_chain_produce_block(r->chain);
-		after_execute(r);
-		phase2(r);
-		phase3(r, order, &next);
-		if (r->progress && r->chain->height % 10000 == 0)
-			fprintf(stderr, "\rl2sim: block %" PRIu64 ", %" PRIu64 " payments", r->chain->height, r->payments_ok);
-	}
+	phase3(r, r->order, &r->next_action);
+}
+
+bool runner_step(struct runner *r)
+{
+	const struct scenario *s = r->s;
+	if (!(r->chain->height < r->stop && (s->has_until_block || !quiescent(r))))
+		return false;
+	l1_chain_produce_block(r->chain);
+	after_execute(r);
+	phase2(r);
+	phase3(r, r->order, &r->next_action);
+	if (r->progress && r->chain->height % 10000 == 0)
+		fprintf(stderr, "\rl2sim: block %" PRIu64 ", %" PRIu64 " payments", r->chain->height, r->payments_ok);
+	return true;
+}
+
+void runner_finish(struct runner *r)
+{
+	const struct scenario *s = r->s;
 	if (r->progress && r->chain->height >= 10000)
 		fputc('\n', stderr);
 	if (!s->has_until_block && !quiescent(r))
@@ -792,7 +804,16 @@ void runner_run(struct runner *r)
 			r->unsettled_payments += r->ch[i].payments_ok;
 	samples_sort(&r->fin_blocks);
 	samples_sort(&r->fin_us);
-	free(order);
+	free(r->order);
+	r->order = NULL;
+}
+
+void runner_run(struct runner *r)
+{
+	runner_start(r);
+	while (runner_step(r))
+		;
+	runner_finish(r);
 }
 
 const char *runner_channel_status(const struct runner *r, uint32_t ch)

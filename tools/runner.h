@@ -87,13 +87,25 @@ struct runner {
 	uint64_t gen_opens_block;   /* generated channels whose open was included in this block */
 	char idbuf[RUNNER_ID_BUFS][SCN_ID_LEN]; /* generated channel ids being formatted */
 	unsigned idslot;
+	/* the run in progress (runner_start .. runner_finish) */
+	const struct scn_action **order; /* the script by (at, file order) */
+	uint32_t next_action;
+	uint64_t stop;
 };
 
 /* Prepares a run of s (borrowed; it must outlive the runner). trace may be NULL. */
 struct runner *runner_new(const struct scenario *s, FILE *trace, bool want_timeline);
 void runner_free(struct runner *r);
-/* Runs to the end (SPEC section 9) or until_block, or max_blocks. */
+/* Runs to the end (SPEC section 9) or until_block, or max_blocks: runner_start, then
+ * runner_step until it returns false, then runner_finish. */
 void runner_run(struct runner *r);
+/* The same in steps, for callers that look between blocks (the benchmark):
+ * runner_start runs phases 2 and 3 of genesis; runner_step produces the next block and
+ * runs its three phases, or returns false when the run is over; runner_finish
+ * completes the figures the reports need. */
+void runner_start(struct runner *r);
+bool runner_step(struct runner *r);
+void runner_finish(struct runner *r);
 
 /* Report helpers. */
 const char *runner_channel_status(const struct runner *r, uint32_t ch);
