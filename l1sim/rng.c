@@ -38,6 +38,10 @@ uint64_t rng_next(struct rng *r)
 
 uint64_t rng_below(struct rng *r, uint64_t n)
 {
+	/* A power of two divides 2^64: nothing to reject, and the remainder is a mask (the
+	 * same value the general path gives, without its divisions). */
+	if ((n & (n - 1)) == 0)
+		return rng_next(r) & (n - 1);
 	/* Reject the top partial copy of [0, n) so every value is equally likely. */
 	uint64_t rem = (UINT64_MAX % n + 1) % n; /* 2^64 mod n */
 	uint64_t limit = UINT64_MAX - rem;        /* accept x <= limit: a multiple of n values */

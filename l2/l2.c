@@ -173,6 +173,8 @@ int l2_channel_index(const struct l2_net *n, uint32_t ch, uint32_t p)
 
 static bool all_online(const struct l2_net *n, const struct l2_channel *c)
 {
+	if (n->noffline == 0)
+		return true;
 	for (uint32_t i = 0; i < c->nparties; i++)
 		if (!n->parties[c->parties[i]].online)
 			return false;
@@ -210,6 +212,12 @@ static bool sign_and_accept(struct l2_net *n, uint32_t ch, struct l1_state *s)
 	return true;
 }
 
+/* States carry room for signatures only when the net signs. */
+static struct l1_state *new_state(const struct l2_net *n, uint32_t channel, uint64_t seq, uint32_t np)
+{
+	return n->signatures == L2_SIG_OFF ? l1_state_new_unsigned(channel, seq, np) : l1_state_new(channel, seq, np);
+}
+
 /* The net's spare state for np parties: the next state is built there, and once
  * everyone accepts it the channel's old latest becomes the spare (no allocation). */
 static struct l1_state *scratch_for(struct l2_net *n, uint32_t np)
@@ -220,7 +228,7 @@ static struct l1_state *scratch_for(struct l2_net *n, uint32_t np)
 		n->nscratch = np + 1;
 	}
 	if (!n->scratch[np])
-		n->scratch[np] = l1_state_new(0, 0, np);
+		n->scratch[np] = new_state(n, 0, 0, np);
 	return n->scratch[np];
 }
 
@@ -261,7 +269,14 @@ static enum l2_result next_state(struct l2_net *n, uint32_t ch, struct l1_state 
 	if (s->seq == UINT64_MAX)
 		return L2_ERR_OVERFLOW;
 	s->seq++;
-	memset(s->sigs, 0, (size_t)s->nparties * L1_SIG_LEN);
+	if (!l1_state_is_unsigned(s))
+		memset(s->sigs, 0, (size_t)s->nparties * L1_SIG_LEN);
+	/* Without top-ups the latest state already includes every deposit (the opening
+	 * state includes the open's): nothing to add, and no need to look. */
+	if (n->chain->channels[c->l1_id].ntopups == 0) {
+		*out = s;
+		return L2_OK;
+	}
 	for (uint32_t i = 0; i < c->nparties; i++) {
 		struct amount extra = unincluded_final_deposit(n, c, i);
 		if (!amount_add_to(&s->balances[i], extra) || !amount_add_to(&s->included[i], extra))
@@ -279,7 +294,7 @@ enum l2_result l2_channel_open(struct l2_net *n, uint32_t ch, uint64_t *tx_out)
 	if (!all_online(n, c))
 		return L2_ERR_OFFLINE;
 	const struct l1_channel *k = &n->chain->channels[c->l1_id];
-	struct l1_state *s = l1_state_new(c->l1_id, 0, c->nparties);
+	struct l1_state *s = new_state(n, c->l1_id, 0, c->nparties);
 	for (uint32_t i = 0; i < c->nparties; i++)
 		s->balances[i] = s->included[i] = k->open_deposit[i];
 	if (!sign_and_accept(n, ch, s)) {
@@ -500,12 +515,16 @@ void l2_react_all(struct l2_net *n, l2_submit_fn on_submit, void *ctx)
 
 void l2_party_set_offline(struct l2_net *n, uint32_t p, uint64_t back_at)
 {
+	if (n->parties[p].online)
+		n->noffline++;
 	n->parties[p].online = false;
 	n->parties[p].back_at = back_at;
 }
 
 void l2_party_set_online(struct l2_net *n, uint32_t p)
 {
+	if (!n->parties[p].online)
+		n->noffline--;
 	n->parties[p].online = true;
 	n->parties[p].back_at = UINT64_MAX;
 }

@@ -78,6 +78,8 @@ struct l2_net {
 	uint32_t *disputes;        /* channels with a registered unilateral close, unsettled */
 	uint32_t ndisputes, cap_disputes;
 	uint64_t signs, verifies;  /* real Ed25519 operations done off-chain */
+	uint32_t noffline;         /* parties offline; change `online` only through
+	                            * l2_party_set_offline/_online, which keep this count */
 };
 
 /* Derives a party's Ed25519 key pair from (seed, name): the libsodium seed is

@@ -23,6 +23,7 @@ struct run_channel {
 	struct pay_run *runs;  /* ok payments whose L1 finality is not known yet */
 	uint32_t nruns, cap_runs;
 	uint64_t payments_ok;
+	bool closable;         /* the script has a close of this channel */
 	bool close_was_stale;  /* the included unilateral close was older than the latest */
 	bool open_pending;     /* counted in opening */
 	bool close_pending;    /* counted in closing */
