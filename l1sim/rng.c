@@ -52,6 +52,12 @@ uint64_t rng_below(struct rng *r, uint64_t n)
 	return x % n;
 }
 
+struct rng_bound rng_bound_make(uint64_t n)
+{
+	uint64_t rem = (UINT64_MAX % n + 1) % n;
+	return (struct rng_bound){ n, UINT64_MAX - rem };
+}
+
 uint64_t rng_range(struct rng *r, uint64_t lo, uint64_t hi)
 {
 	uint64_t span = hi - lo;

@@ -342,7 +342,23 @@ struct runner *runner_new(const struct scenario *s, FILE *trace_file, bool want_
 	evq_init(&r->events);
 	r->wl_rng = xcalloc(s->nworkload ? s->nworkload : 1, sizeof(*r->wl_rng));
 	r->wl_next_us = xcalloc(s->nworkload ? s->nworkload : 1, sizeof(*r->wl_next_us));
+	r->wl_draw = xcalloc(s->nworkload ? s->nworkload : 1, sizeof(*r->wl_draw));
 	for (uint32_t w = 0; w < s->nworkload; w++) {
+		const struct scn_workload *wl = &s->workload[w];
+		struct wl_draw *d = &r->wl_draw[w];
+		uint32_t nch = wl->all_channels ? s->nchannels : wl->nchannels;
+		d->channels = rng_bound_make(nch ? nch : 1);
+		/* The lookahead needs one party count for all the workload's channels. */
+		d->np = 0;
+		for (uint32_t k = 0; k < nch; k++) {
+			uint32_t np = scn_channel_nparties(s, wl->all_channels ? k : wl->channels[k]);
+			if (k == 0)
+				d->np = np;
+			else if (np != d->np) {
+				d->np = 0;
+				break;
+			}
+		}
 		rng_init(&r->wl_rng[w], s->seed, 0x574c0000u + w);
 		if (s->workload[w].to_block > r->last_activity_block)
 			r->last_activity_block = s->workload[w].to_block;
@@ -361,6 +377,7 @@ void runner_free(struct runner *r)
 	l1_chain_free(r->chain);
 	evq_free(&r->events);
 	free(r->wl_rng);
+	free(r->wl_draw);
 	free(r->wl_next_us);
 	free(r->floods);
 	free(r->settled_fifo);
@@ -606,12 +623,57 @@ static uint64_t us_of(double t)
 	return t >= 1.8e19 ? UINT64_MAX : (uint64_t)t;
 }
 
+/* Workload w's draws for one payment, from g: the channel, then (given the channel's
+ * party count np) the two parties and the amount. rng_below_bound gives the values
+ * rng_below would. */
+static uint32_t draw_channel(const struct runner *r, const struct scn_workload *wl, const struct wl_draw *d,
+			     struct rng *g)
+{
+	(void)r;
+	return wl->all_channels ? (uint32_t)rng_below_bound(g, &d->channels)
+				: wl->channels[rng_below_bound(g, &d->channels)];
+}
+
+/* Skips, in g, the rest of a payment's draws after its channel (parties and amount) and
+ * the next arrival's (one rng_next: rng_exp draws one rng_unit). Needs the party count
+ * of the workload's channels to be uniform (d->np). */
+static void skip_rest(const struct scn_workload *wl, const struct wl_draw *d, struct rng *g)
+{
+	(void)rng_below(g, d->np);
+	(void)rng_below(g, d->np - 1);
+	(void)rng_range(g, wl->min.units, wl->max.units);
+	(void)rng_next(g);
+}
+
+/* Random channels miss the caches: while payment k runs, fetch what payment k+1 will
+ * touch (its channel was fetched during payment k-1) and the channel of payment k+2.
+ * Both are found on a copy of the generator, so no draw of the run changes; a wrong
+ * guess (another workload's payment comes first, or the block ends) costs nothing but
+ * the fetch. */
+static void prefetch_ahead(struct runner *r, const struct scn_workload *wl, const struct wl_draw *d,
+			   const struct rng *g)
+{
+	struct rng p = *g;
+	skip_rest(wl, d, &p);
+	uint32_t n1 = draw_channel(r, wl, d, &p);
+	skip_rest(wl, d, &p);
+	uint32_t n2 = draw_channel(r, wl, d, &p);
+	const struct l2_channel *c1 = &r->net->channels[n1];
+	__builtin_prefetch(c1->parties);
+	__builtin_prefetch(c1->latest);
+	__builtin_prefetch(&r->chain->channels[c1->l1_id]);
+	__builtin_prefetch(&r->ch[n1]);
+	__builtin_prefetch(&r->net->channels[n2]);
+}
+
 static void workload_payment(struct runner *r, uint32_t w, uint64_t t_us)
 {
 	const struct scn_workload *wl = &r->s->workload[w];
+	const struct wl_draw *d = &r->wl_draw[w];
 	struct rng *g = &r->wl_rng[w];
-	uint32_t ch = wl->all_channels ? (uint32_t)rng_below(g, r->s->nchannels)
-				       : wl->channels[rng_below(g, wl->nchannels)];
+	uint32_t ch = draw_channel(r, wl, d, g);
+	if (d->np)
+		prefetch_ahead(r, wl, d, g);
 	/* The net's channel ch lists the scenario channel's parties in the same order. */
 	const struct l2_channel *sc = &r->net->channels[ch];
 	uint32_t i = (uint32_t)rng_below(g, sc->nparties);

@@ -44,6 +44,13 @@ struct flood {
 	struct amount fee;
 };
 
+/* A workload's draws prepared once: its channel pick, and the party count shared by
+ * all its channels (0 when they differ; then nothing is fetched ahead). */
+struct wl_draw {
+	struct rng_bound channels;
+	uint32_t np;
+};
+
 struct timeline {
 	char *buf;
 	size_t len, cap;
@@ -60,6 +67,7 @@ struct runner {
 	struct run_channel *ch;
 	struct evq events;          /* workload arrivals and parties coming back online */
 	struct rng *wl_rng;         /* one stream per workload */
+	struct wl_draw *wl_draw;
 	double *wl_next_us;         /* next arrival of each workload, in microseconds */
 	struct flood *floods;
 	uint32_t nfloods, cap_floods;
