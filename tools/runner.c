@@ -645,35 +645,47 @@ static void skip_rest(const struct scn_workload *wl, const struct wl_draw *d, st
 	(void)rng_next(g);
 }
 
-/* Random channels miss the caches: while payment k runs, fetch what payment k+1 will
- * touch (its channel was fetched during payment k-1) and the channel of payment k+2.
- * Both are found on a copy of the generator, so no draw of the run changes; a wrong
- * guess (another workload's payment comes first, or the block ends) costs nothing but
- * the fetch. */
-static void prefetch_ahead(struct runner *r, const struct scn_workload *wl, const struct wl_draw *d,
-			   const struct rng *g)
+/* Random channels miss the caches, and a payment's loads depend on each other (the
+ * channel, then its parties and latest state). So each workload keeps the channels of
+ * its next RUNNER_LOOKAHEAD payments, found on a copy of its generator (`ahead`, which
+ * no draw of the run uses), and while payment k runs, fetches the channel of payment
+ * k + RUNNER_LOOKAHEAD and what payment k + RUNNER_LOOKAHEAD - 1 will touch through it.
+ * A wrong guess costs nothing but the fetch: the copy is checked against every real
+ * draw and re-made when they differ. */
+static void prefetch_ahead(struct runner *r, const struct scn_workload *wl, struct wl_draw *d,
+			   const struct rng *g, uint32_t ch)
 {
-	struct rng p = *g;
-	skip_rest(wl, d, &p);
-	uint32_t n1 = draw_channel(r, wl, d, &p);
-	skip_rest(wl, d, &p);
-	uint32_t n2 = draw_channel(r, wl, d, &p);
-	const struct l2_channel *c1 = &r->net->channels[n1];
-	__builtin_prefetch(c1->parties);
-	__builtin_prefetch(c1->latest);
-	__builtin_prefetch(&r->chain->channels[c1->l1_id]);
-	__builtin_prefetch(&r->ch[n1]);
-	__builtin_prefetch(&r->net->channels[n2]);
+	if (d->len == 0 || d->ring[d->head] != ch) {
+		d->ahead = *g;
+		d->head = d->len = 0;
+		while (d->len < RUNNER_LOOKAHEAD - 1) {
+			skip_rest(wl, d, &d->ahead);
+			d->ring[d->len++] = draw_channel(r, wl, d, &d->ahead);
+		}
+	} else {
+		d->head = (d->head + 1) % RUNNER_LOOKAHEAD;
+		d->len--;
+	}
+	uint32_t near = d->ring[(d->head + d->len - 1) % RUNNER_LOOKAHEAD];
+	skip_rest(wl, d, &d->ahead);
+	uint32_t far = draw_channel(r, wl, d, &d->ahead);
+	d->ring[(d->head + d->len++) % RUNNER_LOOKAHEAD] = far;
+	const struct l2_channel *c = &r->net->channels[near];
+	__builtin_prefetch(c->parties);
+	__builtin_prefetch(c->latest);
+	__builtin_prefetch(&r->chain->channels[c->l1_id]);
+	__builtin_prefetch(&r->ch[near]);
+	__builtin_prefetch(&r->net->channels[far]);
 }
 
 static void workload_payment(struct runner *r, uint32_t w, uint64_t t_us)
 {
 	const struct scn_workload *wl = &r->s->workload[w];
-	const struct wl_draw *d = &r->wl_draw[w];
+	struct wl_draw *d = &r->wl_draw[w];
 	struct rng *g = &r->wl_rng[w];
 	uint32_t ch = draw_channel(r, wl, d, g);
 	if (d->np)
-		prefetch_ahead(r, wl, d, g);
+		prefetch_ahead(r, wl, d, g, ch);
 	/* The net's channel ch lists the scenario channel's parties in the same order. */
 	const struct l2_channel *sc = &r->net->channels[ch];
 	uint32_t i = (uint32_t)rng_below(g, sc->nparties);

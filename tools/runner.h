@@ -44,11 +44,17 @@ struct flood {
 	struct amount fee;
 };
 
+#define RUNNER_LOOKAHEAD 4
+
 /* A workload's draws prepared once: its channel pick, and the party count shared by
- * all its channels (0 when they differ; then nothing is fetched ahead). */
+ * all its channels (0 when they differ; then nothing is fetched ahead); and the
+ * channels of its next payments, drawn ahead on a copy of its generator. */
 struct wl_draw {
 	struct rng_bound channels;
 	uint32_t np;
+	struct rng ahead;
+	uint32_t ring[RUNNER_LOOKAHEAD];
+	uint32_t head, len;
 };
 
 struct timeline {
