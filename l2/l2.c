@@ -133,6 +133,7 @@ enum l1_result l2_channel_add(struct l2_net *n, uint32_t np, const uint32_t *par
 	memset(c, 0, sizeof(*c));
 	c->l1_id = l1_id;
 	c->nparties = np;
+	c->usable_from = UINT64_MAX;
 	/* parties, then the two per-party flag arrays, in one allocation */
 	c->parties = xcalloc(1, np * (sizeof(uint32_t) + 2));
 	memcpy(c->parties, parties, np * sizeof(uint32_t));
@@ -273,7 +274,7 @@ static enum l2_result next_state(struct l2_net *n, uint32_t ch, struct l1_state 
 		memset(s->sigs, 0, (size_t)s->nparties * L1_SIG_LEN);
 	/* Without top-ups the latest state already includes every deposit (the opening
 	 * state includes the open's): nothing to add, and no need to look. */
-	if (n->chain->channels[c->l1_id].ntopups == 0) {
+	if (!c->topped_up) {
 		*out = s;
 		return L2_OK;
 	}
@@ -316,28 +317,21 @@ enum l2_result l2_channel_open(struct l2_net *n, uint32_t ch, uint64_t *tx_out)
 bool l2_channel_usable(const struct l2_net *n, uint32_t ch)
 {
 	const struct l2_channel *c = &n->channels[ch];
-	return c->latest && !c->close_submitted &&
-	       l1_contract_usable_height(n->chain, c->l1_id) <= n->chain->height;
+	return c->latest && !c->close_submitted && c->usable_from <= n->chain->height;
 }
 
 struct amount l2_channel_spendable(const struct l2_net *n, uint32_t ch, uint32_t i)
 {
 	const struct l2_channel *c = &n->channels[ch];
 	struct amount sp;
-	if (!c->latest || l1_contract_usable_height(n->chain, c->l1_id) > n->chain->height || !amount_add(&sp, c->latest->balances[i], unincluded_final_deposit(n, c, i)))
+	if (!c->latest || c->usable_from > n->chain->height || !amount_add(&sp, c->latest->balances[i], unincluded_final_deposit(n, c, i)))
 		return AMOUNT(0);
 	return sp;
 }
 
-enum l2_result l2_channel_pay(struct l2_net *n, uint32_t ch, uint32_t from, uint32_t to,
-			      struct amount amount)
+static enum l2_result pay(struct l2_net *n, uint32_t ch, int fi, int ti, struct amount amount)
 {
 	struct l2_channel *c = &n->channels[ch];
-	if (amount_is_zero(amount))
-		return L2_ERR_ZERO_AMOUNT;
-	if (!l2_channel_usable(n, ch))
-		return L2_ERR_NOT_USABLE;
-	int fi = l2_channel_index(n, ch, from), ti = l2_channel_index(n, ch, to);
 	if (fi < 0 || ti < 0 || fi == ti)
 		return L2_ERR_NOT_MEMBERS;
 	if (!all_online(n, c))
@@ -354,6 +348,27 @@ enum l2_result l2_channel_pay(struct l2_net *n, uint32_t ch, uint32_t from, uint
 		return L2_ERR_BAD_SIGNATURE;
 	install(n, c, s);
 	return L2_OK;
+}
+
+enum l2_result l2_channel_pay(struct l2_net *n, uint32_t ch, uint32_t from, uint32_t to,
+			      struct amount amount)
+{
+	if (amount_is_zero(amount))
+		return L2_ERR_ZERO_AMOUNT;
+	if (!l2_channel_usable(n, ch))
+		return L2_ERR_NOT_USABLE;
+	return pay(n, ch, l2_channel_index(n, ch, from), l2_channel_index(n, ch, to), amount);
+}
+
+enum l2_result l2_channel_pay_index(struct l2_net *n, uint32_t ch, uint32_t from_index, uint32_t to_index,
+				    struct amount amount)
+{
+	if (amount_is_zero(amount))
+		return L2_ERR_ZERO_AMOUNT;
+	if (!l2_channel_usable(n, ch))
+		return L2_ERR_NOT_USABLE;
+	uint32_t np = n->channels[ch].nparties;
+	return pay(n, ch, from_index < np ? (int)from_index : -1, to_index < np ? (int)to_index : -1, amount);
 }
 
 enum l2_result l2_channel_deposit(struct l2_net *n, uint32_t ch, uint32_t party,
@@ -565,6 +580,8 @@ void l2_net_on_l1_event(struct l2_net *n, const struct l1_event *ev)
 	bool included = ev->kind == L1_EV_TX_INCLUDED;
 	switch (tx->kind) {
 	case L1_TX_OPEN:
+		if (included)
+			c->usable_from = l1_contract_usable_height(n->chain, tx->channel);
 		if (!included) {
 			/* The open failed on L1: the channel can be opened again. */
 			c->open_submitted = false;
@@ -582,6 +599,10 @@ void l2_net_on_l1_event(struct l2_net *n, const struct l1_event *ev)
 							    sizeof(*n->disputes));
 			n->disputes[n->ndisputes++] = ch;
 		}
+		break;
+	case L1_TX_DEPOSIT:
+		if (included)
+			c->topped_up = true;
 		break;
 	case L1_TX_CHALLENGE: {
 		int i = l1_contract_party_index(n->chain, tx->channel, tx->submitter);

@@ -48,13 +48,18 @@ struct l2_party {
 
 struct l2_kept_state;
 
+/* The fields a payment reads come first, so a payment touches one cache line of its
+ * channel (plus the latest state). */
 struct l2_channel {
+	struct l1_state *latest;   /* NULL until opened off-chain */
+	uint64_t usable_from;      /* block from which the open is final; UINT64_MAX until
+	                            * its inclusion is seen (l2_net_on_l1_event) */
 	uint32_t l1_id;            /* the contract's channel id */
 	uint32_t nparties;
-	uint32_t *parties;         /* [nparties] party ids, in the channel's order */
-	struct l1_state *latest;   /* NULL until opened off-chain */
 	bool open_submitted;       /* an open tx is pending or included */
 	bool close_submitted;      /* a close tx is pending or included */
+	bool topped_up;            /* a deposit after the open was included */
+	uint32_t *parties;         /* [nparties] party ids, in the channel's order */
 	uint64_t close_tx;         /* its id */
 	uint8_t *challenge_pending;/* [nparties]: a challenge of this party is in the mempool */
 	uint8_t *cheated;          /* [nparties]: submitted a stale or tampered close */
@@ -114,6 +119,10 @@ enum l2_result l2_channel_open(struct l2_net *n, uint32_t ch, uint64_t *tx_out);
  * nothing, for each reason of SPEC section 4. */
 enum l2_result l2_channel_pay(struct l2_net *n, uint32_t ch, uint32_t from, uint32_t to,
 			      struct amount amount);
+/* The same with from and to given as indices within the channel (for callers that
+ * chose them among its parties: no lookup of the party ids). */
+enum l2_result l2_channel_pay_index(struct l2_net *n, uint32_t ch, uint32_t from_index, uint32_t to_index,
+				    struct amount amount);
 
 /* Submits a deposit tx of `party` (fails only if the party is offline or not a member;
  * the contract decides the rest when the tx is reached). */

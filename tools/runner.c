@@ -335,7 +335,7 @@ struct runner *runner_new(const struct scenario *s, FILE *trace_file, bool want_
 		if (a->kind == SCN_CLOSE && a->unilateral && a->state != SCN_LATEST)
 			l2_channel_keep_seq(r->net, a->channel, a->state);
 		if (a->kind == SCN_CLOSE)
-			r->ch[a->channel].closable = true;
+			r->ch[a->channel].closable = r->any_closable = true;
 		if (a->at > r->last_activity_block)
 			r->last_activity_block = a->at;
 	}
@@ -393,13 +393,18 @@ void runner_free(struct runner *r)
 
 static void record_payment(struct runner *r, uint32_t ch, uint64_t t_us, uint64_t count)
 {
+	r->payments_ok += count;
+	/* Only a scripted close settles a channel: the payments of a channel the script
+	 * never closes can have no L1 finality, so their times need not be kept, they are
+	 * unsettled. This keeps memory flat in the payments, and without any scripted close
+	 * a payment does not touch the runner's record of its channel at all. */
+	if (!r->any_closable) {
+		r->payments_unclosable += count;
+		return;
+	}
 	struct run_channel *rc = &r->ch[ch];
 	uint64_t h = r->chain->height;
 	rc->payments_ok += count;
-	r->payments_ok += count;
-	/* Only a scripted close settles a channel: the payments of a channel the script
-	 * never closes can have no L1 finality, so their times need not be kept (they count
-	 * as unsettled through payments_ok). This keeps memory flat in the payments. */
 	if (!rc->closable)
 		return;
 	if (rc->nruns && rc->runs[rc->nruns - 1].height == h && rc->runs[rc->nruns - 1].t_us == t_us) {
@@ -671,10 +676,9 @@ static void prefetch_ahead(struct runner *r, const struct scn_workload *wl, stru
 	uint32_t far = draw_channel(r, wl, d, &d->ahead);
 	d->ring[(d->head + d->len++) % RUNNER_LOOKAHEAD] = far;
 	const struct l2_channel *c = &r->net->channels[near];
-	__builtin_prefetch(c->parties);
 	__builtin_prefetch(c->latest);
-	__builtin_prefetch(&r->chain->channels[c->l1_id]);
-	__builtin_prefetch(&r->ch[near]);
+	if (r->any_closable)
+		__builtin_prefetch(&r->ch[near]);
 	__builtin_prefetch(&r->net->channels[far]);
 }
 
@@ -693,7 +697,7 @@ static void workload_payment(struct runner *r, uint32_t w, uint64_t t_us)
 	if (j >= i)
 		j++;
 	struct amount amt = AMOUNT(rng_range(g, wl->min.units, wl->max.units));
-	enum l2_result res = l2_channel_pay(r->net, ch, sc->parties[i], sc->parties[j], amt);
+	enum l2_result res = l2_channel_pay_index(r->net, ch, i, j, amt);
 	if (res == L2_OK) {
 		record_payment(r, ch, t_us, 1);
 		r->wl_ok_block++;
@@ -883,6 +887,7 @@ void runner_finish(struct runner *r)
 	for (uint32_t i = 0; i < s->nchannels; i++)
 		if (!r->ch[i].settled_final)
 			r->unsettled_payments += r->ch[i].payments_ok;
+	r->unsettled_payments += r->payments_unclosable;
 	samples_sort(&r->fin_blocks);
 	samples_sort(&r->fin_us);
 	free(r->order);

@@ -92,6 +92,8 @@ struct runner {
 	uint64_t wl_ok_block, wl_failed_block; /* workload payments of the current block */
 	struct samples fin_blocks, fin_us;
 	uint64_t unsettled_payments;
+	bool any_closable;          /* some script action closes a channel */
+	uint64_t payments_unclosable; /* ok payments while no channel is closable */
 	bool hit_block_cap;
 	uint64_t max_blocks;
 	/* output */
