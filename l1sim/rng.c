@@ -43,7 +43,7 @@ uint64_t rng_below(struct rng *r, uint64_t n)
 	if ((n & (n - 1)) == 0)
 		return rng_next(r) & (n - 1);
 	/* Reject the top partial copy of [0, n) so every value is equally likely. */
-	uint64_t rem = (UINT64_MAX % n + 1) % n; /* 2^64 mod n */
+	uint64_t rem = (0 - n) % n;               /* 2^64 mod n, as (2^64 - n) mod n */
 	uint64_t limit = UINT64_MAX - rem;        /* accept x <= limit: a multiple of n values */
 	uint64_t x;
 	do
@@ -54,7 +54,7 @@ uint64_t rng_below(struct rng *r, uint64_t n)
 
 struct rng_bound rng_bound_make(uint64_t n)
 {
-	uint64_t rem = (UINT64_MAX % n + 1) % n;
+	uint64_t rem = (0 - n) % n; /* 2^64 mod n */
 	return (struct rng_bound){ n, UINT64_MAX - rem };
 }
 

@@ -32,11 +32,12 @@ struct sizes {
 	uint32_t empty_blocks, full_blocks;
 };
 
-static const struct sizes FULL = { 10000, 10000, 1000000, 100000, 10000000, 100000000, 1000000, 100 };
-static const struct sizes QUICK = { 200, 200, 10000, 1000, 200000, 2000000, 10000, 3 };
+static const struct sizes FULL = { 15000, 15000, 1000000, 100000, 10000000, 150000000, 1000000, 100 };
+static const struct sizes QUICK = { 300, 300, 10000, 1000, 200000, 3000000, 10000, 3 };
 
 #define FULL_BLOCK_TXS 4000
-#define OFF_BLOCKS 10u  /* the off workload spreads its payments over this many 1-second blocks */
+#define OFF_BLOCKS 10u
+#define ROUNDS 3 /* alternating rounds of the in-process measurements */  /* the off workload spreads its payments over this many 1-second blocks */
 
 /* CPU time of this process: on a machine shared with other work, time spent waiting
  * for a core is not the simulator's. Every figure and every bound uses this clock. */
@@ -235,29 +236,36 @@ static double bare_loop(uint32_t channels, uint64_t moves, uint64_t *checksum)
 }
 
 /* Seconds per Ed25519 sign and per verify of a two-party state's encoding, timed with
- * a bare libsodium loop. */
+ * a bare libsodium loop. Every message differs, and so every signature verified: a
+ * verify is variable-time, and verifying one signature over and over lets the branch
+ * predictors learn it (on the machine of docs/performance.md, 43 us a verify instead
+ * of 45 to 48 us: a bound 5 to 10% too fast). */
 static void ed_ops(uint32_t n, double *sign_s, double *verify_s)
 {
-	uint8_t pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES], sig[crypto_sign_BYTES];
-	uint8_t msg[64];
+	uint8_t pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
 	size_t len = l1_state_encoded_len(2);
-	if (len > sizeof(msg))
+	enum { MSG = 64 };
+	if (len > MSG)
 		fatal_invariant("state encoding larger than expected");
-	memset(msg, 0x5a, sizeof(msg));
+	uint8_t *msgs = xmalloc((size_t)n * MSG), *sigs = xmalloc((size_t)n * crypto_sign_BYTES);
+	struct rng g;
+	rng_init(&g, 1, 0x4544u /* "ED" */);
+	for (size_t i = 0; i < (size_t)n * MSG; i++)
+		msgs[i] = (uint8_t)rng_next(&g);
 	uint8_t seed[crypto_sign_SEEDBYTES] = { 1 };
 	crypto_sign_seed_keypair(pk, sk, seed);
 	double t0 = now_s();
-	for (uint32_t i = 0; i < n; i++) {
-		msg[0] = (uint8_t)i;
-		crypto_sign_detached(sig, NULL, msg, len, sk);
-	}
+	for (uint32_t i = 0; i < n; i++)
+		crypto_sign_detached(sigs + (size_t)i * crypto_sign_BYTES, NULL, msgs + (size_t)i * MSG, len, sk);
 	double t1 = now_s();
 	int bad = 0;
 	for (uint32_t i = 0; i < n; i++)
-		bad |= crypto_sign_verify_detached(sig, msg, len, pk);
+		bad |= crypto_sign_verify_detached(sigs + (size_t)i * crypto_sign_BYTES, msgs + (size_t)i * MSG, len, pk);
 	double t2 = now_s();
 	if (bad)
 		fatal_invariant("a fresh Ed25519 signature did not verify");
+	free(msgs);
+	free(sigs);
 	*sign_s = (t1 - t0) / n;
 	*verify_s = (t2 - t1) / n;
 }
@@ -429,18 +437,37 @@ int bench_run(const struct bench_options *o, FILE *out, FILE *err)
 	f.off_failed = run10.sim.failed;
 	f.off_pps = (double)run10.sim.payments / run10.sim.seconds;
 
-	progress(err, "off bound: bare loop, %" PRIu64 " moves over %u channels", z->bare_moves, z->channels);
-	uint64_t checksum;
-	f.off_bound = bare_loop(z->channels, z->bare_moves, &checksum);
-	(void)checksum;
+	/* The bounds and the signed payments are measured in alternating rounds, and each
+	 * keeps its best round: other work on a shared machine (a busy sibling hyperthread,
+	 * a polluted cache) slows a round down, never speeds it up. */
+	progress(err, "off bound: bare loop, %" PRIu64 " moves over %u channels, best of %d", z->bare_moves,
+		 z->channels, ROUNDS);
+	for (int k = 0; k < ROUNDS; k++) {
+		uint64_t checksum;
+		double b = bare_loop(z->channels, z->bare_moves / ROUNDS, &checksum);
+		(void)checksum;
+		if (b > f.off_bound)
+			f.off_bound = b;
+	}
 
-	progress(err, "ed25519: %u signed payments, and the bound's bare libsodium loop", z->ed_payments);
-	char *te = ed_scenario(z->ed_payments);
-	struct sim_result ed = run_timed(te, 10, NULL);
+	progress(err, "ed25519: %u signed payments and %u signs and verifies, best of %d", z->ed_payments,
+		 z->ed_bound_ops, ROUNDS);
+	char *te = ed_scenario(z->ed_payments / ROUNDS);
+	f.ed_sign_s = f.ed_verify_s = 1e9;
+	for (int k = 0; k < ROUNDS; k++) {
+		struct sim_result ed = run_timed(te, 10, NULL);
+		if ((double)ed.payments / ed.seconds > f.ed_pps) {
+			f.ed_pps = (double)ed.payments / ed.seconds;
+			f.ed_payments = ed.payments;
+		}
+		double s, v;
+		ed_ops(z->ed_bound_ops / ROUNDS, &s, &v);
+		if (2 * s + 2 * v < 2 * f.ed_sign_s + 2 * f.ed_verify_s) {
+			f.ed_sign_s = s;
+			f.ed_verify_s = v;
+		}
+	}
 	free(te);
-	f.ed_payments = ed.payments;
-	f.ed_pps = (double)ed.payments / ed.seconds;
-	ed_ops(z->ed_bound_ops, &f.ed_sign_s, &f.ed_verify_s);
 	f.ed_bound = 1.0 / (2 * f.ed_sign_s + 2 * f.ed_verify_s);
 
 	progress(err, "l1: %u empty blocks, %u full blocks", z->empty_blocks, z->full_blocks);

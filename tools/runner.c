@@ -348,6 +348,8 @@ struct runner *runner_new(const struct scenario *s, FILE *trace_file, bool want_
 		struct wl_draw *d = &r->wl_draw[w];
 		uint32_t nch = wl->all_channels ? s->nchannels : wl->nchannels;
 		d->channels = rng_bound_make(nch ? nch : 1);
+		uint64_t span = wl->max.units - wl->min.units;
+		d->amounts = span == UINT64_MAX ? (struct rng_bound){ 0, 0 } : rng_bound_make(span + 1);
 		/* The lookahead needs one party count for all the workload's channels. */
 		d->np = 0;
 		for (uint32_t k = 0; k < nch; k++) {
@@ -639,6 +641,14 @@ static uint32_t draw_channel(const struct runner *r, const struct scn_workload *
 				: wl->channels[rng_below_bound(g, &d->channels)];
 }
 
+/* rng_range(g, min, max) of the workload's amounts, with the bound prepared. */
+static uint64_t draw_amount(const struct scn_workload *wl, const struct wl_draw *d, struct rng *g)
+{
+	if (d->amounts.n == 0) /* the full 64-bit range */
+		return rng_next(g);
+	return wl->min.units + rng_below_bound(g, &d->amounts);
+}
+
 /* Skips, in g, the rest of a payment's draws after its channel (parties and amount) and
  * the next arrival's (one rng_next: rng_exp draws one rng_unit). Needs the party count
  * of the workload's channels to be uniform (d->np). */
@@ -646,7 +656,7 @@ static void skip_rest(const struct scn_workload *wl, const struct wl_draw *d, st
 {
 	(void)rng_below(g, d->np);
 	(void)rng_below(g, d->np - 1);
-	(void)rng_range(g, wl->min.units, wl->max.units);
+	(void)draw_amount(wl, d, g);
 	(void)rng_next(g);
 }
 
@@ -696,7 +706,7 @@ static void workload_payment(struct runner *r, uint32_t w, uint64_t t_us)
 	uint32_t j = (uint32_t)rng_below(g, sc->nparties - 1);
 	if (j >= i)
 		j++;
-	struct amount amt = AMOUNT(rng_range(g, wl->min.units, wl->max.units));
+	struct amount amt = AMOUNT(draw_amount(wl, d, g));
 	enum l2_result res = l2_channel_pay_index(r->net, ch, i, j, amt);
 	if (res == L2_OK) {
 		record_payment(r, ch, t_us, 1);

@@ -51,6 +51,7 @@ struct flood {
  * channels of its next payments, drawn ahead on a copy of its generator. */
 struct wl_draw {
 	struct rng_bound channels;
+	struct rng_bound amounts;  /* n = max - min + 1; n = 0 for the full 64-bit range */
 	uint32_t np;
 	struct rng ahead;
 	uint32_t ring[RUNNER_LOOKAHEAD];
