@@ -71,12 +71,12 @@ void l2_net_free(struct l2_net *n)
 			l1_state_free(c->kept[k]);
 		free(c->kept);
 		free(c->keep_seqs);
-		free(c->parties);
 	}
 	for (uint32_t i = 0; i < n->nscratch; i++)
 		l1_state_free(n->scratch[i]);
 	free(n->scratch);
 	free(n->channels);
+	arena_free(&n->channel_arrays);
 	free(n->parties);
 	free(n->disputes);
 	free(n->l1map);
@@ -135,7 +135,7 @@ enum l1_result l2_channel_add(struct l2_net *n, uint32_t np, const uint32_t *par
 	c->nparties = np;
 	c->usable_from = UINT64_MAX;
 	/* parties, then the two per-party flag arrays, in one allocation */
-	c->parties = xcalloc(1, np * (sizeof(uint32_t) + 2));
+	c->parties = arena_alloc(&n->channel_arrays, np * (sizeof(uint32_t) + 2));
 	memcpy(c->parties, parties, np * sizeof(uint32_t));
 	c->challenge_pending = (uint8_t *)(c->parties + np);
 	c->cheated = c->challenge_pending + np;

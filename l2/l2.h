@@ -76,6 +76,7 @@ struct l2_net {
 	uint32_t nparties, cap_parties;
 	struct l2_channel *channels;
 	uint32_t nchannels, cap_channels;
+	struct arena channel_arrays; /* every channel's parties and per-party flags */
 	struct l1_state **scratch; /* per party count: the next state being built */
 	uint32_t nscratch;
 	uint32_t *l1map;           /* [nl1map]: L1 contract id -> channel, UINT32_MAX if not ours */
