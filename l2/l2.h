@@ -56,15 +56,16 @@ struct l2_channel {
 	                            * its inclusion is seen (l2_net_on_l1_event) */
 	uint32_t l1_id;            /* the contract's channel id */
 	uint32_t nparties;
+	uint32_t nkeep;            /* states kept for the script (keep_seqs, kept) */
 	bool open_submitted;       /* an open tx is pending or included */
 	bool close_submitted;      /* a close tx is pending or included */
 	bool topped_up;            /* a deposit after the open was included */
+	/* the first 32 bytes end here */
 	uint32_t *parties;         /* [nparties] party ids, in the channel's order */
 	uint64_t close_tx;         /* its id */
 	uint8_t *challenge_pending;/* [nparties]: a challenge of this party is in the mempool */
 	uint8_t *cheated;          /* [nparties]: submitted a stale or tampered close */
 	uint64_t *keep_seqs;       /* sorted seqs the caller will ask for */
-	uint32_t nkeep;
 	struct l1_state **kept;    /* [nkeep]: the state of keep_seqs[i], once it exists */
 };
 

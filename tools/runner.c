@@ -661,10 +661,11 @@ static void skip_rest(const struct scn_workload *wl, const struct wl_draw *d, st
 }
 
 /* Random channels miss the caches, and a payment's loads depend on each other (the
- * channel, then its parties and latest state). So each workload keeps the channels of
- * its next RUNNER_LOOKAHEAD payments, found on a copy of its generator (`ahead`, which
- * no draw of the run uses), and while payment k runs, fetches the channel of payment
- * k + RUNNER_LOOKAHEAD and what payment k + RUNNER_LOOKAHEAD - 1 will touch through it.
+ * channel, then its latest state). So each workload keeps the channels of its next
+ * RUNNER_LOOKAHEAD payments, found on a copy of its generator (`ahead`, which no draw
+ * of the run uses), and while payment k runs, fetches the channel of payment
+ * k + RUNNER_LOOKAHEAD and the latest state of payment k + RUNNER_LOOKAHEAD / 2, whose
+ * channel was fetched RUNNER_LOOKAHEAD / 2 payments earlier.
  * A wrong guess costs nothing but the fetch: the copy is checked against every real
  * draw and re-made when they differ. */
 static void prefetch_ahead(struct runner *r, const struct scn_workload *wl, struct wl_draw *d,
@@ -681,7 +682,7 @@ static void prefetch_ahead(struct runner *r, const struct scn_workload *wl, stru
 		d->head = (d->head + 1) % RUNNER_LOOKAHEAD;
 		d->len--;
 	}
-	uint32_t near = d->ring[(d->head + d->len - 1) % RUNNER_LOOKAHEAD];
+	uint32_t near = d->ring[(d->head + RUNNER_LOOKAHEAD / 2 - 1) % RUNNER_LOOKAHEAD];
 	skip_rest(wl, d, &d->ahead);
 	uint32_t far = draw_channel(r, wl, d, &d->ahead);
 	d->ring[(d->head + d->len++) % RUNNER_LOOKAHEAD] = far;

@@ -44,7 +44,7 @@ struct flood {
 	struct amount fee;
 };
 
-#define RUNNER_LOOKAHEAD 4
+#define RUNNER_LOOKAHEAD 16
 
 /* A workload's draws prepared once: its channel pick, and the party count shared by
  * all its channels (0 when they differ; then nothing is fetched ahead); and the
