@@ -4,7 +4,7 @@
 #   make demo         build and run scenarios/quickstart.json
 #   make test         build and run every test (unit, acceptance, example scenarios,
 #                     and a few-second smoke run of the benchmark)
-#   make bench        the full benchmark: how fast the simulator is (a few minutes)
+#   make bench        the full benchmark: how fast the simulator is (about 15 s of CPU)
 #   make SAN=1 test   the same under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make DEBUG=1      unoptimised build with assertions
 #   make install PREFIX=/usr/local

@@ -29,7 +29,7 @@ static const char HELP[] =
 	"  check FILE...   validate scenarios without running them; prints every problem\n"
 	"  bench           measure how fast the simulator is, each figure beside its bound\n"
 	"                  (signed payments, 10^6 unsigned channels, memory per channel,\n"
-	"                  L1 blocks); takes a few minutes (docs/performance.md)\n"
+	"                  L1 blocks); about 15 s of CPU (docs/performance.md)\n"
 	"\n"
 	"Options of run\n"
 	"  --format text   (default) a block-by-block timeline, a summary and the theorems\n"

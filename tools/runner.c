@@ -34,7 +34,8 @@ static int cmp_sample(const void *a, const void *b)
 
 static void samples_sort(struct samples *s)
 {
-	qsort(s->v, s->n, sizeof(*s->v), cmp_sample);
+	if (s->n) /* qsort's array must not be NULL, even when empty */
+		qsort(s->v, s->n, sizeof(*s->v), cmp_sample);
 }
 
 uint64_t samples_percentile(const struct samples *s, double p)
