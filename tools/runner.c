@@ -688,10 +688,14 @@ static void prefetch_ahead(struct runner *r, const struct scn_workload *wl, stru
 	uint32_t far = draw_channel(r, wl, d, &d->ahead);
 	d->ring[(d->head + d->len++) % RUNNER_LOOKAHEAD] = far;
 	const struct l2_channel *c = &r->net->channels[near];
+	/* A two-party state is 72 bytes (80 with malloc's header): mostly two lines. */
 	__builtin_prefetch(c->latest);
+	__builtin_prefetch((const char *)c->latest + 64);
 	if (r->any_closable)
 		__builtin_prefetch(&r->ch[near]);
+	/* Its first 32 bytes, which may straddle two lines. */
 	__builtin_prefetch(&r->net->channels[far]);
+	__builtin_prefetch((const char *)&r->net->channels[far] + 31);
 }
 
 static void workload_payment(struct runner *r, uint32_t w, uint64_t t_us)
