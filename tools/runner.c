@@ -349,6 +349,7 @@ struct runner *runner_new(const struct scenario *s, FILE *trace_file, bool want_
 		struct wl_draw *d = &r->wl_draw[w];
 		uint32_t nch = wl->all_channels ? s->nchannels : wl->nchannels;
 		d->channels = rng_bound_make(nch ? nch : 1);
+		d->mean_us = 1e6 / wl->rate_per_s;
 		uint64_t span = wl->max.units - wl->min.units;
 		d->amounts = span == UINT64_MAX ? (struct rng_bound){ 0, 0 } : rng_bound_make(span + 1);
 		/* The lookahead needs one party count for all the workload's channels. */
@@ -650,52 +651,56 @@ static uint64_t draw_amount(const struct scn_workload *wl, const struct wl_draw 
 	return wl->min.units + rng_below_bound(g, &d->amounts);
 }
 
-/* Skips, in g, the rest of a payment's draws after its channel (parties and amount) and
- * the next arrival's (one rng_next: rng_exp draws one rng_unit). Needs the party count
- * of the workload's channels to be uniform (d->np). */
-static void skip_rest(const struct scn_workload *wl, const struct wl_draw *d, struct rng *g)
+/* Random channels miss the caches, and a payment's loads depend on each other (the
+ * channel's record, then its latest state). So when all of a workload's channels have
+ * the same party count (d->np), its draws are made RUNNER_LOOKAHEAD payments ahead, in
+ * the order they would be made anyway (channel, the two parties, amount, then the gap
+ * to the next arrival), and kept in a ring: the generator is the workload's own, so the
+ * values are the same, only drawn earlier. While payment k runs, the record of payment
+ * k + RUNNER_LOOKAHEAD is fetched, and the latest state of payment
+ * k + RUNNER_LOOKAHEAD / 2, whose record was fetched RUNNER_LOOKAHEAD / 2 payments ago.
+ * Draws left in the ring when the workload ends are simply never used. */
+static void draw_ahead(struct runner *r, const struct scn_workload *wl, struct wl_draw *d, struct rng *g)
 {
-	(void)rng_below(g, d->np);
-	(void)rng_below(g, d->np - 1);
-	(void)draw_amount(wl, d, g);
-	(void)rng_next(g);
+	struct wl_pay *p = &d->ring[(d->head + d->len++) % RUNNER_LOOKAHEAD];
+	p->ch = draw_channel(r, wl, d, g);
+	p->i = (uint32_t)rng_below(g, d->np);
+	p->j = (uint32_t)rng_below(g, d->np - 1);
+	if (p->j >= p->i)
+		p->j++;
+	p->amount = draw_amount(wl, d, g);
+	p->gap_us = rng_exp(g, d->mean_us);
+	/* Its first 32 bytes, which may straddle two lines. */
+	__builtin_prefetch(&r->net->channels[p->ch]);
+	__builtin_prefetch((const char *)&r->net->channels[p->ch] + 31);
 }
 
-/* Random channels miss the caches, and a payment's loads depend on each other (the
- * channel, then its latest state). So each workload keeps the channels of its next
- * RUNNER_LOOKAHEAD payments, found on a copy of its generator (`ahead`, which no draw
- * of the run uses), and while payment k runs, fetches the channel of payment
- * k + RUNNER_LOOKAHEAD and the latest state of payment k + RUNNER_LOOKAHEAD / 2, whose
- * channel was fetched RUNNER_LOOKAHEAD / 2 payments earlier.
- * A wrong guess costs nothing but the fetch: the copy is checked against every real
- * draw and re-made when they differ. */
-static void prefetch_ahead(struct runner *r, const struct scn_workload *wl, struct wl_draw *d,
-			   const struct rng *g, uint32_t ch)
+/* The next payment of workload w from the ring (d->np != 0). */
+static struct wl_pay next_from_ring(struct runner *r, const struct scn_workload *wl, struct wl_draw *d,
+				    struct rng *g)
 {
-	if (d->len == 0 || d->ring[d->head] != ch) {
-		d->ahead = *g;
-		d->head = d->len = 0;
-		while (d->len < RUNNER_LOOKAHEAD - 1) {
-			skip_rest(wl, d, &d->ahead);
-			d->ring[d->len++] = draw_channel(r, wl, d, &d->ahead);
-		}
-	} else {
-		d->head = (d->head + 1) % RUNNER_LOOKAHEAD;
-		d->len--;
-	}
-	uint32_t near = d->ring[(d->head + RUNNER_LOOKAHEAD / 2 - 1) % RUNNER_LOOKAHEAD];
-	skip_rest(wl, d, &d->ahead);
-	uint32_t far = draw_channel(r, wl, d, &d->ahead);
-	d->ring[(d->head + d->len++) % RUNNER_LOOKAHEAD] = far;
+	while (d->len < RUNNER_LOOKAHEAD)
+		draw_ahead(r, wl, d, g);
+	struct wl_pay p = d->ring[d->head];
+	d->head = (d->head + 1) % RUNNER_LOOKAHEAD;
+	d->len--;
+	draw_ahead(r, wl, d, g);
+	uint32_t near = d->ring[(d->head + RUNNER_LOOKAHEAD / 2 - 1) % RUNNER_LOOKAHEAD].ch;
 	const struct l2_channel *c = &r->net->channels[near];
 	/* A two-party state is 72 bytes (80 with malloc's header): mostly two lines. */
 	__builtin_prefetch(c->latest);
 	__builtin_prefetch((const char *)c->latest + 64);
 	if (r->any_closable)
 		__builtin_prefetch(&r->ch[near]);
-	/* Its first 32 bytes, which may straddle two lines. */
-	__builtin_prefetch(&r->net->channels[far]);
-	__builtin_prefetch((const char *)&r->net->channels[far] + 31);
+	return p;
+}
+
+/* The gap to workload w's next arrival, drawn after its last payment: from the ring,
+ * or now. Either way the value of rng_exp(g, mean_us) at the same point of g's sequence. */
+static double next_gap(struct runner *r, uint32_t w, double mean_us)
+{
+	struct wl_draw *d = &r->wl_draw[w];
+	return d->np ? d->last_gap_us : rng_exp(&r->wl_rng[w], mean_us);
 }
 
 static void workload_payment(struct runner *r, uint32_t w, uint64_t t_us)
@@ -703,16 +708,26 @@ static void workload_payment(struct runner *r, uint32_t w, uint64_t t_us)
 	const struct scn_workload *wl = &r->s->workload[w];
 	struct wl_draw *d = &r->wl_draw[w];
 	struct rng *g = &r->wl_rng[w];
-	uint32_t ch = draw_channel(r, wl, d, g);
-	if (d->np)
-		prefetch_ahead(r, wl, d, g, ch);
+	uint32_t ch, i, j;
+	struct amount amt;
+	if (d->np) {
+		struct wl_pay p = next_from_ring(r, wl, d, g);
+		ch = p.ch;
+		i = p.i;
+		j = p.j;
+		amt = AMOUNT(p.amount);
+		d->last_gap_us = p.gap_us;
+	} else {
+		ch = draw_channel(r, wl, d, g);
+		uint32_t np = r->net->channels[ch].nparties;
+		i = (uint32_t)rng_below(g, np);
+		j = (uint32_t)rng_below(g, np - 1);
+		if (j >= i)
+			j++;
+		amt = AMOUNT(draw_amount(wl, d, g));
+	}
 	/* The net's channel ch lists the scenario channel's parties in the same order. */
 	const struct l2_channel *sc = &r->net->channels[ch];
-	uint32_t i = (uint32_t)rng_below(g, sc->nparties);
-	uint32_t j = (uint32_t)rng_below(g, sc->nparties - 1);
-	if (j >= i)
-		j++;
-	struct amount amt = AMOUNT(draw_amount(wl, d, g));
 	enum l2_result res = l2_channel_pay_index(r->net, ch, i, j, amt);
 	if (res == L2_OK) {
 		record_payment(r, ch, t_us, 1);
@@ -756,14 +771,14 @@ static void run_workloads(struct runner *r)
 		double mean_us = 1e6 / r->s->workload[w].rate_per_s;
 		while (us_of(r->wl_next_us[w]) < next_us) {
 			workload_payment(r, w, us_of(r->wl_next_us[w]));
-			r->wl_next_us[w] += rng_exp(&r->wl_rng[w], mean_us);
+			r->wl_next_us[w] += next_gap(r, w, mean_us);
 		}
 		q.len = 0;
 	}
 	while (evq_pop(&q, &ev)) {
 		uint32_t w = ev.arg32;
 		workload_payment(r, w, ev.time_ms);
-		r->wl_next_us[w] = next_arrival(&r->wl_rng[w], r->s->workload[w].rate_per_s, r->wl_next_us[w]);
+		r->wl_next_us[w] = r->wl_next_us[w] + next_gap(r, w, 1e6 / r->s->workload[w].rate_per_s);
 		if (us_of(r->wl_next_us[w]) < next_us)
 			evq_push(&q, us_of(r->wl_next_us[w]), 0, w, 0);
 	}

@@ -46,16 +46,25 @@ struct flood {
 
 #define RUNNER_LOOKAHEAD 16
 
-/* A workload's draws prepared once: its channel pick, and the party count shared by
- * all its channels (0 when they differ; then nothing is fetched ahead); and the
- * channels of its next payments, drawn ahead on a copy of its generator. */
+/* A workload payment's draws, made ahead: channel, parties (indices within the
+ * channel), amount, and the gap to the workload's next arrival. */
+struct wl_pay {
+	uint32_t ch, i, j;
+	uint64_t amount;
+	double gap_us;
+};
+
+/* A workload's draws prepared once: its channel pick and amounts, the mean gap, and
+ * the party count shared by all its channels (0 when they differ: then nothing is
+ * drawn ahead); and its next payments, drawn ahead (runner.c says why). */
 struct wl_draw {
 	struct rng_bound channels;
 	struct rng_bound amounts;  /* n = max - min + 1; n = 0 for the full 64-bit range */
+	double mean_us;            /* 1e6 / rate_per_s */
 	uint32_t np;
-	struct rng ahead;
-	uint32_t ring[RUNNER_LOOKAHEAD];
+	struct wl_pay ring[RUNNER_LOOKAHEAD];
 	uint32_t head, len;
+	double last_gap_us;        /* the gap drawn after the payment just made */
 };
 
 struct timeline {
