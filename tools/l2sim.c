@@ -37,6 +37,7 @@ static const char HELP[] =
 	"  --set KEY=VALUE override a scalar of the file by its dotted path, e.g.\n"
 	"                  --set l1.dispute_timeout_blocks=6   --set seed=7\n"
 	"                  --set parties.alice.balance=500    --set l2.signatures=off\n"
+	"                  --set generate.channels=1000000 (a generate section's size)\n"
 	"                  VALUE is read as JSON when it parses, otherwise as a string.\n"
 	"                  Repeatable; applied in order before the file is validated.\n"
 	"  --trace FILE    also write every event as one JSON object per line to FILE\n"
