@@ -2,7 +2,9 @@
 #
 #   make              build build/l2sim (installs missing Debian packages first)
 #   make demo         build and run scenarios/quickstart.json
-#   make test         build and run every test (unit, acceptance, example scenarios)
+#   make test         build and run every test (unit, acceptance, example scenarios,
+#                     and a few-second smoke run of the benchmark)
+#   make bench        the full benchmark: how fast the simulator is (about 15 s of CPU)
 #   make test-long    the randomized property test with 10,000 generated scenarios
 #   make SAN=1 test   the same under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make fuzz         libFuzzer targets (clang) in build-fuzz/, 30 s each (tests/fuzz/)
@@ -74,7 +76,7 @@ include tests/fuzz/Makefile.inc
 
 ALL_OBJS := $(call obj,$(L1SIM_SRCS) $(L2_SRCS) $(TOOLS_SRCS) $(TOOLS_MAIN) $(TEST_SRCS) $(FUZZ_REPLAY_SRCS))
 
-.PHONY: all demo test test-long check-unit check-scenarios check-hardening install uninstall clean
+.PHONY: all demo test test-long check-unit check-scenarios check-hardening bench install uninstall clean
 # Keep the test objects (make would delete them as intermediates and rebuild them).
 .SECONDARY:
 all: $(L2SIM)
@@ -128,6 +130,11 @@ check-scenarios: $(L2SIM)
 
 check-hardening: $(L2SIM)
 	@L2SIM=$(L2SIM) bash tests/tools/run_hardening.sh
+
+# The full benchmark (docs/performance.md); make test runs only its --quick smoke run,
+# through tests/tools/test_bench.c.
+bench: $(L2SIM)
+	$(L2SIM) bench
 
 install: $(L2SIM)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1

@@ -84,7 +84,7 @@ struct l1_chain *l1_chain_new(const struct l1_params *p)
 
 static void channel_free(struct l1_channel *k)
 {
-	free(k->open_deposit); /* the per-party arrays share this allocation */
+	/* the per-party arrays belong to the chain's arena */
 	l1_state_free(k->registered);
 	free(k->topups);
 }
@@ -99,6 +99,7 @@ void l1_chain_free(struct l1_chain *c)
 	for (uint32_t i = 0; i < c->nchannels; i++)
 		channel_free(&c->channels[i]);
 	free(c->channels);
+	arena_free(&c->channel_arrays);
 	free(c->accounts);
 	free(c->windows);
 	free(c);
@@ -150,8 +151,8 @@ enum l1_result l1_chain_add_channel(struct l1_chain *c, uint32_t n, const uint32
 	struct l1_channel *k = &c->channels[c->nchannels];
 	memset(k, 0, sizeof(*k));
 	k->nparties = n;
-	/* One allocation: the amounts first (8-byte aligned), then the account ids. */
-	struct amount *amounts = xcalloc(1, (size_t)n * (3 * sizeof(struct amount) + sizeof(uint32_t)));
+	/* One piece of the arena: the amounts first (8-byte aligned), then the account ids. */
+	struct amount *amounts = arena_alloc(&c->channel_arrays, (size_t)n * (3 * sizeof(struct amount) + sizeof(uint32_t)));
 	k->open_deposit = amounts;
 	k->deposited = amounts + n;
 	k->payouts = amounts + 2 * (size_t)n;

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "amount.h"
+#include "arena.h"
 #include "rng.h"
 #include "state.h"
 
@@ -108,6 +109,7 @@ struct l1_chain {
 	uint32_t naccounts, cap_accounts;
 	struct l1_channel *channels;
 	uint32_t nchannels, cap_channels;
+	struct arena channel_arrays; /* every channel's per-party arrays */
 	struct l1_tx *mempool;      /* binary heap: fee desc, then id asc */
 	size_t mempool_len, mempool_cap;
 	uint64_t next_tx_id;

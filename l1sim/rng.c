@@ -38,14 +38,24 @@ uint64_t rng_next(struct rng *r)
 
 uint64_t rng_below(struct rng *r, uint64_t n)
 {
+	/* A power of two divides 2^64: nothing to reject, and the remainder is a mask (the
+	 * same value the general path gives, without its divisions). */
+	if ((n & (n - 1)) == 0)
+		return rng_next(r) & (n - 1);
 	/* Reject the top partial copy of [0, n) so every value is equally likely. */
-	uint64_t rem = (UINT64_MAX % n + 1) % n; /* 2^64 mod n */
+	uint64_t rem = (0 - n) % n;               /* 2^64 mod n, as (2^64 - n) mod n */
 	uint64_t limit = UINT64_MAX - rem;        /* accept x <= limit: a multiple of n values */
 	uint64_t x;
 	do
 		x = rng_next(r);
 	while (x > limit);
 	return x % n;
+}
+
+struct rng_bound rng_bound_make(uint64_t n)
+{
+	uint64_t rem = (0 - n) % n; /* 2^64 mod n */
+	return (struct rng_bound){ n, UINT64_MAX - rem };
 }
 
 uint64_t rng_range(struct rng *r, uint64_t lo, uint64_t hi)

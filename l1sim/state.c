@@ -20,6 +20,29 @@ struct l1_state *l1_state_new(uint32_t channel, uint64_t seq, uint32_t nparties)
 	return s;
 }
 
+static const uint8_t zero_sigs[L1_UNSIGNED_MAX_PARTIES][L1_SIG_LEN];
+
+struct l1_state *l1_state_new_unsigned(uint32_t channel, uint64_t seq, uint32_t nparties)
+{
+	if (nparties > L1_UNSIGNED_MAX_PARTIES)
+		return l1_state_new(channel, seq, nparties);
+	size_t n = nparties;
+	struct l1_state *s = xcalloc(1, sizeof(struct l1_state) + n * 2 * sizeof(struct amount));
+	s->channel = channel;
+	s->seq = seq;
+	s->nparties = nparties;
+	s->balances = (struct amount *)(s + 1);
+	s->included = s->balances + n;
+	/* Never written: l1_state_sign refuses unsigned states and assign skips them. */
+	s->sigs = (uint8_t(*)[L1_SIG_LEN])(uintptr_t)zero_sigs;
+	return s;
+}
+
+bool l1_state_is_unsigned(const struct l1_state *s)
+{
+	return (const void *)s->sigs == (const void *)zero_sigs;
+}
+
 void l1_state_assign(struct l1_state *dst, const struct l1_state *src)
 {
 	if (dst->nparties != src->nparties)
@@ -29,12 +52,14 @@ void l1_state_assign(struct l1_state *dst, const struct l1_state *src)
 	dst->seq = src->seq;
 	memcpy(dst->balances, src->balances, n * sizeof(struct amount));
 	memcpy(dst->included, src->included, n * sizeof(struct amount));
-	memcpy(dst->sigs, src->sigs, n * L1_SIG_LEN);
+	if (!l1_state_is_unsigned(dst))
+		memcpy(dst->sigs, src->sigs, n * L1_SIG_LEN);
 }
 
 struct l1_state *l1_state_copy(const struct l1_state *s)
 {
-	struct l1_state *c = l1_state_new(s->channel, s->seq, s->nparties);
+	struct l1_state *c = l1_state_is_unsigned(s) ? l1_state_new_unsigned(s->channel, s->seq, s->nparties)
+						     : l1_state_new(s->channel, s->seq, s->nparties);
 	l1_state_assign(c, s);
 	return c;
 }
@@ -83,6 +108,8 @@ size_t l1_state_encode(const struct l1_state *s, uint8_t *buf)
 
 void l1_state_sign(struct l1_state *s, uint32_t i, const uint8_t sk[L1_SECKEY_LEN])
 {
+	if (l1_state_is_unsigned(s))
+		fatal_invariant("signing a state made without room for signatures");
 	uint8_t stack[L1_STATE_TAG_LEN + 16 + STACK_PARTIES * 16];
 	size_t len = l1_state_encoded_len(s->nparties);
 	uint8_t *buf = s->nparties <= STACK_PARTIES ? stack : xmalloc(len);

@@ -33,8 +33,18 @@ struct l1_state {
 
 /* A zeroed state for n >= 1 parties, in one allocation. Aborts on allocation failure. */
 struct l1_state *l1_state_new(uint32_t channel, uint64_t seq, uint32_t nparties);
+/* The same without room for signatures, for runs with signatures off: 80 bytes instead
+ * of 208 for two parties. Its sigs point to shared read-only zeros (for up to
+ * L1_UNSIGNED_MAX_PARTIES parties; a larger state gets its own zeroed room), so reading
+ * them is fine; nothing may sign it. */
+#define L1_UNSIGNED_MAX_PARTIES 64
+struct l1_state *l1_state_new_unsigned(uint32_t channel, uint64_t seq, uint32_t nparties);
+/* True for a state made by l1_state_new_unsigned (or copied from one). */
+bool l1_state_is_unsigned(const struct l1_state *s);
+/* A copy, unsigned if s is. */
 struct l1_state *l1_state_copy(const struct l1_state *s);
-/* Copies the contents of src into dst; both must have the same nparties. */
+/* Copies the contents of src into dst; both must have the same nparties. The
+ * signatures are copied when dst has room for them (zeros when src is unsigned). */
 void l1_state_assign(struct l1_state *dst, const struct l1_state *src);
 void l1_state_free(struct l1_state *s);
 

@@ -71,12 +71,12 @@ void l2_net_free(struct l2_net *n)
 			l1_state_free(c->kept[k]);
 		free(c->kept);
 		free(c->keep_seqs);
-		free(c->parties);
 	}
 	for (uint32_t i = 0; i < n->nscratch; i++)
 		l1_state_free(n->scratch[i]);
 	free(n->scratch);
 	free(n->channels);
+	arena_free(&n->channel_arrays);
 	free(n->parties);
 	free(n->disputes);
 	free(n->l1map);
@@ -133,8 +133,9 @@ enum l1_result l2_channel_add(struct l2_net *n, uint32_t np, const uint32_t *par
 	memset(c, 0, sizeof(*c));
 	c->l1_id = l1_id;
 	c->nparties = np;
+	c->usable_from = UINT64_MAX;
 	/* parties, then the two per-party flag arrays, in one allocation */
-	c->parties = xcalloc(1, np * (sizeof(uint32_t) + 2));
+	c->parties = arena_alloc(&n->channel_arrays, np * (sizeof(uint32_t) + 2));
 	memcpy(c->parties, parties, np * sizeof(uint32_t));
 	c->challenge_pending = (uint8_t *)(c->parties + np);
 	c->cheated = c->challenge_pending + np;
@@ -173,6 +174,8 @@ int l2_channel_index(const struct l2_net *n, uint32_t ch, uint32_t p)
 
 static bool all_online(const struct l2_net *n, const struct l2_channel *c)
 {
+	if (n->noffline == 0)
+		return true;
 	for (uint32_t i = 0; i < c->nparties; i++)
 		if (!n->parties[c->parties[i]].online)
 			return false;
@@ -210,6 +213,12 @@ static bool sign_and_accept(struct l2_net *n, uint32_t ch, struct l1_state *s)
 	return true;
 }
 
+/* States carry room for signatures only when the net signs. */
+static struct l1_state *new_state(const struct l2_net *n, uint32_t channel, uint64_t seq, uint32_t np)
+{
+	return n->signatures == L2_SIG_OFF ? l1_state_new_unsigned(channel, seq, np) : l1_state_new(channel, seq, np);
+}
+
 /* The net's spare state for np parties: the next state is built there, and once
  * everyone accepts it the channel's old latest becomes the spare (no allocation). */
 static struct l1_state *scratch_for(struct l2_net *n, uint32_t np)
@@ -220,7 +229,7 @@ static struct l1_state *scratch_for(struct l2_net *n, uint32_t np)
 		n->nscratch = np + 1;
 	}
 	if (!n->scratch[np])
-		n->scratch[np] = l1_state_new(0, 0, np);
+		n->scratch[np] = new_state(n, 0, 0, np);
 	return n->scratch[np];
 }
 
@@ -261,7 +270,14 @@ static enum l2_result next_state(struct l2_net *n, uint32_t ch, struct l1_state 
 	if (s->seq == UINT64_MAX)
 		return L2_ERR_OVERFLOW;
 	s->seq++;
-	memset(s->sigs, 0, (size_t)s->nparties * L1_SIG_LEN);
+	if (!l1_state_is_unsigned(s))
+		memset(s->sigs, 0, (size_t)s->nparties * L1_SIG_LEN);
+	/* Without top-ups the latest state already includes every deposit (the opening
+	 * state includes the open's): nothing to add, and no need to look. */
+	if (!c->topped_up) {
+		*out = s;
+		return L2_OK;
+	}
 	for (uint32_t i = 0; i < c->nparties; i++) {
 		struct amount extra = unincluded_final_deposit(n, c, i);
 		if (!amount_add_to(&s->balances[i], extra) || !amount_add_to(&s->included[i], extra))
@@ -279,7 +295,7 @@ enum l2_result l2_channel_open(struct l2_net *n, uint32_t ch, uint64_t *tx_out)
 	if (!all_online(n, c))
 		return L2_ERR_OFFLINE;
 	const struct l1_channel *k = &n->chain->channels[c->l1_id];
-	struct l1_state *s = l1_state_new(c->l1_id, 0, c->nparties);
+	struct l1_state *s = new_state(n, c->l1_id, 0, c->nparties);
 	for (uint32_t i = 0; i < c->nparties; i++)
 		s->balances[i] = s->included[i] = k->open_deposit[i];
 	if (!sign_and_accept(n, ch, s)) {
@@ -301,28 +317,21 @@ enum l2_result l2_channel_open(struct l2_net *n, uint32_t ch, uint64_t *tx_out)
 bool l2_channel_usable(const struct l2_net *n, uint32_t ch)
 {
 	const struct l2_channel *c = &n->channels[ch];
-	return c->latest && !c->close_submitted &&
-	       l1_contract_usable_height(n->chain, c->l1_id) <= n->chain->height;
+	return c->latest && !c->close_submitted && c->usable_from <= n->chain->height;
 }
 
 struct amount l2_channel_spendable(const struct l2_net *n, uint32_t ch, uint32_t i)
 {
 	const struct l2_channel *c = &n->channels[ch];
 	struct amount sp;
-	if (!c->latest || l1_contract_usable_height(n->chain, c->l1_id) > n->chain->height || !amount_add(&sp, c->latest->balances[i], unincluded_final_deposit(n, c, i)))
+	if (!c->latest || c->usable_from > n->chain->height || !amount_add(&sp, c->latest->balances[i], unincluded_final_deposit(n, c, i)))
 		return AMOUNT(0);
 	return sp;
 }
 
-enum l2_result l2_channel_pay(struct l2_net *n, uint32_t ch, uint32_t from, uint32_t to,
-			      struct amount amount)
+static enum l2_result pay(struct l2_net *n, uint32_t ch, int fi, int ti, struct amount amount)
 {
 	struct l2_channel *c = &n->channels[ch];
-	if (amount_is_zero(amount))
-		return L2_ERR_ZERO_AMOUNT;
-	if (!l2_channel_usable(n, ch))
-		return L2_ERR_NOT_USABLE;
-	int fi = l2_channel_index(n, ch, from), ti = l2_channel_index(n, ch, to);
 	if (fi < 0 || ti < 0 || fi == ti)
 		return L2_ERR_NOT_MEMBERS;
 	if (!all_online(n, c))
@@ -339,6 +348,27 @@ enum l2_result l2_channel_pay(struct l2_net *n, uint32_t ch, uint32_t from, uint
 		return L2_ERR_BAD_SIGNATURE;
 	install(n, c, s);
 	return L2_OK;
+}
+
+enum l2_result l2_channel_pay(struct l2_net *n, uint32_t ch, uint32_t from, uint32_t to,
+			      struct amount amount)
+{
+	if (amount_is_zero(amount))
+		return L2_ERR_ZERO_AMOUNT;
+	if (!l2_channel_usable(n, ch))
+		return L2_ERR_NOT_USABLE;
+	return pay(n, ch, l2_channel_index(n, ch, from), l2_channel_index(n, ch, to), amount);
+}
+
+enum l2_result l2_channel_pay_index(struct l2_net *n, uint32_t ch, uint32_t from_index, uint32_t to_index,
+				    struct amount amount)
+{
+	if (amount_is_zero(amount))
+		return L2_ERR_ZERO_AMOUNT;
+	if (!l2_channel_usable(n, ch))
+		return L2_ERR_NOT_USABLE;
+	uint32_t np = n->channels[ch].nparties;
+	return pay(n, ch, from_index < np ? (int)from_index : -1, to_index < np ? (int)to_index : -1, amount);
 }
 
 enum l2_result l2_channel_deposit(struct l2_net *n, uint32_t ch, uint32_t party,
@@ -500,12 +530,16 @@ void l2_react_all(struct l2_net *n, l2_submit_fn on_submit, void *ctx)
 
 void l2_party_set_offline(struct l2_net *n, uint32_t p, uint64_t back_at)
 {
+	if (n->parties[p].online)
+		n->noffline++;
 	n->parties[p].online = false;
 	n->parties[p].back_at = back_at;
 }
 
 void l2_party_set_online(struct l2_net *n, uint32_t p)
 {
+	if (!n->parties[p].online)
+		n->noffline--;
 	n->parties[p].online = true;
 	n->parties[p].back_at = UINT64_MAX;
 }
@@ -546,6 +580,8 @@ void l2_net_on_l1_event(struct l2_net *n, const struct l1_event *ev)
 	bool included = ev->kind == L1_EV_TX_INCLUDED;
 	switch (tx->kind) {
 	case L1_TX_OPEN:
+		if (included)
+			c->usable_from = l1_contract_usable_height(n->chain, tx->channel);
 		if (!included) {
 			/* The open failed on L1: the channel can be opened again. */
 			c->open_submitted = false;
@@ -563,6 +599,10 @@ void l2_net_on_l1_event(struct l2_net *n, const struct l1_event *ev)
 							    sizeof(*n->disputes));
 			n->disputes[n->ndisputes++] = ch;
 		}
+		break;
+	case L1_TX_DEPOSIT:
+		if (included)
+			c->topped_up = true;
 		break;
 	case L1_TX_CHALLENGE: {
 		int i = l1_contract_party_index(n->chain, tx->channel, tx->submitter);

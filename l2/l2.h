@@ -48,18 +48,24 @@ struct l2_party {
 
 struct l2_kept_state;
 
+/* The fields a payment reads come first, so a payment touches one cache line of its
+ * channel (plus the latest state). */
 struct l2_channel {
+	struct l1_state *latest;   /* NULL until opened off-chain */
+	uint64_t usable_from;      /* block from which the open is final; UINT64_MAX until
+	                            * its inclusion is seen (l2_net_on_l1_event) */
 	uint32_t l1_id;            /* the contract's channel id */
 	uint32_t nparties;
-	uint32_t *parties;         /* [nparties] party ids, in the channel's order */
-	struct l1_state *latest;   /* NULL until opened off-chain */
+	uint32_t nkeep;            /* states kept for the script (keep_seqs, kept) */
 	bool open_submitted;       /* an open tx is pending or included */
 	bool close_submitted;      /* a close tx is pending or included */
+	bool topped_up;            /* a deposit after the open was included */
+	/* the first 32 bytes end here */
+	uint32_t *parties;         /* [nparties] party ids, in the channel's order */
 	uint64_t close_tx;         /* its id */
 	uint8_t *challenge_pending;/* [nparties]: a challenge of this party is in the mempool */
 	uint8_t *cheated;          /* [nparties]: submitted a stale or tampered close */
 	uint64_t *keep_seqs;       /* sorted seqs the caller will ask for */
-	uint32_t nkeep;
 	struct l1_state **kept;    /* [nkeep]: the state of keep_seqs[i], once it exists */
 };
 
@@ -71,6 +77,7 @@ struct l2_net {
 	uint32_t nparties, cap_parties;
 	struct l2_channel *channels;
 	uint32_t nchannels, cap_channels;
+	struct arena channel_arrays; /* every channel's parties and per-party flags */
 	struct l1_state **scratch; /* per party count: the next state being built */
 	uint32_t nscratch;
 	uint32_t *l1map;           /* [nl1map]: L1 contract id -> channel, UINT32_MAX if not ours */
@@ -78,6 +85,8 @@ struct l2_net {
 	uint32_t *disputes;        /* channels with a registered unilateral close, unsettled */
 	uint32_t ndisputes, cap_disputes;
 	uint64_t signs, verifies;  /* real Ed25519 operations done off-chain */
+	uint32_t noffline;         /* parties offline; change `online` only through
+	                            * l2_party_set_offline/_online, which keep this count */
 };
 
 /* Derives a party's Ed25519 key pair from (seed, name): the libsodium seed is
@@ -112,6 +121,10 @@ enum l2_result l2_channel_open(struct l2_net *n, uint32_t ch, uint64_t *tx_out);
  * nothing, for each reason of SPEC section 4. */
 enum l2_result l2_channel_pay(struct l2_net *n, uint32_t ch, uint32_t from, uint32_t to,
 			      struct amount amount);
+/* The same with from and to given as indices within the channel (for callers that
+ * chose them among its parties: no lookup of the party ids). */
+enum l2_result l2_channel_pay_index(struct l2_net *n, uint32_t ch, uint32_t from_index, uint32_t to_index,
+				    struct amount amount);
 
 /* Submits a deposit tx of `party` (fails only if the party is offline or not a member;
  * the contract decides the rest when the tx is reached). */

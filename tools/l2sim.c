@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "l1sim/util.h"
+#include "tools/bench.h"
 #include "tools/report.h"
 #include "tools/runner.h"
 #include "tools/scenario.h"
@@ -22,6 +23,7 @@ static const char USAGE[] =
 	"       l2sim check FILE...\n"
 	"       l2sim sweep FILE --vary KEY=V1,V2,... [--vary ...] [--set KEY=VALUE]...\n"
 	"                   [--jobs N] [--out FILE.csv|-] [--plot FILE.svg [--metric NAME,...]]\n"
+	"       l2sim bench [--format text|json] [--quick]\n"
 	"       l2sim --help | --version\n";
 
 static const char HELP[] =
@@ -33,6 +35,9 @@ static const char HELP[] =
 	"  check FILE...   validate scenarios without running them; prints every problem\n"
 	"  sweep FILE      run FILE over every combination of --vary values, on all cores;\n"
 	"                  prints a table, writes a CSV and draws a chart (docs/benchmarks.md)\n"
+	"  bench           measure how fast the simulator is, each figure beside its bound\n"
+	"                  (signed payments, 10^6 unsigned channels, memory per channel,\n"
+	"                  L1 blocks); about 15 s of CPU (docs/performance.md)\n"
 	"\n"
 	"Options of run\n"
 	"  --format text   (default) a block-by-block timeline, a summary and the theorems\n"
@@ -40,6 +45,7 @@ static const char HELP[] =
 	"  --set KEY=VALUE override a scalar of the file by its dotted path, e.g.\n"
 	"                  --set l1.dispute_timeout_blocks=6   --set seed=7\n"
 	"                  --set parties.alice.balance=500    --set l2.signatures=off\n"
+	"                  --set generate.channels=1000000 (a generate section's size)\n"
 	"                  VALUE is read as JSON when it parses, otherwise as a string.\n"
 	"                  Repeatable; applied in order before the file is validated.\n"
 	"  --trace FILE    also write every event as one JSON object per line to FILE\n"
@@ -73,6 +79,11 @@ static const char HELP[] =
 	"  writes the rows of the runs that finished. An expectation that fails does not\n"
 	"  change the exit status of a sweep: see the expect_ok column.\n"
 	"\n"
+	"Options of bench\n"
+	"  --format text   (default) a table: measured, bound, ratio, goal\n"
+	"  --format json   {\"ed25519\", \"off\", \"memory\", \"l1\"} as one JSON object\n"
+	"  --quick         a few-second smoke run with small sizes (used by make test)\n"
+	"\n"
 	"Other options\n"
 	"  -h, --help      this help\n"
 	"  --version       the version\n"
@@ -102,6 +113,7 @@ static const char HELP[] =
 	"  l2sim sweep docs/examples/sweep-security.json --vary script.8.blocks=1..32 \\\n"
 	"        --vary l1.dispute_timeout_blocks=6,12,24 --out results.csv --plot chart.svg \\\n"
 	"        --metric security_violations\n"
+	"  l2sim bench --quick --format json\n"
 	"\n"
 	"Documentation: docs/scenario-format.md, docs/metrics.md, docs/benchmarks.md,\n"
 	"docs/teaching-disputes.md, docs/scenarios.md, docs/security.md, and man l2sim.\n";
@@ -385,6 +397,36 @@ out:
 	return rc;
 }
 
+static int cmd_bench(int argc, char **argv)
+{
+	struct bench_options o = { 0 };
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i], *val = NULL;
+		if (strncmp(a, "--format=", 9) == 0)
+			val = a + 9;
+		else if (strcmp(a, "--format") == 0) {
+			if (i + 1 >= argc)
+				return usage_error("--format needs a value");
+			val = argv[++i];
+		}
+		if (val) {
+			if (strcmp(val, "text") != 0 && strcmp(val, "json") != 0)
+				return usage_error("--format must be text or json (got \"%s\")", val);
+			o.json = strcmp(val, "json") == 0;
+		} else if (strcmp(a, "--quick") == 0) {
+			o.quick = true;
+		} else {
+			return usage_error("bench: unknown argument %s", a);
+		}
+	}
+	int rc = bench_run(&o, stdout, isatty(STDERR_FILENO) ? stderr : NULL);
+	if (fflush(stdout) != 0) {
+		fprintf(stderr, "l2sim: cannot write the benchmark: %s\n", strerror(errno));
+		rc = 2;
+	}
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -406,5 +448,7 @@ int main(int argc, char **argv)
 		return cmd_check(argc - 2, argv + 2);
 	if (strcmp(cmd, "sweep") == 0)
 		return sweep_main(argc - 2, argv + 2);
+	if (strcmp(cmd, "bench") == 0)
+		return cmd_bench(argc - 2, argv + 2);
 	return usage_error("unknown command \"%s\"", cmd);
 }

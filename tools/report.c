@@ -126,6 +126,33 @@ static cJSON *json_channel(const struct runner *r, uint32_t ch)
 	return o;
 }
 
+/* What the generated network became: counts, so a 10^6-channel report stays small. */
+static cJSON *json_generated(const struct runner *r)
+{
+	const struct scn_generate *g = &r->s->generate;
+	static const char *const statuses[] = { "none", "opening", "open", "closing", "closed" };
+	uint64_t count[5] = { 0 };
+	struct amount balances = AMOUNT(0);
+	for (uint32_t k = 0; k < g->channels; k++) {
+		const char *st = runner_channel_status(r, g->first_channel + k);
+		for (int i = 0; i < 5; i++)
+			if (strcmp(st, statuses[i]) == 0)
+				count[i]++;
+	}
+	for (uint32_t k = 0; k < g->parties; k++)
+		if (!amount_add_to(&balances, r->chain->accounts[r->net->parties[g->first_party + k].account].balance))
+			fatal_invariant("balances exceed the supply");
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddItemToObject(o, "parties", json_u64(g->parties));
+	cJSON_AddItemToObject(o, "channels", json_u64(g->channels));
+	cJSON_AddBoolToObject(o, "listed", g->in_report);
+	cJSON *st = cJSON_AddObjectToObject(o, "channel_status");
+	for (int i = 0; i < 5; i++)
+		cJSON_AddItemToObject(st, statuses[i], json_u64(count[i]));
+	cJSON_AddItemToObject(o, "l1_balances_total", json_amount(balances));
+	return o;
+}
+
 static cJSON *build_report(const struct runner *r, const struct scn_errors *failures)
 {
 	const struct scenario *s = r->s;
@@ -188,13 +215,21 @@ static cJSON *build_report(const struct runner *r, const struct scn_errors *fail
 		cJSON_AddNullToObject(t23, "min_l1_blocks");
 	cJSON_AddBoolToObject(t23, "holds", t23_holds(r));
 
+	/* Generated parties and channels are listed only when generate.in_report is set. */
+	bool list_gen = s->generate.in_report;
 	cJSON *bal = cJSON_AddObjectToObject(o, "l1_balances");
 	for (uint32_t i = 0; i < s->nparties; i++)
-		cJSON_AddItemToObject(bal, s->parties[i].name, json_amount(c->accounts[r->net->parties[i].account].balance));
+		if (list_gen || !scn_party_is_generated(s, i))
+			cJSON_AddItemToObject(bal, s->parties[i].name,
+					      json_amount(c->accounts[r->net->parties[i].account].balance));
 
 	cJSON *chs = cJSON_AddObjectToObject(o, "channels");
+	char idbuf[SCN_ID_LEN];
 	for (uint32_t i = 0; i < s->nchannels; i++)
-		cJSON_AddItemToObject(chs, s->channels[i].id, json_channel(r, i));
+		if (list_gen || !scn_channel_is_generated(s, i))
+			cJSON_AddItemToObject(chs, scn_channel_id(s, i, idbuf), json_channel(r, i));
+	if (s->generate.present)
+		cJSON_AddItemToObject(o, "generated", json_generated(r));
 
 	cJSON *cr = cJSON_AddObjectToObject(o, "crypto");
 	cJSON_AddStringToObject(cr, "signatures", s->signatures ? "ed25519" : "off");
@@ -280,7 +315,8 @@ size_t report_check_expect(const struct runner *r, struct scn_errors *out)
 	for (uint32_t i = 0; i < e->nchannels; i++) {
 		const struct scn_expect_channel *ec = &e->channels[i];
 		uint32_t ch = ec->channel;
-		const char *id = s->channels[ch].id;
+		char idbuf[SCN_ID_LEN];
+		const char *id = scn_channel_id(s, ch, idbuf);
 		const struct l1_channel *k = &c->channels[ch];
 		const struct l2_channel *lc = &r->net->channels[ch];
 		const char *status = runner_channel_status(r, ch);

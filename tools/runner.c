@@ -34,7 +34,7 @@ static int cmp_sample(const void *a, const void *b)
 
 static void samples_sort(struct samples *s)
 {
-	if (s->n > 1) /* qsort(NULL, 0, ...) is undefined: a run without settled payments has none */
+	if (s->n > 1) /* qsort's array must not be NULL (it is when empty), and one needs no sort */
 		qsort(s->v, s->n, sizeof(*s->v), cmp_sample);
 }
 
@@ -101,9 +101,12 @@ static const char *pname(const struct runner *r, uint32_t p)
 	return r->s->parties[p].name;
 }
 
-static const char *cname(const struct runner *r, uint32_t c)
+/* A channel's id; generated ids are formatted into a small ring of buffers, so a few
+ * may be used in one statement. */
+static const char *cname(struct runner *r, uint32_t c)
 {
-	return r->s->channels[c].id;
+	char *buf = r->idbuf[r->idslot++ % RUNNER_ID_BUFS];
+	return scn_channel_id(r->s, c, buf);
 }
 
 /* The party (scenario index) owning L1 account `acct`: accounts are created in party order. */
@@ -345,8 +348,11 @@ static void on_l1_event(void *ctx, const struct l1_event *ev)
 	}
 	switch (tx->kind) {
 	case L1_TX_OPEN:
-		tl(r, "%s: open included; deposits locked, usable off-chain from block %" PRIu64, cname(r, ch),
-		   l1_contract_usable_height(c, ch));
+		if (scn_channel_is_generated(r->s, ch))
+			r->gen_opens_block++;
+		else
+			tl(r, "%s: open included; deposits locked, usable off-chain from block %" PRIu64, cname(r, ch),
+			   l1_contract_usable_height(c, ch));
 		fifo_push(&r->usable_fifo, &r->usable_head, &r->usable_len, &r->usable_cap, ch);
 		break;
 	case L1_TX_DEPOSIT:
@@ -450,23 +456,46 @@ struct runner *runner_new(const struct scenario *s, FILE *trace_file, bool want_
 	}
 	r->ch = xcalloc(s->nchannels ? s->nchannels : 1, sizeof(*r->ch));
 	for (uint32_t i = 0; i < s->nchannels; i++) {
-		const struct scn_channel *sc = &s->channels[i];
 		uint32_t id;
-		if (l2_channel_add(r->net, sc->nparties, sc->parties, sc->deposit, &id) != L1_OK || id != i)
+		if (l2_channel_add(r->net, scn_channel_nparties(s, i), scn_channel_parties(s, i),
+				   scn_channel_deposits(s, i), &id) != L1_OK || id != i)
 			fatal_invariant("a validated channel was refused");
 	}
+	if (s->generate.present && s->generate.channels > 0 && s->generate.open_at > r->last_activity_block)
+		r->last_activity_block = s->generate.open_at;
 	/* The old states the script will ask for are the only ones channels keep. */
 	for (uint32_t i = 0; i < s->nscript; i++) {
 		const struct scn_action *a = &s->script[i];
 		if (a->kind == SCN_CLOSE && a->unilateral && a->state != SCN_LATEST)
 			l2_channel_keep_seq(r->net, a->channel, a->state);
+		if (a->kind == SCN_CLOSE)
+			r->ch[a->channel].closable = r->any_closable = true;
 		if (a->at > r->last_activity_block)
 			r->last_activity_block = a->at;
 	}
 	evq_init(&r->events);
 	r->wl_rng = xcalloc(s->nworkload ? s->nworkload : 1, sizeof(*r->wl_rng));
 	r->wl_next_us = xcalloc(s->nworkload ? s->nworkload : 1, sizeof(*r->wl_next_us));
+	r->wl_draw = xcalloc(s->nworkload ? s->nworkload : 1, sizeof(*r->wl_draw));
 	for (uint32_t w = 0; w < s->nworkload; w++) {
+		const struct scn_workload *wl = &s->workload[w];
+		struct wl_draw *d = &r->wl_draw[w];
+		uint32_t nch = wl->all_channels ? s->nchannels : wl->nchannels;
+		d->channels = rng_bound_make(nch ? nch : 1);
+		d->mean_us = 1e6 / wl->rate_per_s;
+		uint64_t span = wl->max.units - wl->min.units;
+		d->amounts = span == UINT64_MAX ? (struct rng_bound){ 0, 0 } : rng_bound_make(span + 1);
+		/* The lookahead needs one party count for all the workload's channels. */
+		d->np = 0;
+		for (uint32_t k = 0; k < nch; k++) {
+			uint32_t np = scn_channel_nparties(s, wl->all_channels ? k : wl->channels[k]);
+			if (k == 0)
+				d->np = np;
+			else if (np != d->np) {
+				d->np = 0;
+				break;
+			}
+		}
 		rng_init(&r->wl_rng[w], s->seed, 0x574c0000u + w);
 		if (s->workload[w].to_block > r->last_activity_block)
 			r->last_activity_block = s->workload[w].to_block;
@@ -485,6 +514,7 @@ void runner_free(struct runner *r)
 	l1_chain_free(r->chain);
 	evq_free(&r->events);
 	free(r->wl_rng);
+	free(r->wl_draw);
 	free(r->wl_next_us);
 	free(r->floods);
 	free(r->settled_fifo);
@@ -492,6 +522,7 @@ void runner_free(struct runner *r)
 	free(r->fin_blocks.v);
 	free(r->fin_us.v);
 	free(r->tl.buf);
+	free(r->order);
 	free(r);
 }
 
@@ -499,10 +530,20 @@ void runner_free(struct runner *r)
 
 static void record_payment(struct runner *r, uint32_t ch, uint64_t t_us, uint64_t count)
 {
+	r->payments_ok += count;
+	/* Only a scripted close settles a channel: the payments of a channel the script
+	 * never closes can have no L1 finality, so their times need not be kept, they are
+	 * unsettled. This keeps memory flat in the payments, and without any scripted close
+	 * a payment does not touch the runner's record of its channel at all. */
+	if (!r->any_closable) {
+		r->payments_unclosable += count;
+		return;
+	}
 	struct run_channel *rc = &r->ch[ch];
 	uint64_t h = r->chain->height;
 	rc->payments_ok += count;
-	r->payments_ok += count;
+	if (!rc->closable)
+		return;
 	if (rc->nruns && rc->runs[rc->nruns - 1].height == h && rc->runs[rc->nruns - 1].t_us == t_us) {
 		rc->runs[rc->nruns - 1].count += count;
 		return;
@@ -600,6 +641,38 @@ static void do_pay(struct runner *r, const struct scn_action *a)
 static void start_flood(struct runner *r, const struct scn_action *a);
 static void flood_batch(struct runner *r, struct flood *f);
 
+/* The generated channels' opens, all at generate.open_at, in channel order, before the
+ * script's actions of that block. One timeline line for all of them. */
+static void open_generated(struct runner *r)
+{
+	const struct scn_generate *g = &r->s->generate;
+	uint64_t ok = 0, failed = 0;
+	enum l2_result last_err = L2_OK;
+	for (uint32_t k = 0; k < g->channels; k++) {
+		uint32_t ch = g->first_channel + k;
+		uint64_t tx;
+		enum l2_result res = l2_channel_open(r->net, ch, &tx);
+		if (res) {
+			failed++;
+			last_err = res;
+			r->actions_failed++;
+			trace(r, "action_failed", "\"action\":\"open\",\"channel\":\"%s\",\"reason\":\"%s\"",
+			      cname(r, ch), l2_result_str(res));
+			continue;
+		}
+		ok++;
+		r->ch[ch].open_pending = true;
+		r->opening++;
+		trace(r, "open_submitted", "\"channel\":\"%s\",\"tx\":%" PRIu64, cname(r, ch), tx);
+	}
+	if (failed == 0)
+		tl(r, "generated channels c0..c%u: all parties sign the opening states; %" PRIu64 " open txs submitted",
+		   g->channels - 1, ok);
+	else
+		tl(r, "generated channels c0..c%u: %" PRIu64 " open txs submitted, %" PRIu64 " opens FAILED (%s)",
+		   g->channels - 1, ok, failed, l2_result_str(last_err));
+}
+
 static void do_action(struct runner *r, const struct scn_action *a)
 {
 	struct l2_net *n = r->net;
@@ -616,7 +689,7 @@ static void do_action(struct runner *r, const struct scn_action *a)
 		r->ch[a->channel].open_pending = true;
 		r->opening++;
 		tl(r, "%s: all parties sign the opening state (seq 0); %s submits the open tx", cname(r, a->channel),
-		   pname(r, r->s->channels[a->channel].parties[0]));
+		   pname(r, scn_channel_parties(r->s, a->channel)[0]));
 		trace(r, "open_submitted", "\"channel\":\"%s\",\"tx\":%" PRIu64, cname(r, a->channel), tx);
 		return;
 	case SCN_DEPOSIT:
@@ -735,19 +808,103 @@ static uint64_t us_of(double t)
 	return t >= 1.8e19 ? UINT64_MAX : (uint64_t)t;
 }
 
+/* Workload w's draws for one payment, from g: the channel, then (given the channel's
+ * party count np) the two parties and the amount. rng_below_bound gives the values
+ * rng_below would. */
+static uint32_t draw_channel(const struct runner *r, const struct scn_workload *wl, const struct wl_draw *d,
+			     struct rng *g)
+{
+	(void)r;
+	return wl->all_channels ? (uint32_t)rng_below_bound(g, &d->channels)
+				: wl->channels[rng_below_bound(g, &d->channels)];
+}
+
+/* rng_range(g, min, max) of the workload's amounts, with the bound prepared. */
+static uint64_t draw_amount(const struct scn_workload *wl, const struct wl_draw *d, struct rng *g)
+{
+	if (d->amounts.n == 0) /* the full 64-bit range */
+		return rng_next(g);
+	return wl->min.units + rng_below_bound(g, &d->amounts);
+}
+
+/* Random channels miss the caches, and a payment's loads depend on each other (the
+ * channel's record, then its latest state). So when all of a workload's channels have
+ * the same party count (d->np), its draws are made RUNNER_LOOKAHEAD payments ahead, in
+ * the order they would be made anyway (channel, the two parties, amount, then the gap
+ * to the next arrival), and kept in a ring: the generator is the workload's own, so the
+ * values are the same, only drawn earlier. While payment k runs, the record of payment
+ * k + RUNNER_LOOKAHEAD is fetched, and the latest state of payment
+ * k + RUNNER_LOOKAHEAD / 2, whose record was fetched RUNNER_LOOKAHEAD / 2 payments ago.
+ * Draws left in the ring when the workload ends are simply never used. */
+static void draw_ahead(struct runner *r, const struct scn_workload *wl, struct wl_draw *d, struct rng *g)
+{
+	struct wl_pay *p = &d->ring[(d->head + d->len++) % RUNNER_LOOKAHEAD];
+	p->ch = draw_channel(r, wl, d, g);
+	p->i = (uint32_t)rng_below(g, d->np);
+	p->j = (uint32_t)rng_below(g, d->np - 1);
+	if (p->j >= p->i)
+		p->j++;
+	p->amount = draw_amount(wl, d, g);
+	p->gap_us = rng_exp(g, d->mean_us);
+	/* Its first 32 bytes, which may straddle two lines. */
+	__builtin_prefetch(&r->net->channels[p->ch]);
+	__builtin_prefetch((const char *)&r->net->channels[p->ch] + 31);
+}
+
+/* The next payment of workload w from the ring (d->np != 0). */
+static struct wl_pay next_from_ring(struct runner *r, const struct scn_workload *wl, struct wl_draw *d,
+				    struct rng *g)
+{
+	while (d->len < RUNNER_LOOKAHEAD)
+		draw_ahead(r, wl, d, g);
+	struct wl_pay p = d->ring[d->head];
+	d->head = (d->head + 1) % RUNNER_LOOKAHEAD;
+	d->len--;
+	draw_ahead(r, wl, d, g);
+	uint32_t near = d->ring[(d->head + RUNNER_LOOKAHEAD / 2 - 1) % RUNNER_LOOKAHEAD].ch;
+	const struct l2_channel *c = &r->net->channels[near];
+	/* A two-party state is 72 bytes (80 with malloc's header): mostly two lines. */
+	__builtin_prefetch(c->latest);
+	__builtin_prefetch((const char *)c->latest + 64);
+	if (r->any_closable)
+		__builtin_prefetch(&r->ch[near]);
+	return p;
+}
+
+/* The gap to workload w's next arrival, drawn after its last payment: from the ring,
+ * or now. Either way the value of rng_exp(g, mean_us) at the same point of g's sequence. */
+static double next_gap(struct runner *r, uint32_t w, double mean_us)
+{
+	struct wl_draw *d = &r->wl_draw[w];
+	return d->np ? d->last_gap_us : rng_exp(&r->wl_rng[w], mean_us);
+}
+
 static void workload_payment(struct runner *r, uint32_t w, uint64_t t_us)
 {
 	const struct scn_workload *wl = &r->s->workload[w];
+	struct wl_draw *d = &r->wl_draw[w];
 	struct rng *g = &r->wl_rng[w];
-	uint32_t ch = wl->all_channels ? (uint32_t)rng_below(g, r->s->nchannels)
-				       : wl->channels[rng_below(g, wl->nchannels)];
-	const struct scn_channel *sc = &r->s->channels[ch];
-	uint32_t i = (uint32_t)rng_below(g, sc->nparties);
-	uint32_t j = (uint32_t)rng_below(g, sc->nparties - 1);
-	if (j >= i)
-		j++;
-	struct amount amt = AMOUNT(rng_range(g, wl->min.units, wl->max.units));
-	enum l2_result res = l2_channel_pay(r->net, ch, sc->parties[i], sc->parties[j], amt);
+	uint32_t ch, i, j;
+	struct amount amt;
+	if (d->np) {
+		struct wl_pay p = next_from_ring(r, wl, d, g);
+		ch = p.ch;
+		i = p.i;
+		j = p.j;
+		amt = AMOUNT(p.amount);
+		d->last_gap_us = p.gap_us;
+	} else {
+		ch = draw_channel(r, wl, d, g);
+		uint32_t np = r->net->channels[ch].nparties;
+		i = (uint32_t)rng_below(g, np);
+		j = (uint32_t)rng_below(g, np - 1);
+		if (j >= i)
+			j++;
+		amt = AMOUNT(draw_amount(wl, d, g));
+	}
+	/* The net's channel ch lists the scenario channel's parties in the same order. */
+	const struct l2_channel *sc = &r->net->channels[ch];
+	enum l2_result res = l2_channel_pay_index(r->net, ch, i, j, amt);
 	payment_done(r);
 	if (res == L2_OK) {
 		record_payment(r, ch, t_us, 1);
@@ -785,10 +942,20 @@ static void run_workloads(struct runner *r)
 			evq_push(&q, us_of(r->wl_next_us[w]), 0, w, 0);
 	}
 	struct evq_event ev;
+	if (q.len == 1) {
+		/* One workload due in this block: its payments in order, without the queue. */
+		uint32_t w = q.heap[0].arg32;
+		double mean_us = 1e6 / r->s->workload[w].rate_per_s;
+		while (us_of(r->wl_next_us[w]) < next_us) {
+			workload_payment(r, w, us_of(r->wl_next_us[w]));
+			r->wl_next_us[w] += next_gap(r, w, mean_us);
+		}
+		q.len = 0;
+	}
 	while (evq_pop(&q, &ev)) {
 		uint32_t w = ev.arg32;
 		workload_payment(r, w, ev.time_ms);
-		r->wl_next_us[w] = next_arrival(&r->wl_rng[w], r->s->workload[w].rate_per_s, r->wl_next_us[w]);
+		r->wl_next_us[w] = r->wl_next_us[w] + next_gap(r, w, 1e6 / r->s->workload[w].rate_per_s);
 		if (us_of(r->wl_next_us[w]) < next_us)
 			evq_push(&q, us_of(r->wl_next_us[w]), 0, w, 0);
 	}
@@ -851,6 +1018,11 @@ static void report_fill(struct runner *r)
 static void after_execute(struct runner *r)
 {
 	const struct l1_chain *c = r->chain;
+	if (r->gen_opens_block) {
+		tl(r, "generated channels: %" PRIu64 " opens included; usable off-chain from block %" PRIu64,
+		   r->gen_opens_block, c->height + c->params.confirmations - 1);
+		r->gen_opens_block = 0;
+	}
 	while (r->usable_len) {
 		uint32_t ch = r->usable_fifo[r->usable_head];
 		if (l1_contract_usable_height(c, ch) > c->height)
@@ -921,6 +1093,8 @@ static void phase3(struct runner *r, const struct scn_action **order, uint32_t *
 		if (r->floods[i].batches_left > 0)
 			r->floods[keep++] = r->floods[i];
 	r->nfloods = keep;
+	if (r->s->generate.present && r->s->generate.channels > 0 && h == r->s->generate.open_at)
+		open_generated(r);
 	while (*next < r->s->nscript && order[*next]->at == h)
 		do_action(r, order[(*next)++]);
 	/* A flood started this block has sent its first batch already. */
@@ -940,32 +1114,43 @@ static bool quiescent(const struct runner *r)
 	       (!r->any_settlement || l1_chain_is_final(c, r->last_settlement));
 }
 
-void runner_run(struct runner *r)
+void runner_start(struct runner *r)
 {
 	const struct scenario *s = r->s;
-	const struct scn_action **order = xcalloc(s->nscript ? s->nscript : 1, sizeof(*order));
+	r->order = xcalloc(s->nscript ? s->nscript : 1, sizeof(*r->order));
 	for (uint32_t i = 0; i < s->nscript; i++)
-		order[i] = &s->script[i];
-	qsort(order, s->nscript, sizeof(*order), cmp_script);
-	uint32_t next = 0;
+		r->order[i] = &s->script[i];
+	qsort(r->order, s->nscript, sizeof(*r->order), cmp_script);
+	r->next_action = 0;
 	/* until_block stops a run on purpose; max_blocks (--max-blocks) caps every run. */
-	uint64_t stop = s->has_until_block && s->until_block < r->max_blocks ? s->until_block : r->max_blocks;
+	r->stop = s->has_until_block && s->until_block < r->max_blocks ? s->until_block : r->max_blocks;
 	/* Block 0 is genesis: no txs; phases 2 and 3 still run. */
 	phase2(r);
-	phase3(r, order, &next);
+	phase3(r, r->order, &r->next_action);
 	if (r->on_block)
 		r->on_block(r->on_block_ctx, r);
-	while (r->chain->height < stop && (s->has_until_block || !quiescent(r))) {
-		l1_chain_produce_block(r->chain);
-		report_fill(r);
-		after_execute(r);
-		phase2(r);
-		phase3(r, order, &next);
-		if (r->on_block)
-			r->on_block(r->on_block_ctx, r);
-		if (r->progress && r->chain->height % 10000 == 0)
-			show_progress(r);
-	}
+}
+
+bool runner_step(struct runner *r)
+{
+	const struct scenario *s = r->s;
+	if (!(r->chain->height < r->stop && (s->has_until_block || !quiescent(r))))
+		return false;
+	l1_chain_produce_block(r->chain);
+	report_fill(r);
+	after_execute(r);
+	phase2(r);
+	phase3(r, r->order, &r->next_action);
+	if (r->on_block)
+		r->on_block(r->on_block_ctx, r);
+	if (r->progress && r->chain->height % 10000 == 0)
+		show_progress(r);
+	return true;
+}
+
+void runner_finish(struct runner *r)
+{
+	const struct scenario *s = r->s;
 	if (r->progress_shown)
 		fputc('\n', stderr);
 	if (s->has_until_block ? r->chain->height < s->until_block : !quiescent(r))
@@ -973,9 +1158,19 @@ void runner_run(struct runner *r)
 	for (uint32_t i = 0; i < s->nchannels; i++)
 		if (!r->ch[i].settled_final)
 			r->unsettled_payments += r->ch[i].payments_ok;
+	r->unsettled_payments += r->payments_unclosable;
 	samples_sort(&r->fin_blocks);
 	samples_sort(&r->fin_us);
-	free(order);
+	free(r->order);
+	r->order = NULL;
+}
+
+void runner_run(struct runner *r)
+{
+	runner_start(r);
+	while (runner_step(r))
+		;
+	runner_finish(r);
 }
 
 const char *runner_channel_status(const struct runner *r, uint32_t ch)

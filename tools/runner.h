@@ -23,6 +23,7 @@ struct run_channel {
 	struct pay_run *runs;  /* ok payments whose L1 finality is not known yet */
 	uint32_t nruns, cap_runs;
 	uint64_t payments_ok;
+	bool closable;         /* the script has a close of this channel */
 	bool close_was_stale;  /* the included unilateral close was older than the latest */
 	bool open_pending;     /* counted in opening */
 	bool close_pending;    /* counted in closing */
@@ -51,12 +52,37 @@ struct block_fill {
 	struct amount fee_min, fee_max;
 };
 
+#define RUNNER_LOOKAHEAD 16
+
+/* A workload payment's draws, made ahead: channel, parties (indices within the
+ * channel), amount, and the gap to the workload's next arrival. */
+struct wl_pay {
+	uint32_t ch, i, j;
+	uint64_t amount;
+	double gap_us;
+};
+
+/* A workload's draws prepared once: its channel pick and amounts, the mean gap, and
+ * the party count shared by all its channels (0 when they differ: then nothing is
+ * drawn ahead); and its next payments, drawn ahead (runner.c says why). */
+struct wl_draw {
+	struct rng_bound channels;
+	struct rng_bound amounts;  /* n = max - min + 1; n = 0 for the full 64-bit range */
+	double mean_us;            /* 1e6 / rate_per_s */
+	uint32_t np;
+	struct wl_pay ring[RUNNER_LOOKAHEAD];
+	uint32_t head, len;
+	double last_gap_us;        /* the gap drawn after the payment just made */
+};
+
 struct timeline {
 	char *buf;
 	size_t len, cap;
 	uint64_t lines, dropped_lines;
 	uint64_t max_lines;
 };
+
+#define RUNNER_ID_BUFS 4
 
 struct runner {
 	const struct scenario *s;
@@ -65,6 +91,7 @@ struct runner {
 	struct run_channel *ch;
 	struct evq events;          /* workload arrivals and parties coming back online */
 	struct rng *wl_rng;         /* one stream per workload */
+	struct wl_draw *wl_draw;
 	double *wl_next_us;         /* next arrival of each workload, in microseconds */
 	struct flood *floods;
 	uint32_t nfloods, cap_floods;
@@ -84,6 +111,8 @@ struct runner {
 	struct samples fin_blocks, fin_us;
 	uint64_t unsettled_payments;
 	struct block_fill fill;
+	bool any_closable;          /* some script action closes a channel */
+	uint64_t payments_unclosable; /* ok payments while no channel is closable */
 	bool hit_block_cap;
 	uint64_t max_blocks;
 	/* output */
@@ -97,13 +126,28 @@ struct runner {
 	 * genesis), when set: lets a test check invariants block by block. */
 	void (*on_block)(void *ctx, const struct runner *r);
 	void *on_block_ctx;
+	uint64_t gen_opens_block;   /* generated channels whose open was included in this block */
+	char idbuf[RUNNER_ID_BUFS][SCN_ID_LEN]; /* generated channel ids being formatted */
+	unsigned idslot;
+	/* the run in progress (runner_start .. runner_finish) */
+	const struct scn_action **order; /* the script by (at, file order) */
+	uint32_t next_action;
+	uint64_t stop;
 };
 
 /* Prepares a run of s (borrowed; it must outlive the runner). trace may be NULL. */
 struct runner *runner_new(const struct scenario *s, FILE *trace, bool want_timeline);
 void runner_free(struct runner *r);
-/* Runs to the end (SPEC section 9) or until_block, or max_blocks. */
+/* Runs to the end (SPEC section 9) or until_block, or max_blocks: runner_start, then
+ * runner_step until it returns false, then runner_finish. */
 void runner_run(struct runner *r);
+/* The same in steps, for callers that look between blocks (the benchmark):
+ * runner_start runs phases 2 and 3 of genesis; runner_step produces the next block and
+ * runs its three phases, or returns false when the run is over; runner_finish
+ * completes the figures the reports need. */
+void runner_start(struct runner *r);
+bool runner_step(struct runner *r);
+void runner_finish(struct runner *r);
 
 /* Report helpers. */
 const char *runner_channel_status(const struct runner *r, uint32_t ch);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "l1sim/rng.h"
 #include "l1sim/util.h"
 
 #define MAX_JSON_INT 9007199254740991.0 /* 2^53-1 */
@@ -332,12 +333,48 @@ static void require(struct vctx *v, const cJSON *obj, const char *key)
 	}
 }
 
+/* True when `name` is prefix followed by a decimal k < count without leading zeros
+ * ("c0", "c17"; not "c017"): a generated name; *k is its number. */
+static bool generated_name(const char *name, char prefix, uint32_t count, uint32_t *k)
+{
+	if (name[0] != prefix || name[1] < '0' || name[1] > '9' || (name[1] == '0' && name[2] != '\0'))
+		return false;
+	uint64_t v = 0;
+	for (const char *p = name + 1; *p; p++) {
+		if (*p < '0' || *p > '9' || p - name > 10)
+			return false;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	if (v >= count)
+		return false;
+	*k = (uint32_t)v;
+	return true;
+}
+
+/* A reference to a party or channel by name: an explicit one (through the loader's
+ * hash index) or a generated one (p<k>, c<k>). SCN_NONE when neither. */
+static uint32_t find_party(const struct vctx *v, const char *name)
+{
+	uint32_t i = name_index_find(&v->parties, name), k;
+	if (i == SCN_NONE && v->s->generate.present && generated_name(name, 'p', v->s->generate.parties, &k))
+		i = v->s->generate.first_party + k;
+	return i;
+}
+
+static uint32_t find_channel(const struct vctx *v, const char *id)
+{
+	uint32_t i = name_index_find(&v->channels, id), k;
+	if (i == SCN_NONE && v->s->generate.placed && generated_name(id, 'c', v->s->generate.channels, &k))
+		i = v->s->generate.first_channel + k;
+	return i;
+}
+
 static uint32_t party_ref(struct vctx *v, const cJSON *j)
 {
 	const char *name = as_string(v, j);
 	if (!name)
 		return SCN_NONE;
-	uint32_t i = name_index_find(&v->parties, name);
+	uint32_t i = find_party(v, name);
 	if (i == SCN_NONE)
 		verr(v, "no party named \"%.64s\"", name);
 	return i;
@@ -348,15 +385,28 @@ static uint32_t channel_ref(struct vctx *v, const cJSON *j)
 	const char *id = as_string(v, j);
 	if (!id)
 		return SCN_NONE;
-	uint32_t i = name_index_find(&v->channels, id);
+	uint32_t i = find_channel(v, id);
 	if (i == SCN_NONE)
 		verr(v, "no channel with id \"%.64s\"", id);
 	return i;
 }
 
+static uint32_t explicit_parties(const struct scenario *s)
+{
+	return s->generate.present ? s->generate.first_party : s->nparties;
+}
+
+static uint32_t explicit_channels(const struct scenario *s)
+{
+	return s->generate.placed ? s->generate.first_channel : s->nchannels;
+}
+
 uint32_t scn_party_index(const struct scenario *s, const char *name)
 {
-	for (uint32_t i = 0; i < s->nparties; i++)
+	uint32_t k;
+	if (s->generate.present && generated_name(name, 'p', s->generate.parties, &k))
+		return s->generate.first_party + k;
+	for (uint32_t i = 0; i < explicit_parties(s); i++)
 		if (s->parties[i].name && strcmp(s->parties[i].name, name) == 0)
 			return i;
 	return SCN_NONE;
@@ -364,16 +414,44 @@ uint32_t scn_party_index(const struct scenario *s, const char *name)
 
 uint32_t scn_channel_index(const struct scenario *s, const char *id)
 {
-	for (uint32_t i = 0; i < s->nchannels; i++)
+	uint32_t k;
+	if (s->generate.placed && generated_name(id, 'c', s->generate.channels, &k))
+		return s->generate.first_channel + k;
+	for (uint32_t i = 0; i < explicit_channels(s); i++)
 		if (s->channels[i].id && strcmp(s->channels[i].id, id) == 0)
 			return i;
 	return SCN_NONE;
 }
 
+const char *scn_channel_id(const struct scenario *s, uint32_t ch, char buf[SCN_ID_LEN])
+{
+	if (!scn_channel_is_generated(s, ch))
+		return s->channels[ch].id;
+	snprintf(buf, SCN_ID_LEN, "c%u", ch - s->generate.first_channel);
+	return buf;
+}
+
+uint32_t scn_channel_nparties(const struct scenario *s, uint32_t ch)
+{
+	return scn_channel_is_generated(s, ch) ? s->generate.channel_size : s->channels[ch].nparties;
+}
+
+const uint32_t *scn_channel_parties(const struct scenario *s, uint32_t ch)
+{
+	if (!scn_channel_is_generated(s, ch))
+		return s->channels[ch].parties;
+	return s->generate.members + (size_t)(ch - s->generate.first_channel) * s->generate.channel_size;
+}
+
+const struct amount *scn_channel_deposits(const struct scenario *s, uint32_t ch)
+{
+	return scn_channel_is_generated(s, ch) ? s->generate.deposits : s->channels[ch].deposit;
+}
+
 /* ---- sections ---- */
 
 static const char *const TOP_KEYS[] = { "format", "name", "description", "seed", "l1", "l2", "parties",
-					"channels", "script", "workload", "until_block", "expect", NULL };
+					"generate", "channels", "script", "workload", "until_block", "expect", NULL };
 static const char *const L1_KEYS[] = { "block_interval_s", "interval", "block_tx_limit", "confirmations",
 				       "fee", "dispute_timeout_blocks", "dispute_rule", NULL };
 static const char *const L2_KEYS[] = { "latency_ms", "signatures", NULL };
@@ -562,6 +640,9 @@ static void load_channels(struct vctx *v, const cJSON *arr)
 				verr(v, "id must match [A-Za-z0-9._-]{1,%u} (got \"%.70s\")", SCN_MAX_NAME_LEN, id);
 			else if (id && name_index_find(&v->channels, id) != SCN_NONE)
 				verr(v, "channel id \"%s\" is used twice", id);
+			else if (id && s->generate.present && generated_name(id, 'c', s->generate.channels, &(uint32_t){ 0 }))
+				verr(v, "channel id \"%s\" is also the name of a generated channel (generate.channels is %u)",
+				     id, s->generate.channels);
 			else if (id) {
 				ch->id = xstrdup(id);
 				name_index_add(&v->channels, ch->id, (uint32_t)idx);
@@ -606,7 +687,7 @@ static void load_channels(struct vctx *v, const cJSON *arr)
 				bool seen[SCN_MAX_CHANNEL_PARTIES] = { false };
 				for (const cJSON *d = j->child; d; d = d->next) {
 					size_t o2 = path_push_key(v, d->string);
-					uint32_t pi = name_index_find(&v->parties, d->string);
+					uint32_t pi = find_party(v, d->string);
 					int at = -1;
 					for (uint32_t m = 0; pi != SCN_NONE && m < listed && ch->parties; m++)
 						if (ch->parties[m] == pi)
@@ -882,6 +963,128 @@ static void load_workload(struct vctx *v, const cJSON *arr)
 	s->nworkload = (uint32_t)n;
 }
 
+
+/* ---- generate: large synthetic networks ---- */
+
+static const char *const GENERATE_KEYS[] = { "parties", "channels", "channel_size", "balance", "deposit",
+					     "open_at", "in_report", NULL };
+#define MAX_GENERATED 10000000u /* parties or channels */
+#define MAX_CHANNEL_SIZE 64u
+
+/* Reads the section and appends the generated parties (their names are needed by the
+ * channels and the script that follow); the channels are placed by place_generated. */
+static void load_generate(struct vctx *v, const cJSON *g)
+{
+	struct scenario *s = v->s;
+	struct scn_generate *gen = &s->generate;
+	size_t old;
+	const cJSON *j;
+	uint64_t u;
+	bool ok = true;
+	if (!cJSON_IsObject(g)) {
+		verr(v, "must be an object (got %s)", type_name(g));
+		return;
+	}
+	check_keys(v, g, GENERATE_KEYS);
+	require(v, g, "parties");
+	require(v, g, "channels");
+	ok = cJSON_GetObjectItemCaseSensitive(g, "parties") && cJSON_GetObjectItemCaseSensitive(g, "channels");
+	gen->channel_size = 2;
+	if ((j = enter(v, g, "parties", &old))) {
+		if (as_uint(v, j, 1, MAX_GENERATED, &u))
+			gen->parties = (uint32_t)u;
+		else
+			ok = false;
+		leave(v, old);
+	}
+	if ((j = enter(v, g, "channels", &old))) {
+		if (as_uint(v, j, 0, MAX_GENERATED, &u))
+			gen->channels = (uint32_t)u;
+		else
+			ok = false;
+		leave(v, old);
+	}
+	if ((j = enter(v, g, "channel_size", &old))) {
+		if (as_uint(v, j, 2, MAX_CHANNEL_SIZE, &u))
+			gen->channel_size = (uint32_t)u;
+		else
+			ok = false;
+		leave(v, old);
+	}
+	if (ok && gen->channels > 0 && gen->parties < gen->channel_size) {
+		size_t o = path_push_key(v, "parties");
+		verr(v, "a channel needs %u distinct parties, so at least %u parties must be generated (got %u)",
+		     gen->channel_size, gen->channel_size, gen->parties);
+		path_pop(v, o);
+		ok = false;
+	}
+	if ((j = enter(v, g, "balance", &old))) {
+		ok = as_amount(v, j, &gen->balance) && ok;
+		leave(v, old);
+	}
+	if ((j = enter(v, g, "deposit", &old))) {
+		ok = as_amount(v, j, &gen->deposit) && ok;
+		leave(v, old);
+	}
+	if ((j = enter(v, g, "open_at", &old))) {
+		ok = as_uint(v, j, 0, MAX_BLOCK, &gen->open_at) && ok;
+		leave(v, old);
+	}
+	if ((j = enter(v, g, "in_report", &old))) {
+		ok = as_bool(v, j, &gen->in_report) && ok;
+		leave(v, old);
+	}
+	if (!ok)
+		return;
+	/* Explicit parties come first; none may take a generated name. */
+	uint32_t nexp = s->nparties;
+	for (uint32_t i = 0; i < nexp; i++) {
+		uint32_t k;
+		if (s->parties[i].name && generated_name(s->parties[i].name, 'p', gen->parties, &k))
+			scn_errors_add(v->errs, "%s: parties[%u].name: \"%s\" is also the name of a generated party "
+				       "(generate.parties is %u)", v->file, i, s->parties[i].name, gen->parties);
+	}
+	s->parties = xreallocarray(s->parties, (size_t)nexp + gen->parties, sizeof(*s->parties));
+	for (uint32_t k = 0; k < gen->parties; k++) {
+		char name[16];
+		snprintf(name, sizeof(name), "p%u", k);
+		s->parties[nexp + k] = (struct scn_party){ .name = xstrdup(name), .balance = gen->balance };
+	}
+	gen->first_party = nexp;
+	s->nparties = nexp + gen->parties;
+	gen->present = true;
+}
+
+/* Places the generated channels after the explicit ones: c_k joins channel_size
+ * distinct parties drawn uniformly with the scenario's seeded generator (its own
+ * stream), channel after channel, member after member. */
+static void place_generated(struct scenario *s)
+{
+	struct scn_generate *gen = &s->generate;
+	size_t size = gen->channel_size;
+	gen->members = xcalloc((size_t)gen->channels * size + 1, sizeof(uint32_t));
+	gen->deposits = xcalloc(size, sizeof(struct amount));
+	for (size_t i = 0; i < size; i++)
+		gen->deposits[i] = gen->deposit;
+	struct rng g;
+	rng_init(&g, s->seed, 0x47454e00u /* "GEN" */);
+	for (size_t k = 0; k < gen->channels; k++) {
+		uint32_t *m = gen->members + k * size;
+		for (size_t i = 0; i < size; i++) {
+			bool dup;
+			do {
+				m[i] = gen->first_party + (uint32_t)rng_below(&g, gen->parties);
+				dup = false;
+				for (size_t j = 0; j < i; j++)
+					dup = dup || m[j] == m[i];
+			} while (dup);
+		}
+	}
+	gen->first_channel = s->nchannels;
+	s->nchannels += gen->channels;
+	gen->placed = true;
+}
+
 /* ---- expect ---- */
 
 static void opt_uint(struct vctx *v, const cJSON *obj, const char *key, bool nullable, struct scn_opt *o)
@@ -928,7 +1131,7 @@ static void party_amounts(struct vctx *v, const cJSON *c, uint32_t **parties, st
 	bool *seen = xcalloc((size_t)np + 1, sizeof(bool));
 	for (const cJSON *p = c->child; p; p = p->next) {
 		size_t old = path_push_key(v, p->string);
-		uint32_t pi = name_index_find(&v->parties, p->string);
+		uint32_t pi = find_party(v, p->string);
 		struct amount a;
 		if (pi == SCN_NONE)
 			verr(v, "no party named \"%.64s\"", p->string);
@@ -1041,7 +1244,7 @@ static void load_expect(struct vctx *v, const cJSON *j)
 			bool *seen = xcalloc((size_t)s->nchannels + 1, sizeof(bool));
 			for (const cJSON *ch = c->child; ch; ch = ch->next) {
 				size_t o2 = path_push_key(v, ch->string);
-				uint32_t ci = name_index_find(&v->channels, ch->string);
+				uint32_t ci = find_channel(v, ch->string);
 				if (ci == SCN_NONE) {
 					verr(v, "no channel with id \"%.64s\"", ch->string);
 				} else if (seen[ci]) {
@@ -1137,7 +1340,8 @@ static void load_root(struct vctx *v, const cJSON *root)
 	check_keys(v, root, TOP_KEYS);
 	require(v, root, "format");
 	require(v, root, "name");
-	require(v, root, "parties");
+	if (!cJSON_GetObjectItemCaseSensitive(root, "generate"))
+		require(v, root, "parties");
 	if ((j = enter(v, root, "format", &old))) {
 		const char *f = as_string(v, j);
 		if (f && strcmp(f, "l2sim/1") != 0)
@@ -1178,10 +1382,16 @@ static void load_root(struct vctx *v, const cJSON *root)
 		load_parties(v, j);
 		leave(v, old);
 	}
+	if ((j = enter(v, root, "generate", &old))) {
+		load_generate(v, j);
+		leave(v, old);
+	}
 	if ((j = enter(v, root, "channels", &old))) {
 		load_channels(v, j);
 		leave(v, old);
 	}
+	if (s->generate.present)
+		place_generated(s);
 	if ((j = enter(v, root, "script", &old))) {
 		load_script(v, j);
 		leave(v, old);
@@ -1528,12 +1738,14 @@ void scn_free(struct scenario *s)
 	for (uint32_t i = 0; i < s->nparties; i++)
 		free(s->parties[i].name);
 	free(s->parties);
-	for (uint32_t i = 0; i < s->nchannels; i++) {
+	for (uint32_t i = 0; i < explicit_channels(s); i++) {
 		free(s->channels[i].id);
 		free(s->channels[i].parties);
 		free(s->channels[i].deposit);
 	}
 	free(s->channels);
+	free(s->generate.members);
+	free(s->generate.deposits);
 	free(s->script);
 	for (uint32_t i = 0; i < s->nworkload; i++)
 		free(s->workload[i].channels);

@@ -86,6 +86,24 @@ struct scn_action {
 	struct amount fee;       /* flood */
 };
 
+/* The `generate` section: parties p0..p<parties-1> and channels c0..c<channels-1>,
+ * appended after the explicit ones (see docs/scenario-format.md). Generated parties
+ * are ordinary entries of scenario.parties; generated channels are not stored in
+ * scenario.channels (10^6 of them would not fit there cheaply): reach every channel
+ * through scn_channel_id/_nparties/_parties/_deposits. */
+struct scn_generate {
+	bool present;
+	uint32_t parties, channels, channel_size;
+	struct amount balance, deposit;
+	uint64_t open_at;
+	bool in_report;          /* list generated parties and channels in the JSON report */
+	uint32_t first_party;    /* scenario index of p0 */
+	uint32_t first_channel;  /* scenario index of c0 (= the number of explicit channels) */
+	bool placed;             /* first_channel and members are set */
+	uint32_t *members;       /* [channels * channel_size]: the parties of c_k at k * channel_size */
+	struct amount *deposits; /* [channel_size], every one `deposit` */
+};
+
 struct scn_workload {
 	double rate_per_s;
 	bool all_channels;
@@ -136,8 +154,9 @@ struct scenario {
 	bool signatures;         /* l2.signatures == "ed25519" */
 	struct scn_party *parties;
 	uint32_t nparties;
-	struct scn_channel *channels;
-	uint32_t nchannels;
+	struct scn_channel *channels; /* the explicit ones: [generate.first_channel] with generate */
+	uint32_t nchannels;      /* explicit + generated */
+	struct scn_generate generate;
 	struct scn_action *script;
 	uint32_t nscript;
 	struct scn_workload *workload;
@@ -163,8 +182,25 @@ struct scenario *scn_load_buffer(const char *file, const char *text, size_t len,
 				 const struct scn_override *ov, size_t nov, struct scn_errors *errs);
 void scn_free(struct scenario *s);
 
-/* The index of a party or channel by name, or SCN_NONE. O(n). */
+/* The index of a party or channel by name, or SCN_NONE. O(1) for generated names,
+ * O(explicit ones) otherwise. */
 uint32_t scn_party_index(const struct scenario *s, const char *name);
 uint32_t scn_channel_index(const struct scenario *s, const char *id);
+
+/* Channel ch (explicit or generated) of a loaded scenario. scn_channel_id returns the
+ * explicit id, or writes the generated one ("c<k>") into buf. */
+#define SCN_ID_LEN 66
+const char *scn_channel_id(const struct scenario *s, uint32_t ch, char buf[SCN_ID_LEN]);
+uint32_t scn_channel_nparties(const struct scenario *s, uint32_t ch);
+const uint32_t *scn_channel_parties(const struct scenario *s, uint32_t ch);
+const struct amount *scn_channel_deposits(const struct scenario *s, uint32_t ch);
+static inline bool scn_channel_is_generated(const struct scenario *s, uint32_t ch)
+{
+	return s->generate.placed && ch >= s->generate.first_channel;
+}
+static inline bool scn_party_is_generated(const struct scenario *s, uint32_t p)
+{
+	return s->generate.present && p >= s->generate.first_party;
+}
 
 #endif

@@ -80,14 +80,18 @@ static void fuzz_check_scenario(const struct scenario *s)
 		FUZZ_ASSERT(s->parties[i].name);
 		FUZZ_ASSERT(scn_party_index(s, s->parties[i].name) == i);
 	}
+	/* Explicit and generated channels alike, through the accessors. */
 	for (uint32_t i = 0; i < s->nchannels; i++) {
-		const struct scn_channel *c = &s->channels[i];
-		FUZZ_ASSERT(c->id && scn_channel_index(s, c->id) == i);
-		FUZZ_ASSERT(c->nparties >= 2 && c->parties && c->deposit);
-		for (uint32_t k = 0; k < c->nparties; k++) {
-			FUZZ_ASSERT(c->parties[k] < s->nparties);
+		char buf[SCN_ID_LEN];
+		const char *id = scn_channel_id(s, i, buf);
+		uint32_t np = scn_channel_nparties(s, i);
+		const uint32_t *parties = scn_channel_parties(s, i);
+		FUZZ_ASSERT(id && scn_channel_index(s, id) == i);
+		FUZZ_ASSERT(np >= 2 && parties && scn_channel_deposits(s, i));
+		for (uint32_t k = 0; k < np; k++) {
+			FUZZ_ASSERT(parties[k] < s->nparties);
 			for (uint32_t m = 0; m < k; m++)
-				FUZZ_ASSERT(c->parties[m] != c->parties[k]);
+				FUZZ_ASSERT(parties[m] != parties[k]);
 		}
 	}
 	for (uint32_t i = 0; i < s->nscript; i++) {

@@ -226,3 +226,22 @@ Test(rng, exp_is_deterministic)
 	for (int i = 0; i < 1000; i++)
 		cr_assert_eq(rng_exp(&a, 600.0), rng_exp(&b, 600.0));
 }
+
+/* rng_below_bound is rng_below with its limit computed once: same values, same number
+ * of draws, for powers of two, small and huge n, and n whose rejection zone is large. */
+Test(rng, below_bound_gives_what_below_gives)
+{
+	static const uint64_t ns[] = { 1, 2, 3, 7, 8, 10, 1000, 1000000, 1ULL << 32, (1ULL << 63) + 1,
+				       UINT64_MAX - 1, UINT64_MAX };
+	for (size_t k = 0; k < sizeof(ns) / sizeof(ns[0]); k++) {
+		struct rng a, b;
+		rng_init(&a, 5, k);
+		rng_init(&b, 5, k);
+		struct rng_bound bound = rng_bound_make(ns[k]);
+		for (int i = 0; i < 2000; i++)
+			cr_assert_eq(rng_below_bound(&a, &bound), rng_below(&b, ns[k]), "n = %llu, draw %d",
+				     (unsigned long long)ns[k], i);
+		cr_assert_eq(rng_next(&a), rng_next(&b), "n = %llu: the generators diverged",
+			     (unsigned long long)ns[k]);
+	}
+}

@@ -1930,3 +1930,47 @@ Test(l2_channel, randomized_honest_parties_are_always_paid_what_they_are_owed)
 		    st.pays_ok, st.pays_failed, st.deposits, st.coop, st.unilateral, st.stale, st.tampered,
 		    st.challenges);
 }
+
+/* ---- paying by party index ---- */
+
+Test(l2_pay, by_index_is_the_same_payment_as_by_id)
+{
+	for (int sig = 0; sig < 2; sig++) {
+		uint32_t a, b, ch;
+		struct env *e = two_party(2, 5, sig ? L2_SIG_OFF : L2_SIG_ED25519, &a, &b, &ch);
+		cr_assert_eq(l2_channel_pay_index(e->net, ch, 0, 1, AMOUNT(30)), L2_OK);
+		cr_assert_eq(l2_channel_pay(e->net, ch, b, a, AMOUNT(5)), L2_OK);
+		cr_assert_eq(latest(e, ch)->seq, 2);
+		cr_assert_eq(latest(e, ch)->balances[0].units, 75);
+		cr_assert_eq(latest(e, ch)->balances[1].units, 125);
+		struct snap before;
+		snap_take(e, ch, &before);
+		cr_assert_eq(l2_channel_pay_index(e->net, ch, 1, 1, AMOUNT(1)), L2_ERR_NOT_MEMBERS);
+		cr_assert_eq(l2_channel_pay_index(e->net, ch, 0, 2, AMOUNT(1)), L2_ERR_NOT_MEMBERS);
+		cr_assert_eq(l2_channel_pay_index(e->net, ch, 0, 1, AMOUNT(0)), L2_ERR_ZERO_AMOUNT);
+		cr_assert_eq(l2_channel_pay_index(e->net, ch, 0, 1, AMOUNT(76)), L2_ERR_NO_FUNDS);
+		assert_unchanged(e, ch, &before, true);
+		env_free(e);
+	}
+}
+
+Test(l2_pay, unsigned_states_have_no_signature_room_and_read_as_zeros)
+{
+	uint32_t a, b, ch;
+	struct env *e = two_party(1, 5, L2_SIG_OFF, &a, &b, &ch);
+	cr_assert_eq(l2_channel_pay(e->net, ch, a, b, AMOUNT(1)), L2_OK);
+	const struct l1_state *s = latest(e, ch);
+	cr_assert(l1_state_is_unsigned(s));
+	for (int i = 0; i < L1_SIG_LEN; i++)
+		cr_assert_eq(s->sigs[1][i], 0);
+	struct l1_state *c = l1_state_copy(s);
+	cr_assert(l1_state_is_unsigned(c));
+	cr_assert_eq(c->balances[1].units, 101);
+	struct l1_state *signed_copy = l1_state_new(s->channel, 0, 2);
+	l1_state_assign(signed_copy, s);
+	cr_assert_not(l1_state_is_unsigned(signed_copy));
+	cr_assert_eq(signed_copy->seq, s->seq);
+	l1_state_free(c);
+	l1_state_free(signed_copy);
+	env_free(e);
+}

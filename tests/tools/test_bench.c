@@ -1,0 +1,63 @@
+/* The benchmark's smoke run (l2sim bench --quick): the JSON has every figure and each
+ * is a positive finite number. Behaviour only: no test here judges speed. */
+#include <criterion/criterion.h>
+#include <cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tools/bench.h"
+
+static double field(const cJSON *root, const char *section, const char *key)
+{
+	const cJSON *s = cJSON_GetObjectItemCaseSensitive(root, section);
+	cr_assert(cJSON_IsObject(s), "missing section %s", section);
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(s, key);
+	cr_assert(cJSON_IsNumber(v), "missing number %s.%s", section, key);
+	cr_assert(isfinite(v->valuedouble), "%s.%s is not finite", section, key);
+	return v->valuedouble;
+}
+
+Test(bench, quick_json_has_every_figure)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct bench_options o = { .quick = true, .json = true };
+	cr_assert_eq(bench_run(&o, f, NULL), 0);
+	fclose(f);
+	cJSON *root = cJSON_Parse(buf);
+	cr_assert_not_null(root, "not JSON: %s", buf);
+	static const char *const ratios[][2] = { { "ed25519", "payments_per_s" }, { "ed25519", "bound_per_s" },
+						 { "ed25519", "ratio" }, { "off", "channels" },
+						 { "off", "payments_per_s" }, { "off", "bound_per_s" }, { "off", "ratio" },
+						 { "memory", "bytes_per_channel" }, { "l1", "empty_blocks_per_s" },
+						 { "l1", "full_blocks_per_s" } };
+	for (size_t i = 0; i < sizeof(ratios) / sizeof(ratios[0]); i++)
+		cr_assert_gt(field(root, ratios[i][0], ratios[i][1]), 0, "%s.%s is not positive", ratios[i][0],
+			     ratios[i][1]);
+	/* Growth may be 0 (or, with page-granular RSS, a hair below): it must be a number. */
+	(void)field(root, "memory", "rss_growth_10x_payments");
+	cr_assert_eq(field(root, "off", "payments_failed"), 0);
+	cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "quick")));
+	cJSON_Delete(root);
+	free(buf);
+}
+
+Test(bench, quick_table_names_every_goal)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct bench_options o = { .quick = true };
+	cr_assert_eq(bench_run(&o, f, NULL), 0);
+	fclose(f);
+	cr_assert(strstr(buf, "ed25519 signed payments/s"));
+	cr_assert(strstr(buf, "ratio >= 0.85"));
+	cr_assert(strstr(buf, "ratio >= 0.25"));
+	cr_assert(strstr(buf, "<= 256"));
+	cr_assert(strstr(buf, "<= 10%"));
+	cr_assert(strstr(buf, "l1 full blocks/s"));
+	free(buf);
+}
