@@ -85,17 +85,19 @@ static const char HELP[] =
 	"  --quick         a few-second smoke run with small sizes (used by make test)\n"
 	"\n"
 	"Other options\n"
-	"  -h, --help      this help\n"
+	"  -h, --help      this help (also l2sim CMD --help)\n"
 	"  --version       the version\n"
 	"\n"
 	"Exit status\n"
-	"  0  ran, and every expectation of the scenario held (or it had none);\n"
-	"     sweep: every run finished\n"
-	"  1  ran, and an expectation failed (each failure is listed);\n"
+	"  0  run: ran, and every expectation of the scenario held (or it had none);\n"
+	"     check: every FILE is valid; sweep: every run finished; bench: measured\n"
+	"  1  run: ran, and an expectation failed (each failure is listed);\n"
 	"     sweep: a run or the chart failed (each is named)\n"
 	"  2  bad input or usage: nothing ran; one line per problem on stderr, naming the\n"
-	"     file and the JSON path (line and column for files that are not JSON)\n"
-	"  130  sweep interrupted by Ctrl-C (143: by SIGTERM); the finished rows are written\n"
+	"     file and the JSON path (line and column for files that are not JSON);\n"
+	"     also: the report or the trace could not be written, or a bench process failed\n"
+	"  128+N  killed by signal N: 130 for Ctrl-C, 143 for SIGTERM. run leaves no\n"
+	"     partial --trace FILE; sweep writes the rows of the runs that finished\n"
 	"\n"
 	"Limits\n"
 	"  Scenario files are untrusted input. A file above a limit (64 MiB, 5000000 JSON\n"
@@ -116,7 +118,8 @@ static const char HELP[] =
 	"  l2sim bench --quick --format json\n"
 	"\n"
 	"Documentation: docs/scenario-format.md, docs/metrics.md, docs/benchmarks.md,\n"
-	"docs/teaching-disputes.md, docs/scenarios.md, docs/security.md, and man l2sim.\n";
+	"docs/teaching-disputes.md, docs/scenarios.md, docs/security.md, docs/l1sim.md,\n"
+	"docs/l2.md, docs/performance.md, and man l2sim.\n";
 
 /* The temporary trace file, removed by a fatal signal: a run interrupted by Ctrl-C (or
  * killed by SIGTERM, SIGHUP, or SIGPIPE when the report's reader goes away) leaves
@@ -165,6 +168,11 @@ static FILE *open_temp_beside(const char *path, char **tmp_out)
 		free(tmp);
 		return NULL;
 	}
+	/* mkstemp creates the file 0600; give the trace the mode a plain fopen would
+	 * (0666 less the umask), as the renamed file replaces what the user asked for. */
+	mode_t mask = umask(0);
+	umask(mask);
+	(void)fchmod(fd, 0666 & ~mask);
 	FILE *f = fdopen(fd, "w");
 	if (!f) {
 		int e = errno;
@@ -441,6 +449,16 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "--version") == 0) {
 		printf("l2sim %s\n", L2SIM_VERSION);
 		return 0;
+	}
+	/* l2sim CMD --help (or -h anywhere after CMD): the full help, nothing run. */
+	if (strcmp(cmd, "run") == 0 || strcmp(cmd, "check") == 0 || strcmp(cmd, "sweep") == 0 ||
+	    strcmp(cmd, "bench") == 0) {
+		for (int i = 2; i < argc; i++) {
+			if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+				fputs(HELP, stdout);
+				return 0;
+			}
+		}
 	}
 	if (strcmp(cmd, "run") == 0)
 		return cmd_run(argc - 2, argv + 2);
