@@ -177,6 +177,10 @@ struct scn_override {
  * aborts on bad input. */
 struct scenario *scn_load(const char *path, const struct scn_override *ov, size_t nov,
 			  struct scn_errors *errs);
+/* Reads a whole scenario file (at most SCN_MAX_FILE_BYTES) into *text, which the
+ * caller frees; false with the problem (cannot open, a directory, too large, a read
+ * error) in *errs. */
+bool scn_read_file(const char *path, char **text, size_t *len, struct scn_errors *errs);
 /* The same from a buffer; `file` names it in messages. */
 struct scenario *scn_load_buffer(const char *file, const char *text, size_t len,
 				 const struct scn_override *ov, size_t nov, struct scn_errors *errs);
