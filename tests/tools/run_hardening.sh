@@ -57,6 +57,40 @@ if [ $rc -eq 2 ] && ! ls "$tmp" | grep -q '^bad.jsonl'; then ok "bad input with 
 rc=$?
 if [ $rc -eq 2 ] && grep -q "cannot write the trace" "$tmp/err"; then ok "unwritable trace: exit 2 with a message"; else bad "unwritable trace: exit $rc"; fi
 
+# The trace gets the mode a plain fopen would give it (0666 less the umask), not the
+# 0600 of its temporary.
+(umask 022 && "$L2SIM" run "$hello" --trace "$tmp/mode.jsonl" >/dev/null 2>&1)
+if [ "$(stat -c %a "$tmp/mode.jsonl" 2>/dev/null)" = 644 ]; then ok "--trace under umask 022 is 0644"; else bad "--trace mode: $(stat -c %a "$tmp/mode.jsonl" 2>&1)"; fi
+
+# Usual mistakes: each is one line naming the file, exit 2, nothing on stdout.
+mkdir "$tmp/adir"
+: >"$tmp/empty.json"
+sed 's/"dispute_timeout_blocks"/"dispute_timout_blocks"/' scenarios/quickstart.json >"$tmp/typo.json"
+while IFS='|' read -r what file want; do
+	"$L2SIM" run "$file" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ $rc -eq 2 ] && [ ! -s "$tmp/out" ] && grep -qF -- "$file: $want" "$tmp/err"; then
+		ok "$what: exit 2 naming the file"
+	else
+		bad "$what: exit $rc, stderr:"; sed 's/^/    /' "$tmp/err"
+	fi
+done <<END
+a directory|$tmp/adir|is a directory, not a scenario file
+an empty file|$tmp/empty.json|the file is empty
+a missing file|$tmp/missing.json|cannot open: No such file or directory
+a typo in a key|$tmp/typo.json|l1.dispute_timout_blocks: unknown key "dispute_timout_blocks" (did you mean "dispute_timeout_blocks"?)
+END
+"$L2SIM" run scenarios/quickstart.json --set parties.carol.balance=1 >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ $rc -eq 2 ] && grep -qF 'scenarios/quickstart.json: --set parties.carol.balance: "carol" does not name anything' "$tmp/err"; then
+	ok "--set on a missing path: exit 2 naming the file and the key"
+else
+	bad "--set on a missing path: exit $rc"; cat "$tmp/err"
+fi
+for cmd in run check sweep bench; do
+	if "$L2SIM" $cmd --help | grep -q "^Exit status"; then ok "$cmd --help prints the help"; else bad "$cmd --help"; fi
+done
+
 # A trace to something other than a regular file (here a pipe; /dev/stdout is the
 # same) is written in place: renaming a temporary over it would replace it.
 mkfifo "$tmp/fifo"
