@@ -1010,8 +1010,6 @@ static void load_workload(struct vctx *v, const cJSON *arr)
 
 static const char *const GENERATE_KEYS[] = { "parties", "channels", "channel_size", "balance", "deposit",
 					     "open_at", "in_report", NULL };
-#define MAX_GENERATED 10000000u /* parties or channels */
-#define MAX_CHANNEL_SIZE 64u
 
 /* Reads the section and appends the generated parties (their names are needed by the
  * channels and the script that follow); the channels are placed by place_generated. */
@@ -1033,21 +1031,21 @@ static void load_generate(struct vctx *v, const cJSON *g)
 	ok = cJSON_GetObjectItemCaseSensitive(g, "parties") && cJSON_GetObjectItemCaseSensitive(g, "channels");
 	gen->channel_size = 2;
 	if ((j = enter(v, g, "parties", &old))) {
-		if (as_uint(v, j, 1, MAX_GENERATED, &u))
+		if (as_uint(v, j, 1, SCN_MAX_GENERATED, &u))
 			gen->parties = (uint32_t)u;
 		else
 			ok = false;
 		leave(v, old);
 	}
 	if ((j = enter(v, g, "channels", &old))) {
-		if (as_uint(v, j, 0, MAX_GENERATED, &u))
+		if (as_uint(v, j, 0, SCN_MAX_GENERATED, &u))
 			gen->channels = (uint32_t)u;
 		else
 			ok = false;
 		leave(v, old);
 	}
 	if ((j = enter(v, g, "channel_size", &old))) {
-		if (as_uint(v, j, 2, MAX_CHANNEL_SIZE, &u))
+		if (as_uint(v, j, 2, SCN_MAX_CHANNEL_PARTIES, &u))
 			gen->channel_size = (uint32_t)u;
 		else
 			ok = false;

@@ -30,6 +30,7 @@
 #define SCN_MAX_PARTIES 100000u            /* entries of parties[] */
 #define SCN_MAX_CHANNELS 100000u           /* entries of channels[] */
 #define SCN_MAX_CHANNEL_PARTIES 64u        /* parties of one channel */
+#define SCN_MAX_GENERATED 10000000u        /* generate.parties, generate.channels */
 #define SCN_MAX_SCRIPT 1000000u            /* entries of script[] */
 #define SCN_MAX_WORKLOADS 1000u            /* entries of workload[] */
 #define SCN_MAX_BLOCK 10000000u            /* at, until_block, from/to_block, T: SPEC's 10^7 */
