@@ -4,13 +4,7 @@
 # trace nor a temporary file. Prints one line per check, then "N passed, N failed".
 set -u
 L2SIM=${L2SIM:-build/l2sim}
-pass=0
-fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-ok() { pass=$((pass + 1)); echo "PASS $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 hello=docs/examples/hello.json
 
 # Options are matched exactly: --formatx once passed a NULL value to strcmp (SIGSEGV).
@@ -137,5 +131,4 @@ for sig in INT TERM HUP; do
 	fi
 done
 
-echo "hardening: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish hardening
