@@ -1417,7 +1417,8 @@ int sweep_main(int argc, char **argv)
 		csv_tmp = tmp_name(sw.out);
 		csv = fopen(csv_tmp, "w");
 		if (!csv) {
-			fprintf(stderr, "l2sim: sweep: %s: cannot write: %s\n", csv_tmp, strerror(errno));
+			fprintf(stderr, "l2sim: sweep: --out %s: cannot write its temporary %s: %s\n", sw.out, csv_tmp,
+				strerror(errno));
 			goto out;
 		}
 	}
@@ -1425,7 +1426,8 @@ int sweep_main(int argc, char **argv)
 		plot_tmp = tmp_name(sw.plot);
 		FILE *pf = fopen(plot_tmp, "w");
 		if (!pf) {
-			fprintf(stderr, "l2sim: sweep: %s: cannot write: %s\n", plot_tmp, strerror(errno));
+			fprintf(stderr, "l2sim: sweep: --plot %s: cannot write its temporary %s: %s\n", sw.plot,
+				plot_tmp, strerror(errno));
 			goto out;
 		}
 		plot_tmp_made = true;
