@@ -257,7 +257,7 @@ static bool as_uint(struct vctx *v, const cJSON *j, uint64_t min, uint64_t max, 
 	}
 	double d = j->valuedouble;
 	if (!isfinite(d) || d != floor(d)) {
-		verr(v, "must be a whole number (got %g)", d);
+		verr(v, "must be a whole number (got %.15g)", d);
 		return false;
 	}
 	if (d < (double)min || d > (double)max || d > MAX_JSON_INT) {
@@ -285,7 +285,7 @@ static bool as_amount(struct vctx *v, const cJSON *j, struct amount *out)
 	}
 	double d = j->valuedouble;
 	if (!isfinite(d) || d != floor(d)) {
-		verr(v, "amount must be a whole number (got %g)", d);
+		verr(v, "amount must be a whole number (got %.15g)", d);
 		return false;
 	}
 	if (d < 0) {
@@ -307,7 +307,7 @@ static bool as_number(struct vctx *v, const cJSON *j, double min_excl, double ma
 		return false;
 	}
 	if (!(j->valuedouble > min_excl) || j->valuedouble > max) {
-		verr(v, "must be above %g and at most %g (got %g)", min_excl, max, j->valuedouble);
+		verr(v, "must be above %.15g and at most %.15g (got %.15g)", min_excl, max, j->valuedouble);
 		return false;
 	}
 	*out = j->valuedouble;
@@ -526,7 +526,7 @@ static void load_l1(struct vctx *v, const cJSON *l1)
 		double d;
 		if (as_number(v, j, 0, 1e6, &d)) {
 			if (llround(d * 1000.0) < 1)
-				verr(v, "must be at least 0.001 (the resolution is 1 ms; got %g)", d);
+				verr(v, "must be at least 0.001 (the resolution is 1 ms; got %.15g)", d);
 			s->block_interval_s = d;
 			s->l1.block_interval_ms = (uint64_t)llround(d * 1000.0);
 		}
@@ -579,7 +579,7 @@ static void load_l2(struct vctx *v, const cJSON *l2)
 		if (!cJSON_IsNumber(j) || !isfinite(j->valuedouble))
 			verr(v, "must be a number (got %s)", type_name(j));
 		else if (j->valuedouble < 0 || j->valuedouble > 1e9)
-			verr(v, "must be from 0 to 1e9 (got %g)", j->valuedouble);
+			verr(v, "must be from 0 to 1e9 (got %.15g)", j->valuedouble);
 		else
 			v->s->latency_ms = j->valuedouble;
 		leave(v, old);
@@ -1351,7 +1351,7 @@ static void check_budget(struct vctx *v)
 		uint64_t to = s->has_until_block && s->until_block < w->to_block ? s->until_block : w->to_block;
 		double blocks = to > w->from_block ? (double)(to - w->from_block) : 0;
 		if (per_block > SCN_MAX_BLOCK_PAYMENTS) {
-			verr(v, "%g per second x l1.block_interval_s %g = %.0f payments per block, above the limit of %.0f",
+			verr(v, "%.15g per second x l1.block_interval_s %.15g = %.0f payments per block, above the limit of %.0f",
 			     w->rate_per_s, s->block_interval_s, per_block, SCN_MAX_BLOCK_PAYMENTS);
 		}
 		v->payments += per_block * blocks;
