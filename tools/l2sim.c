@@ -335,6 +335,14 @@ static int cmd_run(int argc, char **argv)
 		usage_error("run needs a scenario FILE");
 		goto out;
 	}
+	if (trace_path) {
+		struct stat sf, st;
+		if (strcmp(trace_path, file) == 0 || (stat(trace_path, &st) == 0 && stat(file, &sf) == 0 &&
+						      st.st_dev == sf.st_dev && st.st_ino == sf.st_ino)) {
+			usage_error("--trace %s would overwrite the scenario", trace_path);
+			goto out;
+		}
+	}
 	s = scn_load(file, ov, nov, &errs);
 	if (!s) {
 		print_errors(&errs);

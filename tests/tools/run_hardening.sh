@@ -51,6 +51,16 @@ if [ $rc -eq 2 ] && ! ls "$tmp" | grep -q '^bad.jsonl'; then ok "bad input with 
 rc=$?
 if [ $rc -eq 2 ] && grep -q "cannot write the trace" "$tmp/err"; then ok "unwritable trace: exit 2 with a message"; else bad "unwritable trace: exit $rc"; fi
 
+# --trace naming the scenario itself is refused: the trace would replace it.
+cp "$hello" "$tmp/self.json"
+"$L2SIM" run "$tmp/self.json" --trace "$tmp/self.json" >/dev/null 2>"$tmp/err"
+rc=$?
+if [ $rc -eq 2 ] && grep -q "would overwrite the scenario" "$tmp/err" && cmp -s "$hello" "$tmp/self.json"; then
+	ok "--trace FILE naming the scenario: exit 2, the scenario unchanged"
+else
+	bad "--trace naming the scenario: exit $rc"; cat "$tmp/err"
+fi
+
 # The trace gets the mode a plain fopen would give it (0666 less the umask), not the
 # 0600 of its temporary.
 (umask 022 && "$L2SIM" run "$hello" --trace "$tmp/mode.jsonl" >/dev/null 2>&1)
