@@ -91,6 +91,16 @@ if [ $rc -eq 2 ] && grep -qF 'scenarios/quickstart.json: --set parties.carol.bal
 else
 	bad "--set on a missing path: exit $rc"; cat "$tmp/err"
 fi
+# Every option the parsers know is in --help and in the man page.
+man_text=$(sed 's/\\-/-/g' docs/l2sim.1)
+help_text=$("$L2SIM" --help)
+for o in $(grep -ohE '"--?[a-z][a-z-]*' tools/l2sim.c tools/sweep.c | tr -d '"' | grep -vx -- '--name' | sort -u); do
+	if grep -qe "$o\b" <<<"$help_text" && grep -qe "$o\b" <<<"$man_text"; then
+		ok "$o is in --help and the man page"
+	else
+		bad "$o is missing from --help or the man page"
+	fi
+done
 for cmd in run check sweep bench; do
 	if "$L2SIM" $cmd --help | grep -q "^Exit status"; then ok "$cmd --help prints the help"; else bad "$cmd --help"; fi
 done
