@@ -22,9 +22,11 @@ static const char USAGE[] =
 	"                      [--max-blocks N]\n"
 	"       l2sim check FILE...\n"
 	"       l2sim sweep FILE --vary KEY=V1,V2,... [--vary ...] [--set KEY=VALUE]...\n"
-	"                   [--jobs N] [--out FILE.csv|-] [--plot FILE.svg [--metric NAME,...]]\n"
+	"                   [--jobs N] [--out FILE.csv|-]\n"
+	"                   [--plot FILE.svg [--metric NAME[,NAME]...] [--log x|y|xy]]\n"
 	"       l2sim bench [--format text|json] [--quick]\n"
-	"       l2sim --help | --version\n";
+	"       l2sim --help | --version\n"
+	"l2sim --help describes every command and option.\n";
 
 static const char HELP[] =
 	"l2sim: a deterministic Layer1 simulator with a channel contract, driving Layer2\n"

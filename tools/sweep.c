@@ -1168,7 +1168,8 @@ static bool draw_chart(const struct sweep *sw, const char *tmp)
 static const char SWEEP_USAGE[] =
 	"usage: l2sim sweep FILE --vary KEY=V1,V2,... [--vary ...] [--set KEY=VALUE]...\n"
 	"                  [--jobs N] [--out FILE.csv|-]\n"
-	"                  [--plot FILE.svg [--metric NAME[,NAME]...] [--log x|y|xy]]\n";
+	"                  [--plot FILE.svg [--metric NAME[,NAME]...] [--log x|y|xy]]\n"
+	"l2sim --help describes every command and option.\n";
 
 __attribute__((format(printf, 1, 2))) static int sweep_usage(const char *fmt, ...)
 {
