@@ -2,15 +2,18 @@
 #
 #   make              build build/l2sim (installs missing Debian packages first)
 #   make demo         build and run scenarios/quickstart.json
-#   make test         build and run every test (unit, acceptance, example scenarios,
-#                     and a few-second smoke run of the benchmark)
-#   make bench        the full benchmark: how fast the simulator is (about 15 s of CPU)
-#   make test-long    the randomized property test with 10,000 generated scenarios
+#   make test         build and run every test: unit tests (with the property test's
+#                     200 scenarios and a few-second smoke run of the benchmark), the
+#                     acceptance and example scenarios, the doc examples, sweeps,
+#                     hardening, and the fuzz regression inputs
 #   make SAN=1 test   the same under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make test-long    the randomized property test with 10,000 generated scenarios
+#   make bench        the full benchmark: how fast the simulator is (about 15 s of CPU)
 #   make fuzz         libFuzzer targets (clang) in build-fuzz/, 30 s each (tests/fuzz/)
 #   make DEBUG=1      unoptimised build with assertions
-#   make install PREFIX=/usr/local
+#   make install PREFIX=/usr/local   (make uninstall removes it)
 #   make clean
+#   .ci/run           CI: make test, make SAN=1 test, valgrind, make fuzz
 
 .DEFAULT_GOAL := all
 SHELL := /bin/bash

@@ -22,9 +22,11 @@ static const char USAGE[] =
 	"                      [--max-blocks N]\n"
 	"       l2sim check FILE...\n"
 	"       l2sim sweep FILE --vary KEY=V1,V2,... [--vary ...] [--set KEY=VALUE]...\n"
-	"                   [--jobs N] [--out FILE.csv|-] [--plot FILE.svg [--metric NAME,...]]\n"
+	"                   [--jobs N] [--out FILE.csv|-]\n"
+	"                   [--plot FILE.svg [--metric NAME[,NAME]...] [--log x|y|xy]]\n"
 	"       l2sim bench [--format text|json] [--quick]\n"
-	"       l2sim --help | --version\n";
+	"       l2sim --help | --version\n"
+	"l2sim --help describes every command and option.\n";
 
 static const char HELP[] =
 	"l2sim: a deterministic Layer1 simulator with a channel contract, driving Layer2\n"
@@ -62,9 +64,10 @@ static const char HELP[] =
 	"                  (A, A+S, ... up to B), e.g. --vary script.1.count=1,5..8,10:100:10.\n"
 	"                  Runs are the cartesian product, the first --vary outermost; every\n"
 	"                  combination is validated before any runs (exit 2 naming it).\n"
+	"                  At most 64 --vary, 100000 values each, 1000000 runs.\n"
 	"  --set KEY=VALUE fixed for every run\n"
-	"  -j, --jobs N    worker processes (default: the online CPUs); the output is the same\n"
-	"                  whatever N is\n"
+	"  -j, --jobs N    worker processes, 1 to 1024 (default: the online CPUs); the output\n"
+	"                  is the same whatever N is\n"
 	"  -o, --out FILE  write one CSV row per run: the varied values, then blocks, sim_time_s,\n"
 	"                  payments_ok, payments_failed, throughput_gain, l1_txs, l1_channel_txs,\n"
 	"                  l1_tps, l1_capacity_tps, l2_tps, finality_l1_blocks_{min,p50,p95},\n"
@@ -85,29 +88,34 @@ static const char HELP[] =
 	"  --quick         a few-second smoke run with small sizes (used by make test)\n"
 	"\n"
 	"Other options\n"
-	"  -h, --help      this help\n"
+	"  -h, --help      this help (also l2sim CMD --help)\n"
 	"  --version       the version\n"
 	"\n"
 	"Exit status\n"
-	"  0  ran, and every expectation of the scenario held (or it had none);\n"
-	"     sweep: every run finished\n"
-	"  1  ran, and an expectation failed (each failure is listed);\n"
+	"  0  run: ran, and every expectation of the scenario held (or it had none);\n"
+	"     check: every FILE is valid; sweep: every run finished; bench: measured\n"
+	"  1  run: ran, and an expectation failed (each failure is listed);\n"
 	"     sweep: a run or the chart failed (each is named)\n"
 	"  2  bad input or usage: nothing ran; one line per problem on stderr, naming the\n"
-	"     file and the JSON path (line and column for files that are not JSON)\n"
-	"  130  sweep interrupted by Ctrl-C (143: by SIGTERM); the finished rows are written\n"
+	"     file and the JSON path (line and column for files that are not JSON);\n"
+	"     also: the report or the trace could not be written, or a bench process failed\n"
+	"  128+N  killed by signal N: 130 for Ctrl-C, 143 for SIGTERM. run leaves no\n"
+	"     partial --trace FILE; sweep writes the rows of the runs that finished\n"
 	"\n"
 	"Limits\n"
 	"  Scenario files are untrusted input. A file above a limit (64 MiB, 5000000 JSON\n"
-	"  values, nesting 32, 100000 parties or channels, 1000000 script actions,\n"
-	"  10^6 payments per pay action or per block of a workload, 10^8 payments in a run\n"
-	"  (10^7 with signatures), 10^7 flood txs) is refused with exit status 2.\n"
+	"  values, nesting 32, 100000 parties or channels listed, 10^7 generated, 1000000\n"
+	"  script actions, 10^6 payments per pay action or per block of a workload, 10^8\n"
+	"  payments in a run (10^7 with signatures), 10^7 flood txs) is refused with exit\n"
+	"  status 2.\n"
 	"  docs/security.md lists them all.\n"
 	"\n"
 	"Examples\n"
 	"  l2sim run scenarios/quickstart.json\n"
 	"  l2sim run scenarios/quickstart.json --format json --set l1.dispute_timeout_blocks=6\n"
+	"        (exit 1: the file expects the settlement of its own T = 10, at block 14)\n"
 	"  l2sim run scenarios/tampered-state-signed.json --set l2.signatures=off\n"
+	"        (exit 1: without signatures the tampered close wins: a security violation)\n"
 	"  l2sim run scenarios/quickstart.json --max-blocks 100 --trace /tmp/quickstart.jsonl\n"
 	"  l2sim check scenarios/*.json\n"
 	"  l2sim sweep docs/examples/sweep-security.json --vary script.8.blocks=1..32 \\\n"
@@ -116,7 +124,8 @@ static const char HELP[] =
 	"  l2sim bench --quick --format json\n"
 	"\n"
 	"Documentation: docs/scenario-format.md, docs/metrics.md, docs/benchmarks.md,\n"
-	"docs/teaching-disputes.md, docs/scenarios.md, docs/security.md, and man l2sim.\n";
+	"docs/teaching-disputes.md, docs/scenarios.md, docs/security.md, docs/l1sim.md,\n"
+	"docs/l2.md, docs/performance.md, and man l2sim.\n";
 
 /* The temporary trace file, removed by a fatal signal: a run interrupted by Ctrl-C (or
  * killed by SIGTERM, SIGHUP, or SIGPIPE when the report's reader goes away) leaves
@@ -165,6 +174,11 @@ static FILE *open_temp_beside(const char *path, char **tmp_out)
 		free(tmp);
 		return NULL;
 	}
+	/* mkstemp creates the file 0600; give the trace the mode a plain fopen would
+	 * (0666 less the umask), as the renamed file replaces what the user asked for. */
+	mode_t mask = umask(0);
+	umask(mask);
+	(void)fchmod(fd, 0666 & ~mask);
 	FILE *f = fdopen(fd, "w");
 	if (!f) {
 		int e = errno;
@@ -325,6 +339,14 @@ static int cmd_run(int argc, char **argv)
 		usage_error("run needs a scenario FILE");
 		goto out;
 	}
+	if (trace_path) {
+		struct stat sf, st;
+		if (strcmp(trace_path, file) == 0 || (stat(trace_path, &st) == 0 && stat(file, &sf) == 0 &&
+						      st.st_dev == sf.st_dev && st.st_ino == sf.st_ino)) {
+			usage_error("--trace %s would overwrite the scenario", trace_path);
+			goto out;
+		}
+	}
 	s = scn_load(file, ov, nov, &errs);
 	if (!s) {
 		print_errors(&errs);
@@ -441,6 +463,16 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "--version") == 0) {
 		printf("l2sim %s\n", L2SIM_VERSION);
 		return 0;
+	}
+	/* l2sim CMD --help (or -h anywhere after CMD): the full help, nothing run. */
+	if (strcmp(cmd, "run") == 0 || strcmp(cmd, "check") == 0 || strcmp(cmd, "sweep") == 0 ||
+	    strcmp(cmd, "bench") == 0) {
+		for (int i = 2; i < argc; i++) {
+			if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+				fputs(HELP, stdout);
+				return 0;
+			}
+		}
 	}
 	if (strcmp(cmd, "run") == 0)
 		return cmd_run(argc - 2, argv + 2);

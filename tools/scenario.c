@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "l1sim/rng.h"
 #include "l1sim/util.h"
@@ -168,6 +169,33 @@ static const char *type_name(const cJSON *j)
 	return "invalid";
 }
 
+/* The edit distance of a and b (insertions, deletions, substitutions), or 3 when it
+ * is above 2 or either is longer than 64: enough to suggest a key for a typo. */
+static unsigned small_edit_distance(const char *a, const char *b)
+{
+	size_t na = strlen(a), nb = strlen(b);
+	if (na > 64 || nb > 64 || (na > nb ? na - nb : nb - na) > 2)
+		return 3;
+	unsigned row[65];
+	for (size_t j = 0; j <= nb; j++)
+		row[j] = (unsigned)j;
+	for (size_t i = 1; i <= na; i++) {
+		unsigned diag = row[0];
+		row[0] = (unsigned)i;
+		for (size_t j = 1; j <= nb; j++) {
+			unsigned up = row[j];
+			unsigned best = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[nb] > 2 ? 3 : row[nb];
+}
+
 /* Reports keys of obj not in `allowed` (NULL-terminated, at most 32) and keys given
  * twice. O(keys x allowed), so an object with a million unknown keys costs no more
  * than a million errors (of which SCN_MAX_ERRORS are kept). */
@@ -180,8 +208,22 @@ static void check_keys(struct vctx *v, const cJSON *obj, const char *const *allo
 			if (strcmp(allowed[a], it->string) == 0)
 				k = a;
 		size_t old = path_push_key(v, it->string);
-		if (k < 0)
-			verr(v, "unknown key \"%.64s\"", it->string);
+		if (k < 0) {
+			/* A near miss gets a suggestion (only for the problems that are listed). */
+			const char *near = NULL;
+			unsigned best = 3;
+			for (int a = 0; v->nerrs < SCN_MAX_ERRORS && a < 32 && allowed[a]; a++) {
+				unsigned d = small_edit_distance(it->string, allowed[a]);
+				if (d < best) {
+					best = d;
+					near = allowed[a];
+				}
+			}
+			if (near)
+				verr(v, "unknown key \"%.64s\" (did you mean \"%s\"?)", it->string, near);
+			else
+				verr(v, "unknown key \"%.64s\"", it->string);
+		}
 		else if (seen[k])
 			verr(v, "key given twice");
 		else
@@ -215,7 +257,7 @@ static bool as_uint(struct vctx *v, const cJSON *j, uint64_t min, uint64_t max, 
 	}
 	double d = j->valuedouble;
 	if (!isfinite(d) || d != floor(d)) {
-		verr(v, "must be a whole number (got %g)", d);
+		verr(v, "must be a whole number (got %.15g)", d);
 		return false;
 	}
 	if (d < (double)min || d > (double)max || d > MAX_JSON_INT) {
@@ -243,7 +285,7 @@ static bool as_amount(struct vctx *v, const cJSON *j, struct amount *out)
 	}
 	double d = j->valuedouble;
 	if (!isfinite(d) || d != floor(d)) {
-		verr(v, "amount must be a whole number (got %g)", d);
+		verr(v, "amount must be a whole number (got %.15g)", d);
 		return false;
 	}
 	if (d < 0) {
@@ -265,7 +307,7 @@ static bool as_number(struct vctx *v, const cJSON *j, double min_excl, double ma
 		return false;
 	}
 	if (!(j->valuedouble > min_excl) || j->valuedouble > max) {
-		verr(v, "must be above %g and at most %g (got %g)", min_excl, max, j->valuedouble);
+		verr(v, "must be above %.15g and at most %.15g (got %.15g)", min_excl, max, j->valuedouble);
 		return false;
 	}
 	*out = j->valuedouble;
@@ -484,7 +526,7 @@ static void load_l1(struct vctx *v, const cJSON *l1)
 		double d;
 		if (as_number(v, j, 0, 1e6, &d)) {
 			if (llround(d * 1000.0) < 1)
-				verr(v, "must be at least 0.001 (the resolution is 1 ms; got %g)", d);
+				verr(v, "must be at least 0.001 (the resolution is 1 ms; got %.15g)", d);
 			s->block_interval_s = d;
 			s->l1.block_interval_ms = (uint64_t)llround(d * 1000.0);
 		}
@@ -537,7 +579,7 @@ static void load_l2(struct vctx *v, const cJSON *l2)
 		if (!cJSON_IsNumber(j) || !isfinite(j->valuedouble))
 			verr(v, "must be a number (got %s)", type_name(j));
 		else if (j->valuedouble < 0 || j->valuedouble > 1e9)
-			verr(v, "must be from 0 to 1e9 (got %g)", j->valuedouble);
+			verr(v, "must be from 0 to 1e9 (got %.15g)", j->valuedouble);
 		else
 			v->s->latency_ms = j->valuedouble;
 		leave(v, old);
@@ -968,8 +1010,6 @@ static void load_workload(struct vctx *v, const cJSON *arr)
 
 static const char *const GENERATE_KEYS[] = { "parties", "channels", "channel_size", "balance", "deposit",
 					     "open_at", "in_report", NULL };
-#define MAX_GENERATED 10000000u /* parties or channels */
-#define MAX_CHANNEL_SIZE 64u
 
 /* Reads the section and appends the generated parties (their names are needed by the
  * channels and the script that follow); the channels are placed by place_generated. */
@@ -991,21 +1031,21 @@ static void load_generate(struct vctx *v, const cJSON *g)
 	ok = cJSON_GetObjectItemCaseSensitive(g, "parties") && cJSON_GetObjectItemCaseSensitive(g, "channels");
 	gen->channel_size = 2;
 	if ((j = enter(v, g, "parties", &old))) {
-		if (as_uint(v, j, 1, MAX_GENERATED, &u))
+		if (as_uint(v, j, 1, SCN_MAX_GENERATED, &u))
 			gen->parties = (uint32_t)u;
 		else
 			ok = false;
 		leave(v, old);
 	}
 	if ((j = enter(v, g, "channels", &old))) {
-		if (as_uint(v, j, 0, MAX_GENERATED, &u))
+		if (as_uint(v, j, 0, SCN_MAX_GENERATED, &u))
 			gen->channels = (uint32_t)u;
 		else
 			ok = false;
 		leave(v, old);
 	}
 	if ((j = enter(v, g, "channel_size", &old))) {
-		if (as_uint(v, j, 2, MAX_CHANNEL_SIZE, &u))
+		if (as_uint(v, j, 2, SCN_MAX_CHANNEL_PARTIES, &u))
 			gen->channel_size = (uint32_t)u;
 		else
 			ok = false;
@@ -1311,7 +1351,7 @@ static void check_budget(struct vctx *v)
 		uint64_t to = s->has_until_block && s->until_block < w->to_block ? s->until_block : w->to_block;
 		double blocks = to > w->from_block ? (double)(to - w->from_block) : 0;
 		if (per_block > SCN_MAX_BLOCK_PAYMENTS) {
-			verr(v, "%g per second x l1.block_interval_s %g = %.0f payments per block, above the limit of %.0f",
+			verr(v, "%.15g per second x l1.block_interval_s %.15g = %.0f payments per block, above the limit of %.0f",
 			     w->rate_per_s, s->block_interval_s, per_block, SCN_MAX_BLOCK_PAYMENTS);
 		}
 		v->payments += per_block * blocks;
@@ -1478,7 +1518,8 @@ static void join_segs(char **segs, size_t i, size_t j, bool joined)
 		segs[k][-1] = joined ? '.' : '\0';
 }
 
-static void apply_override(cJSON *root, const struct scn_override *o, struct scn_errors *errs)
+static void apply_override(const char *file, cJSON *root, const struct scn_override *o,
+			   struct scn_errors *errs)
 {
 	char *key = xstrdup(o->key);
 	char *segs[64];
@@ -1498,7 +1539,8 @@ static void apply_override(cJSON *root, const struct scn_override *o, struct scn
 		}
 	}
 	if (bad || !cJSON_IsObject(root)) {
-		scn_errors_add(errs, "--set %s: not a dotted path like l1.fee or parties.alice.balance", o->key);
+		scn_errors_add(errs, "%s: --set %s: not a dotted path like l1.fee or parties.alice.balance",
+			       file, o->key);
 		free(key);
 		return;
 	}
@@ -1508,7 +1550,8 @@ static void apply_override(cJSON *root, const struct scn_override *o, struct scn
 	if (!value)
 		fatal_invariant("out of memory");
 	if (!is_scalar(value)) {
-		scn_errors_add(errs, "--set %s: only a scalar (number, string, boolean, null) can be set", o->key);
+		scn_errors_add(errs, "%s: --set %s: only a scalar (number, string, boolean, null) can be set",
+			       file, o->key);
 		goto out;
 	}
 	/* Names may contain dots (bob.2), so a step may span several segments: at each
@@ -1536,7 +1579,8 @@ static void apply_override(cJSON *root, const struct scn_override *o, struct scn
 			j = i;
 		}
 		if (!next) {
-			scn_errors_add(errs, "--set %s: \"%s\" does not name anything in this scenario", o->key, segs[i]);
+			scn_errors_add(errs, "%s: --set %s: \"%s\" does not name anything in this scenario",
+				       file, o->key, segs[i]);
 			goto out;
 		}
 		cur = next;
@@ -1547,7 +1591,8 @@ static void apply_override(cJSON *root, const struct scn_override *o, struct scn
 	if (cJSON_IsObject(cur)) {
 		cJSON *existing = cJSON_GetObjectItemCaseSensitive(cur, last);
 		if (existing && !is_scalar(existing)) {
-			scn_errors_add(errs, "--set %s: names an object or array, not a scalar", o->key);
+			scn_errors_add(errs, "%s: --set %s: names an object or array, not a scalar",
+				       file, o->key);
 			goto out;
 		}
 		if (existing)
@@ -1558,13 +1603,14 @@ static void apply_override(cJSON *root, const struct scn_override *o, struct scn
 	} else if (cJSON_IsArray(cur)) {
 		cJSON *existing = array_member(cur, last);
 		if (!existing || !is_scalar(existing)) {
-			scn_errors_add(errs, "--set %s: \"%s\" does not name a scalar in this scenario", o->key, last);
+			scn_errors_add(errs, "%s: --set %s: \"%s\" does not name a scalar in this scenario",
+				       file, o->key, last);
 			goto out;
 		}
 		cJSON_ReplaceItemViaPointer(cur, existing, value);
 		value = NULL;
 	} else {
-		scn_errors_add(errs, "--set %s: \"%s\" is inside a scalar", o->key, last);
+		scn_errors_add(errs, "%s: --set %s: \"%s\" is inside a scalar", file, o->key, last);
 	}
 out:
 	cJSON_Delete(value);
@@ -1630,6 +1676,13 @@ struct scenario *scn_load_buffer(const char *file, const char *text, size_t len,
 			       SCN_MAX_FILE_BYTES >> 20);
 		return NULL;
 	}
+	size_t blank = 0;
+	while (blank < len && (text[blank] == ' ' || text[blank] == '\t' || text[blank] == '\n' || text[blank] == '\r'))
+		blank++;
+	if (blank == len) {
+		scn_errors_add(errs, "%s: the file is empty (a scenario is a JSON object)", file);
+		return NULL;
+	}
 	if (memchr(text, '\0', len)) {
 		scn_errors_add(errs, "%s: not a text file (it contains a NUL byte)", file);
 		return NULL;
@@ -1666,7 +1719,7 @@ struct scenario *scn_load_buffer(const char *file, const char *text, size_t len,
 	}
 	size_t before = errs->n;
 	for (size_t i = 0; i < nov; i++)
-		apply_override(root, &ov[i], errs);
+		apply_override(file, root, &ov[i], errs);
 	struct scenario *s = xcalloc(1, sizeof(*s));
 	s->file = xstrdup(file);
 	scenario_defaults(s);
@@ -1686,41 +1739,62 @@ struct scenario *scn_load_buffer(const char *file, const char *text, size_t len,
 	return s;
 }
 
-struct scenario *scn_load(const char *path, const struct scn_override *ov, size_t nov,
-			  struct scn_errors *errs)
+bool scn_read_file(const char *path, char **text, size_t *len, struct scn_errors *errs)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f) {
 		scn_errors_add(errs, "%s: cannot open: %s", path, strerror(errno));
-		return NULL;
+		return false;
+	}
+	struct stat st;
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		scn_errors_add(errs, "%s: is a directory, not a scenario file", path);
+		fclose(f);
+		return false;
 	}
 	/* Read at most one byte past the limit: enough to know the file is too large. */
-	size_t cap = 1 << 16, len = 0;
+	size_t cap = 1 << 16, n = 0;
 	char *buf = xmalloc(cap);
+	int read_errno = 0;
 	for (;;) {
-		if (len == cap) {
+		if (n == cap) {
 			if (cap > SCN_MAX_FILE_BYTES) {
 				scn_errors_add(errs, "%s: the file is larger than the limit of %u MiB", path,
 					       SCN_MAX_FILE_BYTES >> 20);
 				fclose(f);
 				free(buf);
-				return NULL;
+				return false;
 			}
 			cap = cap * 2 > SCN_MAX_FILE_BYTES ? (size_t)SCN_MAX_FILE_BYTES + 1 : cap * 2;
 			buf = xreallocarray(buf, cap, 1);
 		}
-		size_t got = fread(buf + len, 1, cap - len, f);
-		len += got;
-		if (got == 0)
+		errno = 0;
+		size_t got = fread(buf + n, 1, cap - n, f);
+		n += got;
+		if (got == 0) {
+			read_errno = errno;
 			break;
+		}
 	}
 	bool err = ferror(f);
 	fclose(f);
 	if (err) {
-		scn_errors_add(errs, "%s: read error", path);
+		scn_errors_add(errs, "%s: cannot read: %s", path, read_errno ? strerror(read_errno) : "read error");
 		free(buf);
-		return NULL;
+		return false;
 	}
+	*text = buf;
+	*len = n;
+	return true;
+}
+
+struct scenario *scn_load(const char *path, const struct scn_override *ov, size_t nov,
+			  struct scn_errors *errs)
+{
+	char *buf;
+	size_t len;
+	if (!scn_read_file(path, &buf, &len, errs))
+		return NULL;
 	struct scenario *s = scn_load_buffer(path, buf, len, ov, nov, errs);
 	free(buf);
 	return s;

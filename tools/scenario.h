@@ -30,6 +30,7 @@
 #define SCN_MAX_PARTIES 100000u            /* entries of parties[] */
 #define SCN_MAX_CHANNELS 100000u           /* entries of channels[] */
 #define SCN_MAX_CHANNEL_PARTIES 64u        /* parties of one channel */
+#define SCN_MAX_GENERATED 10000000u        /* generate.parties, generate.channels */
 #define SCN_MAX_SCRIPT 1000000u            /* entries of script[] */
 #define SCN_MAX_WORKLOADS 1000u            /* entries of workload[] */
 #define SCN_MAX_BLOCK 10000000u            /* at, until_block, from/to_block, T: SPEC's 10^7 */
@@ -177,6 +178,10 @@ struct scn_override {
  * aborts on bad input. */
 struct scenario *scn_load(const char *path, const struct scn_override *ov, size_t nov,
 			  struct scn_errors *errs);
+/* Reads a whole scenario file (at most SCN_MAX_FILE_BYTES) into *text, which the
+ * caller frees; false with the problem (cannot open, a directory, too large, a read
+ * error) in *errs. */
+bool scn_read_file(const char *path, char **text, size_t *len, struct scn_errors *errs);
 /* The same from a buffer; `file` names it in messages. */
 struct scenario *scn_load_buffer(const char *file, const char *text, size_t len,
 				 const struct scn_override *ov, size_t nov, struct scn_errors *errs);

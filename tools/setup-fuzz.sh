@@ -22,16 +22,9 @@ if ! command -v apt-get >/dev/null 2>&1; then
 	echo "l2sim: $CC cannot build libFuzzer targets; install clang with its compiler-rt (libFuzzer, ASan, UBSan) and run make fuzz again" >&2
 	exit 1
 fi
-if [ "$(id -u)" -eq 0 ]; then
-	sudo=()
-elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-	sudo=(sudo)
-else
-	echo "l2sim: $CC cannot build libFuzzer targets; run this, then make fuzz again:" >&2
-	echo "  sudo apt-get update && sudo apt-get install -y clang libclang-rt-\$(clang -dumpversion | cut -d. -f1)-dev" >&2
-	exit 1
-fi
-export DEBIAN_FRONTEND=noninteractive
+. "$(dirname "${BASH_SOURCE[0]}")/apt.sh"
+apt_sudo "$CC cannot build libFuzzer targets" "make fuzz" \
+	"apt-get install -y clang libclang-rt-\$(clang -dumpversion | cut -d. -f1)-dev"
 echo "l2sim: installing clang and its fuzzer runtime with apt-get" >&2
 "${sudo[@]}" apt-get update -qq >&2
 command -v "$CC" >/dev/null 2>&1 || "${sudo[@]}" apt-get install -y -qq --no-install-recommends clang >&2

@@ -19,16 +19,8 @@ if ! command -v apt-get >/dev/null 2>&1; then
 	echo "l2sim: missing ${missing[*]}; this is not a Debian-like system: install libsodium, cJSON and Criterion (with pkg-config files) and run make again" >&2
 	exit 1
 fi
-if [ "$(id -u)" -eq 0 ]; then
-	sudo=()
-elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-	sudo=(sudo)
-else
-	echo "l2sim: missing ${missing[*]}; run this, then make again:" >&2
-	echo "  sudo apt-get update && sudo $cmd" >&2
-	exit 1
-fi
+. "$(dirname "${BASH_SOURCE[0]}")/apt.sh"
+apt_sudo "missing ${missing[*]}" make "$cmd"
 echo "l2sim: installing ${missing[*]} with apt-get" >&2
-export DEBIAN_FRONTEND=noninteractive
 "${sudo[@]}" apt-get update -qq >&2
 "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2

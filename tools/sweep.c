@@ -403,10 +403,16 @@ static size_t validate_all(struct sweep *sw)
 				scn_errors_add(&seen, "%s", line);
 				if (!label)
 					label = run_label(sw, i);
-				/* The loader names overrides "--set KEY"; here they may come from --vary. */
-				const char *colon = strncmp(line, "--set ", 6) == 0 ? strchr(line + 6, ':') : NULL;
-				if (colon && is_axis_key(sw, line + 6, (size_t)(colon - line - 6)))
-					fprintf(stderr, "l2sim: sweep run %zu (%s): --vary %s\n", i + 1, label, line + 6);
+				/* The loader names overrides "FILE: --set KEY"; here they may come
+				 * from --vary. */
+				size_t fl = strlen(sw->file);
+				const char *set = strncmp(line, sw->file, fl) == 0 && strncmp(line + fl, ": --set ", 8) == 0
+							  ? line + fl + 8
+							  : NULL;
+				const char *colon = set ? strchr(set, ':') : NULL;
+				if (colon && is_axis_key(sw, set, (size_t)(colon - set)))
+					fprintf(stderr, "l2sim: sweep run %zu (%s): %s: --vary %s\n", i + 1, label,
+						sw->file, set);
 				else
 					fprintf(stderr, "l2sim: sweep run %zu (%s): %s\n", i + 1, label, line);
 			}
@@ -1162,7 +1168,8 @@ static bool draw_chart(const struct sweep *sw, const char *tmp)
 static const char SWEEP_USAGE[] =
 	"usage: l2sim sweep FILE --vary KEY=V1,V2,... [--vary ...] [--set KEY=VALUE]...\n"
 	"                  [--jobs N] [--out FILE.csv|-]\n"
-	"                  [--plot FILE.svg [--metric NAME[,NAME]...] [--log x|y|xy]]\n";
+	"                  [--plot FILE.svg [--metric NAME[,NAME]...] [--log x|y|xy]]\n"
+	"l2sim --help describes every command and option.\n";
 
 __attribute__((format(printf, 1, 2))) static int sweep_usage(const char *fmt, ...)
 {
@@ -1174,42 +1181,6 @@ __attribute__((format(printf, 1, 2))) static int sweep_usage(const char *fmt, ..
 	fputc('\n', stderr);
 	fputs(SWEEP_USAGE, stderr);
 	return 2;
-}
-
-static bool read_file(const char *path, char **text, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		fprintf(stderr, "%s: cannot open: %s\n", path, strerror(errno));
-		return false;
-	}
-	size_t cap = 1 << 16, n = 0;
-	char *buf = xmalloc(cap);
-	for (;;) {
-		if (n == cap) {
-			if (cap >= SCN_MAX_FILE_BYTES) {
-				fprintf(stderr, "%s: file is larger than %u MiB\n", path, SCN_MAX_FILE_BYTES >> 20);
-				fclose(f);
-				free(buf);
-				return false;
-			}
-			buf = xreallocarray(buf, cap *= 2, 1);
-		}
-		size_t got = fread(buf + n, 1, cap - n, f);
-		n += got;
-		if (got == 0)
-			break;
-	}
-	bool err = ferror(f);
-	fclose(f);
-	if (err) {
-		fprintf(stderr, "%s: cannot read: %s\n", path, strerror(errno));
-		free(buf);
-		return false;
-	}
-	*text = buf;
-	*len = n;
-	return true;
 }
 
 static bool same_file(const char *a, const char *b)
@@ -1414,7 +1385,12 @@ int sweep_main(int argc, char **argv)
 		sw.jobs = default_jobs();
 
 	/* Everything is checked before anything runs. */
-	if (!read_file(sw.file, &sw.text, &sw.text_len))
+	struct scn_errors read_errs = { 0 };
+	bool read_ok = scn_read_file(sw.file, &sw.text, &sw.text_len, &read_errs);
+	for (size_t e = 0; e < read_errs.n; e++)
+		fprintf(stderr, "%s\n", read_errs.lines[e]);
+	scn_errors_free(&read_errs);
+	if (!read_ok)
 		goto out;
 	size_t bad = validate_all(&sw);
 	if (bad) {
@@ -1442,7 +1418,8 @@ int sweep_main(int argc, char **argv)
 		csv_tmp = tmp_name(sw.out);
 		csv = fopen(csv_tmp, "w");
 		if (!csv) {
-			fprintf(stderr, "l2sim: sweep: %s: cannot write: %s\n", csv_tmp, strerror(errno));
+			fprintf(stderr, "l2sim: sweep: --out %s: cannot write its temporary %s: %s\n", sw.out, csv_tmp,
+				strerror(errno));
 			goto out;
 		}
 	}
@@ -1450,7 +1427,8 @@ int sweep_main(int argc, char **argv)
 		plot_tmp = tmp_name(sw.plot);
 		FILE *pf = fopen(plot_tmp, "w");
 		if (!pf) {
-			fprintf(stderr, "l2sim: sweep: %s: cannot write: %s\n", plot_tmp, strerror(errno));
+			fprintf(stderr, "l2sim: sweep: --plot %s: cannot write its temporary %s: %s\n", sw.plot,
+				plot_tmp, strerror(errno));
 			goto out;
 		}
 		plot_tmp_made = true;

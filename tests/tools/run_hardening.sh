@@ -4,13 +4,7 @@
 # trace nor a temporary file. Prints one line per check, then "N passed, N failed".
 set -u
 L2SIM=${L2SIM:-build/l2sim}
-pass=0
-fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-ok() { pass=$((pass + 1)); echo "PASS $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 hello=docs/examples/hello.json
 
 # Options are matched exactly: --formatx once passed a NULL value to strcmp (SIGSEGV).
@@ -56,6 +50,60 @@ if [ $rc -eq 2 ] && ! ls "$tmp" | grep -q '^bad.jsonl'; then ok "bad input with 
 "$L2SIM" run "$hello" --trace "$tmp/no/such/dir/t.jsonl" >/dev/null 2>"$tmp/err"
 rc=$?
 if [ $rc -eq 2 ] && grep -q "cannot write the trace" "$tmp/err"; then ok "unwritable trace: exit 2 with a message"; else bad "unwritable trace: exit $rc"; fi
+
+# --trace naming the scenario itself is refused: the trace would replace it.
+cp "$hello" "$tmp/self.json"
+"$L2SIM" run "$tmp/self.json" --trace "$tmp/self.json" >/dev/null 2>"$tmp/err"
+rc=$?
+if [ $rc -eq 2 ] && grep -q "would overwrite the scenario" "$tmp/err" && cmp -s "$hello" "$tmp/self.json"; then
+	ok "--trace FILE naming the scenario: exit 2, the scenario unchanged"
+else
+	bad "--trace naming the scenario: exit $rc"; cat "$tmp/err"
+fi
+
+# The trace gets the mode a plain fopen would give it (0666 less the umask), not the
+# 0600 of its temporary.
+(umask 022 && "$L2SIM" run "$hello" --trace "$tmp/mode.jsonl" >/dev/null 2>&1)
+if [ "$(stat -c %a "$tmp/mode.jsonl" 2>/dev/null)" = 644 ]; then ok "--trace under umask 022 is 0644"; else bad "--trace mode: $(stat -c %a "$tmp/mode.jsonl" 2>&1)"; fi
+
+# Usual mistakes: each is one line naming the file, exit 2, nothing on stdout.
+mkdir "$tmp/adir"
+: >"$tmp/empty.json"
+sed 's/"dispute_timeout_blocks"/"dispute_timout_blocks"/' scenarios/quickstart.json >"$tmp/typo.json"
+while IFS='|' read -r what file want; do
+	"$L2SIM" run "$file" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ $rc -eq 2 ] && [ ! -s "$tmp/out" ] && grep -qF -- "$file: $want" "$tmp/err"; then
+		ok "$what: exit 2 naming the file"
+	else
+		bad "$what: exit $rc, stderr:"; sed 's/^/    /' "$tmp/err"
+	fi
+done <<END
+a directory|$tmp/adir|is a directory, not a scenario file
+an empty file|$tmp/empty.json|the file is empty
+a missing file|$tmp/missing.json|cannot open: No such file or directory
+a typo in a key|$tmp/typo.json|l1.dispute_timout_blocks: unknown key "dispute_timout_blocks" (did you mean "dispute_timeout_blocks"?)
+END
+"$L2SIM" run scenarios/quickstart.json --set parties.carol.balance=1 >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ $rc -eq 2 ] && grep -qF 'scenarios/quickstart.json: --set parties.carol.balance: "carol" does not name anything' "$tmp/err"; then
+	ok "--set on a missing path: exit 2 naming the file and the key"
+else
+	bad "--set on a missing path: exit $rc"; cat "$tmp/err"
+fi
+# Every option the parsers know is in --help and in the man page.
+man_text=$(sed 's/\\-/-/g' docs/l2sim.1)
+help_text=$("$L2SIM" --help)
+for o in $(grep -ohE '"--?[a-z][a-z-]*' tools/l2sim.c tools/sweep.c | tr -d '"' | grep -vx -- '--name' | sort -u); do
+	if grep -qe "$o\b" <<<"$help_text" && grep -qe "$o\b" <<<"$man_text"; then
+		ok "$o is in --help and the man page"
+	else
+		bad "$o is missing from --help or the man page"
+	fi
+done
+for cmd in run check sweep bench; do
+	if "$L2SIM" $cmd --help | grep -q "^Exit status"; then ok "$cmd --help prints the help"; else bad "$cmd --help"; fi
+done
 
 # A trace to something other than a regular file (here a pipe; /dev/stdout is the
 # same) is written in place: renaming a temporary over it would replace it.
@@ -103,5 +151,4 @@ for sig in INT TERM HUP; do
 	fi
 done
 
-echo "hardening: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish hardening

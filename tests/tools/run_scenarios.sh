@@ -4,13 +4,7 @@
 set -u
 L2SIM=${L2SIM:-build/l2sim}
 ACCEPTANCE=${ACCEPTANCE:-../shared/acceptance}
-pass=0
-fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-ok() { pass=$((pass + 1)); echo "PASS $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # A scenario that must run with every expectation holding, twice with the same bytes.
 run_good() {
@@ -113,5 +107,4 @@ check_doc() {
 }
 check_doc docs/teaching-disputes.md
 
-echo "scenarios: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish scenarios

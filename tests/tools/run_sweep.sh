@@ -6,13 +6,7 @@
 # Prints one line per check and closes with "N passed, N failed".
 set -u
 L2SIM=$(realpath "${L2SIM:-build/l2sim}")
-pass=0
-fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-ok() { pass=$((pass + 1)); echo "PASS $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 gain=docs/examples/sweep-gain.json
 sec=docs/examples/sweep-security.json
@@ -116,5 +110,4 @@ else
 	bad "sweep interrupted: exit $rc, $rows rows"; cat "$tmp/int.err"; ls "$tmp"
 fi
 
-echo "sweep: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish sweep
