@@ -864,8 +864,10 @@ static struct wl_pay next_from_ring(struct runner *r, const struct scn_workload 
 	uint32_t near = d->ring[(d->head + RUNNER_LOOKAHEAD / 2 - 1) % RUNNER_LOOKAHEAD].ch;
 	const struct l2_channel *c = &r->net->channels[near];
 	/* A two-party state is 72 bytes (80 with malloc's header): mostly two lines. */
-	__builtin_prefetch(c->latest);
-	__builtin_prefetch((const char *)c->latest + 64);
+	if (c->latest) { /* NULL while the channel's open is not accepted: no pointer arithmetic on it */
+		__builtin_prefetch(c->latest);
+		__builtin_prefetch((const char *)c->latest + 64);
+	}
 	if (r->any_closable)
 		__builtin_prefetch(&r->ch[near]);
 	return p;
