@@ -207,8 +207,8 @@ static const struct l1_state *own_state(const struct l2_channel *lc, uint64_t se
 	if (lc->latest && lc->latest->seq == seq)
 		return lc->latest;
 	for (uint32_t i = 0; i < lc->nkeep; i++)
-		if (lc->keep_seqs[i] == seq)
-			return lc->kept[i];
+		if (lc->cold->keep_seqs[i] == seq)
+			return lc->cold->kept[i];
 	return NULL;
 }
 
@@ -248,7 +248,7 @@ static void on_l1_event(void *ctx, const struct l1_event *ev)
 			if (lc->latest && amount_sub(&extra, k->deposited[i], lc->latest->included[i]) &&
 			    !amount_add(&owed, lc->latest->balances[i], extra))
 				owed.units = UINT64_MAX;
-			if (!lc->cheated[i] && amount_lt(k->payouts[i], owed)) {
+			if (!l2_channel_cheated(lc, i) && amount_lt(k->payouts[i], owed)) {
 				r->security_violations++;
 				tl(r, "%s: SECURITY VIOLATION: %s is paid %s, the latest state (seq %" PRIu64 ") owes it %s",
 				   cname(r, ch), pname(r, lc->parties[i]), amount_fmt(a, k->payouts[i]),

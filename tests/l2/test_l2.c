@@ -79,7 +79,7 @@ static void on_event(void *ctx, const struct l1_event *ev)
 		if (!amount_sub(&extra, k->deposited[i], c->latest->included[i]) ||
 		    !amount_add(&owed, c->latest->balances[i], extra))
 			owed = AMOUNT(UINT64_MAX);
-		if (!c->cheated[i] && amount_lt(k->payouts[i], owed)) {
+		if (!l2_channel_cheated(c, i) && amount_lt(k->payouts[i], owed)) {
 			if (e->violations++ == 0)
 				snprintf(e->first_violation, sizeof(e->first_violation),
 					 "channel %u party %u paid %" PRIu64 " < owed %" PRIu64
@@ -881,11 +881,11 @@ Test(l2_channel, close_failures_change_nothing)
 	cr_assert_eq(l2_channel_close(e->net, ch, a, L2_CLOSE_COOPERATIVE, L2_STATE_LATEST, false, NULL),
 		     L2_ERR_OFFLINE, "a cooperative close needs everyone");
 	assert_unchanged(e, ch, &before, true);
-	cr_assert_not(e->net->channels[ch].cheated[0]);
-	cr_assert_not(e->net->channels[ch].cheated[1]);
+	cr_assert_not(l2_channel_cheated(&e->net->channels[ch], 0));
+	cr_assert_not(l2_channel_cheated(&e->net->channels[ch], 1));
 	/* a unilateral close does not need the others */
 	cr_assert_eq(l2_channel_close(e->net, ch, a, L2_CLOSE_UNILATERAL, L2_STATE_LATEST, false, NULL), L2_OK);
-	cr_assert_not(e->net->channels[ch].cheated[0], "closing with the latest state is not cheating");
+	cr_assert_not(l2_channel_cheated(&e->net->channels[ch], 0), "closing with the latest state is not cheating");
 	cr_assert_eq(l2_channel_close(e->net, ch, a, L2_CLOSE_UNILATERAL, L2_STATE_LATEST, false, NULL),
 		     L2_ERR_CLOSE_SUBMITTED);
 	env_free(e);
@@ -958,7 +958,8 @@ Test(l2_channel, cooperative_close_settles_in_its_block_on_latest_plus_one)
 	cr_assert(all_sigs_verify(e, ch, latest(e, ch)));
 	cr_assert_eq(e->net->signs - signs, 2);
 	cr_assert(e->net->channels[ch].close_submitted);
-	cr_assert_eq(e->net->channels[ch].close_tx, tx);
+	cr_assert_not_null(e->net->channels[ch].cold);
+	cr_assert_eq(e->net->channels[ch].cold->close_tx, tx);
 	step(e);
 	const struct l1_channel *k = contract(e, ch);
 	cr_assert_eq(k->status, L1_CH_CLOSED);
@@ -1098,7 +1099,7 @@ static struct env *watcher_scenario(uint64_t blocks, uint32_t *a, uint32_t *b, u
 	l2_party_set_offline(e->net, *b, e->chain->height + blocks);
 	step(e);                                                 /* a + 1 = 3 */
 	cr_assert_eq(l2_channel_close(e->net, *ch, *a, L2_CLOSE_UNILATERAL, 1, false, NULL), L2_OK);
-	cr_assert(e->net->channels[*ch].cheated[0]);
+	cr_assert(l2_channel_cheated(&e->net->channels[*ch], 0));
 	step(e);                                                 /* a + 2 = 4 */
 	const struct l1_channel *k = contract(e, *ch);
 	cr_assert_eq(k->status, L1_CH_DISPUTE);
@@ -1123,7 +1124,7 @@ Test(l2_channel, watcher_back_at_the_last_block_of_the_window_is_in_time)
 	cr_assert_eq(e->nsubs, 1);
 	cr_assert_eq(e->subs[0].party, b);
 	cr_assert_eq(e->subs[0].height, 23);
-	cr_assert(e->net->channels[ch].challenge_pending[1]);
+	cr_assert(l2_channel_challenge_pending(&e->net->channels[ch], 1));
 	uint64_t bal_b = l1_bal(e, b);
 	step(e); /* 24 = a + 22: included, then the window ends */
 	const struct rec *r = tx_event(e, e->subs[0].tx);
@@ -1137,7 +1138,7 @@ Test(l2_channel, watcher_back_at_the_last_block_of_the_window_is_in_time)
 	cr_assert_eq(k->payouts[0].units, 50);
 	cr_assert_eq(k->payouts[1].units, 150);
 	cr_assert_eq(l1_bal(e, b), bal_b - 3 + 150, "challenge fee 3, then the payout");
-	cr_assert_not(e->net->channels[ch].challenge_pending[1]);
+	cr_assert_not(l2_channel_challenge_pending(&e->net->channels[ch], 1));
 	cr_assert_eq(e->net->ndisputes, 0);
 	cr_assert_eq(e->violations, 0, "%s", e->first_violation);
 	env_free(e);
@@ -1309,7 +1310,7 @@ Test(l2_channel, no_second_challenge_while_the_first_is_pending)
 	for (int i = 0; i < 3; i++) {
 		step(e);
 		cr_assert_eq(contract(e, ch)->registered->seq, 1);
-		cr_assert(e->net->channels[ch].challenge_pending[1]);
+		cr_assert(l2_channel_challenge_pending(&e->net->channels[ch], 1));
 		cr_assert_eq(e->nsubs, 1, "block %" PRIu64 ": no second challenge while one is pending",
 			     e->chain->height);
 		cr_assert_eq(mempool_count(e, L1_TX_CHALLENGE, e->net->parties[b].account), 1);
@@ -1319,7 +1320,7 @@ Test(l2_channel, no_second_challenge_while_the_first_is_pending)
 	cr_assert_eq(e->nsubs, 1);
 	step(e); /* 6: the challenge gets in */
 	cr_assert_eq(contract(e, ch)->registered->seq, 2);
-	cr_assert_not(e->net->channels[ch].challenge_pending[1]);
+	cr_assert_not(l2_channel_challenge_pending(&e->net->channels[ch], 1));
 	cr_assert_eq(e->chain->mempool_len, 0);
 	cr_assert_eq(e->nsubs, 1);
 	run_to(e, 22);
@@ -1353,7 +1354,7 @@ Test(l2_channel, dropped_challenge_clears_pending_and_is_resubmitted_if_still_ne
 	cr_assert_eq(r->kind, L1_EV_TX_DROPPED);
 	cr_assert_eq(r->reason, L1_ERR_NO_FUNDS);
 	cr_assert_eq(e->nsubs, 2);
-	cr_assert(e->net->channels[ch].challenge_pending[1]);
+	cr_assert(l2_channel_challenge_pending(&e->net->channels[ch], 1));
 	env_free(e);
 }
 
@@ -1423,8 +1424,8 @@ Test(l2_channel, penalty_first_challenger_is_accepted_and_takes_the_closers_payo
 	const struct l1_channel *k = contract(e, ch);
 	cr_assert(k->challenged);
 	cr_assert_eq(k->first_challenger, 1);
-	cr_assert_not(e->net->channels[ch].challenge_pending[1]);
-	cr_assert_not(e->net->channels[ch].challenge_pending[2]);
+	cr_assert_not(l2_channel_challenge_pending(&e->net->channels[ch], 1));
+	cr_assert_not(l2_channel_challenge_pending(&e->net->channels[ch], 2));
 	run_to(e, 7); /* window 2..7 */
 	cr_assert_eq(k->status, L1_CH_CLOSED);
 	cr_assert_eq(e->nsubs, 2, "nobody challenges again");
@@ -1472,8 +1473,8 @@ Test(l2_channel, tampered_close_is_dropped_with_signatures_and_the_channel_is_us
 	pay_ok(e, ch, a, b, 30); /* 70 / 130 */
 	uint64_t tx;
 	cr_assert_eq(l2_channel_close(e->net, ch, a, L2_CLOSE_UNILATERAL, L2_STATE_LATEST, true, &tx), L2_OK);
-	cr_assert(e->net->channels[ch].cheated[0]);
-	cr_assert_not(e->net->channels[ch].cheated[1]);
+	cr_assert(l2_channel_cheated(&e->net->channels[ch], 0));
+	cr_assert_not(l2_channel_cheated(&e->net->channels[ch], 1));
 	cr_assert_not(l2_channel_usable(e->net, ch));
 	cr_assert_eq(latest(e, ch)->balances[0].units, 70, "the tampering is on the tx's copy only");
 	const struct l1_tx *mt = &e->chain->mempool[0];
@@ -1489,7 +1490,7 @@ Test(l2_channel, tampered_close_is_dropped_with_signatures_and_the_channel_is_us
 	cr_assert(l2_channel_usable(e->net, ch));
 	pay_ok(e, ch, b, a, 5);
 	cr_assert_eq(latest(e, ch)->seq, 2);
-	cr_assert(e->net->channels[ch].cheated[0], "still the cheater of this channel");
+	cr_assert(l2_channel_cheated(&e->net->channels[ch], 0), "still the cheater of this channel");
 	/* and it can be closed properly */
 	cr_assert_eq(l2_channel_close(e->net, ch, b, L2_CLOSE_COOPERATIVE, L2_STATE_LATEST, false, NULL), L2_OK);
 	step(e);
@@ -1592,19 +1593,19 @@ Test(l2_channel, ten_thousand_payments_keep_only_latest_and_requested_states)
 	const uint64_t sorted[] = { 0, 1, 7, 5000, 9999, 10000, 20000 };
 	uint32_t held = 0;
 	for (uint32_t i = 0; i < c->nkeep; i++) {
-		cr_assert_eq(c->keep_seqs[i], sorted[i]);
+		cr_assert_eq(c->cold->keep_seqs[i], sorted[i]);
 		if (sorted[i] == 7 || sorted[i] == 20000) {
-			cr_assert_null(c->kept[i], "seq %" PRIu64 " must not be held", sorted[i]);
+			cr_assert_null(c->cold->kept[i], "seq %" PRIu64 " must not be held", sorted[i]);
 			continue;
 		}
 		held++;
-		cr_assert_not_null(c->kept[i], "seq %" PRIu64, sorted[i]);
-		cr_assert_eq(c->kept[i]->seq, sorted[i]);
-		cr_assert_eq(c->kept[i]->balances[0].units, 20000 - sorted[i]);
-		cr_assert_eq(c->kept[i]->balances[1].units, sorted[i]);
-		cr_assert_eq(c->kept[i]->included[0].units, 20000);
-		cr_assert(all_sigs_verify(e, ch, c->kept[i]), "kept seq %" PRIu64 " carries valid signatures", sorted[i]);
-		cr_assert_neq(c->kept[i], c->latest, "a kept state is its own copy");
+		cr_assert_not_null(c->cold->kept[i], "seq %" PRIu64, sorted[i]);
+		cr_assert_eq(c->cold->kept[i]->seq, sorted[i]);
+		cr_assert_eq(c->cold->kept[i]->balances[0].units, 20000 - sorted[i]);
+		cr_assert_eq(c->cold->kept[i]->balances[1].units, sorted[i]);
+		cr_assert_eq(c->cold->kept[i]->included[0].units, 20000);
+		cr_assert(all_sigs_verify(e, ch, c->cold->kept[i]), "kept seq %" PRIu64 " carries valid signatures", sorted[i]);
+		cr_assert_neq(c->cold->kept[i], c->latest, "a kept state is its own copy");
 	}
 	cr_assert_eq(held, 5);
 	cr_assert_eq(e->net->signs, 2 * 10001);
@@ -1616,10 +1617,10 @@ Test(l2_channel, ten_thousand_payments_keep_only_latest_and_requested_states)
 	cr_assert_eq(l2_channel_close(e->net, ch, a, L2_CLOSE_UNILATERAL, 7, false, NULL), L2_ERR_STATE_NOT_KEPT);
 	cr_assert_eq(l2_channel_close(e->net, ch, a, L2_CLOSE_UNILATERAL, 9998, false, NULL), L2_ERR_STATE_NOT_KEPT);
 	assert_unchanged(e, ch, &before, true);
-	cr_assert_not(c->cheated[0]);
+	cr_assert_not(l2_channel_cheated(c, 0));
 	/* a kept one works, is stale, and loses to bob's challenge */
 	cr_assert_eq(l2_channel_close(e->net, ch, a, L2_CLOSE_UNILATERAL, 1, false, NULL), L2_OK);
-	cr_assert(c->cheated[0]);
+	cr_assert(l2_channel_cheated(c, 0));
 	run_to(e, e->chain->height + 5);
 	const struct l1_channel *k = contract(e, ch);
 	cr_assert_eq(k->status, L1_CH_CLOSED);
@@ -1637,11 +1638,11 @@ Test(l2_channel, keep_seq_of_the_current_latest_is_kept_at_once)
 	l2_channel_keep_seq(e->net, ch, 2);
 	const struct l2_channel *c = &e->net->channels[ch];
 	cr_assert_eq(c->nkeep, 1);
-	cr_assert_not_null(c->kept[0]);
-	cr_assert_eq(c->kept[0]->seq, 2);
-	cr_assert_eq(c->kept[0]->balances[0].units, 93);
+	cr_assert_not_null(c->cold->kept[0]);
+	cr_assert_eq(c->cold->kept[0]->seq, 2);
+	cr_assert_eq(c->cold->kept[0]->balances[0].units, 93);
 	pay_ok(e, ch, b, a, 50);
-	cr_assert_eq(c->kept[0]->balances[0].units, 93, "later updates do not touch it");
+	cr_assert_eq(c->cold->kept[0]->balances[0].units, 93, "later updates do not touch it");
 	cr_assert_eq(l2_channel_close(e->net, ch, a, L2_CLOSE_UNILATERAL, 2, false, NULL), L2_OK);
 	env_free(e);
 }
@@ -1802,10 +1803,10 @@ static void prop_act(struct env *e, struct rng *g, uint32_t nch, bool sigs, stru
 		if (!c->latest || c->nkeep == 0)
 			return;
 		uint32_t k = (uint32_t)rng_below(g, c->nkeep);
-		if (!c->kept[k] || c->keep_seqs[k] >= c->latest->seq)
+		if (!c->cold->kept[k] || c->cold->keep_seqs[k] >= c->latest->seq)
 			return;
-		if (l2_channel_close(e->net, ch, pi, L2_CLOSE_UNILATERAL, c->keep_seqs[k], false, NULL) == L2_OK) {
-			cr_assert(c->cheated[i]);
+		if (l2_channel_close(e->net, ch, pi, L2_CLOSE_UNILATERAL, c->cold->keep_seqs[k], false, NULL) == L2_OK) {
+			cr_assert(l2_channel_cheated(c, i));
 			st->stale++;
 		}
 	} else if (roll < 995 && sigs) {

@@ -974,9 +974,9 @@ static void on_settled(struct ctx *x, uint32_t ch)
 		owed_total += owed;
 		x->owed[ch][i] = owed;
 		uint32_t p = G->c[ch].p[i];
-		CHECK(x, !x->cheat_seen[ch][i] || lc->cheated[i], "%s: %s closed with a stale or tampered state, not marked", G->c[ch].id, G->p[p].name);
-		CHECK(x, !lc->cheated[i] || script_cheats(G, ch, p), "%s: %s marked as a cheater without a scripted cheat", G->c[ch].id, G->p[p].name);
-		if (lc->cheated[i] || k->payouts[i].units >= owed)
+		CHECK(x, !x->cheat_seen[ch][i] || l2_channel_cheated(lc, i), "%s: %s closed with a stale or tampered state, not marked", G->c[ch].id, G->p[p].name);
+		CHECK(x, !l2_channel_cheated(lc, i) || script_cheats(G, ch, p), "%s: %s marked as a cheater without a scripted cheat", G->c[ch].id, G->p[p].name);
+		if (l2_channel_cheated(lc, i) || k->payouts[i].units >= owed)
 			continue;
 		x->violations++;
 		const char *why = explain(x, ch, i);
