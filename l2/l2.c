@@ -478,9 +478,9 @@ static void maybe_challenge(struct l2_net *n, uint32_t p, uint32_t ch, l2_submit
 	struct l2_channel *c = &n->channels[ch];
 	const struct l1_channel *k = &n->chain->channels[c->l1_id];
 	int i = l2_channel_index(n, ch, p);
-	if (i < 0 || k->status != L1_CH_DISPUTE || k->closer == (uint32_t)i)
+	if (i < 0 || k->status != L1_CH_DISPUTE || l1_channel_cold(k)->closer == (uint32_t)i)
 		return;
-	if (l2_channel_challenge_pending(c, (uint32_t)i) || k->registered->seq >= c->latest->seq)
+	if (l2_channel_challenge_pending(c, (uint32_t)i) || l1_channel_cold(k)->registered->seq >= c->latest->seq)
 		return;
 	struct l2_party *party = &n->parties[p];
 	cold_of(c)->challenge_pending[i] = 1;

@@ -197,7 +197,7 @@ static void report_fill(struct runner *r);
 static uint64_t window_end(const struct l1_chain *c, const struct l1_channel *k)
 {
 	uint64_t T = c->params.dispute_timeout_blocks;
-	return k->close_height > UINT64_MAX - T ? UINT64_MAX : k->close_height + T;
+	return l1_channel_cold(k)->close_height > UINT64_MAX - T ? UINT64_MAX : l1_channel_cold(k)->close_height + T;
 }
 
 /* The channel's own signed copy of state `seq`: the latest, or a kept old one; NULL
@@ -236,7 +236,7 @@ static void on_l1_event(void *ctx, const struct l1_event *ev)
 		struct run_channel *rc = &r->ch[ch];
 		const struct l1_channel *k = &c->channels[ch];
 		const struct l2_channel *lc = &r->net->channels[ch];
-		if (k->close_kind == L1_CLOSE_UNILATERAL)
+		if (l1_channel_cold(k)->close_kind == L1_CLOSE_UNILATERAL)
 			report_fill(r); /* the block's txs come before the windows that end in it */
 		if (rc->close_pending) {
 			rc->close_pending = false;
@@ -248,15 +248,15 @@ static void on_l1_event(void *ctx, const struct l1_event *ev)
 			if (lc->latest && amount_sub(&extra, k->deposited[i], lc->latest->included[i]) &&
 			    !amount_add(&owed, lc->latest->balances[i], extra))
 				owed.units = UINT64_MAX;
-			if (!l2_channel_cheated(lc, i) && amount_lt(k->payouts[i], owed)) {
+			if (!l2_channel_cheated(lc, i) && amount_lt(l1_channel_cold(k)->payouts[i], owed)) {
 				r->security_violations++;
 				tl(r, "%s: SECURITY VIOLATION: %s is paid %s, the latest state (seq %" PRIu64 ") owes it %s",
-				   cname(r, ch), pname(r, lc->parties[i]), amount_fmt(a, k->payouts[i]),
+				   cname(r, ch), pname(r, lc->parties[i]), amount_fmt(a, l1_channel_cold(k)->payouts[i]),
 				   lc->latest->seq, amount_fmt((char[AMOUNT_FMT_LEN]){ 0 }, owed));
-				if (k->registered->seq < lc->latest->seq)
+				if (l1_channel_cold(k)->registered->seq < lc->latest->seq)
 					tl_more(r, "(the older state %" PRIu64 " was not replaced by a challenge before the window closed)",
-						k->registered->seq);
-				else if (state_altered(lc, k->registered))
+						l1_channel_cold(k)->registered->seq);
+				else if (state_altered(lc, l1_channel_cold(k)->registered))
 					tl_more(r, "(the registered state was altered after signing; with signatures off the contract cannot tell)");
 			}
 		}
@@ -264,22 +264,22 @@ static void on_l1_event(void *ctx, const struct l1_event *ev)
 		for (uint32_t i = 0; i < k->nparties; i++) {
 			size_t l = strlen(line);
 			snprintf(line + l, sizeof(line) - l, "%s%s %s", i ? ", " : "", pname(r, lc->parties[i]),
-				 amount_fmt(a, k->payouts[i]));
+				 amount_fmt(a, l1_channel_cold(k)->payouts[i]));
 		}
-		if (k->close_kind == L1_CLOSE_UNILATERAL)
+		if (l1_channel_cold(k)->close_kind == L1_CLOSE_UNILATERAL)
 			tl(r, "%s: dispute window over: settled on state %" PRIu64 "%s; payouts: %s", cname(r, ch),
-			   k->registered->seq,
-			   c->params.dispute_rule == L1_RULE_PENALTY && k->penalty_claimed
+			   l1_channel_cold(k)->registered->seq,
+			   c->params.dispute_rule == L1_RULE_PENALTY && l1_channel_cold(k)->penalty_claimed
 				   ? " (penalty: the stale closer forfeits its share)" : "",
 			   line);
 		else
-			tl(r, "%s: settled on state %" PRIu64 "; payouts: %s", cname(r, ch), k->registered->seq, line);
+			tl(r, "%s: settled on state %" PRIu64 "; payouts: %s", cname(r, ch), l1_channel_cold(k)->registered->seq, line);
 		if (r->trace) {
 			fprintf(r->trace, "{\"block\":%" PRIu64 ",\"time_s\":%.3f,\"event\":\"settled\",\"channel\":\"%s\",\"seq\":%" PRIu64 ",\"payouts\":{",
-				c->height, secs(c->time_ms), cname(r, ch), k->registered->seq);
+				c->height, secs(c->time_ms), cname(r, ch), l1_channel_cold(k)->registered->seq);
 			for (uint32_t i = 0; i < k->nparties; i++)
 				fprintf(r->trace, "%s\"%s\":\"%s\"", i ? "," : "", pname(r, lc->parties[i]),
-					amount_fmt(a, k->payouts[i]));
+					amount_fmt(a, l1_channel_cold(k)->payouts[i]));
 			fputs("}}\n", r->trace);
 		}
 		rc->settled_height = c->height;
@@ -373,7 +373,7 @@ static void on_l1_event(void *ctx, const struct l1_event *ev)
 		if (stale)
 			tl(r, "%s: unilateral close by %s included with state %" PRIu64 ": STALE, the latest signed state is %" PRIu64,
 			   cname(r, ch), pname(r, who), seq, lc->latest->seq);
-		else if (lc->latest && state_altered(lc, k->registered))
+		else if (lc->latest && state_altered(lc, l1_channel_cold(k)->registered))
 			tl(r, "%s: unilateral close by %s included with state %" PRIu64 ": ALTERED after signing, and accepted (signatures are off)",
 			   cname(r, ch), pname(r, who), seq);
 		else
@@ -394,10 +394,10 @@ static void on_l1_event(void *ctx, const struct l1_event *ev)
 		}
 		tl(r, "%s: challenge by %s included: the registered state is now %" PRIu64 " (the window still ends at block %" PRIu64 ")",
 		   cname(r, ch), pname(r, who), seq, window_end(c, k));
-		if (first_catch && c->params.dispute_rule == L1_RULE_PENALTY && k->penalty_claimed &&
-		    k->first_challenger == (uint32_t)l1_contract_party_index(c, ch, tx->submitter))
+		if (first_catch && c->params.dispute_rule == L1_RULE_PENALTY && l1_channel_cold(k)->penalty_claimed &&
+		    l1_channel_cold(k)->first_challenger == (uint32_t)l1_contract_party_index(c, ch, tx->submitter))
 			tl_more(r, "penalty rule: the stale closer %s will be paid 0; its share goes to %s",
-				pname(r, lc->parties[k->closer]), pname(r, who));
+				pname(r, lc->parties[l1_channel_cold(k)->closer]), pname(r, who));
 		break;
 	}
 	default:
@@ -415,11 +415,11 @@ static void on_challenge(void *ctx, uint32_t party, uint32_t ch, uint64_t tx)
 	if (tower)
 		tl(r, "%s: %s is offline, but its watchtower sees state %" PRIu64 " registered, older than its latest %" PRIu64
 		      "; the watchtower challenges for it (fee %s)",
-		   cname(r, ch), pname(r, party), k->registered->seq, lc->latest->seq,
+		   cname(r, ch), pname(r, party), l1_channel_cold(k)->registered->seq, lc->latest->seq,
 		   amount_fmt(a, r->net->parties[party].challenge_fee));
 	else
 		tl(r, "%s: %s sees state %" PRIu64 " registered, older than its latest %" PRIu64 "; it challenges (fee %s)",
-		   cname(r, ch), pname(r, party), k->registered->seq, lc->latest->seq,
+		   cname(r, ch), pname(r, party), l1_channel_cold(k)->registered->seq, lc->latest->seq,
 		   amount_fmt(a, r->net->parties[party].challenge_fee));
 	tl_more(r, "the challenge must be included by block %" PRIu64 ", the end of the window", window_end(r->chain, k));
 	trace(r, "challenge_submitted", "\"tx\":%" PRIu64 ",\"by\":\"%s\",\"channel\":\"%s\",\"seq\":%" PRIu64 ",\"watchtower\":%s",

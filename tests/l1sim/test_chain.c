@@ -709,17 +709,17 @@ Test(l1_chain, state_hash_changes_with_height_fees_and_registered_seq)
 	cr_assert_arr_neq(h0, h1, 32);
 	h_submit(&x, L1_TX_CHALLENGE, 1, 0, 0, 0, h_state2(&x, 0, 4, 700, 300, 600, 400));
 	h_block(&x);
-	cr_assert_eq(h_ch(&x, 0)->registered->seq, 4);
+	cr_assert_eq(l1_channel_cold(h_ch(&x, 0))->registered->seq, 4);
 	l1_chain_state_hash(x.c, h2);
 	x.c->fees.units++;
 	l1_chain_state_hash(x.c, h3);
 	cr_assert_arr_neq(h2, h3, 32);
 	x.c->fees.units--;
 	/* Same height, time, balances and fees: only the registered seq differs. */
-	x.c->channels[0].registered->seq = 3;
+	l1_channel_cold(&x.c->channels[0])->registered->seq = 3;
 	l1_chain_state_hash(x.c, h3);
 	cr_assert_arr_neq(h2, h3, 32);
-	x.c->channels[0].registered->seq = 4;
+	l1_channel_cold(&x.c->channels[0])->registered->seq = 4;
 	h_fini(&x);
 }
 
@@ -811,8 +811,8 @@ static void fz_track(struct fuzz *f, const struct l1_event *ev)
 	if (c->params.dispute_rule == L1_RULE_PENALTY && t->closer_challenged_first_then_another)
 		return; /* the documented bug: pinned by test_contract.c, not re-reported here */
 	for (uint32_t i = 0; i < k->nparties; i++)
-		cr_assert_eq(k->payouts[i].units, want[i].units, "channel %u party %u paid %llu, expected %llu",
-			     ev->channel, i, (unsigned long long)k->payouts[i].units,
+		cr_assert_eq(l1_channel_payout(k, i).units, want[i].units, "channel %u party %u paid %llu, expected %llu",
+			     ev->channel, i, (unsigned long long)l1_channel_payout(k, i).units,
 			     (unsigned long long)want[i].units);
 	f->payouts_checked++;
 }
@@ -850,19 +850,19 @@ static void fz_on_event(void *ctx, const struct l1_event *ev)
 	} else {
 		const struct l1_channel *k = &c->channels[ev->channel];
 		cr_assert_eq(k->status, L1_CH_CLOSED);
-		cr_assert_eq(k->settled_height, ev->height);
-		if (k->close_kind == L1_CLOSE_COOPERATIVE) {
+		cr_assert_eq(l1_channel_cold(k)->settled_height, ev->height);
+		if (l1_channel_cold(k)->close_kind == L1_CLOSE_COOPERATIVE) {
 			f->settled_coop++;
-			cr_assert_eq(k->settled_height, k->close_height);
+			cr_assert_eq(l1_channel_cold(k)->settled_height, l1_channel_cold(k)->close_height);
 		} else {
 			f->settled_unilateral++;
-			cr_assert_eq(k->settled_height, k->close_height + c->params.dispute_timeout_blocks);
+			cr_assert_eq(l1_channel_cold(k)->settled_height, l1_channel_cold(k)->close_height + c->params.dispute_timeout_blocks);
 		}
-		if (c->params.dispute_rule == L1_RULE_PENALTY && k->close_kind == L1_CLOSE_UNILATERAL &&
-		    k->penalty_claimed) {
-			cr_assert(k->challenged);
-			cr_assert_neq(k->first_challenger, k->closer);
-			cr_assert_eq(k->payouts[k->closer].units, 0);
+		if (c->params.dispute_rule == L1_RULE_PENALTY && l1_channel_cold(k)->close_kind == L1_CLOSE_UNILATERAL &&
+		    l1_channel_cold(k)->penalty_claimed) {
+			cr_assert(l1_channel_cold(k)->challenged);
+			cr_assert_neq(l1_channel_cold(k)->first_challenger, l1_channel_cold(k)->closer);
+			cr_assert_eq(l1_channel_payout(k, l1_channel_cold(k)->closer).units, 0);
 			f->penalties++;
 		}
 	}
@@ -978,7 +978,7 @@ static struct l1_state *fz_state(struct fuzz *f, uint32_t ch)
 		n = fz_chance(f, 50) ? n + 1 : n - 1;
 	if (n == 0)
 		return NULL;
-	uint64_t base = k->registered ? k->registered->seq : 0, x = rng_below(&f->r, 100), seq;
+	uint64_t base = l1_channel_cold(k)->registered ? l1_channel_cold(k)->registered->seq : 0, x = rng_below(&f->r, 100), seq;
 	if (x < 65)
 		seq = base > MAX - 3 ? MAX : base + 1 + rng_below(&f->r, 3);
 	else if (x < 80)
@@ -1111,7 +1111,7 @@ static void fz_check_block(struct fuzz *f)
 		struct amount dep = AMOUNT(0), paid = AMOUNT(0);
 		for (uint32_t j = 0; j < k->nparties; j++) {
 			cr_assert(amount_add_to(&dep, k->deposited[j]), "deposits overflow");
-			cr_assert(amount_add_to(&paid, k->payouts[j]), "payouts overflow");
+			cr_assert(amount_add_to(&paid, l1_channel_payout(k, j)), "payouts overflow");
 		}
 		cr_assert_leq(k->holdings.units, c->supply.units);
 		switch (k->status) {
@@ -1120,7 +1120,7 @@ static void fz_check_block(struct fuzz *f)
 			cr_assert_eq(dep.units, 0);
 			break;
 		case L1_CH_DISPUTE:
-			cr_assert_gt(k->close_height + c->params.dispute_timeout_blocks, c->height,
+			cr_assert_gt(l1_channel_cold(k)->close_height + c->params.dispute_timeout_blocks, c->height,
 				     "channel %u outlived its window", i);
 			/* fall through */
 		case L1_CH_OPEN:

@@ -79,13 +79,13 @@ static void on_event(void *ctx, const struct l1_event *ev)
 		if (!amount_sub(&extra, k->deposited[i], c->latest->included[i]) ||
 		    !amount_add(&owed, c->latest->balances[i], extra))
 			owed = AMOUNT(UINT64_MAX);
-		if (!l2_channel_cheated(c, i) && amount_lt(k->payouts[i], owed)) {
+		if (!l2_channel_cheated(c, i) && amount_lt(l1_channel_payout(k, i), owed)) {
 			if (e->violations++ == 0)
 				snprintf(e->first_violation, sizeof(e->first_violation),
 					 "channel %u party %u paid %" PRIu64 " < owed %" PRIu64
 					 " (latest seq %" PRIu64 ", registered %" PRIu64 ")",
-					 ev->channel, i, k->payouts[i].units, owed.units, c->latest->seq,
-					 k->registered ? k->registered->seq : UINT64_MAX);
+					 ev->channel, i, l1_channel_payout(k, i).units, owed.units, c->latest->seq,
+					 l1_channel_cold(k)->registered ? l1_channel_cold(k)->registered->seq : UINT64_MAX);
 		}
 	}
 }
@@ -600,7 +600,7 @@ Test(l2_channel, contract_drops_unilateral_close_with_corrupted_signature)
 	cr_assert_eq(r->reason, L1_ERR_BAD_SIGNATURE);
 	const struct l1_channel *k = contract(e, ch);
 	cr_assert_eq(k->status, L1_CH_OPEN);
-	cr_assert_null(k->registered);
+	cr_assert_null(l1_channel_cold(k)->registered);
 	cr_assert_eq(k->holdings.units, 200);
 	cr_assert_eq(l1_bal(e, a), bal_a, "a dropped tx pays no fee");
 	cr_assert_eq(e->chain->fees.units, fees);
@@ -628,7 +628,7 @@ Test(l2_channel, contract_drops_challenge_with_corrupted_signature)
 	step(e);
 	const struct l1_channel *k = contract(e, ch);
 	cr_assert_eq(k->status, L1_CH_DISPUTE);
-	cr_assert_eq(k->registered->seq, 1);
+	cr_assert_eq(l1_channel_cold(k)->registered->seq, 1);
 	uint64_t bal_b = l1_bal(e, b);
 
 	struct l1_state *bad = l1_state_copy(latest(e, ch));
@@ -642,8 +642,8 @@ Test(l2_channel, contract_drops_challenge_with_corrupted_signature)
 	cr_assert_eq(r->kind, L1_EV_TX_DROPPED);
 	cr_assert_eq(r->reason, L1_ERR_BAD_SIGNATURE);
 	cr_assert_eq(k->status, L1_CH_DISPUTE);
-	cr_assert_eq(k->registered->seq, 1);
-	cr_assert_not(k->challenged);
+	cr_assert_eq(l1_channel_cold(k)->registered->seq, 1);
+	cr_assert_not(l1_channel_cold(k)->challenged);
 	cr_assert_eq(l1_bal(e, b), bal_b);
 
 	/* the genuine state is accepted */
@@ -654,7 +654,7 @@ Test(l2_channel, contract_drops_challenge_with_corrupted_signature)
 	r = tx_event(e, tx);
 	cr_assert_not_null(r);
 	cr_assert_eq(r->kind, L1_EV_TX_INCLUDED);
-	cr_assert_eq(k->registered->seq, 2);
+	cr_assert_eq(l1_channel_cold(k)->registered->seq, 2);
 	cr_assert_eq(l1_bal(e, b), bal_b - 3);
 	env_free(e);
 }
@@ -931,7 +931,7 @@ Test(l2_channel, unilateral_close_after_open_included_before_final)
 	cr_assert_eq(contract(e, ch)->status, L1_CH_DISPUTE);
 	run_to(e, 4);
 	cr_assert_eq(contract(e, ch)->status, L1_CH_CLOSED);
-	cr_assert_eq(contract(e, ch)->settled_height, 4);
+	cr_assert_eq(l1_channel_cold(contract(e, ch))->settled_height, 4);
 	cr_assert_eq(l1_bal(e, a), 1000);
 	cr_assert_eq(l1_bal(e, b), 1000);
 	cr_assert_eq(e->violations, 0, "%s", e->first_violation);
@@ -963,9 +963,9 @@ Test(l2_channel, cooperative_close_settles_in_its_block_on_latest_plus_one)
 	step(e);
 	const struct l1_channel *k = contract(e, ch);
 	cr_assert_eq(k->status, L1_CH_CLOSED);
-	cr_assert_eq(k->close_kind, L1_CLOSE_COOPERATIVE);
-	cr_assert_eq(k->settled_height, 3);
-	cr_assert_eq(k->registered->seq, 2);
+	cr_assert_eq(l1_channel_cold(k)->close_kind, L1_CLOSE_COOPERATIVE);
+	cr_assert_eq(l1_channel_cold(k)->settled_height, 3);
+	cr_assert_eq(l1_channel_cold(k)->registered->seq, 2);
 	cr_assert_eq(l1_bal(e, a), 1000 - 100 - 4 + 75, "alice paid the open fee");
 	cr_assert_eq(l1_bal(e, b), 1000 - 100 - 4 + 125, "bob paid the close fee");
 	cr_assert_eq(e->violations, 0, "%s", e->first_violation);
@@ -1061,14 +1061,14 @@ Test(l2_channel, settlement_pays_deposits_the_latest_state_does_not_include)
 	step(e);                     /* 5: deposit then close included; window 5..9 */
 	const struct l1_channel *k = contract(e, ch);
 	cr_assert_eq(k->status, L1_CH_DISPUTE);
-	cr_assert_eq(k->registered->seq, 1);
+	cr_assert_eq(l1_channel_cold(k)->registered->seq, 1);
 	cr_assert_eq(k->deposited[0].units, 105);
 	cr_assert_eq(k->deposited[1].units, 170);
 	cr_assert_eq(e->nsubs, 0, "nobody has a newer state");
 	run_to(e, 9);
 	cr_assert_eq(k->status, L1_CH_CLOSED);
-	cr_assert_eq(k->payouts[0].units, 80 + 5);
-	cr_assert_eq(k->payouts[1].units, 120 + 70);
+	cr_assert_eq(l1_channel_payout(k, 0).units, 80 + 5);
+	cr_assert_eq(l1_channel_payout(k, 1).units, 120 + 70);
 	cr_assert_eq(l1_bal(e, a), 1000 - 100 - 5 + 85);
 	cr_assert_eq(l1_bal(e, b), 1000 - 100 - 70 + 190);
 	cr_assert_eq(e->violations, 0, "%s", e->first_violation);
@@ -1103,8 +1103,8 @@ static struct env *watcher_scenario(uint64_t blocks, uint32_t *a, uint32_t *b, u
 	step(e);                                                 /* a + 2 = 4 */
 	const struct l1_channel *k = contract(e, *ch);
 	cr_assert_eq(k->status, L1_CH_DISPUTE);
-	cr_assert_eq(k->close_height, 4);
-	cr_assert_eq(k->registered->seq, 1);
+	cr_assert_eq(l1_channel_cold(k)->close_height, 4);
+	cr_assert_eq(l1_channel_cold(k)->registered->seq, 1);
 	return e;
 }
 
@@ -1132,11 +1132,11 @@ Test(l2_channel, watcher_back_at_the_last_block_of_the_window_is_in_time)
 	cr_assert_eq(r->kind, L1_EV_TX_INCLUDED);
 	cr_assert_eq(r->height, 24);
 	cr_assert_eq(k->status, L1_CH_CLOSED);
-	cr_assert_eq(k->settled_height, 24);
-	cr_assert(k->challenged);
-	cr_assert_eq(k->registered->seq, 2);
-	cr_assert_eq(k->payouts[0].units, 50);
-	cr_assert_eq(k->payouts[1].units, 150);
+	cr_assert_eq(l1_channel_cold(k)->settled_height, 24);
+	cr_assert(l1_channel_cold(k)->challenged);
+	cr_assert_eq(l1_channel_cold(k)->registered->seq, 2);
+	cr_assert_eq(l1_channel_payout(k, 0).units, 50);
+	cr_assert_eq(l1_channel_payout(k, 1).units, 150);
 	cr_assert_eq(l1_bal(e, b), bal_b - 3 + 150, "challenge fee 3, then the payout");
 	cr_assert_not(l2_channel_challenge_pending(&e->net->channels[ch], 1));
 	cr_assert_eq(e->net->ndisputes, 0);
@@ -1158,11 +1158,11 @@ Test(l2_channel, watcher_back_one_block_after_the_window_is_too_late)
 	cr_assert_eq(e->nsubs, 0);
 	cr_assert_eq(e->chain->mempool_len, 0);
 	cr_assert_eq(k->status, L1_CH_CLOSED);
-	cr_assert_eq(k->settled_height, 24);
-	cr_assert_not(k->challenged);
-	cr_assert_eq(k->registered->seq, 1, "the stale state settles");
-	cr_assert_eq(k->payouts[0].units, 110);
-	cr_assert_eq(k->payouts[1].units, 90);
+	cr_assert_eq(l1_channel_cold(k)->settled_height, 24);
+	cr_assert_not(l1_channel_cold(k)->challenged);
+	cr_assert_eq(l1_channel_cold(k)->registered->seq, 1, "the stale state settles");
+	cr_assert_eq(l1_channel_payout(k, 0).units, 110);
+	cr_assert_eq(l1_channel_payout(k, 1).units, 90);
 	cr_assert_eq(e->violations, 1, "bob was away too long and lost 60");
 	step(e);
 	cr_assert_eq(e->nsubs, 0);
@@ -1177,7 +1177,7 @@ Test(l2_channel, online_party_reacts_in_the_block_the_close_is_included)
 	cr_assert_eq(e->nsubs, 1);
 	cr_assert_eq(e->subs[0].height, 4);
 	step(e);
-	cr_assert_eq(contract(e, ch)->registered->seq, 2);
+	cr_assert_eq(l1_channel_cold(contract(e, ch))->registered->seq, 2);
 	run_to(e, 24);
 	cr_assert_eq(contract(e, ch)->status, L1_CH_CLOSED);
 	cr_assert_eq(e->nsubs, 1, "one challenge is enough");
@@ -1215,7 +1215,7 @@ Test(l2_channel, watchtower_challenges_for_an_offline_party)
 	cr_assert_eq(r->kind, L1_EV_TX_INCLUDED);
 	cr_assert_eq(l1_bal(e, b), bal_b - 7, "the fee comes from the party's own L1 balance");
 	const struct l1_channel *k = contract(e, ch);
-	cr_assert_eq(k->registered->seq, 2);
+	cr_assert_eq(l1_channel_cold(k)->registered->seq, 2);
 	run_to(e, 8);
 	cr_assert_eq(k->status, L1_CH_CLOSED);
 	cr_assert_eq(l1_bal(e, b), bal_b - 7 + 150);
@@ -1243,7 +1243,7 @@ Test(l2_channel, offline_party_without_watchtower_does_nothing)
 	run_to(e, 5);
 	cr_assert_eq(e->nsubs, 0);
 	cr_assert_eq(contract(e, ch)->status, L1_CH_CLOSED);
-	cr_assert_eq(contract(e, ch)->registered->seq, 1);
+	cr_assert_eq(l1_channel_cold(contract(e, ch))->registered->seq, 1);
 	/* an `online` action reacts at once, but the channel has settled */
 	l2_party_set_online(e->net, b);
 	l2_react_party(e->net, b, on_submit, e);
@@ -1277,7 +1277,7 @@ Test(l2_channel, online_action_reacts_at_once_with_l2_react_party)
 	l2_react_party(e->net, b, on_submit, e);
 	cr_assert_eq(e->nsubs, 1, "its challenge is pending");
 	step(e);
-	cr_assert_eq(contract(e, ch)->registered->seq, 2);
+	cr_assert_eq(l1_channel_cold(contract(e, ch))->registered->seq, 2);
 	run_to(e, 7);
 	cr_assert_eq(contract(e, ch)->status, L1_CH_CLOSED);
 	cr_assert_eq(e->violations, 0, "%s", e->first_violation);
@@ -1309,7 +1309,7 @@ Test(l2_channel, no_second_challenge_while_the_first_is_pending)
 			.submitter = e->net->parties[f].account, .fee = AMOUNT(10) });
 	for (int i = 0; i < 3; i++) {
 		step(e);
-		cr_assert_eq(contract(e, ch)->registered->seq, 1);
+		cr_assert_eq(l1_channel_cold(contract(e, ch))->registered->seq, 1);
 		cr_assert(l2_channel_challenge_pending(&e->net->channels[ch], 1));
 		cr_assert_eq(e->nsubs, 1, "block %" PRIu64 ": no second challenge while one is pending",
 			     e->chain->height);
@@ -1319,7 +1319,7 @@ Test(l2_channel, no_second_challenge_while_the_first_is_pending)
 	l2_react_all(e->net, on_submit, e);
 	cr_assert_eq(e->nsubs, 1);
 	step(e); /* 6: the challenge gets in */
-	cr_assert_eq(contract(e, ch)->registered->seq, 2);
+	cr_assert_eq(l1_channel_cold(contract(e, ch))->registered->seq, 2);
 	cr_assert_not(l2_channel_challenge_pending(&e->net->channels[ch], 1));
 	cr_assert_eq(e->chain->mempool_len, 0);
 	cr_assert_eq(e->nsubs, 1);
@@ -1385,7 +1385,7 @@ Test(l2_channel, party_does_not_challenge_its_own_close)
 		cr_assert_eq(e->chain->mempool_len, 0);
 	}
 	cr_assert_eq(contract(e, ch)->status, L1_CH_CLOSED);
-	cr_assert_eq(contract(e, ch)->registered->seq, 1);
+	cr_assert_eq(l1_channel_cold(contract(e, ch))->registered->seq, 1);
 	env_free(e);
 }
 
@@ -1422,16 +1422,16 @@ Test(l2_channel, penalty_first_challenger_is_accepted_and_takes_the_closers_payo
 	cr_assert_eq(l1_bal(e, b), bal_b - 2);
 	cr_assert_eq(l1_bal(e, c3), bal_c, "a dropped challenge costs nothing");
 	const struct l1_channel *k = contract(e, ch);
-	cr_assert(k->challenged);
-	cr_assert_eq(k->first_challenger, 1);
+	cr_assert(l1_channel_cold(k)->challenged);
+	cr_assert_eq(l1_channel_cold(k)->first_challenger, 1);
 	cr_assert_not(l2_channel_challenge_pending(&e->net->channels[ch], 1));
 	cr_assert_not(l2_channel_challenge_pending(&e->net->channels[ch], 2));
 	run_to(e, 7); /* window 2..7 */
 	cr_assert_eq(k->status, L1_CH_CLOSED);
 	cr_assert_eq(e->nsubs, 2, "nobody challenges again");
-	cr_assert_eq(k->payouts[0].units, 0, "the stale closer gets nothing");
-	cr_assert_eq(k->payouts[1].units, 160 + 30);
-	cr_assert_eq(k->payouts[2].units, 110);
+	cr_assert_eq(l1_channel_payout(k, 0).units, 0, "the stale closer gets nothing");
+	cr_assert_eq(l1_channel_payout(k, 1).units, 160 + 30);
+	cr_assert_eq(l1_channel_payout(k, 2).units, 110);
 	cr_assert_eq(l1_bal(e, a), 1000 - 100 - 1 - 1, "open fee and close fee, no payout");
 	cr_assert_eq(l1_bal(e, b), bal_b - 2 + 190);
 	cr_assert_eq(l1_bal(e, c3), bal_c + 110);
@@ -1458,9 +1458,9 @@ Test(l2_channel, latest_state_rule_pays_the_stale_closer_its_latest_balance)
 	run_to(e, 7);
 	const struct l1_channel *k = contract(e, ch);
 	cr_assert_eq(k->status, L1_CH_CLOSED);
-	cr_assert_eq(k->payouts[0].units, 30);
-	cr_assert_eq(k->payouts[1].units, 160);
-	cr_assert_eq(k->payouts[2].units, 110);
+	cr_assert_eq(l1_channel_payout(k, 0).units, 30);
+	cr_assert_eq(l1_channel_payout(k, 1).units, 160);
+	cr_assert_eq(l1_channel_payout(k, 2).units, 110);
 	env_free(e);
 }
 
@@ -1495,8 +1495,8 @@ Test(l2_channel, tampered_close_is_dropped_with_signatures_and_the_channel_is_us
 	cr_assert_eq(l2_channel_close(e->net, ch, b, L2_CLOSE_COOPERATIVE, L2_STATE_LATEST, false, NULL), L2_OK);
 	step(e);
 	cr_assert_eq(contract(e, ch)->status, L1_CH_CLOSED);
-	cr_assert_eq(contract(e, ch)->payouts[0].units, 75);
-	cr_assert_eq(contract(e, ch)->payouts[1].units, 125);
+	cr_assert_eq(l1_channel_payout(contract(e, ch), 0).units, 75);
+	cr_assert_eq(l1_channel_payout(contract(e, ch), 1).units, 125);
 	env_free(e);
 }
 
@@ -1516,14 +1516,14 @@ Test(l2_channel, tampered_close_is_accepted_with_signatures_off)
 	cr_assert_eq(r->kind, L1_EV_TX_INCLUDED);
 	const struct l1_channel *k = contract(e, ch);
 	cr_assert_eq(k->status, L1_CH_DISPUTE);
-	cr_assert_eq(k->registered->balances[0].units, 200);
+	cr_assert_eq(l1_channel_cold(k)->registered->balances[0].units, 200);
 	cr_assert_eq(e->chain->verifies, 0);
 	/* same seq as bob's latest: nothing newer to challenge with */
 	run_to(e, e->chain->height + 3);
 	cr_assert_eq(e->nsubs, 0);
 	cr_assert_eq(k->status, L1_CH_CLOSED);
-	cr_assert_eq(k->payouts[0].units, 200);
-	cr_assert_eq(k->payouts[1].units, 0);
+	cr_assert_eq(l1_channel_payout(k, 0).units, 200);
+	cr_assert_eq(l1_channel_payout(k, 1).units, 0);
 	env_free(e);
 }
 
@@ -1546,9 +1546,9 @@ Test(l2_channel, tampered_stale_close_with_signatures_off_is_caught_by_a_challen
 	const struct l1_channel *k = contract(e, ch);
 	cr_assert_eq(e->nsubs, 1);
 	cr_assert_eq(k->status, L1_CH_CLOSED);
-	cr_assert_eq(k->registered->seq, 2);
-	cr_assert_eq(k->payouts[0].units, 80);
-	cr_assert_eq(k->payouts[1].units, 120);
+	cr_assert_eq(l1_channel_cold(k)->registered->seq, 2);
+	cr_assert_eq(l1_channel_payout(k, 0).units, 80);
+	cr_assert_eq(l1_channel_payout(k, 1).units, 120);
 	cr_assert_eq(e->violations, 0, "%s", e->first_violation);
 	env_free(e);
 }
@@ -1624,8 +1624,8 @@ Test(l2_channel, ten_thousand_payments_keep_only_latest_and_requested_states)
 	run_to(e, e->chain->height + 5);
 	const struct l1_channel *k = contract(e, ch);
 	cr_assert_eq(k->status, L1_CH_CLOSED);
-	cr_assert_eq(k->registered->seq, 10000);
-	cr_assert_eq(k->payouts[1].units, 10000);
+	cr_assert_eq(l1_channel_cold(k)->registered->seq, 10000);
+	cr_assert_eq(l1_channel_payout(k, 1).units, 10000);
 	env_free(e);
 }
 
@@ -1681,8 +1681,8 @@ Test(l2_channel, parties_act_in_party_order_then_channel_order)
 	run_to(e, 7);
 	cr_assert_eq(contract(e, ch0)->status, L1_CH_CLOSED);
 	cr_assert_eq(contract(e, ch1)->status, L1_CH_CLOSED);
-	cr_assert_eq(contract(e, ch0)->registered->seq, 1);
-	cr_assert_eq(contract(e, ch1)->registered->seq, 1);
+	cr_assert_eq(l1_channel_cold(contract(e, ch0))->registered->seq, 1);
+	cr_assert_eq(l1_channel_cold(contract(e, ch1))->registered->seq, 1);
 	cr_assert_eq(e->violations, 0, "%s", e->first_violation);
 	env_free(e);
 }
