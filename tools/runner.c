@@ -193,6 +193,14 @@ __attribute__((format(printf, 3, 4))) static void trace(struct runner *r, const 
 
 static void report_fill(struct runner *r);
 
+/* rc's finality record, allocated at its first use. */
+static struct run_finality *fin_of(struct run_channel *rc)
+{
+	if (!rc->fin)
+		rc->fin = xcalloc(1, sizeof(*rc->fin));
+	return rc->fin;
+}
+
 /* The last block of channel k's dispute window (saturating). */
 static uint64_t window_end(const struct l1_chain *c, const struct l1_channel *k)
 {
@@ -282,7 +290,7 @@ static void on_l1_event(void *ctx, const struct l1_event *ev)
 					amount_fmt(a, l1_channel_cold(k)->payouts[i]));
 			fputs("}}\n", r->trace);
 		}
-		rc->settled_height = c->height;
+		fin_of(rc)->settled_height = c->height;
 		r->last_settlement = c->height;
 		r->any_settlement = true;
 		fifo_push(&r->settled_fifo, &r->settled_head, &r->settled_len, &r->settled_cap, ch);
@@ -508,7 +516,10 @@ void runner_free(struct runner *r)
 	if (!r)
 		return;
 	for (uint32_t i = 0; i < r->s->nchannels; i++)
-		free(r->ch[i].runs);
+		if (r->ch[i].fin) {
+			free(r->ch[i].fin->runs);
+			free(r->ch[i].fin);
+		}
 	free(r->ch);
 	l2_net_free(r->net);
 	l1_chain_free(r->chain);
@@ -544,13 +555,14 @@ static void record_payment(struct runner *r, uint32_t ch, uint64_t t_us, uint64_
 	rc->payments_ok += count;
 	if (!rc->closable)
 		return;
-	if (rc->nruns && rc->runs[rc->nruns - 1].height == h && rc->runs[rc->nruns - 1].t_us == t_us) {
-		rc->runs[rc->nruns - 1].count += count;
+	struct run_finality *f = fin_of(rc);
+	if (f->nruns && f->runs[f->nruns - 1].height == h && f->runs[f->nruns - 1].t_us == t_us) {
+		f->runs[f->nruns - 1].count += count;
 		return;
 	}
-	if (rc->nruns == rc->cap_runs)
-		rc->runs = xreallocarray(rc->runs, rc->cap_runs = rc->cap_runs ? 2 * rc->cap_runs : 4, sizeof(*rc->runs));
-	rc->runs[rc->nruns++] = (struct pay_run){ h, t_us, count };
+	if (f->nruns == f->cap_runs)
+		f->runs = xreallocarray(f->runs, f->cap_runs = f->cap_runs ? 2 * f->cap_runs : 4, sizeof(*f->runs));
+	f->runs[f->nruns++] = (struct pay_run){ h, t_us, count };
 }
 
 /* Progress on stderr (a terminal only): every 10^4 blocks, and every 10^6 payments so
@@ -1037,20 +1049,21 @@ static void after_execute(struct runner *r)
 	while (r->settled_len) {
 		uint32_t ch = r->settled_fifo[r->settled_head];
 		struct run_channel *rc = &r->ch[ch];
-		if (!l1_chain_is_final(c, rc->settled_height))
+		struct run_finality *f = rc->fin; /* settled: allocated */
+		if (!l1_chain_is_final(c, f->settled_height))
 			break;
 		r->settled_head++;
 		r->settled_len--;
 		rc->settled_final = true;
 		/* L1 finality of every payment of the channel is now known. */
 		uint64_t t_fin_us = ms_to_us(c->time_ms);
-		for (uint32_t i = 0; i < rc->nruns; i++) {
-			samples_add(&r->fin_blocks, c->height - rc->runs[i].height, rc->runs[i].count);
-			samples_add(&r->fin_us, t_fin_us - rc->runs[i].t_us, rc->runs[i].count);
+		for (uint32_t i = 0; i < f->nruns; i++) {
+			samples_add(&r->fin_blocks, c->height - f->runs[i].height, f->runs[i].count);
+			samples_add(&r->fin_us, t_fin_us - f->runs[i].t_us, f->runs[i].count);
 		}
-		free(rc->runs);
-		rc->runs = NULL;
-		rc->nruns = rc->cap_runs = 0;
+		free(f->runs);
+		f->runs = NULL;
+		f->nruns = f->cap_runs = 0;
 		tl(r, "%s: settlement is final (%u confirmations)", cname(r, ch), c->params.confirmations);
 	}
 }

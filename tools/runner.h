@@ -18,18 +18,25 @@ struct pay_run {
 	uint64_t count;
 };
 
-/* What the runner knows of a channel beyond L1 and L2. */
-struct run_channel {
+/* What the runner knows of a closable channel's finality: allocated at its first
+ * recorded payment or its settlement, so that channels no script closes do not pay
+ * for it. */
+struct run_finality {
 	struct pay_run *runs;  /* ok payments whose L1 finality is not known yet */
 	uint32_t nruns, cap_runs;
+	uint64_t settled_height;
+};
+
+/* What the runner knows of a channel beyond L1 and L2. */
+struct run_channel {
 	uint64_t payments_ok;
+	struct run_finality *fin; /* NULL until needed (see run_finality); owned */
 	bool closable;         /* the script has a close of this channel */
 	bool close_was_stale;  /* the included unilateral close was older than the latest */
 	bool open_pending;     /* counted in opening */
 	bool close_pending;    /* counted in closing */
 	bool caught;           /* a challenge replaced its stale close */
 	bool settled_final;
-	uint64_t settled_height;
 };
 
 /* (value, count) pairs; percentiles by nearest rank once sorted. */
