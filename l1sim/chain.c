@@ -152,12 +152,10 @@ enum l1_result l1_chain_add_channel(struct l1_chain *c, uint32_t n, const uint32
 	k->nparties = n;
 	/* One piece of the arena: the amounts first (8-byte aligned), then the account ids. */
 	struct amount *amounts = arena_alloc(&c->channel_arrays, (size_t)n * (2 * sizeof(struct amount) + sizeof(uint32_t)));
-	k->open_deposit = amounts;
-	k->deposited = amounts + n;
-	k->accounts = (uint32_t *)(amounts + 2 * (size_t)n);
-	memcpy(k->accounts, accounts, n * sizeof(uint32_t));
+	k->amounts = amounts;
+	memcpy(amounts + 2 * (size_t)n, accounts, n * sizeof(uint32_t));
 	for (uint32_t i = 0; i < n; i++)
-		k->open_deposit[i] = deposits ? deposits[i] : AMOUNT(0);
+		amounts[i] = deposits ? deposits[i] : AMOUNT(0);
 	*id_out = c->nchannels++;
 	return L1_OK;
 }
@@ -368,7 +366,7 @@ void l1_chain_state_hash(const struct l1_chain *c, uint8_t out[32])
 		const struct l1_state *reg = l1_channel_cold(k)->registered;
 		hash_u64(&h, reg ? reg->seq : UINT64_MAX);
 		for (uint32_t j = 0; j < k->nparties; j++)
-			hash_u64(&h, k->deposited[j].units);
+			hash_u64(&h, l1_channel_deposited(k)[j].units);
 	}
 	crypto_generichash_final(&h, out, 32);
 }

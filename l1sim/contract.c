@@ -19,9 +19,15 @@ int l1_contract_party_index(const struct l1_chain *c, uint32_t ch, uint32_t acct
 {
 	const struct l1_channel *k = &c->channels[ch];
 	for (uint32_t i = 0; i < k->nparties; i++)
-		if (k->accounts[i] == acct)
+		if (l1_channel_accounts(k)[i] == acct)
 			return (int)i;
 	return -1;
+}
+
+/* k's deposits, to write (l1_channel_deposited reads them). */
+static struct amount *deposited_of(struct l1_channel *k)
+{
+	return k->amounts + k->nparties;
 }
 
 /* Looks up the channel and the submitter's party index; the common first checks. */
@@ -49,7 +55,7 @@ static enum l1_result acceptable(struct l1_chain *c, const struct l1_channel *k,
 	for (uint32_t i = 0; i < s->nparties; i++) {
 		if (!amount_add_to(&bal, s->balances[i]) || !amount_add_to(&inc, s->included[i]))
 			return L1_ERR_BAD_STATE;
-		if (amount_lt(k->deposited[i], s->included[i]))
+		if (amount_lt(l1_channel_deposited(k)[i], s->included[i]))
 			return L1_ERR_BAD_STATE;
 	}
 	if (!amount_eq(bal, inc))
@@ -57,7 +63,7 @@ static enum l1_result acceptable(struct l1_chain *c, const struct l1_channel *k,
 	if (c->params.verify_signatures) {
 		for (uint32_t i = 0; i < s->nparties; i++) {
 			c->verifies++;
-			if (!l1_state_verify(s, i, c->accounts[k->accounts[i]].pubkey))
+			if (!l1_state_verify(s, i, c->accounts[l1_channel_accounts(k)[i]].pubkey))
 				return L1_ERR_BAD_SIGNATURE;
 		}
 	}
@@ -90,17 +96,17 @@ enum l1_result l1_contract_open(struct l1_chain *c, const struct l1_tx *tx)
 	struct amount total = AMOUNT(0), after;
 	for (uint32_t i = 0; i < k->nparties; i++) {
 		struct amount fee = i == 0 ? tx->fee : AMOUNT(0);
-		r = can_pay(c, k->accounts[i], fee, k->open_deposit[i], &after);
+		r = can_pay(c, l1_channel_accounts(k)[i], fee, l1_channel_open_deposit(k)[i], &after);
 		if (r)
 			return r;
-		if (!amount_add_to(&total, k->open_deposit[i]))
+		if (!amount_add_to(&total, l1_channel_open_deposit(k)[i]))
 			return L1_ERR_OVERFLOW;
 	}
 	for (uint32_t i = 0; i < k->nparties; i++) {
 		struct amount fee = i == 0 ? tx->fee : AMOUNT(0);
-		if (can_pay(c, k->accounts[i], fee, k->open_deposit[i], &c->accounts[k->accounts[i]].balance))
+		if (can_pay(c, l1_channel_accounts(k)[i], fee, l1_channel_open_deposit(k)[i], &c->accounts[l1_channel_accounts(k)[i]].balance))
 			fatal_invariant("open: funds checked above");
-		k->deposited[i] = k->open_deposit[i];
+		deposited_of(k)[i] = l1_channel_open_deposit(k)[i];
 	}
 	k->holdings = total;
 	k->status = L1_CH_OPEN;
@@ -144,7 +150,7 @@ enum l1_result l1_contract_deposit(struct l1_chain *c, const struct l1_tx *tx)
 	if ((r = can_pay(c, tx->submitter, tx->fee, tx->amount, &after)))
 		return r;
 	if (!amount_add(&holdings, k->holdings, tx->amount) ||
-	    !amount_add(&dep, k->deposited[me], tx->amount))
+	    !amount_add(&dep, l1_channel_deposited(k)[me], tx->amount))
 		return L1_ERR_OVERFLOW;
 	struct l1_channel_cold *x = cold_of(k);
 	if (x->ntopups == x->cap_topups)
@@ -153,7 +159,7 @@ enum l1_result l1_contract_deposit(struct l1_chain *c, const struct l1_tx *tx)
 	x->topups[x->ntopups++] = (struct l1_deposit_rec){ c->height, me, tx->amount };
 	c->accounts[tx->submitter].balance = after;
 	k->holdings = holdings;
-	k->deposited[me] = dep;
+	deposited_of(k)[me] = dep;
 	return L1_OK;
 }
 
@@ -166,7 +172,7 @@ static void compute_payouts(const struct l1_chain *c, struct l1_channel *k)
 	struct amount total = AMOUNT(0);
 	for (uint32_t i = 0; i < k->nparties; i++) {
 		struct amount extra;
-		if (!amount_sub(&extra, k->deposited[i], s->included[i]) ||
+		if (!amount_sub(&extra, l1_channel_deposited(k)[i], s->included[i]) ||
 		    !amount_add(&x->payouts[i], s->balances[i], extra) ||
 		    !amount_add_to(&total, x->payouts[i]))
 			fatal_invariant("payout of an acceptable state");
@@ -184,7 +190,7 @@ static void compute_payouts(const struct l1_chain *c, struct l1_channel *k)
 static void pay_out(struct l1_chain *c, struct l1_channel *k)
 {
 	for (uint32_t i = 0; i < k->nparties; i++)
-		if (!amount_add_to(&c->accounts[k->accounts[i]].balance, k->cold->payouts[i]))
+		if (!amount_add_to(&c->accounts[l1_channel_accounts(k)[i]].balance, k->cold->payouts[i]))
 			fatal_invariant("payout overflows an account (supply is bounded)");
 	k->holdings = AMOUNT(0);
 	k->status = L1_CH_CLOSED;
@@ -283,7 +289,7 @@ struct amount l1_contract_final_deposit(const struct l1_chain *c, uint32_t ch, u
 	struct amount sum = AMOUNT(0);
 	if (k->status == L1_CH_NONE || !l1_chain_is_final(c, k->open_height))
 		return sum;
-	sum = k->open_deposit[i];
+	sum = l1_channel_open_deposit(k)[i];
 	const struct l1_channel_cold *x = l1_channel_cold(k);
 	for (uint32_t j = 0; j < x->ntopups && l1_chain_is_final(c, x->topups[j].height); j++)
 		if (x->topups[j].party == i && !amount_add_to(&sum, x->topups[j].amount))

@@ -51,12 +51,27 @@ struct l1_channel {
 	uint32_t nparties;
 	enum l1_channel_status status;
 	uint64_t open_height;       /* valid from OPEN on */
-	uint32_t *accounts;         /* [nparties] */
-	struct amount *open_deposit;/* [nparties]: what the open tx moves */
-	struct amount *deposited;   /* [nparties]: all deposits in the contract */
+	/* One piece of the chain's arena: [nparties] open deposits (what the open tx
+	 * moves), [nparties] deposits (all deposits in the contract), then [nparties]
+	 * account ids; read them with l1_channel_open_deposit/_deposited/_accounts. */
+	struct amount *amounts;
 	struct amount holdings;
 	struct l1_channel_cold *cold; /* NULL until its first top-up or close; owned */
 };
+
+/* Channel k's parties' accounts, open deposits and deposits, each [nparties]. */
+static inline const uint32_t *l1_channel_accounts(const struct l1_channel *k)
+{
+	return (const uint32_t *)(k->amounts + 2 * (size_t)k->nparties);
+}
+static inline const struct amount *l1_channel_open_deposit(const struct l1_channel *k)
+{
+	return k->amounts;
+}
+static inline const struct amount *l1_channel_deposited(const struct l1_channel *k)
+{
+	return k->amounts + k->nparties;
+}
 
 /* The record of a channel that has neither top-ups nor a close: no close kind, no
  * registered state (NULL), no payouts (NULL), no top-ups. */

@@ -311,7 +311,7 @@ enum l2_result l2_channel_open(struct l2_net *n, uint32_t ch, uint64_t *tx_out)
 	const struct l1_channel *k = &n->chain->channels[c->l1_id];
 	struct l1_state *s = new_state(n, c->l1_id, 0, c->nparties);
 	for (uint32_t i = 0; i < c->nparties; i++)
-		s->balances[i] = s->included[i] = k->open_deposit[i];
+		s->balances[i] = s->included[i] = l1_channel_open_deposit(k)[i];
 	if (!sign_and_accept(n, ch, s)) {
 		l1_state_free(s);
 		return L2_ERR_BAD_SIGNATURE;

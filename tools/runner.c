@@ -253,7 +253,7 @@ static void on_l1_event(void *ctx, const struct l1_event *ev)
 		/* Theorem 2.1: nobody who did not cheat is paid less than the latest state owes. */
 		for (uint32_t i = 0; i < k->nparties; i++) {
 			struct amount owed = AMOUNT(0), extra;
-			if (lc->latest && amount_sub(&extra, k->deposited[i], lc->latest->included[i]) &&
+			if (lc->latest && amount_sub(&extra, l1_channel_deposited(k)[i], lc->latest->included[i]) &&
 			    !amount_add(&owed, lc->latest->balances[i], extra))
 				owed.units = UINT64_MAX;
 			if (!l2_channel_cheated(lc, i) && amount_lt(l1_channel_cold(k)->payouts[i], owed)) {

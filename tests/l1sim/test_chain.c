@@ -153,8 +153,8 @@ Test(l1_chain, add_channel_rejects_bad_members)
 	/* NULL deposits mean zero deposits; ids count up from 0. */
 	cr_assert_eq(l1_chain_add_channel(h.c, 2, (uint32_t[]){ b, a }, NULL, &id), L1_OK);
 	cr_assert_eq(id, 0);
-	cr_assert_eq(h_ch(&h, 0)->open_deposit[0].units, 0);
-	cr_assert_eq(h_ch(&h, 0)->accounts[0], b);
+	cr_assert_eq(l1_channel_open_deposit(h_ch(&h, 0))[0].units, 0);
+	cr_assert_eq(l1_channel_accounts(h_ch(&h, 0))[0], b);
 	cr_assert_eq(l1_chain_add_channel(h.c, 2, (uint32_t[]){ a, b }, d, &id), L1_OK);
 	cr_assert_eq(id, 1);
 	cr_assert_eq(h_ch(&h, 1)->status, L1_CH_NONE);
@@ -800,7 +800,7 @@ static void fz_track(struct fuzz *f, const struct l1_event *ev)
 	cr_assert_leq(k->nparties, 8);
 	for (uint32_t i = 0; i < k->nparties; i++) {
 		struct amount extra;
-		cr_assert(amount_sub(&extra, k->deposited[i], t->registered->included[i]));
+		cr_assert(amount_sub(&extra, l1_channel_deposited(k)[i], t->registered->included[i]));
 		cr_assert(amount_add(&want[i], t->registered->balances[i], extra));
 	}
 	if (c->params.dispute_rule == L1_RULE_PENALTY && t->unilateral && t->first_challenger >= 0 &&
@@ -940,7 +940,7 @@ static uint32_t fz_submitter(struct fuzz *f, uint32_t ch, unsigned member_percen
 {
 	const struct l1_chain *c = f->h.c;
 	if (ch < c->nchannels && fz_chance(f, member_percent))
-		return c->channels[ch].accounts[rng_below(&f->r, c->channels[ch].nparties)];
+		return l1_channel_accounts(&c->channels[ch])[rng_below(&f->r, c->channels[ch].nparties)];
 	return fz_any_account(f);
 }
 
@@ -990,7 +990,7 @@ static struct l1_state *fz_state(struct fuzz *f, uint32_t ch)
 	struct l1_state *s = l1_state_new(ch, seq, n);
 	struct amount total = AMOUNT(0);
 	for (uint32_t i = 0; i < n; i++) {
-		uint64_t dep = i < k->nparties ? k->deposited[i].units : rng_below(&f->r, 100);
+		uint64_t dep = i < k->nparties ? l1_channel_deposited(k)[i].units : rng_below(&f->r, 100);
 		s->included[i] = AMOUNT(fz_chance(f, 80) ? dep : rng_range(&f->r, 0, dep));
 		if (!amount_add_to(&total, s->included[i]))
 			total = AMOUNT(MAX);
@@ -1062,7 +1062,7 @@ static void fz_submit_one(struct fuzz *f)
 	switch (kind) {
 	case 0:
 		ch = fz_channel(f, L1_CH_NONE);
-		who = fz_chance(f, 75) && ch < c->nchannels ? c->channels[ch].accounts[0] : fz_submitter(f, ch, 50);
+		who = fz_chance(f, 75) && ch < c->nchannels ? l1_channel_accounts(&c->channels[ch])[0] : fz_submitter(f, ch, 50);
 		h_submit(&f->h, L1_TX_OPEN, who, ch, fz_fee(f, who), 0, NULL);
 		break;
 	case 1:
@@ -1110,7 +1110,7 @@ static void fz_check_block(struct fuzz *f)
 		const struct l1_channel *k = &c->channels[i];
 		struct amount dep = AMOUNT(0), paid = AMOUNT(0);
 		for (uint32_t j = 0; j < k->nparties; j++) {
-			cr_assert(amount_add_to(&dep, k->deposited[j]), "deposits overflow");
+			cr_assert(amount_add_to(&dep, l1_channel_deposited(k)[j]), "deposits overflow");
 			cr_assert(amount_add_to(&paid, l1_channel_payout(k, j)), "payouts overflow");
 		}
 		cr_assert_leq(k->holdings.units, c->supply.units);

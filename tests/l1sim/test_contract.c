@@ -51,7 +51,7 @@ static void assert_paid_what_it_held(const struct h *h, uint32_t ch)
 	struct amount paid = AMOUNT(0), held = AMOUNT(0);
 	for (uint32_t i = 0; i < k->nparties; i++) {
 		cr_assert(amount_add_to(&paid, l1_channel_payout(k, i)));
-		cr_assert(amount_add_to(&held, k->deposited[i]));
+		cr_assert(amount_add_to(&held, l1_channel_deposited(k)[i]));
 	}
 	cr_assert_eq(paid.units, held.units, "paid %llu, held %llu", (unsigned long long)paid.units,
 		     (unsigned long long)held.units);
@@ -90,8 +90,8 @@ Test(l1_contract, open_moves_every_deposit)
 	cr_assert_eq(k->status, L1_CH_OPEN);
 	cr_assert_eq(k->open_height, 1);
 	cr_assert_eq(k->holdings.units, 1000);
-	cr_assert_eq(k->deposited[0].units, 600);
-	cr_assert_eq(k->deposited[1].units, 400);
+	cr_assert_eq(l1_channel_deposited(k)[0].units, 600);
+	cr_assert_eq(l1_channel_deposited(k)[1].units, 400);
 	cr_assert_eq(h_bal(&h, a), 1000 - 600 - 10, "the first party pays the fee");
 	cr_assert_eq(h_bal(&h, b), 600);
 	cr_assert_eq(h.c->fees.units, 10);
@@ -144,7 +144,7 @@ Test(l1_contract, open_where_second_party_lacks_funds_moves_nothing)
 	const struct l1_channel *k = h_ch(&h, ch);
 	cr_assert_eq(k->status, L1_CH_NONE);
 	cr_assert_eq(k->holdings.units, 0);
-	cr_assert_eq(k->deposited[0].units, 0);
+	cr_assert_eq(l1_channel_deposited(k)[0].units, 0);
 	cr_assert_eq(h_bal(&h, a), 1000, "the first party's deposit did not move");
 	cr_assert_eq(h_bal(&h, b), 399);
 	cr_assert_eq(h.c->fees.units, 0);
@@ -252,7 +252,7 @@ Test(l1_contract, deposit_before_open_is_dropped)
 	h_block(&h);
 	h_assert_included(&h, op, 1);
 	h_assert_included(&h, dep, 1);
-	cr_assert_eq(h_ch(&h, ch)->deposited[1].units, 500);
+	cr_assert_eq(l1_channel_deposited(h_ch(&h, ch))[1].units, 500);
 	h_fini(&h);
 }
 
@@ -265,8 +265,8 @@ Test(l1_contract, deposit_adds_to_the_depositors_deposit)
 	h_block(&h);
 	h_assert_included(&h, id, 2);
 	const struct l1_channel *k = h_ch(&h, ch);
-	cr_assert_eq(k->deposited[0].units, 600);
-	cr_assert_eq(k->deposited[1].units, 500);
+	cr_assert_eq(l1_channel_deposited(k)[0].units, 600);
+	cr_assert_eq(l1_channel_deposited(k)[1].units, 500);
 	cr_assert_eq(k->holdings.units, 1100);
 	cr_assert_eq(h_bal(&h, b), 600 - 100 - 5);
 	cr_assert_eq(h.c->fees.units, 5);
@@ -305,7 +305,7 @@ Test(l1_contract, deposit_needs_amount_plus_fee)
 	h_block(&h);
 	h_assert_included(&h, id, 3);
 	cr_assert_eq(h_bal(&h, a), 0);
-	cr_assert_eq(h_ch(&h, ch)->deposited[0].units, 999);
+	cr_assert_eq(l1_channel_deposited(h_ch(&h, ch))[0].units, 999);
 	h_fini(&h);
 }
 

@@ -76,7 +76,7 @@ static void on_event(void *ctx, const struct l1_event *ev)
 		struct amount owed, extra;
 		if (!c->latest)
 			continue;
-		if (!amount_sub(&extra, k->deposited[i], c->latest->included[i]) ||
+		if (!amount_sub(&extra, l1_channel_deposited(k)[i], c->latest->included[i]) ||
 		    !amount_add(&owed, c->latest->balances[i], extra))
 			owed = AMOUNT(UINT64_MAX);
 		if (!l2_channel_cheated(c, i) && amount_lt(l1_channel_payout(k, i), owed)) {
@@ -986,7 +986,7 @@ Test(l2_channel, deposit_is_spendable_only_once_final_and_the_next_state_include
 	cr_assert_not_null(r);
 	cr_assert_eq(r->kind, L1_EV_TX_INCLUDED);
 	cr_assert_eq(r->height, 4);
-	cr_assert_eq(contract(e, ch)->deposited[0].units, 150);
+	cr_assert_eq(l1_channel_deposited(contract(e, ch))[0].units, 150);
 	cr_assert_eq(contract(e, ch)->holdings.units, 250);
 	cr_assert_eq(l1_bal(e, a), 1000 - 100 - 50);
 	struct snap before;
@@ -1041,7 +1041,7 @@ Test(l2_channel, deposit_failures)
 	r = tx_event(e, tx);
 	cr_assert_not_null(r);
 	cr_assert_eq(r->reason, L1_ERR_NO_FUNDS, "900 + fee 1 > 1000 - 100");
-	cr_assert_eq(contract(e, ch)->deposited[1].units, 100);
+	cr_assert_eq(l1_channel_deposited(contract(e, ch))[1].units, 100);
 	env_free(e);
 }
 
@@ -1062,8 +1062,8 @@ Test(l2_channel, settlement_pays_deposits_the_latest_state_does_not_include)
 	const struct l1_channel *k = contract(e, ch);
 	cr_assert_eq(k->status, L1_CH_DISPUTE);
 	cr_assert_eq(l1_channel_cold(k)->registered->seq, 1);
-	cr_assert_eq(k->deposited[0].units, 105);
-	cr_assert_eq(k->deposited[1].units, 170);
+	cr_assert_eq(l1_channel_deposited(k)[0].units, 105);
+	cr_assert_eq(l1_channel_deposited(k)[1].units, 170);
 	cr_assert_eq(e->nsubs, 0, "nobody has a newer state");
 	run_to(e, 9);
 	cr_assert_eq(k->status, L1_CH_CLOSED);

@@ -942,8 +942,8 @@ static void on_settled(struct ctx *x, uint32_t ch)
 	uint64_t want[4], paid = 0, owed_total = 0;
 	const struct l1_state *reg = l1_channel_cold(k)->registered;
 	for (uint32_t i = 0; i < G->c[ch].n; i++) {
-		CHECK(x, reg->included[i].units <= k->deposited[i].units, "%s: registered state includes more than was deposited", G->c[ch].id);
-		want[i] = reg->balances[i].units + (k->deposited[i].units - reg->included[i].units);
+		CHECK(x, reg->included[i].units <= l1_channel_deposited(k)[i].units, "%s: registered state includes more than was deposited", G->c[ch].id);
+		want[i] = reg->balances[i].units + (l1_channel_deposited(k)[i].units - reg->included[i].units);
 	}
 	if (G->penalty && l1_channel_cold(k)->close_kind == L1_CLOSE_UNILATERAL && x->first_chal[ch] != NONE) {
 		want[x->first_chal[ch]] += want[x->closer[ch]];
@@ -953,7 +953,7 @@ static void on_settled(struct ctx *x, uint32_t ch)
 		CHECK(x, l1_channel_payout(k, i).units == want[i], "%s: %s paid %" PRIu64 ", the registered state says %" PRIu64,
 		      G->c[ch].id, G->p[G->c[ch].p[i]].name, l1_channel_payout(k, i).units, want[i]);
 		paid += l1_channel_payout(k, i).units;
-		x->bal[k->accounts[i]] += l1_channel_payout(k, i).units;
+		x->bal[l1_channel_accounts(k)[i]] += l1_channel_payout(k, i).units;
 	}
 	CHECK(x, paid <= x->held[ch], "%s: settlement pays %" PRIu64 ", the contract held %" PRIu64, G->c[ch].id, paid, x->held[ch]);
 	CHECK(x, paid == x->held[ch], "%s: settlement pays %" PRIu64 " of the %" PRIu64 " held", G->c[ch].id, paid, x->held[ch]);
@@ -970,7 +970,7 @@ static void on_settled(struct ctx *x, uint32_t ch)
 	}
 	/* Security: what the latest state owes each party who did not cheat. */
 	for (uint32_t i = 0; i < G->c[ch].n; i++) {
-		uint64_t owed = lc->latest->balances[i].units + (k->deposited[i].units - lc->latest->included[i].units);
+		uint64_t owed = lc->latest->balances[i].units + (l1_channel_deposited(k)[i].units - lc->latest->included[i].units);
 		owed_total += owed;
 		x->owed[ch][i] = owed;
 		uint32_t p = G->c[ch].p[i];
