@@ -193,12 +193,17 @@ __attribute__((format(printf, 3, 4))) static void trace(struct runner *r, const 
 
 static void report_fill(struct runner *r);
 
-/* rc's finality record, allocated at its first use. */
-static struct run_finality *fin_of(struct run_channel *rc)
+/* rc's finality record, made at its first use; valid until the next call. */
+static struct run_finality *fin_of(struct runner *r, struct run_channel *rc)
 {
-	if (!rc->fin)
-		rc->fin = xcalloc(1, sizeof(*rc->fin));
-	return rc->fin;
+	if (!rc->fin) {
+		if (r->nfins == r->cap_fins)
+			r->fins = xreallocarray(r->fins, r->cap_fins = r->cap_fins ? 2 * r->cap_fins : 8,
+						sizeof(*r->fins));
+		r->fins[r->nfins] = (struct run_finality){ NULL, 0, 0, 0 };
+		rc->fin = ++r->nfins;
+	}
+	return &r->fins[rc->fin - 1];
 }
 
 /* The last block of channel k's dispute window (saturating). */
@@ -290,7 +295,7 @@ static void on_l1_event(void *ctx, const struct l1_event *ev)
 					amount_fmt(a, l1_channel_cold(k)->payouts[i]));
 			fputs("}}\n", r->trace);
 		}
-		fin_of(rc)->settled_height = c->height;
+		fin_of(r, rc)->settled_height = c->height;
 		r->last_settlement = c->height;
 		r->any_settlement = true;
 		fifo_push(&r->settled_fifo, &r->settled_head, &r->settled_len, &r->settled_cap, ch);
@@ -515,11 +520,9 @@ void runner_free(struct runner *r)
 {
 	if (!r)
 		return;
-	for (uint32_t i = 0; i < r->s->nchannels; i++)
-		if (r->ch[i].fin) {
-			free(r->ch[i].fin->runs);
-			free(r->ch[i].fin);
-		}
+	for (uint32_t i = 0; i < r->nfins; i++)
+		free(r->fins[i].runs);
+	free(r->fins);
 	free(r->ch);
 	l2_net_free(r->net);
 	l1_chain_free(r->chain);
@@ -555,7 +558,7 @@ static void record_payment(struct runner *r, uint32_t ch, uint64_t t_us, uint64_
 	rc->payments_ok += count;
 	if (!rc->closable)
 		return;
-	struct run_finality *f = fin_of(rc);
+	struct run_finality *f = fin_of(r, rc);
 	if (f->nruns && f->runs[f->nruns - 1].height == h && f->runs[f->nruns - 1].t_us == t_us) {
 		f->runs[f->nruns - 1].count += count;
 		return;
@@ -1049,7 +1052,7 @@ static void after_execute(struct runner *r)
 	while (r->settled_len) {
 		uint32_t ch = r->settled_fifo[r->settled_head];
 		struct run_channel *rc = &r->ch[ch];
-		struct run_finality *f = rc->fin; /* settled: allocated */
+		struct run_finality *f = fin_of(r, rc); /* settled: made already */
 		if (!l1_chain_is_final(c, f->settled_height))
 			break;
 		r->settled_head++;
