@@ -85,8 +85,7 @@ struct l1_chain *l1_chain_new(const struct l1_params *p)
 static void channel_free(struct l1_channel *k)
 {
 	/* the per-party arrays belong to the chain's arena */
-	l1_state_free(k->registered);
-	free(k->topups);
+	l1_channel_cold_free(k);
 }
 
 void l1_chain_free(struct l1_chain *c)
@@ -152,14 +151,11 @@ enum l1_result l1_chain_add_channel(struct l1_chain *c, uint32_t n, const uint32
 	memset(k, 0, sizeof(*k));
 	k->nparties = n;
 	/* One piece of the arena: the amounts first (8-byte aligned), then the account ids. */
-	struct amount *amounts = arena_alloc(&c->channel_arrays, (size_t)n * (3 * sizeof(struct amount) + sizeof(uint32_t)));
-	k->open_deposit = amounts;
-	k->deposited = amounts + n;
-	k->payouts = amounts + 2 * (size_t)n;
-	k->accounts = (uint32_t *)(amounts + 3 * (size_t)n);
-	memcpy(k->accounts, accounts, n * sizeof(uint32_t));
+	struct amount *amounts = arena_alloc(&c->channel_arrays, (size_t)n * (2 * sizeof(struct amount) + sizeof(uint32_t)));
+	k->amounts = amounts;
+	memcpy(amounts + 2 * (size_t)n, accounts, n * sizeof(uint32_t));
 	for (uint32_t i = 0; i < n; i++)
-		k->open_deposit[i] = deposits ? deposits[i] : AMOUNT(0);
+		amounts[i] = deposits ? deposits[i] : AMOUNT(0);
 	*id_out = c->nchannels++;
 	return L1_OK;
 }
@@ -311,7 +307,7 @@ void l1_chain_produce_block(struct l1_chain *c)
 		uint32_t ch = c->windows[c->windows_head];
 		const struct l1_channel *k = &c->channels[ch];
 		/* The window ends at close_height + T; compared without the sum, which may wrap. */
-		if (c->height - k->close_height < c->params.dispute_timeout_blocks)
+		if (c->height - k->cold->close_height < c->params.dispute_timeout_blocks)
 			break;
 		c->windows_head++;
 		c->windows_len--;
@@ -367,9 +363,10 @@ void l1_chain_state_hash(const struct l1_chain *c, uint8_t out[32])
 		const struct l1_channel *k = &c->channels[i];
 		hash_u64(&h, k->status);
 		hash_u64(&h, k->holdings.units);
-		hash_u64(&h, k->registered ? k->registered->seq : UINT64_MAX);
+		const struct l1_state *reg = l1_channel_cold(k)->registered;
+		hash_u64(&h, reg ? reg->seq : UINT64_MAX);
 		for (uint32_t j = 0; j < k->nparties; j++)
-			hash_u64(&h, k->deposited[j].units);
+			hash_u64(&h, l1_channel_deposited(k)[j].units);
 	}
 	crypto_generichash_final(&h, out, 32);
 }

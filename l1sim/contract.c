@@ -19,9 +19,15 @@ int l1_contract_party_index(const struct l1_chain *c, uint32_t ch, uint32_t acct
 {
 	const struct l1_channel *k = &c->channels[ch];
 	for (uint32_t i = 0; i < k->nparties; i++)
-		if (k->accounts[i] == acct)
+		if (l1_channel_accounts(k)[i] == acct)
 			return (int)i;
 	return -1;
+}
+
+/* k's deposits, to write (l1_channel_deposited reads them). */
+static struct amount *deposited_of(struct l1_channel *k)
+{
+	return k->amounts + k->nparties;
 }
 
 /* Looks up the channel and the submitter's party index; the common first checks. */
@@ -49,7 +55,7 @@ static enum l1_result acceptable(struct l1_chain *c, const struct l1_channel *k,
 	for (uint32_t i = 0; i < s->nparties; i++) {
 		if (!amount_add_to(&bal, s->balances[i]) || !amount_add_to(&inc, s->included[i]))
 			return L1_ERR_BAD_STATE;
-		if (amount_lt(k->deposited[i], s->included[i]))
+		if (amount_lt(l1_channel_deposited(k)[i], s->included[i]))
 			return L1_ERR_BAD_STATE;
 	}
 	if (!amount_eq(bal, inc))
@@ -57,7 +63,7 @@ static enum l1_result acceptable(struct l1_chain *c, const struct l1_channel *k,
 	if (c->params.verify_signatures) {
 		for (uint32_t i = 0; i < s->nparties; i++) {
 			c->verifies++;
-			if (!l1_state_verify(s, i, c->accounts[k->accounts[i]].pubkey))
+			if (!l1_state_verify(s, i, c->accounts[l1_channel_accounts(k)[i]].pubkey))
 				return L1_ERR_BAD_SIGNATURE;
 		}
 	}
@@ -90,22 +96,45 @@ enum l1_result l1_contract_open(struct l1_chain *c, const struct l1_tx *tx)
 	struct amount total = AMOUNT(0), after;
 	for (uint32_t i = 0; i < k->nparties; i++) {
 		struct amount fee = i == 0 ? tx->fee : AMOUNT(0);
-		r = can_pay(c, k->accounts[i], fee, k->open_deposit[i], &after);
+		r = can_pay(c, l1_channel_accounts(k)[i], fee, l1_channel_open_deposit(k)[i], &after);
 		if (r)
 			return r;
-		if (!amount_add_to(&total, k->open_deposit[i]))
+		if (!amount_add_to(&total, l1_channel_open_deposit(k)[i]))
 			return L1_ERR_OVERFLOW;
 	}
 	for (uint32_t i = 0; i < k->nparties; i++) {
 		struct amount fee = i == 0 ? tx->fee : AMOUNT(0);
-		if (can_pay(c, k->accounts[i], fee, k->open_deposit[i], &c->accounts[k->accounts[i]].balance))
+		if (can_pay(c, l1_channel_accounts(k)[i], fee, l1_channel_open_deposit(k)[i], &c->accounts[l1_channel_accounts(k)[i]].balance))
 			fatal_invariant("open: funds checked above");
-		k->deposited[i] = k->open_deposit[i];
+		deposited_of(k)[i] = l1_channel_open_deposit(k)[i];
 	}
 	k->holdings = total;
 	k->status = L1_CH_OPEN;
 	k->open_height = c->height;
 	return L1_OK;
+}
+
+const struct l1_channel_cold l1_channel_cold_none = { .close_kind = L1_CLOSE_NONE };
+
+/* k's cold part, allocated at its first use: the record, then its payouts, in one
+ * allocation. */
+static struct l1_channel_cold *cold_of(struct l1_channel *k)
+{
+	if (!k->cold) {
+		k->cold = xcalloc(1, sizeof(*k->cold) + (size_t)k->nparties * sizeof(struct amount));
+		k->cold->payouts = (struct amount *)(k->cold + 1);
+	}
+	return k->cold;
+}
+
+void l1_channel_cold_free(struct l1_channel *k)
+{
+	if (!k->cold)
+		return;
+	l1_state_free(k->cold->registered);
+	free(k->cold->topups);
+	free(k->cold);
+	k->cold = NULL;
 }
 
 enum l1_result l1_contract_deposit(struct l1_chain *c, const struct l1_tx *tx)
@@ -121,15 +150,16 @@ enum l1_result l1_contract_deposit(struct l1_chain *c, const struct l1_tx *tx)
 	if ((r = can_pay(c, tx->submitter, tx->fee, tx->amount, &after)))
 		return r;
 	if (!amount_add(&holdings, k->holdings, tx->amount) ||
-	    !amount_add(&dep, k->deposited[me], tx->amount))
+	    !amount_add(&dep, l1_channel_deposited(k)[me], tx->amount))
 		return L1_ERR_OVERFLOW;
-	if (k->ntopups == k->cap_topups)
-		k->topups = xreallocarray(k->topups, k->cap_topups = k->cap_topups ? 2 * k->cap_topups : 2,
-					  sizeof(*k->topups));
-	k->topups[k->ntopups++] = (struct l1_deposit_rec){ c->height, me, tx->amount };
+	struct l1_channel_cold *x = cold_of(k);
+	if (x->ntopups == x->cap_topups)
+		x->topups = xreallocarray(x->topups, x->cap_topups = x->cap_topups ? 2 * x->cap_topups : 2,
+					  sizeof(*x->topups));
+	x->topups[x->ntopups++] = (struct l1_deposit_rec){ c->height, me, tx->amount };
 	c->accounts[tx->submitter].balance = after;
 	k->holdings = holdings;
-	k->deposited[me] = dep;
+	deposited_of(k)[me] = dep;
 	return L1_OK;
 }
 
@@ -137,33 +167,34 @@ enum l1_result l1_contract_deposit(struct l1_chain *c, const struct l1_tx *tx)
  * first challenger. Acceptability guarantees they add up to the holdings. */
 static void compute_payouts(const struct l1_chain *c, struct l1_channel *k)
 {
-	const struct l1_state *s = k->registered;
+	struct l1_channel_cold *x = k->cold; /* registered: allocated */
+	const struct l1_state *s = x->registered;
 	struct amount total = AMOUNT(0);
 	for (uint32_t i = 0; i < k->nparties; i++) {
 		struct amount extra;
-		if (!amount_sub(&extra, k->deposited[i], s->included[i]) ||
-		    !amount_add(&k->payouts[i], s->balances[i], extra) ||
-		    !amount_add_to(&total, k->payouts[i]))
+		if (!amount_sub(&extra, l1_channel_deposited(k)[i], s->included[i]) ||
+		    !amount_add(&x->payouts[i], s->balances[i], extra) ||
+		    !amount_add_to(&total, x->payouts[i]))
 			fatal_invariant("payout of an acceptable state");
 	}
 	if (!amount_eq(total, k->holdings))
 		fatal_invariant("payouts differ from the contract's holdings");
-	if (c->params.dispute_rule == L1_RULE_PENALTY && k->close_kind == L1_CLOSE_UNILATERAL &&
-	    k->penalty_claimed) {
-		if (!amount_add_to(&k->payouts[k->first_challenger], k->payouts[k->closer]))
+	if (c->params.dispute_rule == L1_RULE_PENALTY && x->close_kind == L1_CLOSE_UNILATERAL &&
+	    x->penalty_claimed) {
+		if (!amount_add_to(&x->payouts[x->first_challenger], x->payouts[x->closer]))
 			fatal_invariant("penalty payout");
-		k->payouts[k->closer] = AMOUNT(0);
+		x->payouts[x->closer] = AMOUNT(0);
 	}
 }
 
 static void pay_out(struct l1_chain *c, struct l1_channel *k)
 {
 	for (uint32_t i = 0; i < k->nparties; i++)
-		if (!amount_add_to(&c->accounts[k->accounts[i]].balance, k->payouts[i]))
+		if (!amount_add_to(&c->accounts[l1_channel_accounts(k)[i]].balance, k->cold->payouts[i]))
 			fatal_invariant("payout overflows an account (supply is bounded)");
 	k->holdings = AMOUNT(0);
 	k->status = L1_CH_CLOSED;
-	k->settled_height = c->height;
+	k->cold->settled_height = c->height;
 }
 
 static enum l1_result register_state(struct l1_chain *c, const struct l1_tx *tx, bool coop)
@@ -181,15 +212,16 @@ static enum l1_result register_state(struct l1_chain *c, const struct l1_tx *tx,
 	if ((r = acceptable(c, k, tx->channel, tx->state)))
 		return r;
 	c->accounts[tx->submitter].balance = after;
-	k->registered = l1_state_copy(tx->state);
-	k->close_height = c->height;
-	k->closer = me;
+	struct l1_channel_cold *x = cold_of(k);
+	x->registered = l1_state_copy(tx->state);
+	x->close_height = c->height;
+	x->closer = me;
 	if (coop) {
-		k->close_kind = L1_CLOSE_COOPERATIVE;
+		x->close_kind = L1_CLOSE_COOPERATIVE;
 		compute_payouts(c, k);
 		pay_out(c, k);
 	} else {
-		k->close_kind = L1_CLOSE_UNILATERAL;
+		x->close_kind = L1_CLOSE_UNILATERAL;
 		k->status = L1_CH_DISPUTE;
 	}
 	return L1_OK;
@@ -214,7 +246,8 @@ enum l1_result l1_contract_challenge(struct l1_chain *c, const struct l1_tx *tx)
 		return r;
 	if (k->status != L1_CH_DISPUTE)
 		return L1_ERR_NO_DISPUTE;
-	if (!tx->state || tx->state->seq <= k->registered->seq)
+	struct l1_channel_cold *x = k->cold; /* DISPUTE: allocated */
+	if (!tx->state || tx->state->seq <= x->registered->seq)
 		return tx->state ? L1_ERR_STALE_SEQ : L1_ERR_BAD_STATE;
 	struct amount after;
 	if ((r = can_pay(c, tx->submitter, tx->fee, AMOUNT(0), &after)))
@@ -222,13 +255,13 @@ enum l1_result l1_contract_challenge(struct l1_chain *c, const struct l1_tx *tx)
 	if ((r = acceptable(c, k, tx->channel, tx->state)))
 		return r;
 	c->accounts[tx->submitter].balance = after;
-	l1_state_assign(k->registered, tx->state);
+	l1_state_assign(x->registered, tx->state);
 	/* The penalty goes to the first challenger other than the closer: a closer that
 	 * challenges its own stale close must not shield it from an honest challenge. */
-	k->challenged = true;
-	if (!k->penalty_claimed && me != k->closer) {
-		k->penalty_claimed = true;
-		k->first_challenger = me;
+	x->challenged = true;
+	if (!x->penalty_claimed && me != x->closer) {
+		x->penalty_claimed = true;
+		x->first_challenger = me;
 	}
 	return L1_OK;
 }
@@ -256,9 +289,10 @@ struct amount l1_contract_final_deposit(const struct l1_chain *c, uint32_t ch, u
 	struct amount sum = AMOUNT(0);
 	if (k->status == L1_CH_NONE || !l1_chain_is_final(c, k->open_height))
 		return sum;
-	sum = k->open_deposit[i];
-	for (uint32_t j = 0; j < k->ntopups && l1_chain_is_final(c, k->topups[j].height); j++)
-		if (k->topups[j].party == i && !amount_add_to(&sum, k->topups[j].amount))
+	sum = l1_channel_open_deposit(k)[i];
+	const struct l1_channel_cold *x = l1_channel_cold(k);
+	for (uint32_t j = 0; j < x->ntopups && l1_chain_is_final(c, x->topups[j].height); j++)
+		if (x->topups[j].party == i && !amount_add_to(&sum, x->topups[j].amount))
 			fatal_invariant("deposits exceed the supply");
 	return sum;
 }

@@ -31,26 +31,64 @@ struct l1_deposit_rec {
 	struct amount amount;
 };
 
-struct l1_channel {
-	uint32_t nparties;
-	enum l1_channel_status status;
+/* What only a channel with top-ups, or one being closed, needs: allocated at its first
+ * top-up or close (l1_channel.cold), so that the others do not pay for it. */
+struct l1_channel_cold {
 	enum l1_close_kind close_kind;
 	uint32_t closer;            /* party index of the unilateral closer */
 	uint32_t first_challenger;  /* party index of the first challenger other than the closer */
 	bool challenged;            /* a challenge was accepted */
 	bool penalty_claimed;       /* first_challenger is set */
-	uint64_t open_height;       /* valid from OPEN on */
 	uint64_t close_height;      /* the block that included the close */
 	uint64_t settled_height;    /* valid when CLOSED */
-	uint32_t *accounts;         /* [nparties] */
-	struct amount *open_deposit;/* [nparties]: what the open tx moves */
-	struct amount *deposited;   /* [nparties]: all deposits in the contract */
 	struct amount *payouts;     /* [nparties]: valid when CLOSED */
-	struct amount holdings;
 	struct l1_state *registered;/* the registered state (DISPUTE, CLOSED), owned */
 	struct l1_deposit_rec *topups; /* deposits after the open, in block order */
 	uint32_t ntopups, cap_topups;
 };
+
+struct l1_channel {
+	uint32_t nparties;
+	enum l1_channel_status status;
+	uint64_t open_height;       /* valid from OPEN on */
+	/* One piece of the chain's arena: [nparties] open deposits (what the open tx
+	 * moves), [nparties] deposits (all deposits in the contract), then [nparties]
+	 * account ids; read them with l1_channel_open_deposit/_deposited/_accounts. */
+	struct amount *amounts;
+	struct amount holdings;
+	struct l1_channel_cold *cold; /* NULL until its first top-up or close; owned */
+};
+
+/* Channel k's parties' accounts, open deposits and deposits, each [nparties]. */
+static inline const uint32_t *l1_channel_accounts(const struct l1_channel *k)
+{
+	return (const uint32_t *)(k->amounts + 2 * (size_t)k->nparties);
+}
+static inline const struct amount *l1_channel_open_deposit(const struct l1_channel *k)
+{
+	return k->amounts;
+}
+static inline const struct amount *l1_channel_deposited(const struct l1_channel *k)
+{
+	return k->amounts + k->nparties;
+}
+
+/* The record of a channel that has neither top-ups nor a close: no close kind, no
+ * registered state (NULL), no payouts (NULL), no top-ups. */
+extern const struct l1_channel_cold l1_channel_cold_none;
+/* k's cold part, or l1_channel_cold_none: never NULL. Its registered state is set
+ * from DISPUTE on, its payouts when CLOSED. */
+static inline const struct l1_channel_cold *l1_channel_cold(const struct l1_channel *k)
+{
+	return k->cold ? k->cold : &l1_channel_cold_none;
+}
+/* Party i's payout: 0 until the channel is CLOSED. */
+static inline struct amount l1_channel_payout(const struct l1_channel *k, uint32_t i)
+{
+	return k->cold ? k->cold->payouts[i] : AMOUNT(0);
+}
+/* Frees k's cold part (the chain's l1_chain_free calls it). */
+void l1_channel_cold_free(struct l1_channel *k);
 
 /* open: the channel must be NONE and the submitter its first party. Moves every
  * party's open deposit into the contract, or nothing if any party lacks the funds

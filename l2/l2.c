@@ -67,10 +67,13 @@ void l2_net_free(struct l2_net *n)
 	for (uint32_t i = 0; i < n->nchannels; i++) {
 		struct l2_channel *c = &n->channels[i];
 		l1_state_free(c->latest);
-		for (uint32_t k = 0; k < c->nkeep; k++)
-			l1_state_free(c->kept[k]);
-		free(c->kept);
-		free(c->keep_seqs);
+		if (c->cold) {
+			for (uint32_t k = 0; k < c->nkeep; k++)
+				l1_state_free(c->cold->kept[k]);
+			free(c->cold->kept);
+			free(c->cold->keep_seqs);
+			free(c->cold);
+		}
 	}
 	for (uint32_t i = 0; i < n->nscratch; i++)
 		l1_state_free(n->scratch[i]);
@@ -134,33 +137,43 @@ enum l1_result l2_channel_add(struct l2_net *n, uint32_t np, const uint32_t *par
 	c->l1_id = l1_id;
 	c->nparties = np;
 	c->usable_from = UINT64_MAX;
-	/* parties, then the two per-party flag arrays, in one allocation */
-	c->parties = arena_alloc(&n->channel_arrays, np * (sizeof(uint32_t) + 2));
+	c->parties = arena_alloc(&n->channel_arrays, np * sizeof(uint32_t));
 	memcpy(c->parties, parties, np * sizeof(uint32_t));
-	c->challenge_pending = (uint8_t *)(c->parties + np);
-	c->cheated = c->challenge_pending + np;
 	*id_out = n->nchannels++;
 	return L1_OK;
+}
+
+/* c's cold part, allocated at its first use: the record, then the two per-party flag
+ * arrays, in one allocation. */
+static struct l2_channel_cold *cold_of(struct l2_channel *c)
+{
+	if (!c->cold) {
+		c->cold = xcalloc(1, sizeof(*c->cold) + 2 * (size_t)c->nparties);
+		c->cold->challenge_pending = (uint8_t *)(c->cold + 1);
+		c->cold->cheated = c->cold->challenge_pending + c->nparties;
+	}
+	return c->cold;
 }
 
 void l2_channel_keep_seq(struct l2_net *n, uint32_t ch, uint64_t seq)
 {
 	struct l2_channel *c = &n->channels[ch];
+	struct l2_channel_cold *k = cold_of(c);
 	uint32_t i = 0;
-	while (i < c->nkeep && c->keep_seqs[i] < seq)
+	while (i < c->nkeep && k->keep_seqs[i] < seq)
 		i++;
-	if (i < c->nkeep && c->keep_seqs[i] == seq)
+	if (i < c->nkeep && k->keep_seqs[i] == seq)
 		return;
-	c->keep_seqs = xreallocarray(c->keep_seqs, c->nkeep + 1, sizeof(*c->keep_seqs));
-	c->kept = xreallocarray(c->kept, c->nkeep + 1, sizeof(*c->kept));
-	memmove(c->keep_seqs + i + 1, c->keep_seqs + i, (c->nkeep - i) * sizeof(*c->keep_seqs));
-	memmove(c->kept + i + 1, c->kept + i, (c->nkeep - i) * sizeof(*c->kept));
-	c->keep_seqs[i] = seq;
-	c->kept[i] = NULL;
+	k->keep_seqs = xreallocarray(k->keep_seqs, c->nkeep + 1, sizeof(*k->keep_seqs));
+	k->kept = xreallocarray(k->kept, c->nkeep + 1, sizeof(*k->kept));
+	memmove(k->keep_seqs + i + 1, k->keep_seqs + i, (c->nkeep - i) * sizeof(*k->keep_seqs));
+	memmove(k->kept + i + 1, k->kept + i, (c->nkeep - i) * sizeof(*k->kept));
+	k->keep_seqs[i] = seq;
+	k->kept[i] = NULL;
 	c->nkeep++;
 	/* A state that already exists can be kept at once. */
 	if (c->latest && c->latest->seq == seq)
-		c->kept[i] = l1_state_copy(c->latest);
+		k->kept[i] = l1_state_copy(c->latest);
 }
 
 int l2_channel_index(const struct l2_net *n, uint32_t ch, uint32_t p)
@@ -235,9 +248,10 @@ static struct l1_state *scratch_for(struct l2_net *n, uint32_t np)
 
 static void keep_if_wanted(struct l2_channel *c)
 {
+	struct l2_channel_cold *k = c->cold; /* nkeep > 0: allocated */
 	for (uint32_t i = 0; i < c->nkeep; i++)
-		if (c->keep_seqs[i] == c->latest->seq && !c->kept[i])
-			c->kept[i] = l1_state_copy(c->latest);
+		if (k->keep_seqs[i] == c->latest->seq && !k->kept[i])
+			k->kept[i] = l1_state_copy(c->latest);
 }
 
 /* Makes `next` (the net's scratch) the latest state of c. */
@@ -297,7 +311,7 @@ enum l2_result l2_channel_open(struct l2_net *n, uint32_t ch, uint64_t *tx_out)
 	const struct l1_channel *k = &n->chain->channels[c->l1_id];
 	struct l1_state *s = new_state(n, c->l1_id, 0, c->nparties);
 	for (uint32_t i = 0; i < c->nparties; i++)
-		s->balances[i] = s->included[i] = k->open_deposit[i];
+		s->balances[i] = s->included[i] = l1_channel_open_deposit(k)[i];
 	if (!sign_and_accept(n, ch, s)) {
 		l1_state_free(s);
 		return L2_ERR_BAD_SIGNATURE;
@@ -390,8 +404,8 @@ enum l2_result l2_channel_deposit(struct l2_net *n, uint32_t ch, uint32_t party,
 static const struct l1_state *find_kept(const struct l2_channel *c, uint64_t seq)
 {
 	for (uint32_t i = 0; i < c->nkeep; i++)
-		if (c->keep_seqs[i] == seq)
-			return c->kept[i];
+		if (c->cold->keep_seqs[i] == seq)
+			return c->cold->kept[i];
 	return NULL;
 }
 
@@ -442,12 +456,12 @@ enum l2_result l2_channel_close(struct l2_net *n, uint32_t ch, uint32_t by,
 			tx.state->balances[bi] = total;
 		}
 		if (tamper || seq < c->latest->seq)
-			c->cheated[bi] = 1;
+			cold_of(c)->cheated[bi] = 1;
 	}
 	c->close_submitted = true;
-	c->close_tx = l1_chain_submit(n->chain, tx);
+	cold_of(c)->close_tx = l1_chain_submit(n->chain, tx);
 	if (tx_out)
-		*tx_out = c->close_tx;
+		*tx_out = c->cold->close_tx;
 	return L2_OK;
 }
 
@@ -464,12 +478,12 @@ static void maybe_challenge(struct l2_net *n, uint32_t p, uint32_t ch, l2_submit
 	struct l2_channel *c = &n->channels[ch];
 	const struct l1_channel *k = &n->chain->channels[c->l1_id];
 	int i = l2_channel_index(n, ch, p);
-	if (i < 0 || k->status != L1_CH_DISPUTE || k->closer == (uint32_t)i)
+	if (i < 0 || k->status != L1_CH_DISPUTE || l1_channel_cold(k)->closer == (uint32_t)i)
 		return;
-	if (c->challenge_pending[i] || k->registered->seq >= c->latest->seq)
+	if (l2_channel_challenge_pending(c, (uint32_t)i) || l1_channel_cold(k)->registered->seq >= c->latest->seq)
 		return;
 	struct l2_party *party = &n->parties[p];
-	c->challenge_pending[i] = 1;
+	cold_of(c)->challenge_pending[i] = 1;
 	uint64_t id = l1_chain_submit(n->chain, (struct l1_tx){
 		.kind = L1_TX_CHALLENGE, .submitter = party->account, .channel = c->l1_id,
 		.fee = party->challenge_fee, .state = l1_state_copy(c->latest) });
@@ -591,7 +605,7 @@ void l2_net_on_l1_event(struct l2_net *n, const struct l1_event *ev)
 		break;
 	case L1_TX_COOP_CLOSE:
 	case L1_TX_UNILATERAL_CLOSE:
-		if (!included && tx->id == c->close_tx)
+		if (!included && c->cold && tx->id == c->cold->close_tx)
 			c->close_submitted = false; /* a dropped close no longer counts */
 		if (included && tx->kind == L1_TX_UNILATERAL_CLOSE) {
 			if (n->ndisputes == n->cap_disputes)
@@ -606,8 +620,8 @@ void l2_net_on_l1_event(struct l2_net *n, const struct l1_event *ev)
 		break;
 	case L1_TX_CHALLENGE: {
 		int i = l1_contract_party_index(n->chain, tx->channel, tx->submitter);
-		if (i >= 0)
-			c->challenge_pending[i] = 0;
+		if (i >= 0 && c->cold)
+			c->cold->challenge_pending[i] = 0;
 		break;
 	}
 	default:

@@ -46,7 +46,15 @@ struct l2_party {
 	uint8_t sk[L1_SECKEY_LEN]; /* zero when signatures are off */
 };
 
-struct l2_kept_state;
+/* What only a channel that keeps old states, closes or is challenged needs: allocated
+ * at the first of these (l2_channel.cold), so the other channels do not pay for it. */
+struct l2_channel_cold {
+	uint64_t close_tx;         /* the id of the close tx, once close_submitted */
+	uint64_t *keep_seqs;       /* [nkeep] sorted seqs the caller will ask for */
+	struct l1_state **kept;    /* [nkeep]: the state of keep_seqs[i], once it exists */
+	uint8_t *challenge_pending;/* [nparties]: a challenge of this party is in the mempool */
+	uint8_t *cheated;          /* [nparties]: submitted a stale or tampered close */
+};
 
 /* The fields a payment reads come first, so a payment touches one cache line of its
  * channel (plus the latest state). */
@@ -56,18 +64,26 @@ struct l2_channel {
 	                            * its inclusion is seen (l2_net_on_l1_event) */
 	uint32_t l1_id;            /* the contract's channel id */
 	uint32_t nparties;
-	uint32_t nkeep;            /* states kept for the script (keep_seqs, kept) */
+	uint32_t nkeep;            /* states kept for the script (cold->keep_seqs, ->kept) */
 	bool open_submitted;       /* an open tx is pending or included */
 	bool close_submitted;      /* a close tx is pending or included */
 	bool topped_up;            /* a deposit after the open was included */
 	/* the first 32 bytes end here */
 	uint32_t *parties;         /* [nparties] party ids, in the channel's order */
-	uint64_t close_tx;         /* its id */
-	uint8_t *challenge_pending;/* [nparties]: a challenge of this party is in the mempool */
-	uint8_t *cheated;          /* [nparties]: submitted a stale or tampered close */
-	uint64_t *keep_seqs;       /* sorted seqs the caller will ask for */
-	struct l1_state **kept;    /* [nkeep]: the state of keep_seqs[i], once it exists */
+	struct l2_channel_cold *cold; /* NULL until a kept state, a close or a challenge
+	                            * needs it; owned */
 };
+
+/* Party index i of c submitted a stale or tampered close. */
+static inline bool l2_channel_cheated(const struct l2_channel *c, uint32_t i)
+{
+	return c->cold && c->cold->cheated[i];
+}
+/* A challenge of party index i of c is in the mempool. */
+static inline bool l2_channel_challenge_pending(const struct l2_channel *c, uint32_t i)
+{
+	return c->cold && c->cold->challenge_pending[i];
+}
 
 struct l2_net {
 	struct l1_chain *chain;    /* borrowed */

@@ -98,27 +98,27 @@ static cJSON *json_channel(const struct runner *r, uint32_t ch)
 	const char *status = runner_channel_status(r, ch);
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "status", status);
-	if (k->close_kind == L1_CLOSE_NONE)
+	if (l1_channel_cold(k)->close_kind == L1_CLOSE_NONE)
 		cJSON_AddNullToObject(o, "close");
 	else
-		cJSON_AddStringToObject(o, "close", k->close_kind == L1_CLOSE_COOPERATIVE ? "cooperative" : "unilateral");
-	if (k->close_kind == L1_CLOSE_NONE)
+		cJSON_AddStringToObject(o, "close", l1_channel_cold(k)->close_kind == L1_CLOSE_COOPERATIVE ? "cooperative" : "unilateral");
+	if (l1_channel_cold(k)->close_kind == L1_CLOSE_NONE)
 		cJSON_AddNullToObject(o, "challenged");
 	else
-		cJSON_AddBoolToObject(o, "challenged", k->challenged);
+		cJSON_AddBoolToObject(o, "challenged", l1_channel_cold(k)->challenged);
 	if (strcmp(status, "none") == 0 || !lc->latest)
 		cJSON_AddNullToObject(o, "latest_seq");
 	else
 		cJSON_AddItemToObject(o, "latest_seq", json_u64(lc->latest->seq));
-	if (k->registered)
-		cJSON_AddItemToObject(o, "registered_seq", json_u64(k->registered->seq));
+	if (l1_channel_cold(k)->registered)
+		cJSON_AddItemToObject(o, "registered_seq", json_u64(l1_channel_cold(k)->registered->seq));
 	else
 		cJSON_AddNullToObject(o, "registered_seq");
 	if (k->status == L1_CH_CLOSED) {
-		cJSON_AddItemToObject(o, "settled_block", json_u64(k->settled_height));
+		cJSON_AddItemToObject(o, "settled_block", json_u64(l1_channel_cold(k)->settled_height));
 		cJSON *p = cJSON_AddObjectToObject(o, "payouts");
 		for (uint32_t i = 0; i < k->nparties; i++)
-			cJSON_AddItemToObject(p, r->s->parties[lc->parties[i]].name, json_amount(k->payouts[i]));
+			cJSON_AddItemToObject(p, r->s->parties[lc->parties[i]].name, json_amount(l1_channel_cold(k)->payouts[i]));
 	} else {
 		cJSON_AddNullToObject(o, "settled_block");
 		cJSON_AddNullToObject(o, "payouts");
@@ -324,23 +324,23 @@ size_t report_check_expect(const struct runner *r, struct scn_errors *out)
 		expect_str(out, what, &ec->status, status);
 		snprintf(what, sizeof(what), "channels.%s.close", id);
 		expect_str(out, what, &ec->close,
-			   k->close_kind == L1_CLOSE_NONE ? NULL
-			   : k->close_kind == L1_CLOSE_COOPERATIVE ? "cooperative" : "unilateral");
+			   l1_channel_cold(k)->close_kind == L1_CLOSE_NONE ? NULL
+			   : l1_channel_cold(k)->close_kind == L1_CLOSE_COOPERATIVE ? "cooperative" : "unilateral");
 		if (ec->challenged.present) {
-			bool is_null = k->close_kind == L1_CLOSE_NONE;
+			bool is_null = l1_channel_cold(k)->close_kind == L1_CLOSE_NONE;
 			snprintf(what, sizeof(what), "channels.%s.challenged", id);
-			if (ec->challenged.is_null != is_null || (!is_null && ec->challenged.u != (uint64_t)k->challenged))
+			if (ec->challenged.is_null != is_null || (!is_null && ec->challenged.u != (uint64_t)l1_channel_cold(k)->challenged))
 				scn_errors_add(out, "%s: expected %s, got %s", what,
 					       ec->challenged.is_null ? "null" : ec->challenged.u ? "true" : "false",
-					       is_null ? "null" : k->challenged ? "true" : "false");
+					       is_null ? "null" : l1_channel_cold(k)->challenged ? "true" : "false");
 		}
 		snprintf(what, sizeof(what), "channels.%s.latest_seq", id);
 		expect_u64(out, what, &ec->latest_seq, strcmp(status, "none") == 0 || !lc->latest,
 			   lc->latest ? lc->latest->seq : 0);
 		snprintf(what, sizeof(what), "channels.%s.registered_seq", id);
-		expect_u64(out, what, &ec->registered_seq, !k->registered, k->registered ? k->registered->seq : 0);
+		expect_u64(out, what, &ec->registered_seq, !l1_channel_cold(k)->registered, l1_channel_cold(k)->registered ? l1_channel_cold(k)->registered->seq : 0);
 		snprintf(what, sizeof(what), "channels.%s.settled_block", id);
-		expect_u64(out, what, &ec->settled_block, k->status != L1_CH_CLOSED, k->settled_height);
+		expect_u64(out, what, &ec->settled_block, k->status != L1_CH_CLOSED, l1_channel_cold(k)->settled_height);
 		if (ec->has_payouts) {
 			bool closed = k->status == L1_CH_CLOSED;
 			if (ec->payouts_null && closed)
@@ -355,10 +355,10 @@ size_t report_check_expect(const struct runner *r, struct scn_errors *out)
 						       s->parties[p].name);
 					continue;
 				}
-				if (!amount_eq(k->payouts[idx], ec->payout[j]))
+				if (!amount_eq(l1_channel_cold(k)->payouts[idx], ec->payout[j]))
 					scn_errors_add(out, "channels.%s.payouts.%s: expected %s, got %s", id,
 						       s->parties[p].name, amount_fmt(a1, ec->payout[j]),
-						       amount_fmt(a2, k->payouts[idx]));
+						       amount_fmt(a2, l1_channel_cold(k)->payouts[idx]));
 			}
 		}
 	}

@@ -193,11 +193,24 @@ __attribute__((format(printf, 3, 4))) static void trace(struct runner *r, const 
 
 static void report_fill(struct runner *r);
 
+/* rc's finality record, made at its first use; valid until the next call. */
+static struct run_finality *fin_of(struct runner *r, struct run_channel *rc)
+{
+	if (!rc->fin) {
+		if (r->nfins == r->cap_fins)
+			r->fins = xreallocarray(r->fins, r->cap_fins = r->cap_fins ? 2 * r->cap_fins : 8,
+						sizeof(*r->fins));
+		r->fins[r->nfins] = (struct run_finality){ NULL, 0, 0, 0 };
+		rc->fin = ++r->nfins;
+	}
+	return &r->fins[rc->fin - 1];
+}
+
 /* The last block of channel k's dispute window (saturating). */
 static uint64_t window_end(const struct l1_chain *c, const struct l1_channel *k)
 {
 	uint64_t T = c->params.dispute_timeout_blocks;
-	return k->close_height > UINT64_MAX - T ? UINT64_MAX : k->close_height + T;
+	return l1_channel_cold(k)->close_height > UINT64_MAX - T ? UINT64_MAX : l1_channel_cold(k)->close_height + T;
 }
 
 /* The channel's own signed copy of state `seq`: the latest, or a kept old one; NULL
@@ -207,8 +220,8 @@ static const struct l1_state *own_state(const struct l2_channel *lc, uint64_t se
 	if (lc->latest && lc->latest->seq == seq)
 		return lc->latest;
 	for (uint32_t i = 0; i < lc->nkeep; i++)
-		if (lc->keep_seqs[i] == seq)
-			return lc->kept[i];
+		if (lc->cold->keep_seqs[i] == seq)
+			return lc->cold->kept[i];
 	return NULL;
 }
 
@@ -236,7 +249,7 @@ static void on_l1_event(void *ctx, const struct l1_event *ev)
 		struct run_channel *rc = &r->ch[ch];
 		const struct l1_channel *k = &c->channels[ch];
 		const struct l2_channel *lc = &r->net->channels[ch];
-		if (k->close_kind == L1_CLOSE_UNILATERAL)
+		if (l1_channel_cold(k)->close_kind == L1_CLOSE_UNILATERAL)
 			report_fill(r); /* the block's txs come before the windows that end in it */
 		if (rc->close_pending) {
 			rc->close_pending = false;
@@ -245,18 +258,18 @@ static void on_l1_event(void *ctx, const struct l1_event *ev)
 		/* Theorem 2.1: nobody who did not cheat is paid less than the latest state owes. */
 		for (uint32_t i = 0; i < k->nparties; i++) {
 			struct amount owed = AMOUNT(0), extra;
-			if (lc->latest && amount_sub(&extra, k->deposited[i], lc->latest->included[i]) &&
+			if (lc->latest && amount_sub(&extra, l1_channel_deposited(k)[i], lc->latest->included[i]) &&
 			    !amount_add(&owed, lc->latest->balances[i], extra))
 				owed.units = UINT64_MAX;
-			if (!lc->cheated[i] && amount_lt(k->payouts[i], owed)) {
+			if (!l2_channel_cheated(lc, i) && amount_lt(l1_channel_cold(k)->payouts[i], owed)) {
 				r->security_violations++;
 				tl(r, "%s: SECURITY VIOLATION: %s is paid %s, the latest state (seq %" PRIu64 ") owes it %s",
-				   cname(r, ch), pname(r, lc->parties[i]), amount_fmt(a, k->payouts[i]),
+				   cname(r, ch), pname(r, lc->parties[i]), amount_fmt(a, l1_channel_cold(k)->payouts[i]),
 				   lc->latest->seq, amount_fmt((char[AMOUNT_FMT_LEN]){ 0 }, owed));
-				if (k->registered->seq < lc->latest->seq)
+				if (l1_channel_cold(k)->registered->seq < lc->latest->seq)
 					tl_more(r, "(the older state %" PRIu64 " was not replaced by a challenge before the window closed)",
-						k->registered->seq);
-				else if (state_altered(lc, k->registered))
+						l1_channel_cold(k)->registered->seq);
+				else if (state_altered(lc, l1_channel_cold(k)->registered))
 					tl_more(r, "(the registered state was altered after signing; with signatures off the contract cannot tell)");
 			}
 		}
@@ -264,25 +277,25 @@ static void on_l1_event(void *ctx, const struct l1_event *ev)
 		for (uint32_t i = 0; i < k->nparties; i++) {
 			size_t l = strlen(line);
 			snprintf(line + l, sizeof(line) - l, "%s%s %s", i ? ", " : "", pname(r, lc->parties[i]),
-				 amount_fmt(a, k->payouts[i]));
+				 amount_fmt(a, l1_channel_cold(k)->payouts[i]));
 		}
-		if (k->close_kind == L1_CLOSE_UNILATERAL)
+		if (l1_channel_cold(k)->close_kind == L1_CLOSE_UNILATERAL)
 			tl(r, "%s: dispute window over: settled on state %" PRIu64 "%s; payouts: %s", cname(r, ch),
-			   k->registered->seq,
-			   c->params.dispute_rule == L1_RULE_PENALTY && k->penalty_claimed
+			   l1_channel_cold(k)->registered->seq,
+			   c->params.dispute_rule == L1_RULE_PENALTY && l1_channel_cold(k)->penalty_claimed
 				   ? " (penalty: the stale closer forfeits its share)" : "",
 			   line);
 		else
-			tl(r, "%s: settled on state %" PRIu64 "; payouts: %s", cname(r, ch), k->registered->seq, line);
+			tl(r, "%s: settled on state %" PRIu64 "; payouts: %s", cname(r, ch), l1_channel_cold(k)->registered->seq, line);
 		if (r->trace) {
 			fprintf(r->trace, "{\"block\":%" PRIu64 ",\"time_s\":%.3f,\"event\":\"settled\",\"channel\":\"%s\",\"seq\":%" PRIu64 ",\"payouts\":{",
-				c->height, secs(c->time_ms), cname(r, ch), k->registered->seq);
+				c->height, secs(c->time_ms), cname(r, ch), l1_channel_cold(k)->registered->seq);
 			for (uint32_t i = 0; i < k->nparties; i++)
 				fprintf(r->trace, "%s\"%s\":\"%s\"", i ? "," : "", pname(r, lc->parties[i]),
-					amount_fmt(a, k->payouts[i]));
+					amount_fmt(a, l1_channel_cold(k)->payouts[i]));
 			fputs("}}\n", r->trace);
 		}
-		rc->settled_height = c->height;
+		fin_of(r, rc)->settled_height = c->height;
 		r->last_settlement = c->height;
 		r->any_settlement = true;
 		fifo_push(&r->settled_fifo, &r->settled_head, &r->settled_len, &r->settled_cap, ch);
@@ -373,7 +386,7 @@ static void on_l1_event(void *ctx, const struct l1_event *ev)
 		if (stale)
 			tl(r, "%s: unilateral close by %s included with state %" PRIu64 ": STALE, the latest signed state is %" PRIu64,
 			   cname(r, ch), pname(r, who), seq, lc->latest->seq);
-		else if (lc->latest && state_altered(lc, k->registered))
+		else if (lc->latest && state_altered(lc, l1_channel_cold(k)->registered))
 			tl(r, "%s: unilateral close by %s included with state %" PRIu64 ": ALTERED after signing, and accepted (signatures are off)",
 			   cname(r, ch), pname(r, who), seq);
 		else
@@ -394,10 +407,10 @@ static void on_l1_event(void *ctx, const struct l1_event *ev)
 		}
 		tl(r, "%s: challenge by %s included: the registered state is now %" PRIu64 " (the window still ends at block %" PRIu64 ")",
 		   cname(r, ch), pname(r, who), seq, window_end(c, k));
-		if (first_catch && c->params.dispute_rule == L1_RULE_PENALTY && k->penalty_claimed &&
-		    k->first_challenger == (uint32_t)l1_contract_party_index(c, ch, tx->submitter))
+		if (first_catch && c->params.dispute_rule == L1_RULE_PENALTY && l1_channel_cold(k)->penalty_claimed &&
+		    l1_channel_cold(k)->first_challenger == (uint32_t)l1_contract_party_index(c, ch, tx->submitter))
 			tl_more(r, "penalty rule: the stale closer %s will be paid 0; its share goes to %s",
-				pname(r, lc->parties[k->closer]), pname(r, who));
+				pname(r, lc->parties[l1_channel_cold(k)->closer]), pname(r, who));
 		break;
 	}
 	default:
@@ -415,11 +428,11 @@ static void on_challenge(void *ctx, uint32_t party, uint32_t ch, uint64_t tx)
 	if (tower)
 		tl(r, "%s: %s is offline, but its watchtower sees state %" PRIu64 " registered, older than its latest %" PRIu64
 		      "; the watchtower challenges for it (fee %s)",
-		   cname(r, ch), pname(r, party), k->registered->seq, lc->latest->seq,
+		   cname(r, ch), pname(r, party), l1_channel_cold(k)->registered->seq, lc->latest->seq,
 		   amount_fmt(a, r->net->parties[party].challenge_fee));
 	else
 		tl(r, "%s: %s sees state %" PRIu64 " registered, older than its latest %" PRIu64 "; it challenges (fee %s)",
-		   cname(r, ch), pname(r, party), k->registered->seq, lc->latest->seq,
+		   cname(r, ch), pname(r, party), l1_channel_cold(k)->registered->seq, lc->latest->seq,
 		   amount_fmt(a, r->net->parties[party].challenge_fee));
 	tl_more(r, "the challenge must be included by block %" PRIu64 ", the end of the window", window_end(r->chain, k));
 	trace(r, "challenge_submitted", "\"tx\":%" PRIu64 ",\"by\":\"%s\",\"channel\":\"%s\",\"seq\":%" PRIu64 ",\"watchtower\":%s",
@@ -507,8 +520,9 @@ void runner_free(struct runner *r)
 {
 	if (!r)
 		return;
-	for (uint32_t i = 0; i < r->s->nchannels; i++)
-		free(r->ch[i].runs);
+	for (uint32_t i = 0; i < r->nfins; i++)
+		free(r->fins[i].runs);
+	free(r->fins);
 	free(r->ch);
 	l2_net_free(r->net);
 	l1_chain_free(r->chain);
@@ -544,13 +558,14 @@ static void record_payment(struct runner *r, uint32_t ch, uint64_t t_us, uint64_
 	rc->payments_ok += count;
 	if (!rc->closable)
 		return;
-	if (rc->nruns && rc->runs[rc->nruns - 1].height == h && rc->runs[rc->nruns - 1].t_us == t_us) {
-		rc->runs[rc->nruns - 1].count += count;
+	struct run_finality *f = fin_of(r, rc);
+	if (f->nruns && f->runs[f->nruns - 1].height == h && f->runs[f->nruns - 1].t_us == t_us) {
+		f->runs[f->nruns - 1].count += count;
 		return;
 	}
-	if (rc->nruns == rc->cap_runs)
-		rc->runs = xreallocarray(rc->runs, rc->cap_runs = rc->cap_runs ? 2 * rc->cap_runs : 4, sizeof(*rc->runs));
-	rc->runs[rc->nruns++] = (struct pay_run){ h, t_us, count };
+	if (f->nruns == f->cap_runs)
+		f->runs = xreallocarray(f->runs, f->cap_runs = f->cap_runs ? 2 * f->cap_runs : 4, sizeof(*f->runs));
+	f->runs[f->nruns++] = (struct pay_run){ h, t_us, count };
 }
 
 /* Progress on stderr (a terminal only): every 10^4 blocks, and every 10^6 payments so
@@ -1039,20 +1054,21 @@ static void after_execute(struct runner *r)
 	while (r->settled_len) {
 		uint32_t ch = r->settled_fifo[r->settled_head];
 		struct run_channel *rc = &r->ch[ch];
-		if (!l1_chain_is_final(c, rc->settled_height))
+		struct run_finality *f = fin_of(r, rc); /* settled: made already */
+		if (!l1_chain_is_final(c, f->settled_height))
 			break;
 		r->settled_head++;
 		r->settled_len--;
 		rc->settled_final = true;
 		/* L1 finality of every payment of the channel is now known. */
 		uint64_t t_fin_us = ms_to_us(c->time_ms);
-		for (uint32_t i = 0; i < rc->nruns; i++) {
-			samples_add(&r->fin_blocks, c->height - rc->runs[i].height, rc->runs[i].count);
-			samples_add(&r->fin_us, t_fin_us - rc->runs[i].t_us, rc->runs[i].count);
+		for (uint32_t i = 0; i < f->nruns; i++) {
+			samples_add(&r->fin_blocks, c->height - f->runs[i].height, f->runs[i].count);
+			samples_add(&r->fin_us, t_fin_us - f->runs[i].t_us, f->runs[i].count);
 		}
-		free(rc->runs);
-		rc->runs = NULL;
-		rc->nruns = rc->cap_runs = 0;
+		free(f->runs);
+		f->runs = NULL;
+		f->nruns = f->cap_runs = 0;
 		tl(r, "%s: settlement is final (%u confirmations)", cname(r, ch), c->params.confirmations);
 	}
 }

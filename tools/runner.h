@@ -18,18 +18,25 @@ struct pay_run {
 	uint64_t count;
 };
 
-/* What the runner knows of a channel beyond L1 and L2. */
-struct run_channel {
+/* What the runner knows of a closable channel's finality: allocated at its first
+ * recorded payment or its settlement, so that channels no script closes do not pay
+ * for it. */
+struct run_finality {
 	struct pay_run *runs;  /* ok payments whose L1 finality is not known yet */
 	uint32_t nruns, cap_runs;
-	uint64_t payments_ok;
-	bool closable;         /* the script has a close of this channel */
-	bool close_was_stale;  /* the included unilateral close was older than the latest */
-	bool open_pending;     /* counted in opening */
-	bool close_pending;    /* counted in closing */
-	bool caught;           /* a challenge replaced its stale close */
-	bool settled_final;
 	uint64_t settled_height;
+};
+
+/* What the runner knows of a channel beyond L1 and L2. */
+struct run_channel {
+	uint64_t payments_ok;
+	uint32_t fin;          /* 1 + its index in the runner's fins; 0 until needed */
+	bool closable : 1;     /* the script has a close of this channel */
+	bool close_was_stale : 1; /* the included unilateral close was older than the latest */
+	bool open_pending : 1; /* counted in opening */
+	bool close_pending : 1;/* counted in closing */
+	bool caught : 1;       /* a challenge replaced its stale close */
+	bool settled_final : 1;
 };
 
 /* (value, count) pairs; percentiles by nearest rank once sorted. */
@@ -89,6 +96,8 @@ struct runner {
 	struct l1_chain *chain;
 	struct l2_net *net;
 	struct run_channel *ch;
+	struct run_finality *fins;  /* the channels' finality records (run_channel.fin) */
+	uint32_t nfins, cap_fins;
 	struct evq events;          /* workload arrivals and parties coming back online */
 	struct rng *wl_rng;         /* one stream per workload */
 	struct wl_draw *wl_draw;

@@ -158,7 +158,7 @@ static inline void h_sign_all(const struct h *h, struct l1_state *s, uint32_t ch
 {
 	const struct l1_channel *k = h_ch(h, ch);
 	for (uint32_t i = 0; i < s->nparties && i < k->nparties; i++)
-		l1_state_sign(s, i, h->sk[k->accounts[i]]);
+		l1_state_sign(s, i, h->sk[l1_channel_accounts(k)[i]]);
 }
 
 /* A state of ch (its party count) with the given balances and included deposits,
@@ -193,7 +193,7 @@ static inline uint64_t h_submit(struct h *h, enum l1_tx_kind kind, uint32_t subm
 /* The open, submitted by ch's first party. */
 static inline uint64_t h_open(struct h *h, uint32_t ch, uint64_t fee)
 {
-	return h_submit(h, L1_TX_OPEN, h_ch(h, ch)->accounts[0], ch, fee, 0, NULL);
+	return h_submit(h, L1_TX_OPEN, l1_channel_accounts(h_ch(h, ch))[0], ch, fee, 0, NULL);
 }
 
 static inline uint64_t h_deposit(struct h *h, uint32_t acct, uint32_t ch, uint64_t fee, uint64_t amount)
@@ -289,20 +289,20 @@ static inline void h_digest(const struct h *h, uint8_t out[32])
 	for (uint32_t i = 0; i < c->nchannels; i++) {
 		const struct l1_channel *k = &c->channels[i];
 		h_digest_u64(&g, k->status);
-		h_digest_u64(&g, k->close_kind);
-		h_digest_u64(&g, k->challenged);
-		h_digest_u64(&g, k->challenged ? k->first_challenger : UINT32_MAX);
+		h_digest_u64(&g, l1_channel_cold(k)->close_kind);
+		h_digest_u64(&g, l1_channel_cold(k)->challenged);
+		h_digest_u64(&g, l1_channel_cold(k)->challenged ? l1_channel_cold(k)->first_challenger : UINT32_MAX);
 		h_digest_u64(&g, k->holdings.units);
-		h_digest_u64(&g, k->ntopups);
+		h_digest_u64(&g, l1_channel_cold(k)->ntopups);
 		h_digest_u64(&g, k->status != L1_CH_NONE ? k->open_height : UINT64_MAX);
 		for (uint32_t j = 0; j < k->nparties; j++) {
-			h_digest_u64(&g, k->deposited[j].units);
-			h_digest_u64(&g, k->payouts[j].units);
+			h_digest_u64(&g, l1_channel_deposited(k)[j].units);
+			h_digest_u64(&g, l1_channel_payout(k, j).units);
 		}
-		if (k->registered) {
+		if (l1_channel_cold(k)->registered) {
 			uint8_t enc[4096];
-			cr_assert_leq(l1_state_encoded_len(k->registered->nparties), sizeof(enc));
-			crypto_generichash_update(&g, enc, l1_state_encode(k->registered, enc));
+			cr_assert_leq(l1_state_encoded_len(l1_channel_cold(k)->registered->nparties), sizeof(enc));
+			crypto_generichash_update(&g, enc, l1_state_encode(l1_channel_cold(k)->registered, enc));
 		}
 	}
 	crypto_generichash_final(&g, out, 32);

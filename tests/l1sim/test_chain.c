@@ -154,8 +154,8 @@ Test(l1_chain, add_channel_rejects_bad_members)
 	/* NULL deposits mean zero deposits; ids count up from 0. */
 	cr_assert_eq(l1_chain_add_channel(h.c, 2, (uint32_t[]){ b, a }, NULL, &id), L1_OK);
 	cr_assert_eq(id, 0);
-	cr_assert_eq(h_ch(&h, 0)->open_deposit[0].units, 0);
-	cr_assert_eq(h_ch(&h, 0)->accounts[0], b);
+	cr_assert_eq(l1_channel_open_deposit(h_ch(&h, 0))[0].units, 0);
+	cr_assert_eq(l1_channel_accounts(h_ch(&h, 0))[0], b);
 	cr_assert_eq(l1_chain_add_channel(h.c, 2, (uint32_t[]){ a, b }, d, &id), L1_OK);
 	cr_assert_eq(id, 1);
 	cr_assert_eq(h_ch(&h, 1)->status, L1_CH_NONE);
@@ -713,17 +713,17 @@ Test(l1_chain, state_hash_changes_with_height_fees_and_registered_seq)
 	cr_assert_arr_neq(h0, h1, 32);
 	h_submit(&x, L1_TX_CHALLENGE, 1, 0, 0, 0, h_state2(&x, 0, 4, 700, 300, 600, 400));
 	h_block(&x);
-	cr_assert_eq(h_ch(&x, 0)->registered->seq, 4);
+	cr_assert_eq(l1_channel_cold(h_ch(&x, 0))->registered->seq, 4);
 	l1_chain_state_hash(x.c, h2);
 	x.c->fees.units++;
 	l1_chain_state_hash(x.c, h3);
 	cr_assert_arr_neq(h2, h3, 32);
 	x.c->fees.units--;
 	/* Same height, time, balances and fees: only the registered seq differs. */
-	x.c->channels[0].registered->seq = 3;
+	l1_channel_cold(&x.c->channels[0])->registered->seq = 3;
 	l1_chain_state_hash(x.c, h3);
 	cr_assert_arr_neq(h2, h3, 32);
-	x.c->channels[0].registered->seq = 4;
+	l1_channel_cold(&x.c->channels[0])->registered->seq = 4;
 	h_fini(&x);
 }
 
@@ -804,7 +804,7 @@ static void fz_track(struct fuzz *f, const struct l1_event *ev)
 	cr_assert_leq(k->nparties, 8);
 	for (uint32_t i = 0; i < k->nparties; i++) {
 		struct amount extra;
-		cr_assert(amount_sub(&extra, k->deposited[i], t->registered->included[i]));
+		cr_assert(amount_sub(&extra, l1_channel_deposited(k)[i], t->registered->included[i]));
 		cr_assert(amount_add(&want[i], t->registered->balances[i], extra));
 	}
 	if (c->params.dispute_rule == L1_RULE_PENALTY && t->unilateral && t->first_challenger >= 0 &&
@@ -815,8 +815,8 @@ static void fz_track(struct fuzz *f, const struct l1_event *ev)
 	if (c->params.dispute_rule == L1_RULE_PENALTY && t->closer_challenged_first_then_another)
 		return; /* the documented bug: pinned by test_contract.c, not re-reported here */
 	for (uint32_t i = 0; i < k->nparties; i++)
-		cr_assert_eq(k->payouts[i].units, want[i].units, "channel %u party %u paid %llu, expected %llu",
-			     ev->channel, i, (unsigned long long)k->payouts[i].units,
+		cr_assert_eq(l1_channel_payout(k, i).units, want[i].units, "channel %u party %u paid %llu, expected %llu",
+			     ev->channel, i, (unsigned long long)l1_channel_payout(k, i).units,
 			     (unsigned long long)want[i].units);
 	f->payouts_checked++;
 }
@@ -854,19 +854,19 @@ static void fz_on_event(void *ctx, const struct l1_event *ev)
 	} else {
 		const struct l1_channel *k = &c->channels[ev->channel];
 		cr_assert_eq(k->status, L1_CH_CLOSED);
-		cr_assert_eq(k->settled_height, ev->height);
-		if (k->close_kind == L1_CLOSE_COOPERATIVE) {
+		cr_assert_eq(l1_channel_cold(k)->settled_height, ev->height);
+		if (l1_channel_cold(k)->close_kind == L1_CLOSE_COOPERATIVE) {
 			f->settled_coop++;
-			cr_assert_eq(k->settled_height, k->close_height);
+			cr_assert_eq(l1_channel_cold(k)->settled_height, l1_channel_cold(k)->close_height);
 		} else {
 			f->settled_unilateral++;
-			cr_assert_eq(k->settled_height, k->close_height + c->params.dispute_timeout_blocks);
+			cr_assert_eq(l1_channel_cold(k)->settled_height, l1_channel_cold(k)->close_height + c->params.dispute_timeout_blocks);
 		}
-		if (c->params.dispute_rule == L1_RULE_PENALTY && k->close_kind == L1_CLOSE_UNILATERAL &&
-		    k->penalty_claimed) {
-			cr_assert(k->challenged);
-			cr_assert_neq(k->first_challenger, k->closer);
-			cr_assert_eq(k->payouts[k->closer].units, 0);
+		if (c->params.dispute_rule == L1_RULE_PENALTY && l1_channel_cold(k)->close_kind == L1_CLOSE_UNILATERAL &&
+		    l1_channel_cold(k)->penalty_claimed) {
+			cr_assert(l1_channel_cold(k)->challenged);
+			cr_assert_neq(l1_channel_cold(k)->first_challenger, l1_channel_cold(k)->closer);
+			cr_assert_eq(l1_channel_payout(k, l1_channel_cold(k)->closer).units, 0);
 			f->penalties++;
 		}
 	}
@@ -944,7 +944,7 @@ static uint32_t fz_submitter(struct fuzz *f, uint32_t ch, unsigned member_percen
 {
 	const struct l1_chain *c = f->h.c;
 	if (ch < c->nchannels && fz_chance(f, member_percent))
-		return c->channels[ch].accounts[rng_below(&f->r, c->channels[ch].nparties)];
+		return l1_channel_accounts(&c->channels[ch])[rng_below(&f->r, c->channels[ch].nparties)];
 	return fz_any_account(f);
 }
 
@@ -982,7 +982,7 @@ static struct l1_state *fz_state(struct fuzz *f, uint32_t ch)
 		n = fz_chance(f, 50) ? n + 1 : n - 1;
 	if (n == 0)
 		return NULL;
-	uint64_t base = k->registered ? k->registered->seq : 0, x = rng_below(&f->r, 100), seq;
+	uint64_t base = l1_channel_cold(k)->registered ? l1_channel_cold(k)->registered->seq : 0, x = rng_below(&f->r, 100), seq;
 	if (x < 65)
 		seq = base > MAX - 3 ? MAX : base + 1 + rng_below(&f->r, 3);
 	else if (x < 80)
@@ -994,7 +994,7 @@ static struct l1_state *fz_state(struct fuzz *f, uint32_t ch)
 	struct l1_state *s = l1_state_new(ch, seq, n);
 	struct amount total = AMOUNT(0);
 	for (uint32_t i = 0; i < n; i++) {
-		uint64_t dep = i < k->nparties ? k->deposited[i].units : rng_below(&f->r, 100);
+		uint64_t dep = i < k->nparties ? l1_channel_deposited(k)[i].units : rng_below(&f->r, 100);
 		s->included[i] = AMOUNT(fz_chance(f, 80) ? dep : rng_range(&f->r, 0, dep));
 		if (!amount_add_to(&total, s->included[i]))
 			total = AMOUNT(MAX);
@@ -1066,7 +1066,7 @@ static void fz_submit_one(struct fuzz *f)
 	switch (kind) {
 	case 0:
 		ch = fz_channel(f, L1_CH_NONE);
-		who = fz_chance(f, 75) && ch < c->nchannels ? c->channels[ch].accounts[0] : fz_submitter(f, ch, 50);
+		who = fz_chance(f, 75) && ch < c->nchannels ? l1_channel_accounts(&c->channels[ch])[0] : fz_submitter(f, ch, 50);
 		h_submit(&f->h, L1_TX_OPEN, who, ch, fz_fee(f, who), 0, NULL);
 		break;
 	case 1:
@@ -1114,8 +1114,8 @@ static void fz_check_block(struct fuzz *f)
 		const struct l1_channel *k = &c->channels[i];
 		struct amount dep = AMOUNT(0), paid = AMOUNT(0);
 		for (uint32_t j = 0; j < k->nparties; j++) {
-			cr_assert(amount_add_to(&dep, k->deposited[j]), "deposits overflow");
-			cr_assert(amount_add_to(&paid, k->payouts[j]), "payouts overflow");
+			cr_assert(amount_add_to(&dep, l1_channel_deposited(k)[j]), "deposits overflow");
+			cr_assert(amount_add_to(&paid, l1_channel_payout(k, j)), "payouts overflow");
 		}
 		cr_assert_leq(k->holdings.units, c->supply.units);
 		switch (k->status) {
@@ -1124,7 +1124,7 @@ static void fz_check_block(struct fuzz *f)
 			cr_assert_eq(dep.units, 0);
 			break;
 		case L1_CH_DISPUTE:
-			cr_assert_gt(k->close_height + c->params.dispute_timeout_blocks, c->height,
+			cr_assert_gt(l1_channel_cold(k)->close_height + c->params.dispute_timeout_blocks, c->height,
 				     "channel %u outlived its window", i);
 			/* fall through */
 		case L1_CH_OPEN:

@@ -39,7 +39,7 @@ static void open2_default(struct h *h, uint32_t *a, uint32_t *b, uint32_t *ch)
 
 static uint64_t payout(const struct h *h, uint32_t ch, uint32_t i)
 {
-	return h_ch(h, ch)->payouts[i].units;
+	return l1_channel_payout(h_ch(h, ch), i).units;
 }
 
 /* A closed channel paid out exactly what it held: its deposits. */
@@ -50,8 +50,8 @@ static void assert_paid_what_it_held(const struct h *h, uint32_t ch)
 	cr_assert_eq(k->holdings.units, 0);
 	struct amount paid = AMOUNT(0), held = AMOUNT(0);
 	for (uint32_t i = 0; i < k->nparties; i++) {
-		cr_assert(amount_add_to(&paid, k->payouts[i]));
-		cr_assert(amount_add_to(&held, k->deposited[i]));
+		cr_assert(amount_add_to(&paid, l1_channel_payout(k, i)));
+		cr_assert(amount_add_to(&held, l1_channel_deposited(k)[i]));
 	}
 	cr_assert_eq(paid.units, held.units, "paid %llu, held %llu", (unsigned long long)paid.units,
 		     (unsigned long long)held.units);
@@ -90,8 +90,8 @@ Test(l1_contract, open_moves_every_deposit)
 	cr_assert_eq(k->status, L1_CH_OPEN);
 	cr_assert_eq(k->open_height, 1);
 	cr_assert_eq(k->holdings.units, 1000);
-	cr_assert_eq(k->deposited[0].units, 600);
-	cr_assert_eq(k->deposited[1].units, 400);
+	cr_assert_eq(l1_channel_deposited(k)[0].units, 600);
+	cr_assert_eq(l1_channel_deposited(k)[1].units, 400);
 	cr_assert_eq(h_bal(&h, a), 1000 - 600 - 10, "the first party pays the fee");
 	cr_assert_eq(h_bal(&h, b), 600);
 	cr_assert_eq(h.c->fees.units, 10);
@@ -144,7 +144,7 @@ Test(l1_contract, open_where_second_party_lacks_funds_moves_nothing)
 	const struct l1_channel *k = h_ch(&h, ch);
 	cr_assert_eq(k->status, L1_CH_NONE);
 	cr_assert_eq(k->holdings.units, 0);
-	cr_assert_eq(k->deposited[0].units, 0);
+	cr_assert_eq(l1_channel_deposited(k)[0].units, 0);
 	cr_assert_eq(h_bal(&h, a), 1000, "the first party's deposit did not move");
 	cr_assert_eq(h_bal(&h, b), 399);
 	cr_assert_eq(h.c->fees.units, 0);
@@ -252,7 +252,7 @@ Test(l1_contract, deposit_before_open_is_dropped)
 	h_block(&h);
 	h_assert_included(&h, op, 1);
 	h_assert_included(&h, dep, 1);
-	cr_assert_eq(h_ch(&h, ch)->deposited[1].units, 500);
+	cr_assert_eq(l1_channel_deposited(h_ch(&h, ch))[1].units, 500);
 	h_fini(&h);
 }
 
@@ -265,15 +265,15 @@ Test(l1_contract, deposit_adds_to_the_depositors_deposit)
 	h_block(&h);
 	h_assert_included(&h, id, 2);
 	const struct l1_channel *k = h_ch(&h, ch);
-	cr_assert_eq(k->deposited[0].units, 600);
-	cr_assert_eq(k->deposited[1].units, 500);
+	cr_assert_eq(l1_channel_deposited(k)[0].units, 600);
+	cr_assert_eq(l1_channel_deposited(k)[1].units, 500);
 	cr_assert_eq(k->holdings.units, 1100);
 	cr_assert_eq(h_bal(&h, b), 600 - 100 - 5);
 	cr_assert_eq(h.c->fees.units, 5);
-	cr_assert_eq(k->ntopups, 1);
-	cr_assert_eq(k->topups[0].height, 2);
-	cr_assert_eq(k->topups[0].party, 1);
-	cr_assert_eq(k->topups[0].amount.units, 100);
+	cr_assert_eq(l1_channel_cold(k)->ntopups, 1);
+	cr_assert_eq(l1_channel_cold(k)->topups[0].height, 2);
+	cr_assert_eq(l1_channel_cold(k)->topups[0].party, 1);
+	cr_assert_eq(l1_channel_cold(k)->topups[0].amount.units, 100);
 	/* A zero deposit is valid and changes no balance but the fee. */
 	id = h_deposit(&h, a, ch, 0, 0);
 	h_block(&h);
@@ -305,7 +305,7 @@ Test(l1_contract, deposit_needs_amount_plus_fee)
 	h_block(&h);
 	h_assert_included(&h, id, 3);
 	cr_assert_eq(h_bal(&h, a), 0);
-	cr_assert_eq(h_ch(&h, ch)->deposited[0].units, 999);
+	cr_assert_eq(l1_channel_deposited(h_ch(&h, ch))[0].units, 999);
 	h_fini(&h);
 }
 
@@ -382,10 +382,10 @@ Test(l1_contract, cooperative_close_settles_in_the_same_block)
 	cr_assert_eq(h_settled_at(&h, ch), 2);
 	const struct l1_channel *k = h_ch(&h, ch);
 	cr_assert_eq(k->status, L1_CH_CLOSED);
-	cr_assert_eq(k->close_kind, L1_CLOSE_COOPERATIVE);
-	cr_assert_eq(k->close_height, 2);
-	cr_assert_eq(k->settled_height, 2);
-	cr_assert_eq(k->registered->seq, 3);
+	cr_assert_eq(l1_channel_cold(k)->close_kind, L1_CLOSE_COOPERATIVE);
+	cr_assert_eq(l1_channel_cold(k)->close_height, 2);
+	cr_assert_eq(l1_channel_cold(k)->settled_height, 2);
+	cr_assert_eq(l1_channel_cold(k)->registered->seq, 3);
 	cr_assert_eq(payout(&h, ch, 0), 250);
 	cr_assert_eq(payout(&h, ch, 1), 750);
 	cr_assert_eq(h_bal(&h, a), 400 + 250);
@@ -482,10 +482,10 @@ Test(l1_contract, unilateral_close_settles_at_the_end_of_block_h_plus_t)
 	h_assert_included(&h, id, 2);
 	const struct l1_channel *k = h_ch(&h, ch);
 	cr_assert_eq(k->status, L1_CH_DISPUTE);
-	cr_assert_eq(k->close_kind, L1_CLOSE_UNILATERAL);
-	cr_assert_eq(k->close_height, 2);
-	cr_assert_eq(k->closer, 0);
-	cr_assert_eq(k->registered->seq, 2);
+	cr_assert_eq(l1_channel_cold(k)->close_kind, L1_CLOSE_UNILATERAL);
+	cr_assert_eq(l1_channel_cold(k)->close_height, 2);
+	cr_assert_eq(l1_channel_cold(k)->closer, 0);
+	cr_assert_eq(l1_channel_cold(k)->registered->seq, 2);
 	h_blocks_until(&h, 6); /* h + T - 1 */
 	cr_assert_eq(h_ch(&h, ch)->status, L1_CH_DISPUTE);
 	cr_assert_eq(h_ch(&h, ch)->holdings.units, 1000);
@@ -494,7 +494,7 @@ Test(l1_contract, unilateral_close_settles_at_the_end_of_block_h_plus_t)
 	cr_assert_eq(h_settled_at(&h, ch), 7);
 	k = h_ch(&h, ch);
 	cr_assert_eq(k->status, L1_CH_CLOSED);
-	cr_assert_eq(k->settled_height, 7);
+	cr_assert_eq(l1_channel_cold(k)->settled_height, 7);
 	cr_assert_eq(payout(&h, ch, 0), 700);
 	cr_assert_eq(payout(&h, ch, 1), 300);
 	cr_assert_eq(h_bal(&h, a), 400 - 3 + 700);
@@ -516,9 +516,9 @@ Test(l1_contract, challenge_in_the_last_block_of_the_window_is_accepted)
 	h_block(&h);
 	h_assert_included(&h, id, 7);
 	cr_assert_eq(h_settled_at(&h, ch), 7);
-	cr_assert_eq(h_ch(&h, ch)->registered->seq, 8);
-	cr_assert(h_ch(&h, ch)->challenged);
-	cr_assert_eq(h_ch(&h, ch)->first_challenger, 1);
+	cr_assert_eq(l1_channel_cold(h_ch(&h, ch))->registered->seq, 8);
+	cr_assert(l1_channel_cold(h_ch(&h, ch))->challenged);
+	cr_assert_eq(l1_channel_cold(h_ch(&h, ch))->first_challenger, 1);
 	cr_assert_eq(payout(&h, ch, 0), 200);
 	cr_assert_eq(payout(&h, ch, 1), 800);
 	cr_assert_eq(h_bal(&h, b), 600 - 4 + 800);
@@ -561,7 +561,7 @@ Test(l1_contract, t_zero_window_is_the_close_block)
 	h_assert_included(&h, cl, 2);
 	h_assert_included(&h, c1, 2);
 	cr_assert_eq(h_settled_at(&h, ch), 2, "with T = 0 the channel settles at the end of block h");
-	cr_assert_eq(h_ch(&h, ch)->settled_height, 2);
+	cr_assert_eq(l1_channel_cold(h_ch(&h, ch))->settled_height, 2);
 	cr_assert_eq(payout(&h, ch, 0), 300);
 	cr_assert_eq(payout(&h, ch, 1), 700);
 	assert_paid_what_it_held(&h, ch);
@@ -604,8 +604,8 @@ Test(l1_contract, challenge_with_equal_or_lower_seq_is_stale)
 	assert_block_drops(&h, id, L1_ERR_STALE_SEQ);
 	id = h_submit(&h, L1_TX_CHALLENGE, b, ch, 1, 0, h_state2(&h, ch, 0, 100, 900, 600, 400));
 	assert_block_drops(&h, id, L1_ERR_STALE_SEQ);
-	cr_assert_not(h_ch(&h, ch)->challenged);
-	cr_assert_eq(h_ch(&h, ch)->registered->seq, 5);
+	cr_assert_not(l1_channel_cold(h_ch(&h, ch))->challenged);
+	cr_assert_eq(l1_channel_cold(h_ch(&h, ch))->registered->seq, 5);
 	h_fini(&h);
 }
 
@@ -633,8 +633,8 @@ Test(l1_contract, second_challenge_must_raise_the_seq)
 	h_assert_included(&h, c4, 6);
 	h_assert_included(&h, c5, 6);
 	h_assert_dropped(&h, c6, 6, L1_ERR_STALE_SEQ);
-	cr_assert_eq(h_ch(&h, ch)->registered->seq, 7);
-	cr_assert_eq(h_ch(&h, ch)->first_challenger, 1, "the first successful challenger stays B");
+	cr_assert_eq(l1_channel_cold(h_ch(&h, ch))->registered->seq, 7);
+	cr_assert_eq(l1_channel_cold(h_ch(&h, ch))->first_challenger, 1, "the first successful challenger stays B");
 	h_blocks_until(&h, 7);
 	cr_assert_eq(payout(&h, ch, 0), 400);
 	cr_assert_eq(payout(&h, ch, 1), 600);
@@ -746,7 +746,7 @@ Test(l1_contract, bad_signature_is_dropped_without_fee)
 	s->sigs[0][0] ^= 0xff;
 	id = h_submit(&h, L1_TX_CHALLENGE, b, ch, 25, 0, s);
 	assert_block_drops(&h, id, L1_ERR_BAD_SIGNATURE);
-	cr_assert_not(h_ch(&h, ch)->challenged);
+	cr_assert_not(l1_channel_cold(h_ch(&h, ch))->challenged);
 	cr_assert_eq(h_bal(&h, b), 600);
 	h_fini(&h);
 }
@@ -1136,9 +1136,9 @@ Test(l1_contract, penalty_second_challenger_gets_nothing_extra)
 	h_block(&h);
 	h_submit(&h, L1_TX_CHALLENGE, c, ch, 0, 0, h_state(&h, ch, 3, (uint64_t[]){ 200, 300, 400 }, all));
 	h_block(&h);
-	cr_assert(h_ch(&h, ch)->challenged);
-	cr_assert_eq(h_ch(&h, ch)->first_challenger, 1);
-	cr_assert_eq(h_ch(&h, ch)->registered->seq, 3);
+	cr_assert(l1_channel_cold(h_ch(&h, ch))->challenged);
+	cr_assert_eq(l1_channel_cold(h_ch(&h, ch))->first_challenger, 1);
+	cr_assert_eq(l1_channel_cold(h_ch(&h, ch))->registered->seq, 3);
 	h_blocks_until(&h, 7);
 	cr_assert_eq(payout(&h, ch, 0), 0);
 	cr_assert_eq(payout(&h, ch, 1), 300 + 200, "the first challenger gets the closer's payout");
@@ -1157,7 +1157,7 @@ Test(l1_contract, penalty_needs_a_successful_challenge)
 	/* A stale challenge does not count. */
 	h_submit(&h, L1_TX_CHALLENGE, b, ch, 0, 0, h_state2(&h, ch, 5, 300, 700, 600, 400));
 	h_blocks_until(&h, 7);
-	cr_assert_not(h_ch(&h, ch)->challenged);
+	cr_assert_not(l1_channel_cold(h_ch(&h, ch))->challenged);
 	cr_assert_eq(payout(&h, ch, 0), 900);
 	cr_assert_eq(payout(&h, ch, 1), 100);
 	h_fini(&h);
@@ -1204,7 +1204,7 @@ Test(l1_contract, penalty_closer_self_challenge_does_not_shield_a_stale_close)
 	h_block(&h);
 	h_submit(&h, L1_TX_CHALLENGE, b, ch, 0, 0, h_state2(&h, ch, 9, 300, 700, 600, 400));
 	h_blocks_until(&h, 7);
-	cr_assert_eq(h_ch(&h, ch)->registered->seq, 9);
+	cr_assert_eq(l1_channel_cold(h_ch(&h, ch))->registered->seq, 9);
 	assert_paid_what_it_held(&h, ch);
 	/* cr_expect, not cr_assert: a failure still frees the chain (no leak reports). */
 	cr_expect_eq(payout(&h, ch, 0), 0, "the closer's stale state was proven stale by B: it is paid %llu",
@@ -1311,7 +1311,7 @@ Test(l1_contract, final_deposit_ignores_dropped_deposits)
 	h_deposit(&h, a, ch, 0, 401); /* A has 400 */
 	h_block(&h);
 	cr_assert_eq(l1_contract_final_deposit(h.c, ch, 0).units, 600);
-	cr_assert_eq(h_ch(&h, ch)->ntopups, 0);
+	cr_assert_eq(l1_channel_cold(h_ch(&h, ch))->ntopups, 0);
 	h_fini(&h);
 }
 

@@ -76,16 +76,16 @@ static void on_event(void *ctx, const struct l1_event *ev)
 		struct amount owed, extra;
 		if (!c->latest)
 			continue;
-		if (!amount_sub(&extra, k->deposited[i], c->latest->included[i]) ||
+		if (!amount_sub(&extra, l1_channel_deposited(k)[i], c->latest->included[i]) ||
 		    !amount_add(&owed, c->latest->balances[i], extra))
 			owed = AMOUNT(UINT64_MAX);
-		if (!c->cheated[i] && amount_lt(k->payouts[i], owed)) {
+		if (!l2_channel_cheated(c, i) && amount_lt(l1_channel_payout(k, i), owed)) {
 			if (e->violations++ == 0)
 				snprintf(e->first_violation, sizeof(e->first_violation),
 					 "channel %u party %u paid %" PRIu64 " < owed %" PRIu64
 					 " (latest seq %" PRIu64 ", registered %" PRIu64 ")",
-					 ev->channel, i, k->payouts[i].units, owed.units, c->latest->seq,
-					 k->registered ? k->registered->seq : UINT64_MAX);
+					 ev->channel, i, l1_channel_payout(k, i).units, owed.units, c->latest->seq,
+					 l1_channel_cold(k)->registered ? l1_channel_cold(k)->registered->seq : UINT64_MAX);
 		}
 	}
 }
@@ -600,7 +600,7 @@ Test(l2_channel, contract_drops_unilateral_close_with_corrupted_signature)
 	cr_assert_eq(r->reason, L1_ERR_BAD_SIGNATURE);
 	const struct l1_channel *k = contract(e, ch);
 	cr_assert_eq(k->status, L1_CH_OPEN);
-	cr_assert_null(k->registered);
+	cr_assert_null(l1_channel_cold(k)->registered);
 	cr_assert_eq(k->holdings.units, 200);
 	cr_assert_eq(l1_bal(e, a), bal_a, "a dropped tx pays no fee");
 	cr_assert_eq(e->chain->fees.units, fees);
@@ -628,7 +628,7 @@ Test(l2_channel, contract_drops_challenge_with_corrupted_signature)
 	step(e);
 	const struct l1_channel *k = contract(e, ch);
 	cr_assert_eq(k->status, L1_CH_DISPUTE);
-	cr_assert_eq(k->registered->seq, 1);
+	cr_assert_eq(l1_channel_cold(k)->registered->seq, 1);
 	uint64_t bal_b = l1_bal(e, b);
 
 	struct l1_state *bad = l1_state_copy(latest(e, ch));
@@ -642,8 +642,8 @@ Test(l2_channel, contract_drops_challenge_with_corrupted_signature)
 	cr_assert_eq(r->kind, L1_EV_TX_DROPPED);
 	cr_assert_eq(r->reason, L1_ERR_BAD_SIGNATURE);
 	cr_assert_eq(k->status, L1_CH_DISPUTE);
-	cr_assert_eq(k->registered->seq, 1);
-	cr_assert_not(k->challenged);
+	cr_assert_eq(l1_channel_cold(k)->registered->seq, 1);
+	cr_assert_not(l1_channel_cold(k)->challenged);
 	cr_assert_eq(l1_bal(e, b), bal_b);
 
 	/* the genuine state is accepted */
@@ -654,7 +654,7 @@ Test(l2_channel, contract_drops_challenge_with_corrupted_signature)
 	r = tx_event(e, tx);
 	cr_assert_not_null(r);
 	cr_assert_eq(r->kind, L1_EV_TX_INCLUDED);
-	cr_assert_eq(k->registered->seq, 2);
+	cr_assert_eq(l1_channel_cold(k)->registered->seq, 2);
 	cr_assert_eq(l1_bal(e, b), bal_b - 3);
 	env_free(e);
 }
@@ -881,11 +881,11 @@ Test(l2_channel, close_failures_change_nothing)
 	cr_assert_eq(l2_channel_close(e->net, ch, a, L2_CLOSE_COOPERATIVE, L2_STATE_LATEST, false, NULL),
 		     L2_ERR_OFFLINE, "a cooperative close needs everyone");
 	assert_unchanged(e, ch, &before, true);
-	cr_assert_not(e->net->channels[ch].cheated[0]);
-	cr_assert_not(e->net->channels[ch].cheated[1]);
+	cr_assert_not(l2_channel_cheated(&e->net->channels[ch], 0));
+	cr_assert_not(l2_channel_cheated(&e->net->channels[ch], 1));
 	/* a unilateral close does not need the others */
 	cr_assert_eq(l2_channel_close(e->net, ch, a, L2_CLOSE_UNILATERAL, L2_STATE_LATEST, false, NULL), L2_OK);
-	cr_assert_not(e->net->channels[ch].cheated[0], "closing with the latest state is not cheating");
+	cr_assert_not(l2_channel_cheated(&e->net->channels[ch], 0), "closing with the latest state is not cheating");
 	cr_assert_eq(l2_channel_close(e->net, ch, a, L2_CLOSE_UNILATERAL, L2_STATE_LATEST, false, NULL),
 		     L2_ERR_CLOSE_SUBMITTED);
 	env_free(e);
@@ -931,7 +931,7 @@ Test(l2_channel, unilateral_close_after_open_included_before_final)
 	cr_assert_eq(contract(e, ch)->status, L1_CH_DISPUTE);
 	run_to(e, 4);
 	cr_assert_eq(contract(e, ch)->status, L1_CH_CLOSED);
-	cr_assert_eq(contract(e, ch)->settled_height, 4);
+	cr_assert_eq(l1_channel_cold(contract(e, ch))->settled_height, 4);
 	cr_assert_eq(l1_bal(e, a), 1000);
 	cr_assert_eq(l1_bal(e, b), 1000);
 	cr_assert_eq(e->violations, 0, "%s", e->first_violation);
@@ -958,13 +958,14 @@ Test(l2_channel, cooperative_close_settles_in_its_block_on_latest_plus_one)
 	cr_assert(all_sigs_verify(e, ch, latest(e, ch)));
 	cr_assert_eq(e->net->signs - signs, 2);
 	cr_assert(e->net->channels[ch].close_submitted);
-	cr_assert_eq(e->net->channels[ch].close_tx, tx);
+	cr_assert_not_null(e->net->channels[ch].cold);
+	cr_assert_eq(e->net->channels[ch].cold->close_tx, tx);
 	step(e);
 	const struct l1_channel *k = contract(e, ch);
 	cr_assert_eq(k->status, L1_CH_CLOSED);
-	cr_assert_eq(k->close_kind, L1_CLOSE_COOPERATIVE);
-	cr_assert_eq(k->settled_height, 3);
-	cr_assert_eq(k->registered->seq, 2);
+	cr_assert_eq(l1_channel_cold(k)->close_kind, L1_CLOSE_COOPERATIVE);
+	cr_assert_eq(l1_channel_cold(k)->settled_height, 3);
+	cr_assert_eq(l1_channel_cold(k)->registered->seq, 2);
 	cr_assert_eq(l1_bal(e, a), 1000 - 100 - 4 + 75, "alice paid the open fee");
 	cr_assert_eq(l1_bal(e, b), 1000 - 100 - 4 + 125, "bob paid the close fee");
 	cr_assert_eq(e->violations, 0, "%s", e->first_violation);
@@ -985,7 +986,7 @@ Test(l2_channel, deposit_is_spendable_only_once_final_and_the_next_state_include
 	cr_assert_not_null(r);
 	cr_assert_eq(r->kind, L1_EV_TX_INCLUDED);
 	cr_assert_eq(r->height, 4);
-	cr_assert_eq(contract(e, ch)->deposited[0].units, 150);
+	cr_assert_eq(l1_channel_deposited(contract(e, ch))[0].units, 150);
 	cr_assert_eq(contract(e, ch)->holdings.units, 250);
 	cr_assert_eq(l1_bal(e, a), 1000 - 100 - 50);
 	struct snap before;
@@ -1040,7 +1041,7 @@ Test(l2_channel, deposit_failures)
 	r = tx_event(e, tx);
 	cr_assert_not_null(r);
 	cr_assert_eq(r->reason, L1_ERR_NO_FUNDS, "900 + fee 1 > 1000 - 100");
-	cr_assert_eq(contract(e, ch)->deposited[1].units, 100);
+	cr_assert_eq(l1_channel_deposited(contract(e, ch))[1].units, 100);
 	env_free(e);
 }
 
@@ -1060,14 +1061,14 @@ Test(l2_channel, settlement_pays_deposits_the_latest_state_does_not_include)
 	step(e);                     /* 5: deposit then close included; window 5..9 */
 	const struct l1_channel *k = contract(e, ch);
 	cr_assert_eq(k->status, L1_CH_DISPUTE);
-	cr_assert_eq(k->registered->seq, 1);
-	cr_assert_eq(k->deposited[0].units, 105);
-	cr_assert_eq(k->deposited[1].units, 170);
+	cr_assert_eq(l1_channel_cold(k)->registered->seq, 1);
+	cr_assert_eq(l1_channel_deposited(k)[0].units, 105);
+	cr_assert_eq(l1_channel_deposited(k)[1].units, 170);
 	cr_assert_eq(e->nsubs, 0, "nobody has a newer state");
 	run_to(e, 9);
 	cr_assert_eq(k->status, L1_CH_CLOSED);
-	cr_assert_eq(k->payouts[0].units, 80 + 5);
-	cr_assert_eq(k->payouts[1].units, 120 + 70);
+	cr_assert_eq(l1_channel_payout(k, 0).units, 80 + 5);
+	cr_assert_eq(l1_channel_payout(k, 1).units, 120 + 70);
 	cr_assert_eq(l1_bal(e, a), 1000 - 100 - 5 + 85);
 	cr_assert_eq(l1_bal(e, b), 1000 - 100 - 70 + 190);
 	cr_assert_eq(e->violations, 0, "%s", e->first_violation);
@@ -1098,12 +1099,12 @@ static struct env *watcher_scenario(uint64_t blocks, uint32_t *a, uint32_t *b, u
 	l2_party_set_offline(e->net, *b, e->chain->height + blocks);
 	step(e);                                                 /* a + 1 = 3 */
 	cr_assert_eq(l2_channel_close(e->net, *ch, *a, L2_CLOSE_UNILATERAL, 1, false, NULL), L2_OK);
-	cr_assert(e->net->channels[*ch].cheated[0]);
+	cr_assert(l2_channel_cheated(&e->net->channels[*ch], 0));
 	step(e);                                                 /* a + 2 = 4 */
 	const struct l1_channel *k = contract(e, *ch);
 	cr_assert_eq(k->status, L1_CH_DISPUTE);
-	cr_assert_eq(k->close_height, 4);
-	cr_assert_eq(k->registered->seq, 1);
+	cr_assert_eq(l1_channel_cold(k)->close_height, 4);
+	cr_assert_eq(l1_channel_cold(k)->registered->seq, 1);
 	return e;
 }
 
@@ -1123,7 +1124,7 @@ Test(l2_channel, watcher_back_at_the_last_block_of_the_window_is_in_time)
 	cr_assert_eq(e->nsubs, 1);
 	cr_assert_eq(e->subs[0].party, b);
 	cr_assert_eq(e->subs[0].height, 23);
-	cr_assert(e->net->channels[ch].challenge_pending[1]);
+	cr_assert(l2_channel_challenge_pending(&e->net->channels[ch], 1));
 	uint64_t bal_b = l1_bal(e, b);
 	step(e); /* 24 = a + 22: included, then the window ends */
 	const struct rec *r = tx_event(e, e->subs[0].tx);
@@ -1131,13 +1132,13 @@ Test(l2_channel, watcher_back_at_the_last_block_of_the_window_is_in_time)
 	cr_assert_eq(r->kind, L1_EV_TX_INCLUDED);
 	cr_assert_eq(r->height, 24);
 	cr_assert_eq(k->status, L1_CH_CLOSED);
-	cr_assert_eq(k->settled_height, 24);
-	cr_assert(k->challenged);
-	cr_assert_eq(k->registered->seq, 2);
-	cr_assert_eq(k->payouts[0].units, 50);
-	cr_assert_eq(k->payouts[1].units, 150);
+	cr_assert_eq(l1_channel_cold(k)->settled_height, 24);
+	cr_assert(l1_channel_cold(k)->challenged);
+	cr_assert_eq(l1_channel_cold(k)->registered->seq, 2);
+	cr_assert_eq(l1_channel_payout(k, 0).units, 50);
+	cr_assert_eq(l1_channel_payout(k, 1).units, 150);
 	cr_assert_eq(l1_bal(e, b), bal_b - 3 + 150, "challenge fee 3, then the payout");
-	cr_assert_not(e->net->channels[ch].challenge_pending[1]);
+	cr_assert_not(l2_channel_challenge_pending(&e->net->channels[ch], 1));
 	cr_assert_eq(e->net->ndisputes, 0);
 	cr_assert_eq(e->violations, 0, "%s", e->first_violation);
 	env_free(e);
@@ -1157,11 +1158,11 @@ Test(l2_channel, watcher_back_one_block_after_the_window_is_too_late)
 	cr_assert_eq(e->nsubs, 0);
 	cr_assert_eq(e->chain->mempool_len, 0);
 	cr_assert_eq(k->status, L1_CH_CLOSED);
-	cr_assert_eq(k->settled_height, 24);
-	cr_assert_not(k->challenged);
-	cr_assert_eq(k->registered->seq, 1, "the stale state settles");
-	cr_assert_eq(k->payouts[0].units, 110);
-	cr_assert_eq(k->payouts[1].units, 90);
+	cr_assert_eq(l1_channel_cold(k)->settled_height, 24);
+	cr_assert_not(l1_channel_cold(k)->challenged);
+	cr_assert_eq(l1_channel_cold(k)->registered->seq, 1, "the stale state settles");
+	cr_assert_eq(l1_channel_payout(k, 0).units, 110);
+	cr_assert_eq(l1_channel_payout(k, 1).units, 90);
 	cr_assert_eq(e->violations, 1, "bob was away too long and lost 60");
 	step(e);
 	cr_assert_eq(e->nsubs, 0);
@@ -1176,7 +1177,7 @@ Test(l2_channel, online_party_reacts_in_the_block_the_close_is_included)
 	cr_assert_eq(e->nsubs, 1);
 	cr_assert_eq(e->subs[0].height, 4);
 	step(e);
-	cr_assert_eq(contract(e, ch)->registered->seq, 2);
+	cr_assert_eq(l1_channel_cold(contract(e, ch))->registered->seq, 2);
 	run_to(e, 24);
 	cr_assert_eq(contract(e, ch)->status, L1_CH_CLOSED);
 	cr_assert_eq(e->nsubs, 1, "one challenge is enough");
@@ -1214,7 +1215,7 @@ Test(l2_channel, watchtower_challenges_for_an_offline_party)
 	cr_assert_eq(r->kind, L1_EV_TX_INCLUDED);
 	cr_assert_eq(l1_bal(e, b), bal_b - 7, "the fee comes from the party's own L1 balance");
 	const struct l1_channel *k = contract(e, ch);
-	cr_assert_eq(k->registered->seq, 2);
+	cr_assert_eq(l1_channel_cold(k)->registered->seq, 2);
 	run_to(e, 8);
 	cr_assert_eq(k->status, L1_CH_CLOSED);
 	cr_assert_eq(l1_bal(e, b), bal_b - 7 + 150);
@@ -1242,7 +1243,7 @@ Test(l2_channel, offline_party_without_watchtower_does_nothing)
 	run_to(e, 5);
 	cr_assert_eq(e->nsubs, 0);
 	cr_assert_eq(contract(e, ch)->status, L1_CH_CLOSED);
-	cr_assert_eq(contract(e, ch)->registered->seq, 1);
+	cr_assert_eq(l1_channel_cold(contract(e, ch))->registered->seq, 1);
 	/* an `online` action reacts at once, but the channel has settled */
 	l2_party_set_online(e->net, b);
 	l2_react_party(e->net, b, on_submit, e);
@@ -1276,7 +1277,7 @@ Test(l2_channel, online_action_reacts_at_once_with_l2_react_party)
 	l2_react_party(e->net, b, on_submit, e);
 	cr_assert_eq(e->nsubs, 1, "its challenge is pending");
 	step(e);
-	cr_assert_eq(contract(e, ch)->registered->seq, 2);
+	cr_assert_eq(l1_channel_cold(contract(e, ch))->registered->seq, 2);
 	run_to(e, 7);
 	cr_assert_eq(contract(e, ch)->status, L1_CH_CLOSED);
 	cr_assert_eq(e->violations, 0, "%s", e->first_violation);
@@ -1308,8 +1309,8 @@ Test(l2_channel, no_second_challenge_while_the_first_is_pending)
 			.submitter = e->net->parties[f].account, .fee = AMOUNT(10) });
 	for (int i = 0; i < 3; i++) {
 		step(e);
-		cr_assert_eq(contract(e, ch)->registered->seq, 1);
-		cr_assert(e->net->channels[ch].challenge_pending[1]);
+		cr_assert_eq(l1_channel_cold(contract(e, ch))->registered->seq, 1);
+		cr_assert(l2_channel_challenge_pending(&e->net->channels[ch], 1));
 		cr_assert_eq(e->nsubs, 1, "block %" PRIu64 ": no second challenge while one is pending",
 			     e->chain->height);
 		cr_assert_eq(mempool_count(e, L1_TX_CHALLENGE, e->net->parties[b].account), 1);
@@ -1318,8 +1319,8 @@ Test(l2_channel, no_second_challenge_while_the_first_is_pending)
 	l2_react_all(e->net, on_submit, e);
 	cr_assert_eq(e->nsubs, 1);
 	step(e); /* 6: the challenge gets in */
-	cr_assert_eq(contract(e, ch)->registered->seq, 2);
-	cr_assert_not(e->net->channels[ch].challenge_pending[1]);
+	cr_assert_eq(l1_channel_cold(contract(e, ch))->registered->seq, 2);
+	cr_assert_not(l2_channel_challenge_pending(&e->net->channels[ch], 1));
 	cr_assert_eq(e->chain->mempool_len, 0);
 	cr_assert_eq(e->nsubs, 1);
 	run_to(e, 22);
@@ -1353,7 +1354,7 @@ Test(l2_channel, dropped_challenge_clears_pending_and_is_resubmitted_if_still_ne
 	cr_assert_eq(r->kind, L1_EV_TX_DROPPED);
 	cr_assert_eq(r->reason, L1_ERR_NO_FUNDS);
 	cr_assert_eq(e->nsubs, 2);
-	cr_assert(e->net->channels[ch].challenge_pending[1]);
+	cr_assert(l2_channel_challenge_pending(&e->net->channels[ch], 1));
 	env_free(e);
 }
 
@@ -1384,7 +1385,7 @@ Test(l2_channel, party_does_not_challenge_its_own_close)
 		cr_assert_eq(e->chain->mempool_len, 0);
 	}
 	cr_assert_eq(contract(e, ch)->status, L1_CH_CLOSED);
-	cr_assert_eq(contract(e, ch)->registered->seq, 1);
+	cr_assert_eq(l1_channel_cold(contract(e, ch))->registered->seq, 1);
 	env_free(e);
 }
 
@@ -1421,16 +1422,16 @@ Test(l2_channel, penalty_first_challenger_is_accepted_and_takes_the_closers_payo
 	cr_assert_eq(l1_bal(e, b), bal_b - 2);
 	cr_assert_eq(l1_bal(e, c3), bal_c, "a dropped challenge costs nothing");
 	const struct l1_channel *k = contract(e, ch);
-	cr_assert(k->challenged);
-	cr_assert_eq(k->first_challenger, 1);
-	cr_assert_not(e->net->channels[ch].challenge_pending[1]);
-	cr_assert_not(e->net->channels[ch].challenge_pending[2]);
+	cr_assert(l1_channel_cold(k)->challenged);
+	cr_assert_eq(l1_channel_cold(k)->first_challenger, 1);
+	cr_assert_not(l2_channel_challenge_pending(&e->net->channels[ch], 1));
+	cr_assert_not(l2_channel_challenge_pending(&e->net->channels[ch], 2));
 	run_to(e, 7); /* window 2..7 */
 	cr_assert_eq(k->status, L1_CH_CLOSED);
 	cr_assert_eq(e->nsubs, 2, "nobody challenges again");
-	cr_assert_eq(k->payouts[0].units, 0, "the stale closer gets nothing");
-	cr_assert_eq(k->payouts[1].units, 160 + 30);
-	cr_assert_eq(k->payouts[2].units, 110);
+	cr_assert_eq(l1_channel_payout(k, 0).units, 0, "the stale closer gets nothing");
+	cr_assert_eq(l1_channel_payout(k, 1).units, 160 + 30);
+	cr_assert_eq(l1_channel_payout(k, 2).units, 110);
 	cr_assert_eq(l1_bal(e, a), 1000 - 100 - 1 - 1, "open fee and close fee, no payout");
 	cr_assert_eq(l1_bal(e, b), bal_b - 2 + 190);
 	cr_assert_eq(l1_bal(e, c3), bal_c + 110);
@@ -1457,9 +1458,9 @@ Test(l2_channel, latest_state_rule_pays_the_stale_closer_its_latest_balance)
 	run_to(e, 7);
 	const struct l1_channel *k = contract(e, ch);
 	cr_assert_eq(k->status, L1_CH_CLOSED);
-	cr_assert_eq(k->payouts[0].units, 30);
-	cr_assert_eq(k->payouts[1].units, 160);
-	cr_assert_eq(k->payouts[2].units, 110);
+	cr_assert_eq(l1_channel_payout(k, 0).units, 30);
+	cr_assert_eq(l1_channel_payout(k, 1).units, 160);
+	cr_assert_eq(l1_channel_payout(k, 2).units, 110);
 	env_free(e);
 }
 
@@ -1472,8 +1473,8 @@ Test(l2_channel, tampered_close_is_dropped_with_signatures_and_the_channel_is_us
 	pay_ok(e, ch, a, b, 30); /* 70 / 130 */
 	uint64_t tx;
 	cr_assert_eq(l2_channel_close(e->net, ch, a, L2_CLOSE_UNILATERAL, L2_STATE_LATEST, true, &tx), L2_OK);
-	cr_assert(e->net->channels[ch].cheated[0]);
-	cr_assert_not(e->net->channels[ch].cheated[1]);
+	cr_assert(l2_channel_cheated(&e->net->channels[ch], 0));
+	cr_assert_not(l2_channel_cheated(&e->net->channels[ch], 1));
 	cr_assert_not(l2_channel_usable(e->net, ch));
 	cr_assert_eq(latest(e, ch)->balances[0].units, 70, "the tampering is on the tx's copy only");
 	const struct l1_tx *mt = &e->chain->mempool[0];
@@ -1489,13 +1490,13 @@ Test(l2_channel, tampered_close_is_dropped_with_signatures_and_the_channel_is_us
 	cr_assert(l2_channel_usable(e->net, ch));
 	pay_ok(e, ch, b, a, 5);
 	cr_assert_eq(latest(e, ch)->seq, 2);
-	cr_assert(e->net->channels[ch].cheated[0], "still the cheater of this channel");
+	cr_assert(l2_channel_cheated(&e->net->channels[ch], 0), "still the cheater of this channel");
 	/* and it can be closed properly */
 	cr_assert_eq(l2_channel_close(e->net, ch, b, L2_CLOSE_COOPERATIVE, L2_STATE_LATEST, false, NULL), L2_OK);
 	step(e);
 	cr_assert_eq(contract(e, ch)->status, L1_CH_CLOSED);
-	cr_assert_eq(contract(e, ch)->payouts[0].units, 75);
-	cr_assert_eq(contract(e, ch)->payouts[1].units, 125);
+	cr_assert_eq(l1_channel_payout(contract(e, ch), 0).units, 75);
+	cr_assert_eq(l1_channel_payout(contract(e, ch), 1).units, 125);
 	env_free(e);
 }
 
@@ -1515,14 +1516,14 @@ Test(l2_channel, tampered_close_is_accepted_with_signatures_off)
 	cr_assert_eq(r->kind, L1_EV_TX_INCLUDED);
 	const struct l1_channel *k = contract(e, ch);
 	cr_assert_eq(k->status, L1_CH_DISPUTE);
-	cr_assert_eq(k->registered->balances[0].units, 200);
+	cr_assert_eq(l1_channel_cold(k)->registered->balances[0].units, 200);
 	cr_assert_eq(e->chain->verifies, 0);
 	/* same seq as bob's latest: nothing newer to challenge with */
 	run_to(e, e->chain->height + 3);
 	cr_assert_eq(e->nsubs, 0);
 	cr_assert_eq(k->status, L1_CH_CLOSED);
-	cr_assert_eq(k->payouts[0].units, 200);
-	cr_assert_eq(k->payouts[1].units, 0);
+	cr_assert_eq(l1_channel_payout(k, 0).units, 200);
+	cr_assert_eq(l1_channel_payout(k, 1).units, 0);
 	env_free(e);
 }
 
@@ -1545,9 +1546,9 @@ Test(l2_channel, tampered_stale_close_with_signatures_off_is_caught_by_a_challen
 	const struct l1_channel *k = contract(e, ch);
 	cr_assert_eq(e->nsubs, 1);
 	cr_assert_eq(k->status, L1_CH_CLOSED);
-	cr_assert_eq(k->registered->seq, 2);
-	cr_assert_eq(k->payouts[0].units, 80);
-	cr_assert_eq(k->payouts[1].units, 120);
+	cr_assert_eq(l1_channel_cold(k)->registered->seq, 2);
+	cr_assert_eq(l1_channel_payout(k, 0).units, 80);
+	cr_assert_eq(l1_channel_payout(k, 1).units, 120);
 	cr_assert_eq(e->violations, 0, "%s", e->first_violation);
 	env_free(e);
 }
@@ -1592,19 +1593,19 @@ Test(l2_channel, ten_thousand_payments_keep_only_latest_and_requested_states)
 	const uint64_t sorted[] = { 0, 1, 7, 5000, 9999, 10000, 20000 };
 	uint32_t held = 0;
 	for (uint32_t i = 0; i < c->nkeep; i++) {
-		cr_assert_eq(c->keep_seqs[i], sorted[i]);
+		cr_assert_eq(c->cold->keep_seqs[i], sorted[i]);
 		if (sorted[i] == 7 || sorted[i] == 20000) {
-			cr_assert_null(c->kept[i], "seq %" PRIu64 " must not be held", sorted[i]);
+			cr_assert_null(c->cold->kept[i], "seq %" PRIu64 " must not be held", sorted[i]);
 			continue;
 		}
 		held++;
-		cr_assert_not_null(c->kept[i], "seq %" PRIu64, sorted[i]);
-		cr_assert_eq(c->kept[i]->seq, sorted[i]);
-		cr_assert_eq(c->kept[i]->balances[0].units, 20000 - sorted[i]);
-		cr_assert_eq(c->kept[i]->balances[1].units, sorted[i]);
-		cr_assert_eq(c->kept[i]->included[0].units, 20000);
-		cr_assert(all_sigs_verify(e, ch, c->kept[i]), "kept seq %" PRIu64 " carries valid signatures", sorted[i]);
-		cr_assert_neq(c->kept[i], c->latest, "a kept state is its own copy");
+		cr_assert_not_null(c->cold->kept[i], "seq %" PRIu64, sorted[i]);
+		cr_assert_eq(c->cold->kept[i]->seq, sorted[i]);
+		cr_assert_eq(c->cold->kept[i]->balances[0].units, 20000 - sorted[i]);
+		cr_assert_eq(c->cold->kept[i]->balances[1].units, sorted[i]);
+		cr_assert_eq(c->cold->kept[i]->included[0].units, 20000);
+		cr_assert(all_sigs_verify(e, ch, c->cold->kept[i]), "kept seq %" PRIu64 " carries valid signatures", sorted[i]);
+		cr_assert_neq(c->cold->kept[i], c->latest, "a kept state is its own copy");
 	}
 	cr_assert_eq(held, 5);
 	cr_assert_eq(e->net->signs, 2 * 10001);
@@ -1616,15 +1617,15 @@ Test(l2_channel, ten_thousand_payments_keep_only_latest_and_requested_states)
 	cr_assert_eq(l2_channel_close(e->net, ch, a, L2_CLOSE_UNILATERAL, 7, false, NULL), L2_ERR_STATE_NOT_KEPT);
 	cr_assert_eq(l2_channel_close(e->net, ch, a, L2_CLOSE_UNILATERAL, 9998, false, NULL), L2_ERR_STATE_NOT_KEPT);
 	assert_unchanged(e, ch, &before, true);
-	cr_assert_not(c->cheated[0]);
+	cr_assert_not(l2_channel_cheated(c, 0));
 	/* a kept one works, is stale, and loses to bob's challenge */
 	cr_assert_eq(l2_channel_close(e->net, ch, a, L2_CLOSE_UNILATERAL, 1, false, NULL), L2_OK);
-	cr_assert(c->cheated[0]);
+	cr_assert(l2_channel_cheated(c, 0));
 	run_to(e, e->chain->height + 5);
 	const struct l1_channel *k = contract(e, ch);
 	cr_assert_eq(k->status, L1_CH_CLOSED);
-	cr_assert_eq(k->registered->seq, 10000);
-	cr_assert_eq(k->payouts[1].units, 10000);
+	cr_assert_eq(l1_channel_cold(k)->registered->seq, 10000);
+	cr_assert_eq(l1_channel_payout(k, 1).units, 10000);
 	env_free(e);
 }
 
@@ -1637,11 +1638,11 @@ Test(l2_channel, keep_seq_of_the_current_latest_is_kept_at_once)
 	l2_channel_keep_seq(e->net, ch, 2);
 	const struct l2_channel *c = &e->net->channels[ch];
 	cr_assert_eq(c->nkeep, 1);
-	cr_assert_not_null(c->kept[0]);
-	cr_assert_eq(c->kept[0]->seq, 2);
-	cr_assert_eq(c->kept[0]->balances[0].units, 93);
+	cr_assert_not_null(c->cold->kept[0]);
+	cr_assert_eq(c->cold->kept[0]->seq, 2);
+	cr_assert_eq(c->cold->kept[0]->balances[0].units, 93);
 	pay_ok(e, ch, b, a, 50);
-	cr_assert_eq(c->kept[0]->balances[0].units, 93, "later updates do not touch it");
+	cr_assert_eq(c->cold->kept[0]->balances[0].units, 93, "later updates do not touch it");
 	cr_assert_eq(l2_channel_close(e->net, ch, a, L2_CLOSE_UNILATERAL, 2, false, NULL), L2_OK);
 	env_free(e);
 }
@@ -1680,8 +1681,8 @@ Test(l2_channel, parties_act_in_party_order_then_channel_order)
 	run_to(e, 7);
 	cr_assert_eq(contract(e, ch0)->status, L1_CH_CLOSED);
 	cr_assert_eq(contract(e, ch1)->status, L1_CH_CLOSED);
-	cr_assert_eq(contract(e, ch0)->registered->seq, 1);
-	cr_assert_eq(contract(e, ch1)->registered->seq, 1);
+	cr_assert_eq(l1_channel_cold(contract(e, ch0))->registered->seq, 1);
+	cr_assert_eq(l1_channel_cold(contract(e, ch1))->registered->seq, 1);
 	cr_assert_eq(e->violations, 0, "%s", e->first_violation);
 	env_free(e);
 }
@@ -1802,10 +1803,10 @@ static void prop_act(struct env *e, struct rng *g, uint32_t nch, bool sigs, stru
 		if (!c->latest || c->nkeep == 0)
 			return;
 		uint32_t k = (uint32_t)rng_below(g, c->nkeep);
-		if (!c->kept[k] || c->keep_seqs[k] >= c->latest->seq)
+		if (!c->cold->kept[k] || c->cold->keep_seqs[k] >= c->latest->seq)
 			return;
-		if (l2_channel_close(e->net, ch, pi, L2_CLOSE_UNILATERAL, c->keep_seqs[k], false, NULL) == L2_OK) {
-			cr_assert(c->cheated[i]);
+		if (l2_channel_close(e->net, ch, pi, L2_CLOSE_UNILATERAL, c->cold->keep_seqs[k], false, NULL) == L2_OK) {
+			cr_assert(l2_channel_cheated(c, i));
 			st->stale++;
 		}
 	} else if (roll < 995 && sigs) {

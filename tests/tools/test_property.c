@@ -877,10 +877,10 @@ static const char *explain(struct ctx *x, uint32_t ch, uint32_t i)
 	const struct gen *G = x->G;
 	const struct l1_channel *k = &x->r->chain->channels[ch];
 	const struct l2_channel *lc = &x->r->net->channels[ch];
-	if (k->close_kind != L1_CLOSE_UNILATERAL)
+	if (l1_channel_cold(k)->close_kind != L1_CLOSE_UNILATERAL)
 		return NULL;
-	if (k->registered->seq == lc->latest->seq)
-		return !G->sigs && !states_equal(k->registered, lc->latest) ? "tamper" : NULL;
+	if (l1_channel_cold(k)->registered->seq == lc->latest->seq)
+		return !G->sigs && !states_equal(l1_channel_cold(k)->registered, lc->latest) ? "tamper" : NULL;
 	uint64_t h = x->close_h[ch], end = h + G->T;
 	if (G->T == 0)
 		return "no_window";
@@ -913,8 +913,8 @@ static bool quiescent_at(const struct ctx *x, uint64_t b)
 			return false; /* an inclusion not final yet */
 	for (uint32_t ch = 0; ch < G->nc; ch++) {
 		const struct l1_channel *k = &c->channels[ch];
-		bool settled = x->settled[ch] && k->settled_height <= b;
-		if (settled && k->settled_height + conf_1 > b)
+		bool settled = x->settled[ch] && l1_channel_cold(k)->settled_height <= b;
+		if (settled && l1_channel_cold(k)->settled_height + conf_1 > b)
 			return false;
 		if (x->uni[ch] && x->close_h[ch] <= b && !settled)
 			return false; /* closing */
@@ -934,32 +934,32 @@ static void on_settled(struct ctx *x, uint32_t ch)
 	CHECK(x, !x->settled[ch], "%s settled twice", G->c[ch].id);
 	x->settled[ch] = true;
 	x->st->settled++;
-	if (k->close_kind == L1_CLOSE_UNILATERAL)
+	if (l1_channel_cold(k)->close_kind == L1_CLOSE_UNILATERAL)
 		CHECK(x, x->uni[ch] && h == x->close_h[ch] + G->T,
 		      "%s: unilateral close included at %" PRIu64 " settled at %" PRIu64 " (T %" PRIu64 ")",
 		      G->c[ch].id, x->close_h[ch], h, G->T);
 	/* The payouts the registered state (and the penalty rule) call for. */
 	uint64_t want[4], paid = 0, owed_total = 0;
-	const struct l1_state *reg = k->registered;
+	const struct l1_state *reg = l1_channel_cold(k)->registered;
 	for (uint32_t i = 0; i < G->c[ch].n; i++) {
-		CHECK(x, reg->included[i].units <= k->deposited[i].units, "%s: registered state includes more than was deposited", G->c[ch].id);
-		want[i] = reg->balances[i].units + (k->deposited[i].units - reg->included[i].units);
+		CHECK(x, reg->included[i].units <= l1_channel_deposited(k)[i].units, "%s: registered state includes more than was deposited", G->c[ch].id);
+		want[i] = reg->balances[i].units + (l1_channel_deposited(k)[i].units - reg->included[i].units);
 	}
-	if (G->penalty && k->close_kind == L1_CLOSE_UNILATERAL && x->first_chal[ch] != NONE) {
+	if (G->penalty && l1_channel_cold(k)->close_kind == L1_CLOSE_UNILATERAL && x->first_chal[ch] != NONE) {
 		want[x->first_chal[ch]] += want[x->closer[ch]];
 		want[x->closer[ch]] = 0;
 	}
 	for (uint32_t i = 0; i < G->c[ch].n; i++) {
-		CHECK(x, k->payouts[i].units == want[i], "%s: %s paid %" PRIu64 ", the registered state says %" PRIu64,
-		      G->c[ch].id, G->p[G->c[ch].p[i]].name, k->payouts[i].units, want[i]);
-		paid += k->payouts[i].units;
-		x->bal[k->accounts[i]] += k->payouts[i].units;
+		CHECK(x, l1_channel_payout(k, i).units == want[i], "%s: %s paid %" PRIu64 ", the registered state says %" PRIu64,
+		      G->c[ch].id, G->p[G->c[ch].p[i]].name, l1_channel_payout(k, i).units, want[i]);
+		paid += l1_channel_payout(k, i).units;
+		x->bal[l1_channel_accounts(k)[i]] += l1_channel_payout(k, i).units;
 	}
 	CHECK(x, paid <= x->held[ch], "%s: settlement pays %" PRIu64 ", the contract held %" PRIu64, G->c[ch].id, paid, x->held[ch]);
 	CHECK(x, paid == x->held[ch], "%s: settlement pays %" PRIu64 " of the %" PRIu64 " held", G->c[ch].id, paid, x->held[ch]);
 	/* A state older than the latest stood to the end: no party but the closer can have
 	 * had a chance to replace it. In the safe class that never happens. */
-	if (k->close_kind == L1_CLOSE_UNILATERAL && reg->seq < lc->latest->seq) {
+	if (l1_channel_cold(k)->close_kind == L1_CLOSE_UNILATERAL && reg->seq < lc->latest->seq) {
 		x->st->stale_settled++;
 		CHECK(x, !G->safe, "safe class: %s settled on state %" PRIu64 ", older than the latest %" PRIu64,
 		      G->c[ch].id, reg->seq, lc->latest->seq);
@@ -970,19 +970,19 @@ static void on_settled(struct ctx *x, uint32_t ch)
 	}
 	/* Security: what the latest state owes each party who did not cheat. */
 	for (uint32_t i = 0; i < G->c[ch].n; i++) {
-		uint64_t owed = lc->latest->balances[i].units + (k->deposited[i].units - lc->latest->included[i].units);
+		uint64_t owed = lc->latest->balances[i].units + (l1_channel_deposited(k)[i].units - lc->latest->included[i].units);
 		owed_total += owed;
 		x->owed[ch][i] = owed;
 		uint32_t p = G->c[ch].p[i];
-		CHECK(x, !x->cheat_seen[ch][i] || lc->cheated[i], "%s: %s closed with a stale or tampered state, not marked", G->c[ch].id, G->p[p].name);
-		CHECK(x, !lc->cheated[i] || script_cheats(G, ch, p), "%s: %s marked as a cheater without a scripted cheat", G->c[ch].id, G->p[p].name);
-		if (lc->cheated[i] || k->payouts[i].units >= owed)
+		CHECK(x, !x->cheat_seen[ch][i] || l2_channel_cheated(lc, i), "%s: %s closed with a stale or tampered state, not marked", G->c[ch].id, G->p[p].name);
+		CHECK(x, !l2_channel_cheated(lc, i) || script_cheats(G, ch, p), "%s: %s marked as a cheater without a scripted cheat", G->c[ch].id, G->p[p].name);
+		if (l2_channel_cheated(lc, i) || l1_channel_payout(k, i).units >= owed)
 			continue;
 		x->violations++;
 		const char *why = explain(x, ch, i);
 		if (!why) {
 			failf(x, "%s: %s paid %" PRIu64 ", owed %" PRIu64 " (latest seq %" PRIu64 ", registered %" PRIu64 ", close at %" PRIu64 ", T %" PRIu64 "), for no reason outside its control",
-			      G->c[ch].id, G->p[p].name, k->payouts[i].units, owed, lc->latest->seq, reg->seq, x->close_h[ch], G->T);
+			      G->c[ch].id, G->p[p].name, l1_channel_payout(k, i).units, owed, lc->latest->seq, reg->seq, x->close_h[ch], G->T);
 			continue;
 		}
 		if (!strcmp(why, "offline")) x->st->v_offline++;
@@ -1318,7 +1318,7 @@ static void check_report(struct ctx *x, const char *text)
 		      "report channels.%s.status disagrees with the settlements seen", G->c[ch].id);
 		CHECK(x, cJSON_IsNull(payouts) != x->settled[ch], "report channels.%s.payouts present iff settled", G->c[ch].id);
 		for (uint32_t i = 0; x->settled[ch] && i < G->c[ch].n; i++)
-			CHECK(x, jnum(payouts, G->p[G->c[ch].p[i]].name, NULL) == k->payouts[i].units,
+			CHECK(x, jnum(payouts, G->p[G->c[ch].p[i]].name, NULL) == l1_channel_payout(k, i).units,
 			      "report channels.%s.payouts.%s differs from the settlement", G->c[ch].id, G->p[G->c[ch].p[i]].name);
 		if (x->uni[ch])
 			CHECK(x, jnum(o, "registered_seq", NULL) == x->reg_seq[ch], "report channels.%s.registered_seq differs from the chain's txs", G->c[ch].id);
@@ -1591,7 +1591,7 @@ static void run_case(uint64_t seed, struct stats *st)
 		for (uint32_t ch = 0; ch < G->nc; ch++) {
 			const struct l1_channel *k = &r->chain->channels[ch];
 			CHECK(x, !x->uni[ch] || x->settled[ch], "the run stopped with %s in dispute", G->c[ch].id);
-			CHECK(x, !x->settled[ch] || l1_chain_is_final(r->chain, k->settled_height),
+			CHECK(x, !x->settled[ch] || l1_chain_is_final(r->chain, l1_channel_cold(k)->settled_height),
 			      "the run stopped before %s's settlement was final", G->c[ch].id);
 			CHECK(x, k->status == L1_CH_NONE || l1_contract_usable_height(r->chain, ch) <= end,
 			      "the run stopped before %s was usable", G->c[ch].id);
