@@ -367,11 +367,10 @@ static enum l2_result pay(struct l2_net *n, uint32_t ch, int fi, int ti, struct 
 enum l2_result l2_channel_pay(struct l2_net *n, uint32_t ch, uint32_t from, uint32_t to,
 			      struct amount amount)
 {
-	if (amount_is_zero(amount))
-		return L2_ERR_ZERO_AMOUNT;
-	if (!l2_channel_usable(n, ch))
-		return L2_ERR_NOT_USABLE;
-	return pay(n, ch, l2_channel_index(n, ch, from), l2_channel_index(n, ch, to), amount);
+	/* A party not in the channel becomes an index past its parties: NOT_MEMBERS. */
+	int fi = l2_channel_index(n, ch, from), ti = l2_channel_index(n, ch, to);
+	return l2_channel_pay_index(n, ch, fi < 0 ? UINT32_MAX : (uint32_t)fi, ti < 0 ? UINT32_MAX : (uint32_t)ti,
+				    amount);
 }
 
 enum l2_result l2_channel_pay_index(struct l2_net *n, uint32_t ch, uint32_t from_index, uint32_t to_index,
