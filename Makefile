@@ -5,7 +5,9 @@
 #   make test         build and run every test: unit tests (with the property test's
 #                     200 scenarios and a few-second smoke run of the benchmark), the
 #                     acceptance and example scenarios, the doc examples, sweeps,
-#                     hardening, and the fuzz regression inputs
+#                     the golden outputs, hardening, and the fuzz regression inputs
+#   make golden       rewrite tests/golden/ (only in a commit that says which output
+#                     changed and why; make test compares them)
 #   make SAN=1 test   the same under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make test-long    the randomized property test with 10,000 generated scenarios
 #   make bench        the full benchmark: how fast the simulator is (about 15 s of CPU)
@@ -79,7 +81,7 @@ include tests/fuzz/Makefile.inc
 
 ALL_OBJS := $(call obj,$(L1SIM_SRCS) $(L2_SRCS) $(TOOLS_SRCS) $(TOOLS_MAIN) $(TEST_SRCS) $(FUZZ_REPLAY_SRCS))
 
-.PHONY: all demo test test-long check-unit check-scenarios check-hardening bench install uninstall clean
+.PHONY: all demo test test-long check-unit check-scenarios check-golden golden check-hardening bench install uninstall clean
 # Keep the test objects (make would delete them as intermediates and rebuild them).
 .SECONDARY:
 all: $(L2SIM)
@@ -114,7 +116,7 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TOOLS_LIB) $(L2_LIB) $(L1SIM_LIB)
 demo: $(L2SIM)
 	$(L2SIM) run scenarios/quickstart.json
 
-test: check-unit check-scenarios check-hardening check-fuzz-regressions
+test: check-unit check-scenarios check-golden check-hardening check-fuzz-regressions
 	@echo "l2sim: all tests passed"
 
 check-unit: $(TEST_BINS)
@@ -130,6 +132,14 @@ test-long: $(BUILD)/tests/tools/test_property
 check-scenarios: $(L2SIM)
 	@L2SIM=$(L2SIM) ACCEPTANCE=$(ACCEPTANCE) bash tests/tools/run_scenarios.sh
 	@L2SIM=$(L2SIM) bash tests/tools/run_sweep.sh
+
+# Golden outputs (tests/golden/): every report, trace and a sweep CSV, byte for byte.
+check-golden: $(L2SIM)
+	@L2SIM=$(L2SIM) ACCEPTANCE=$(ACCEPTANCE) bash tests/golden/golden.sh check
+
+# Rewrites the golden outputs: only in a commit that says which output changed and why.
+golden: $(L2SIM)
+	@L2SIM=$(L2SIM) ACCEPTANCE=$(ACCEPTANCE) bash tests/golden/golden.sh write
 
 check-hardening: $(L2SIM)
 	@L2SIM=$(L2SIM) bash tests/tools/run_hardening.sh
