@@ -1,0 +1,210 @@
+#include "obs_trace.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+
+#include "l1sim/util.h"
+#include "tools/runner.h"
+#include "tools/textout.h"
+
+struct obs_trace {
+	FILE *f;
+	char idbuf[SCN_ID_LEN];
+};
+
+/* {"block":H,"time_s":T,"event":"NAME" — the caller adds its fields and ends the line. */
+static void begin(struct obs_trace *t, const struct run_event *ev, const char *name)
+{
+	fprintf(t->f, "{\"block\":%" PRIu64 ",\"time_s\":%.3f,\"event\":\"%s\"", ev->height, (double)ev->time_ms / 1000.0,
+		name);
+}
+
+static void end(struct obs_trace *t)
+{
+	fputs("}\n", t->f);
+}
+
+/* ,"key":"s" with s escaped */
+static void str(struct obs_trace *t, const char *key, const char *s)
+{
+	fprintf(t->f, ",\"%s\":", key);
+	txt_json_string(t->f, s);
+}
+
+static void u64(struct obs_trace *t, const char *key, uint64_t v)
+{
+	fprintf(t->f, ",\"%s\":%" PRIu64, key, v);
+}
+
+static void boolean(struct obs_trace *t, const char *key, bool v)
+{
+	fprintf(t->f, ",\"%s\":%s", key, v ? "true" : "false");
+}
+
+static void party(struct obs_trace *t, const struct runner *r, const char *key, uint32_t p)
+{
+	str(t, key, runner_party_name(r, p));
+}
+
+static void channel(struct obs_trace *t, const struct runner *r, uint32_t ch)
+{
+	str(t, "channel", scn_channel_id(r->s, ch, t->idbuf));
+}
+
+static void amount(struct obs_trace *t, const char *key, struct amount a)
+{
+	char buf[AMOUNT_FMT_LEN];
+	str(t, key, amount_fmt(buf, a));
+}
+
+static void tx_event(struct obs_trace *t, const struct runner *r, const struct run_event *ev)
+{
+	bool included = ev->kind == RUN_EV_TX_INCLUDED;
+	const struct l1_tx *tx = ev->u.tx.tx;
+	begin(t, ev, included ? "tx_included" : "tx_dropped");
+	u64(t, "tx", tx->id);
+	str(t, "kind", l1_tx_kind_str(tx->kind));
+	party(t, r, "by", ev->u.tx.party);
+	if (tx->kind != L1_TX_FILLER)
+		channel(t, r, ev->u.tx.channel);
+	amount(t, "fee", tx->fee);
+	if (tx->state)
+		u64(t, "seq", ev->u.tx.seq);
+	if (!included)
+		str(t, "reason", l1_result_str(ev->u.tx.reason));
+	end(t);
+}
+
+static void settled(struct obs_trace *t, const struct runner *r, const struct run_event *ev)
+{
+	uint32_t ch = ev->u.channel;
+	const struct l1_channel *k = &r->chain->channels[ch];
+	const struct l2_channel *lc = &r->net->channels[ch];
+	char a[AMOUNT_FMT_LEN];
+	begin(t, ev, "settled");
+	channel(t, r, ch);
+	u64(t, "seq", l1_channel_cold(k)->registered->seq);
+	fputs(",\"payouts\":{", t->f);
+	for (uint32_t i = 0; i < k->nparties; i++) {
+		if (i)
+			fputc(',', t->f);
+		txt_json_string(t->f, runner_party_name(r, lc->parties[i]));
+		fputc(':', t->f);
+		txt_json_string(t->f, amount_fmt(a, l1_channel_payout(k, i)));
+	}
+	fputc('}', t->f);
+	end(t);
+}
+
+static void payment(struct obs_trace *t, const struct runner *r, const struct run_event *ev)
+{
+	if (ev->u.pay.scripted)
+		begin(t, ev, "payment");
+	else /* a workload payment has its own time within the block */
+		fprintf(t->f, "{\"block\":%" PRIu64 ",\"time_s\":%.6f,\"event\":\"payment\"", ev->height,
+			(double)ev->u.pay.t_us / 1e6);
+	channel(t, r, ev->u.pay.channel);
+	party(t, r, "from", ev->u.pay.from);
+	party(t, r, "to", ev->u.pay.to);
+	amount(t, "amount", ev->u.pay.amount);
+	boolean(t, "ok", ev->u.pay.result == L2_OK);
+	if (ev->u.pay.result != L2_OK)
+		str(t, "reason", l2_result_str(ev->u.pay.result));
+	end(t);
+}
+
+static void on_event(void *ctx, const struct runner *r, const struct run_event *ev)
+{
+	struct obs_trace *t = ctx;
+	const struct scn_action *a = ev->action;
+	switch (ev->kind) {
+	case RUN_EV_TX_INCLUDED:
+	case RUN_EV_TX_DROPPED:
+		tx_event(t, r, ev);
+		break;
+	case RUN_EV_SETTLED:
+		settled(t, r, ev);
+		break;
+	case RUN_EV_PAYMENT:
+		payment(t, r, ev);
+		break;
+	case RUN_EV_PARTY_ONLINE:
+		begin(t, ev, "online");
+		party(t, r, "party", ev->u.party);
+		end(t);
+		break;
+	case RUN_EV_PARTY_OFFLINE:
+		begin(t, ev, "offline");
+		party(t, r, "party", ev->u.party);
+		end(t);
+		break;
+	case RUN_EV_WATCHTOWER:
+		begin(t, ev, "watchtower");
+		party(t, r, "party", ev->u.party);
+		boolean(t, "enabled", a->enabled);
+		end(t);
+		break;
+	case RUN_EV_CHALLENGE_SUBMITTED:
+		begin(t, ev, "challenge_submitted");
+		u64(t, "tx", ev->u.challenge.tx);
+		party(t, r, "by", ev->u.challenge.party);
+		channel(t, r, ev->u.challenge.channel);
+		u64(t, "seq", r->net->channels[ev->u.challenge.channel].latest->seq);
+		boolean(t, "watchtower", ev->u.challenge.watchtower);
+		end(t);
+		break;
+	case RUN_EV_OPEN_SUBMITTED:
+		begin(t, ev, "open_submitted");
+		channel(t, r, ev->u.submitted.channel);
+		u64(t, "tx", ev->u.submitted.tx);
+		end(t);
+		break;
+	case RUN_EV_DEPOSIT_SUBMITTED:
+		begin(t, ev, "deposit_submitted");
+		channel(t, r, ev->u.submitted.channel);
+		party(t, r, "by", a->party);
+		amount(t, "amount", a->amount);
+		u64(t, "tx", ev->u.submitted.tx);
+		end(t);
+		break;
+	case RUN_EV_CLOSE_SUBMITTED:
+		begin(t, ev, "close_submitted");
+		channel(t, r, ev->u.close.channel);
+		party(t, r, "by", a->party);
+		str(t, "mode", ev->u.close.unilateral ? "unilateral" : "cooperative");
+		u64(t, "seq", ev->u.close.seq);
+		u64(t, "latest", ev->u.close.latest);
+		boolean(t, "tamper", ev->u.close.tamper);
+		u64(t, "tx", ev->u.close.tx);
+		end(t);
+		break;
+	case RUN_EV_ACTION_FAILED:
+		begin(t, ev, "action_failed");
+		str(t, "action", a ? scn_action_str(a->kind) : "open");
+		if (!a) /* a generated channel's open */
+			channel(t, r, ev->u.failed.channel);
+		str(t, "reason", ev->u.failed.why);
+		end(t);
+		break;
+	default:
+		break;
+	}
+}
+
+struct obs_trace *obs_trace_new(struct runner *r, FILE *f)
+{
+	struct obs_trace *t = xcalloc(1, sizeof(*t));
+	t->f = f;
+	uint32_t mask = RUN_EV_MASK(RUN_EV_TX_INCLUDED) | RUN_EV_MASK(RUN_EV_TX_DROPPED) | RUN_EV_MASK(RUN_EV_SETTLED) |
+			RUN_EV_MASK(RUN_EV_PAYMENT) | RUN_EV_MASK(RUN_EV_PARTY_ONLINE) | RUN_EV_MASK(RUN_EV_PARTY_OFFLINE) |
+			RUN_EV_MASK(RUN_EV_WATCHTOWER) | RUN_EV_MASK(RUN_EV_CHALLENGE_SUBMITTED) |
+			RUN_EV_MASK(RUN_EV_OPEN_SUBMITTED) | RUN_EV_MASK(RUN_EV_DEPOSIT_SUBMITTED) |
+			RUN_EV_MASK(RUN_EV_CLOSE_SUBMITTED) | RUN_EV_MASK(RUN_EV_ACTION_FAILED);
+	runner_subscribe(r, mask, on_event, t);
+	return t;
+}
+
+void obs_trace_free(struct obs_trace *t)
+{
+	free(t);
+}
