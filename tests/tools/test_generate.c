@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "tools/report.h"
+#include "tools/obs_metrics.h"
 #include "tools/runner.h"
 #include "tools/scenario.h"
 
@@ -180,7 +181,7 @@ Test(generate, runs_open_all_at_open_at_and_report_by_the_rule)
 	cr_assert_eq(r->chain->channel_txs, 10);
 	cr_assert_eq(r->chain->channels[s->generate.first_channel + 3].open_height, 3);
 	cr_assert_eq(r->chain->channels[s->generate.first_channel + 9].open_height, 5);
-	cr_assert_gt(r->payments_ok, 0);
+	cr_assert_gt(runner_metrics(r)->payments_ok, 0);
 	char *json = report_of(r);
 	cr_assert(strstr(json, "\"generated\":"));
 	cr_assert(strstr(json, "\"open\":\t10"), "%s", json);
