@@ -18,17 +18,17 @@ static double sim_time_s(const struct runner *r)
 
 static bool have_gain(const struct runner *r)
 {
-	return r->chain->channel_txs > 0;
+	return l1_channel_txs(l2_net_l1_channels(r->net)) > 0;
 }
 
 static double gain(const struct runner *r)
 {
-	return ((double)r->payments_ok + (double)r->chain->channel_txs) / (double)r->chain->channel_txs;
+	return ((double)r->payments_ok + (double)l1_channel_txs(l2_net_l1_channels(r->net))) / (double)l1_channel_txs(l2_net_l1_channels(r->net));
 }
 
 static uint64_t crypto_verifies(const struct runner *r)
 {
-	return r->net->verifies + r->chain->verifies;
+	return r->net->verifies + l1_channel_verifies(l2_net_l1_channels(r->net));
 }
 
 /* Owed is as SPEC 7 defines; the runner counted violations at settlement. */
@@ -93,32 +93,32 @@ static cJSON *json_offchain(const struct runner *r)
 
 static cJSON *json_channel(const struct runner *r, uint32_t ch)
 {
-	const struct l1_channel *k = &r->chain->channels[ch];
+	const struct l1_channel_contract *cc = l2_net_l1_channels(r->net);
 	const struct l2_channel *lc = &r->net->channels[ch];
 	const char *status = runner_channel_status(r, ch);
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "status", status);
-	if (l1_channel_cold(k)->close_kind == L1_CLOSE_NONE)
+	if (l1_channel_close_kind(cc, ch) == L1_CLOSE_NONE)
 		cJSON_AddNullToObject(o, "close");
 	else
-		cJSON_AddStringToObject(o, "close", l1_channel_cold(k)->close_kind == L1_CLOSE_COOPERATIVE ? "cooperative" : "unilateral");
-	if (l1_channel_cold(k)->close_kind == L1_CLOSE_NONE)
+		cJSON_AddStringToObject(o, "close", l1_channel_close_kind(cc, ch) == L1_CLOSE_COOPERATIVE ? "cooperative" : "unilateral");
+	if (l1_channel_close_kind(cc, ch) == L1_CLOSE_NONE)
 		cJSON_AddNullToObject(o, "challenged");
 	else
-		cJSON_AddBoolToObject(o, "challenged", l1_channel_cold(k)->challenged);
+		cJSON_AddBoolToObject(o, "challenged", l1_channel_challenged(cc, ch));
 	if (strcmp(status, "none") == 0 || !lc->latest)
 		cJSON_AddNullToObject(o, "latest_seq");
 	else
 		cJSON_AddItemToObject(o, "latest_seq", json_u64(lc->latest->seq));
-	if (l1_channel_cold(k)->registered)
-		cJSON_AddItemToObject(o, "registered_seq", json_u64(l1_channel_cold(k)->registered->seq));
+	if (l1_channel_registered(cc, ch))
+		cJSON_AddItemToObject(o, "registered_seq", json_u64(l1_channel_registered_seq(cc, ch)));
 	else
 		cJSON_AddNullToObject(o, "registered_seq");
-	if (k->status == L1_CH_CLOSED) {
-		cJSON_AddItemToObject(o, "settled_block", json_u64(l1_channel_cold(k)->settled_height));
+	if (l1_channel_status(cc, ch) == L1_CH_CLOSED) {
+		cJSON_AddItemToObject(o, "settled_block", json_u64(l1_channel_settled_height(cc, ch)));
 		cJSON *p = cJSON_AddObjectToObject(o, "payouts");
-		for (uint32_t i = 0; i < k->nparties; i++)
-			cJSON_AddItemToObject(p, r->s->parties[lc->parties[i]].name, json_amount(l1_channel_cold(k)->payouts[i]));
+		for (uint32_t i = 0; i < l1_channel_nparties(cc, ch); i++)
+			cJSON_AddItemToObject(p, r->s->parties[lc->parties[i]].name, json_amount(l1_channel_payout(cc, ch, i)));
 	} else {
 		cJSON_AddNullToObject(o, "settled_block");
 		cJSON_AddNullToObject(o, "payouts");
@@ -140,7 +140,7 @@ static cJSON *json_generated(const struct runner *r)
 				count[i]++;
 	}
 	for (uint32_t k = 0; k < g->parties; k++)
-		if (!amount_add_to(&balances, r->chain->accounts[r->net->parties[g->first_party + k].account].balance))
+		if (!amount_add_to(&balances, l1_chain_balance(r->chain, r->net->parties[g->first_party + k].account)))
 			fatal_invariant("balances exceed the supply");
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddItemToObject(o, "parties", json_u64(g->parties));
@@ -166,7 +166,7 @@ static cJSON *build_report(const struct runner *r, const struct scn_errors *fail
 
 	cJSON *l1 = cJSON_AddObjectToObject(o, "l1");
 	cJSON_AddItemToObject(l1, "txs", json_u64(c->txs_included));
-	cJSON_AddItemToObject(l1, "channel_txs", json_u64(c->channel_txs));
+	cJSON_AddItemToObject(l1, "channel_txs", json_u64(l1_channel_txs(l2_net_l1_channels(r->net))));
 	cJSON_AddItemToObject(l1, "dropped_txs", json_u64(c->txs_dropped));
 	cJSON_AddItemToObject(l1, "fees", json_amount(c->fees));
 	cJSON_AddNumberToObject(l1, "capacity_tps", (double)c->params.block_tx_limit / s->block_interval_s);
@@ -221,7 +221,7 @@ static cJSON *build_report(const struct runner *r, const struct scn_errors *fail
 	for (uint32_t i = 0; i < s->nparties; i++)
 		if (list_gen || !scn_party_is_generated(s, i))
 			cJSON_AddItemToObject(bal, s->parties[i].name,
-					      json_amount(c->accounts[r->net->parties[i].account].balance));
+					      json_amount(l1_chain_balance(c, r->net->parties[i].account)));
 
 	cJSON *chs = cJSON_AddObjectToObject(o, "channels");
 	char idbuf[SCN_ID_LEN];
@@ -294,7 +294,7 @@ size_t report_check_expect(const struct runner *r, struct scn_errors *out)
 		return 0;
 	for (uint32_t i = 0; i < e->nbalances; i++) {
 		uint32_t p = e->balance_party[i];
-		struct amount got = c->accounts[r->net->parties[p].account].balance;
+		struct amount got = l1_chain_balance(c, r->net->parties[p].account);
 		if (!amount_eq(got, e->balance[i]))
 			scn_errors_add(out, "l1_balances.%s: expected %s, got %s", s->parties[p].name,
 				       amount_fmt(a1, e->balance[i]), amount_fmt(a2, got));
@@ -317,32 +317,32 @@ size_t report_check_expect(const struct runner *r, struct scn_errors *out)
 		uint32_t ch = ec->channel;
 		char idbuf[SCN_ID_LEN];
 		const char *id = scn_channel_id(s, ch, idbuf);
-		const struct l1_channel *k = &c->channels[ch];
+		const struct l1_channel_contract *cc = l2_net_l1_channels(r->net);
 		const struct l2_channel *lc = &r->net->channels[ch];
 		const char *status = runner_channel_status(r, ch);
 		snprintf(what, sizeof(what), "channels.%s.status", id);
 		expect_str(out, what, &ec->status, status);
 		snprintf(what, sizeof(what), "channels.%s.close", id);
 		expect_str(out, what, &ec->close,
-			   l1_channel_cold(k)->close_kind == L1_CLOSE_NONE ? NULL
-			   : l1_channel_cold(k)->close_kind == L1_CLOSE_COOPERATIVE ? "cooperative" : "unilateral");
+			   l1_channel_close_kind(cc, ch) == L1_CLOSE_NONE ? NULL
+			   : l1_channel_close_kind(cc, ch) == L1_CLOSE_COOPERATIVE ? "cooperative" : "unilateral");
 		if (ec->challenged.present) {
-			bool is_null = l1_channel_cold(k)->close_kind == L1_CLOSE_NONE;
+			bool is_null = l1_channel_close_kind(cc, ch) == L1_CLOSE_NONE;
 			snprintf(what, sizeof(what), "channels.%s.challenged", id);
-			if (ec->challenged.is_null != is_null || (!is_null && ec->challenged.u != (uint64_t)l1_channel_cold(k)->challenged))
+			if (ec->challenged.is_null != is_null || (!is_null && ec->challenged.u != (uint64_t)l1_channel_challenged(cc, ch)))
 				scn_errors_add(out, "%s: expected %s, got %s", what,
 					       ec->challenged.is_null ? "null" : ec->challenged.u ? "true" : "false",
-					       is_null ? "null" : l1_channel_cold(k)->challenged ? "true" : "false");
+					       is_null ? "null" : l1_channel_challenged(cc, ch) ? "true" : "false");
 		}
 		snprintf(what, sizeof(what), "channels.%s.latest_seq", id);
 		expect_u64(out, what, &ec->latest_seq, strcmp(status, "none") == 0 || !lc->latest,
 			   lc->latest ? lc->latest->seq : 0);
 		snprintf(what, sizeof(what), "channels.%s.registered_seq", id);
-		expect_u64(out, what, &ec->registered_seq, !l1_channel_cold(k)->registered, l1_channel_cold(k)->registered ? l1_channel_cold(k)->registered->seq : 0);
+		expect_u64(out, what, &ec->registered_seq, !l1_channel_registered(cc, ch), l1_channel_registered(cc, ch) ? l1_channel_registered_seq(cc, ch) : 0);
 		snprintf(what, sizeof(what), "channels.%s.settled_block", id);
-		expect_u64(out, what, &ec->settled_block, k->status != L1_CH_CLOSED, l1_channel_cold(k)->settled_height);
+		expect_u64(out, what, &ec->settled_block, l1_channel_status(cc, ch) != L1_CH_CLOSED, l1_channel_settled_height(cc, ch));
 		if (ec->has_payouts) {
-			bool closed = k->status == L1_CH_CLOSED;
+			bool closed = l1_channel_status(cc, ch) == L1_CH_CLOSED;
 			if (ec->payouts_null && closed)
 				scn_errors_add(out, "channels.%s.payouts: expected null, the channel was settled", id);
 			else if (!ec->payouts_null && !closed)
@@ -355,10 +355,10 @@ size_t report_check_expect(const struct runner *r, struct scn_errors *out)
 						       s->parties[p].name);
 					continue;
 				}
-				if (!amount_eq(l1_channel_cold(k)->payouts[idx], ec->payout[j]))
+				if (!amount_eq(l1_channel_payout(cc, ch, idx), ec->payout[j]))
 					scn_errors_add(out, "channels.%s.payouts.%s: expected %s, got %s", id,
 						       s->parties[p].name, amount_fmt(a1, ec->payout[j]),
-						       amount_fmt(a2, l1_channel_cold(k)->payouts[idx]));
+						       amount_fmt(a2, l1_channel_payout(cc, ch, idx)));
 			}
 		}
 	}
@@ -441,12 +441,12 @@ void report_text(FILE *f, const struct runner *r, const struct scn_errors *failu
 	if (c->time_ms)
 		fprintf(f, "; %.4g per second", (double)r->payments_ok / sim_time_s(r));
 	fprintf(f, "\n  %-22s %" PRIu64 " included (%" PRIu64 " for channels), %" PRIu64 " dropped, fees %s; capacity %g tx/s\n",
-		"L1 transactions", c->txs_included, c->channel_txs, c->txs_dropped, amount_fmt(a, c->fees),
+		"L1 transactions", c->txs_included, l1_channel_txs(l2_net_l1_channels(r->net)), c->txs_dropped, amount_fmt(a, c->fees),
 		(double)p->block_tx_limit / s->block_interval_s);
 	if (have_gain(r))
 		fprintf(f, "  %-22s %.4g = (%" PRIu64 " payment%s + %" PRIu64 " channel tx%s) / %" PRIu64 " channel tx%s\n",
-			"throughput gain", gain(r), r->payments_ok, plural(r->payments_ok, "", "s"), c->channel_txs,
-			plural(c->channel_txs, "", "s"), c->channel_txs, plural(c->channel_txs, "", "s"));
+			"throughput gain", gain(r), r->payments_ok, plural(r->payments_ok, "", "s"), l1_channel_txs(l2_net_l1_channels(r->net)),
+			plural(l1_channel_txs(l2_net_l1_channels(r->net)), "", "s"), l1_channel_txs(l2_net_l1_channels(r->net)), plural(l1_channel_txs(l2_net_l1_channels(r->net)), "", "s"));
 	else
 		fprintf(f, "  %-22s none (no channel tx reached L1)\n", "throughput gain");
 	if (r->payments_ok)
@@ -472,7 +472,7 @@ void report_text(FILE *f, const struct runner *r, const struct scn_errors *failu
 
 	fprintf(f, "\nL1 balances at the end\n");
 	for (uint32_t i = 0; i < s->nparties && i < 50; i++)
-		fprintf(f, "  %-22s %s\n", s->parties[i].name, amount_fmt(a, c->accounts[r->net->parties[i].account].balance));
+		fprintf(f, "  %-22s %s\n", s->parties[i].name, amount_fmt(a, l1_chain_balance(c, r->net->parties[i].account)));
 	if (s->nparties > 50)
 		fprintf(f, "  ... and %u more parties (see --format json)\n", s->nparties - 50);
 
@@ -486,7 +486,7 @@ void report_text(FILE *f, const struct runner *r, const struct scn_errors *failu
 			r->security_violations, r->security_violations == 1 ? " was" : "s were");
 	if (have_gain(r))
 		fprintf(f, "  2.2 throughput  gain %.4g: each L1 channel tx carried %.4g payments on average\n", gain(r),
-			(double)r->payments_ok / (double)c->channel_txs);
+			(double)r->payments_ok / (double)l1_channel_txs(l2_net_l1_channels(r->net)));
 	else
 		fprintf(f, "  2.2 throughput  no channel txs: no gain to measure\n");
 	if (r->fin_blocks.total == 0)

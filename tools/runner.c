@@ -86,13 +86,12 @@ static const char *u64s(char buf[24], uint64_t v)
 }
 
 /* A tx kind in words, for the timeline (the trace keeps l1_tx_kind_str). */
-static const char *kind_words(enum l1_tx_kind k)
+static const char *kind_words(enum l1_channel_op k)
 {
 	switch (k) {
-	case L1_TX_COOP_CLOSE: return "cooperative close";
-	case L1_TX_UNILATERAL_CLOSE: return "unilateral close";
-	case L1_TX_FILLER: return "flood tx";
-	default: return l1_tx_kind_str(k);
+	case L1_CHANNEL_COOP_CLOSE: return "cooperative close";
+	case L1_CHANNEL_UNILATERAL_CLOSE: return "unilateral close";
+	default: return l1_channel_op_str(k);
 	}
 }
 
@@ -206,13 +205,6 @@ static struct run_finality *fin_of(struct runner *r, struct run_channel *rc)
 	return &r->fins[rc->fin - 1];
 }
 
-/* The last block of channel k's dispute window (saturating). */
-static uint64_t window_end(const struct l1_chain *c, const struct l1_channel *k)
-{
-	uint64_t T = c->params.dispute_timeout_blocks;
-	return l1_channel_cold(k)->close_height > UINT64_MAX - T ? UINT64_MAX : l1_channel_cold(k)->close_height + T;
-}
-
 /* The channel's own signed copy of state `seq`: the latest, or a kept old one; NULL
  * when it has none. */
 static const struct l1_state *own_state(const struct l2_channel *lc, uint64_t seq)
@@ -241,58 +233,57 @@ static bool state_altered(const struct l2_channel *lc, const struct l1_state *re
 static void on_l1_event(void *ctx, const struct l1_event *ev)
 {
 	struct runner *r = ctx;
-	l2_net_on_l1_event(r->net, ev);
 	const struct l1_chain *c = r->chain;
+	const struct l1_channel_contract *cc = l2_net_l1_channels(r->net);
 	char a[AMOUNT_FMT_LEN];
-	if (ev->kind == L1_EV_SETTLED) {
-		uint32_t ch = ev->channel;
+	if (l1_channel_is_settled_event(cc, ev)) {
+		uint32_t ch = ev->target;
 		struct run_channel *rc = &r->ch[ch];
-		const struct l1_channel *k = &c->channels[ch];
 		const struct l2_channel *lc = &r->net->channels[ch];
-		if (l1_channel_cold(k)->close_kind == L1_CLOSE_UNILATERAL)
+		if (l1_channel_close_kind(cc, ch) == L1_CLOSE_UNILATERAL)
 			report_fill(r); /* the block's txs come before the windows that end in it */
 		if (rc->close_pending) {
 			rc->close_pending = false;
 			r->closing--;
 		}
 		/* Theorem 2.1: nobody who did not cheat is paid less than the latest state owes. */
-		for (uint32_t i = 0; i < k->nparties; i++) {
+		for (uint32_t i = 0; i < l1_channel_nparties(cc, ch); i++) {
 			struct amount owed = AMOUNT(0), extra;
-			if (lc->latest && amount_sub(&extra, l1_channel_deposited(k)[i], lc->latest->included[i]) &&
+			if (lc->latest && amount_sub(&extra, l1_channel_deposited(cc, ch, i), lc->latest->included[i]) &&
 			    !amount_add(&owed, lc->latest->balances[i], extra))
 				owed.units = UINT64_MAX;
-			if (!l2_channel_cheated(lc, i) && amount_lt(l1_channel_cold(k)->payouts[i], owed)) {
+			if (!l2_channel_cheated(lc, i) && amount_lt(l1_channel_payout(cc, ch, i), owed)) {
 				r->security_violations++;
 				tl(r, "%s: SECURITY VIOLATION: %s is paid %s, the latest state (seq %" PRIu64 ") owes it %s",
-				   cname(r, ch), pname(r, lc->parties[i]), amount_fmt(a, l1_channel_cold(k)->payouts[i]),
+				   cname(r, ch), pname(r, lc->parties[i]), amount_fmt(a, l1_channel_payout(cc, ch, i)),
 				   lc->latest->seq, amount_fmt((char[AMOUNT_FMT_LEN]){ 0 }, owed));
-				if (l1_channel_cold(k)->registered->seq < lc->latest->seq)
+				if (l1_channel_registered_seq(cc, ch) < lc->latest->seq)
 					tl_more(r, "(the older state %" PRIu64 " was not replaced by a challenge before the window closed)",
-						l1_channel_cold(k)->registered->seq);
-				else if (state_altered(lc, l1_channel_cold(k)->registered))
+						l1_channel_registered_seq(cc, ch));
+				else if (state_altered(lc, l1_channel_registered(cc, ch)))
 					tl_more(r, "(the registered state was altered after signing; with signatures off the contract cannot tell)");
 			}
 		}
 		char line[768] = "";
-		for (uint32_t i = 0; i < k->nparties; i++) {
+		for (uint32_t i = 0; i < l1_channel_nparties(cc, ch); i++) {
 			size_t l = strlen(line);
 			snprintf(line + l, sizeof(line) - l, "%s%s %s", i ? ", " : "", pname(r, lc->parties[i]),
-				 amount_fmt(a, l1_channel_cold(k)->payouts[i]));
+				 amount_fmt(a, l1_channel_payout(cc, ch, i)));
 		}
-		if (l1_channel_cold(k)->close_kind == L1_CLOSE_UNILATERAL)
+		if (l1_channel_close_kind(cc, ch) == L1_CLOSE_UNILATERAL)
 			tl(r, "%s: dispute window over: settled on state %" PRIu64 "%s; payouts: %s", cname(r, ch),
-			   l1_channel_cold(k)->registered->seq,
-			   c->params.dispute_rule == L1_RULE_PENALTY && l1_channel_cold(k)->penalty_claimed
+			   l1_channel_registered_seq(cc, ch),
+			   c->params.dispute_rule == L1_RULE_PENALTY && l1_channel_penalty_claimed(cc, ch)
 				   ? " (penalty: the stale closer forfeits its share)" : "",
 			   line);
 		else
-			tl(r, "%s: settled on state %" PRIu64 "; payouts: %s", cname(r, ch), l1_channel_cold(k)->registered->seq, line);
+			tl(r, "%s: settled on state %" PRIu64 "; payouts: %s", cname(r, ch), l1_channel_registered_seq(cc, ch), line);
 		if (r->trace) {
 			fprintf(r->trace, "{\"block\":%" PRIu64 ",\"time_s\":%.3f,\"event\":\"settled\",\"channel\":\"%s\",\"seq\":%" PRIu64 ",\"payouts\":{",
-				c->height, secs(c->time_ms), cname(r, ch), l1_channel_cold(k)->registered->seq);
-			for (uint32_t i = 0; i < k->nparties; i++)
+				c->height, secs(c->time_ms), cname(r, ch), l1_channel_registered_seq(cc, ch));
+			for (uint32_t i = 0; i < l1_channel_nparties(cc, ch); i++)
 				fprintf(r->trace, "%s\"%s\":\"%s\"", i ? "," : "", pname(r, lc->parties[i]),
-					amount_fmt(a, l1_channel_cold(k)->payouts[i]));
+					amount_fmt(a, l1_channel_payout(cc, ch, i)));
 			fputs("}}\n", r->trace);
 		}
 		fin_of(r, rc)->settled_height = c->height;
@@ -308,7 +299,7 @@ static void on_l1_event(void *ctx, const struct l1_event *ev)
 		r->last_inclusion = c->height;
 		r->any_inclusion = true;
 	}
-	if (tx->kind == L1_TX_FILLER) {
+	if (l1_tx_is_fee_only(tx)) {
 		struct block_fill *bf = &r->fill;
 		if (included)
 			bf->included++;
@@ -330,63 +321,62 @@ static void on_l1_event(void *ctx, const struct l1_event *ev)
 		      included ? "" : l1_result_str(ev->reason), included ? "" : "\"");
 		return;
 	}
-	uint32_t ch = tx->channel;
+	uint32_t ch = l1_channel_tx_channel(tx);
 	struct run_channel *rc = &r->ch[ch];
-	const struct l1_channel *k = &c->channels[ch];
 	const struct l2_channel *lc = &r->net->channels[ch];
-	uint64_t seq = tx->state ? tx->state->seq : 0;
+	uint64_t seq = l1_channel_tx_state(tx) ? l1_channel_tx_state(tx)->seq : 0;
 	if (r->trace) {
 		fprintf(r->trace, "{\"block\":%" PRIu64 ",\"time_s\":%.3f,\"event\":\"%s\",\"tx\":%" PRIu64 ",\"kind\":\"%s\",\"by\":\"%s\",\"channel\":\"%s\",\"fee\":\"%s\"",
 			c->height, secs(c->time_ms), included ? "tx_included" : "tx_dropped", tx->id,
-			l1_tx_kind_str(tx->kind), pname(r, who), cname(r, ch), amount_fmt(a, tx->fee));
-		if (tx->state)
+			l1_chain_op_str(c, tx), pname(r, who), cname(r, ch), amount_fmt(a, tx->fee));
+		if (l1_channel_tx_state(tx))
 			fprintf(r->trace, ",\"seq\":%" PRIu64, seq);
 		if (!included)
 			fprintf(r->trace, ",\"reason\":\"%s\"", l1_result_str(ev->reason));
 		fputs("}\n", r->trace);
 	}
 	if (!included) {
-		tl(r, "%s: %s by %s DROPPED: %s (no fee paid)", cname(r, ch), kind_words(tx->kind),
+		tl(r, "%s: %s by %s DROPPED: %s (no fee paid)", cname(r, ch), kind_words(l1_channel_op_of(cc, tx)),
 		   pname(r, who), l1_result_str(ev->reason));
-		if (tx->kind == L1_TX_OPEN && rc->open_pending) {
+		if (l1_channel_op_of(cc, tx) == L1_CHANNEL_OPEN && rc->open_pending) {
 			rc->open_pending = false;
 			r->opening--;
 		}
-		if ((tx->kind == L1_TX_COOP_CLOSE || tx->kind == L1_TX_UNILATERAL_CLOSE) && rc->close_pending &&
+		if ((l1_channel_op_of(cc, tx) == L1_CHANNEL_COOP_CLOSE || l1_channel_op_of(cc, tx) == L1_CHANNEL_UNILATERAL_CLOSE) && rc->close_pending &&
 		    !lc->close_submitted) {
 			rc->close_pending = false;
 			r->closing--;
 		}
 		return;
 	}
-	switch (tx->kind) {
-	case L1_TX_OPEN:
+	switch (l1_channel_op_of(cc, tx)) {
+	case L1_CHANNEL_OPEN:
 		if (scn_channel_is_generated(r->s, ch))
 			r->gen_opens_block++;
 		else
 			tl(r, "%s: open included; deposits locked, usable off-chain from block %" PRIu64, cname(r, ch),
-			   l1_contract_usable_height(c, ch));
+			   l1_channel_usable_height(cc, ch));
 		fifo_push(&r->usable_fifo, &r->usable_head, &r->usable_len, &r->usable_cap, ch);
 		break;
-	case L1_TX_DEPOSIT:
+	case L1_CHANNEL_DEPOSIT:
 		tl(r, "%s: deposit of %s by %s included; spendable from block %" PRIu64, cname(r, ch),
 		   amount_fmt(a, tx->amount), pname(r, who), c->height + c->params.confirmations - 1);
 		break;
-	case L1_TX_COOP_CLOSE:
+	case L1_CHANNEL_COOP_CLOSE:
 		tl(r, "%s: cooperative close included with state %" PRIu64, cname(r, ch), seq);
 		break;
-	case L1_TX_UNILATERAL_CLOSE: {
+	case L1_CHANNEL_UNILATERAL_CLOSE: {
 		r->unilateral_closes++;
 		bool stale = lc->latest && seq < lc->latest->seq;
 		if (stale) {
 			r->stale_closes++;
 			rc->close_was_stale = true;
 		}
-		uint64_t end = window_end(c, k);
+		uint64_t end = l1_channel_window_end(cc, ch);
 		if (stale)
 			tl(r, "%s: unilateral close by %s included with state %" PRIu64 ": STALE, the latest signed state is %" PRIu64,
 			   cname(r, ch), pname(r, who), seq, lc->latest->seq);
-		else if (lc->latest && state_altered(lc, l1_channel_cold(k)->registered))
+		else if (lc->latest && state_altered(lc, l1_channel_registered(cc, ch)))
 			tl(r, "%s: unilateral close by %s included with state %" PRIu64 ": ALTERED after signing, and accepted (signatures are off)",
 			   cname(r, ch), pname(r, who), seq);
 		else
@@ -397,7 +387,7 @@ static void on_l1_event(void *ctx, const struct l1_event *ev)
 		tl_more(r, "can challenge; at the end of block %" PRIu64 " the channel settles on the state registered then", end);
 		break;
 	}
-	case L1_TX_CHALLENGE: {
+	case L1_CHANNEL_CHALLENGE: {
 		r->challenges++;
 		/* A stale close is caught when a challenge replacing it is included. */
 		bool first_catch = rc->close_was_stale && !rc->caught;
@@ -406,11 +396,11 @@ static void on_l1_event(void *ctx, const struct l1_event *ev)
 			r->stale_closes_caught++;
 		}
 		tl(r, "%s: challenge by %s included: the registered state is now %" PRIu64 " (the window still ends at block %" PRIu64 ")",
-		   cname(r, ch), pname(r, who), seq, window_end(c, k));
-		if (first_catch && c->params.dispute_rule == L1_RULE_PENALTY && l1_channel_cold(k)->penalty_claimed &&
-		    l1_channel_cold(k)->first_challenger == (uint32_t)l1_contract_party_index(c, ch, tx->submitter))
+		   cname(r, ch), pname(r, who), seq, l1_channel_window_end(cc, ch));
+		if (first_catch && c->params.dispute_rule == L1_RULE_PENALTY && l1_channel_penalty_claimed(cc, ch) &&
+		    l1_channel_first_challenger(cc, ch) == (uint32_t)l1_channel_party_index(cc, ch, tx->submitter))
 			tl_more(r, "penalty rule: the stale closer %s will be paid 0; its share goes to %s",
-				pname(r, lc->parties[l1_channel_cold(k)->closer]), pname(r, who));
+				pname(r, lc->parties[l1_channel_closer(cc, ch)]), pname(r, who));
 		break;
 	}
 	default:
@@ -422,19 +412,19 @@ static void on_challenge(void *ctx, uint32_t party, uint32_t ch, uint64_t tx)
 {
 	struct runner *r = ctx;
 	const struct l2_channel *lc = &r->net->channels[ch];
-	const struct l1_channel *k = &r->chain->channels[ch];
+	const struct l1_channel_contract *cc = l2_net_l1_channels(r->net);
 	char a[AMOUNT_FMT_LEN];
 	bool tower = !r->net->parties[party].online;
 	if (tower)
 		tl(r, "%s: %s is offline, but its watchtower sees state %" PRIu64 " registered, older than its latest %" PRIu64
 		      "; the watchtower challenges for it (fee %s)",
-		   cname(r, ch), pname(r, party), l1_channel_cold(k)->registered->seq, lc->latest->seq,
+		   cname(r, ch), pname(r, party), l1_channel_registered_seq(cc, ch), lc->latest->seq,
 		   amount_fmt(a, r->net->parties[party].challenge_fee));
 	else
 		tl(r, "%s: %s sees state %" PRIu64 " registered, older than its latest %" PRIu64 "; it challenges (fee %s)",
-		   cname(r, ch), pname(r, party), l1_channel_cold(k)->registered->seq, lc->latest->seq,
+		   cname(r, ch), pname(r, party), l1_channel_registered_seq(cc, ch), lc->latest->seq,
 		   amount_fmt(a, r->net->parties[party].challenge_fee));
-	tl_more(r, "the challenge must be included by block %" PRIu64 ", the end of the window", window_end(r->chain, k));
+	tl_more(r, "the challenge must be included by block %" PRIu64 ", the end of the window", l1_channel_window_end(cc, ch));
 	trace(r, "challenge_submitted", "\"tx\":%" PRIu64 ",\"by\":\"%s\",\"channel\":\"%s\",\"seq\":%" PRIu64 ",\"watchtower\":%s",
 	      tx, pname(r, party), cname(r, ch), lc->latest->seq,
 	      r->net->parties[party].online ? "false" : "true");
@@ -458,7 +448,7 @@ struct runner *runner_new(const struct scenario *s, FILE *trace_file, bool want_
 	if (!r->chain)
 		fatal_invariant("validated L1 parameters were refused");
 	r->net = l2_net_new(r->chain, s->signatures ? L2_SIG_ED25519 : L2_SIG_OFF, s->fee);
-	l1_chain_set_listener(r->chain, on_l1_event, r);
+	l1_chain_add_listener(r->chain, on_l1_event, r); /* after L2's: it sees L2 updated */
 	for (uint32_t i = 0; i < s->nparties; i++) {
 		const struct scn_party *sp = &s->parties[i];
 		uint32_t id;
@@ -804,8 +794,7 @@ static void start_flood(struct runner *r, const struct scn_action *a)
 static void flood_batch(struct runner *r, struct flood *f)
 {
 	for (uint64_t i = 0; i < f->txs; i++)
-		(void)l1_chain_submit(r->chain, (struct l1_tx){ .kind = L1_TX_FILLER,
-			.submitter = r->net->parties[f->party].account, .fee = f->fee });
+		(void)l1_chain_submit(r->chain, l1_tx_fee_only(r->net->parties[f->party].account, f->fee));
 	f->batches_left--;
 }
 
@@ -993,6 +982,7 @@ static void report_fill(struct runner *r)
 		return;
 	if (tl_open(r)) {
 		const struct l1_chain *c = r->chain;
+		const struct l1_channel_contract *cc = l2_net_l1_channels(r->net);
 		char who[160], fee[2 * AMOUNT_FMT_LEN + 4], a[AMOUNT_FMT_LEN], b[AMOUNT_FMT_LEN];
 		if (bf->party == SCN_NONE)
 			snprintf(who, sizeof(who), "flood txs of several parties");
@@ -1011,7 +1001,7 @@ static void report_fill(struct runner *r)
 		size_t nfirst = 0, waiting = 0;
 		for (size_t i = 0; i < c->mempool_len; i++) {
 			const struct l1_tx *t = &c->mempool[i];
-			if (t->kind == L1_TX_FILLER)
+			if (l1_tx_is_fee_only(t))
 				continue;
 			waiting++;
 			size_t j = nfirst < 3 ? nfirst++ : 3;
@@ -1022,8 +1012,8 @@ static void report_fill(struct runner *r)
 				first[j] = t;
 		}
 		for (size_t i = 0; i < nfirst; i++)
-			tl_more(r, "still waiting: %s by %s on %s (fee %s)", kind_words(first[i]->kind),
-				pname(r, party_of_account(first[i]->submitter)), cname(r, first[i]->channel),
+			tl_more(r, "still waiting: %s by %s on %s (fee %s)", kind_words(l1_channel_op_of(cc, first[i])),
+				pname(r, party_of_account(first[i]->submitter)), cname(r, l1_channel_tx_channel(first[i])),
 				amount_fmt(a, first[i]->fee));
 		if (waiting > nfirst)
 			tl_more(r, "and %zu more channel txs waiting", waiting - nfirst);
@@ -1035,6 +1025,7 @@ static void report_fill(struct runner *r)
 static void after_execute(struct runner *r)
 {
 	const struct l1_chain *c = r->chain;
+	const struct l1_channel_contract *cc = l2_net_l1_channels(r->net);
 	if (r->gen_opens_block) {
 		tl(r, "generated channels: %" PRIu64 " opens included; usable off-chain from block %" PRIu64,
 		   r->gen_opens_block, c->height + c->params.confirmations - 1);
@@ -1042,7 +1033,7 @@ static void after_execute(struct runner *r)
 	}
 	while (r->usable_len) {
 		uint32_t ch = r->usable_fifo[r->usable_head];
-		if (l1_contract_usable_height(c, ch) > c->height)
+		if (l1_channel_usable_height(cc, ch) > c->height)
 			break;
 		r->usable_head++;
 		r->usable_len--;
@@ -1193,13 +1184,13 @@ void runner_run(struct runner *r)
 
 const char *runner_channel_status(const struct runner *r, uint32_t ch)
 {
-	const struct l1_channel *k = &r->chain->channels[ch];
+	const struct l1_channel_contract *cc = l2_net_l1_channels(r->net);
 	const struct l2_channel *lc = &r->net->channels[ch];
-	if (k->status == L1_CH_CLOSED)
+	if (l1_channel_status(cc, ch) == L1_CH_CLOSED)
 		return "closed";
-	if (lc->close_submitted || k->status == L1_CH_DISPUTE)
+	if (lc->close_submitted || l1_channel_status(cc, ch) == L1_CH_DISPUTE)
 		return "closing";
-	if (lc->latest && l1_contract_usable_height(r->chain, ch) <= r->chain->height)
+	if (lc->latest && l1_channel_usable_height(cc, ch) <= r->chain->height)
 		return "open";
 	if (lc->open_submitted)
 		return "opening";
