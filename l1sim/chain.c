@@ -4,58 +4,81 @@
 #include <sodium.h>
 #include <string.h>
 
-#include "contract.h"
 #include "util.h"
 
-const char *l1_result_str(enum l1_result r)
+/* ---- the ledger's own operations (contract 0) ---- */
+
+struct l1_tx l1_tx_transfer(uint32_t from, uint32_t to, struct amount amount, struct amount fee)
 {
-	switch (r) {
-	case L1_OK: return "ok";
-	case L1_ERR_NO_FUNDS: return "insufficient funds";
-	case L1_ERR_OVERFLOW: return "amount overflow";
-	case L1_ERR_NO_SUCH_ACCOUNT: return "no such account";
-	case L1_ERR_NO_SUCH_CHANNEL: return "no such channel";
-	case L1_ERR_NOT_MEMBER: return "submitter is not a party of the channel";
-	case L1_ERR_NOT_OPENER: return "only the channel's first party may open it";
-	case L1_ERR_ALREADY_OPEN: return "channel was already opened";
-	case L1_ERR_NOT_OPEN: return "channel is not open";
-	case L1_ERR_NO_DISPUTE: return "no dispute window is open";
-	case L1_ERR_STALE_SEQ: return "sequence number not above the registered one";
-	case L1_ERR_BAD_SIGNATURE: return "invalid signature";
-	case L1_ERR_BAD_STATE: return "malformed state";
-	case L1_ERR_BAD_PARAMS: return "invalid parameters";
-	case L1_ERR_SUPPLY_OVERFLOW: return "total supply would exceed 2^64-1";
-	}
-	return "unknown error";
+	return (struct l1_tx){ .submitter = from, .contract = L1_CONTRACT_LEDGER, .op = L1_LEDGER_TRANSFER,
+			       .target = to, .amount = amount, .fee = fee };
 }
 
-const char *l1_tx_kind_str(enum l1_tx_kind k)
+struct l1_tx l1_tx_fee_only(uint32_t submitter, struct amount fee)
 {
-	switch (k) {
-	case L1_TX_OPEN: return "open";
-	case L1_TX_DEPOSIT: return "deposit";
-	case L1_TX_COOP_CLOSE: return "cooperative_close";
-	case L1_TX_UNILATERAL_CLOSE: return "unilateral_close";
-	case L1_TX_CHALLENGE: return "challenge";
-	case L1_TX_FILLER: return "filler";
-	}
-	return "?";
+	return (struct l1_tx){ .submitter = submitter, .contract = L1_CONTRACT_LEDGER,
+			       .op = L1_LEDGER_FEE_ONLY, .fee = fee };
 }
 
-void l1_params_default(struct l1_params *p)
+enum l1_result l1_chain_can_pay(const struct l1_chain *c, uint32_t acct, struct amount fee,
+				struct amount extra, struct amount *after)
 {
-	*p = (struct l1_params){
-		.block_interval_ms = 600000,
-		.exponential = false,
-		.block_tx_limit = 4000,
-		.confirmations = 6,
-		.dispute_timeout_blocks = 144,
-		.dispute_rule = L1_RULE_LATEST_STATE,
-		.verify_signatures = true,
-		.check_conservation = false,
-		.seed = 1,
-	};
+	struct amount need;
+	if (!amount_add(&need, fee, extra))
+		return L1_ERR_OVERFLOW;
+	if (!amount_sub(after, c->accounts[acct].balance, need))
+		return L1_ERR_NO_FUNDS;
+	return L1_OK;
 }
+
+static enum l1_result ledger_execute(void *self, struct l1_chain *c, const struct l1_tx *tx)
+{
+	(void)self;
+	if (tx->op != L1_LEDGER_TRANSFER && tx->op != L1_LEDGER_FEE_ONLY)
+		return L1_ERR_NO_SUCH_OP;
+	if (tx->submitter >= c->naccounts)
+		return L1_ERR_NO_SUCH_ACCOUNT;
+	if (tx->op == L1_LEDGER_FEE_ONLY) {
+		if (!amount_sub_from(&c->accounts[tx->submitter].balance, tx->fee))
+			return L1_ERR_NO_FUNDS;
+		return L1_OK;
+	}
+	if (tx->target >= c->naccounts)
+		return L1_ERR_NO_SUCH_ACCOUNT;
+	struct amount after, to_after;
+	enum l1_result r = l1_chain_can_pay(c, tx->submitter, tx->fee, tx->amount, &after);
+	if (r)
+		return r;
+	if (tx->target == tx->submitter) {
+		c->accounts[tx->submitter].balance = after;
+		if (!amount_add_to(&c->accounts[tx->submitter].balance, tx->amount))
+			fatal_invariant("transfer to oneself: paid above");
+		return L1_OK;
+	}
+	/* Cannot overflow while the supply fits in 64 bits; checked all the same. */
+	if (!amount_add(&to_after, c->accounts[tx->target].balance, tx->amount))
+		return L1_ERR_OVERFLOW;
+	c->accounts[tx->submitter].balance = after;
+	c->accounts[tx->target].balance = to_after;
+	return L1_OK;
+}
+
+static const char *ledger_op_str(uint32_t op)
+{
+	switch (op) {
+	case L1_LEDGER_TRANSFER: return "transfer";
+	case L1_LEDGER_FEE_ONLY: return "filler";
+	}
+	return NULL;
+}
+
+static const struct l1_contract_ops ledger_ops = {
+	.name = "ledger",
+	.execute = ledger_execute,
+	.op_str = ledger_op_str,
+};
+
+/* ---- the chain ---- */
 
 static uint64_t draw_gap(struct l1_chain *c)
 {
@@ -79,13 +102,20 @@ struct l1_chain *l1_chain_new(const struct l1_params *p)
 	c->params = *p;
 	rng_init(&c->rng, p->seed, 0x4c31 /* "L1" */);
 	c->next_time_ms = draw_gap(c);
+	c->contracts = xmalloc(sizeof(*c->contracts));
+	c->contracts[0] = (struct l1_contract_slot){ &ledger_ops, NULL };
+	c->ncontracts = 1;
 	return c;
 }
 
-static void channel_free(struct l1_channel *k)
+static void free_tx_data(const struct l1_chain *c, struct l1_tx *tx)
 {
-	/* the per-party arrays belong to the chain's arena */
-	l1_channel_cold_free(k);
+	if (!tx->data)
+		return;
+	const struct l1_contract_ops *ops = c->contracts[tx->contract].ops; /* checked at submit */
+	if (ops->free_tx_data)
+		ops->free_tx_data(tx->data);
+	tx->data = NULL;
 }
 
 void l1_chain_free(struct l1_chain *c)
@@ -93,21 +123,23 @@ void l1_chain_free(struct l1_chain *c)
 	if (!c)
 		return;
 	for (size_t i = 0; i < c->mempool_len; i++)
-		l1_state_free(c->mempool[i].state);
+		free_tx_data(c, &c->mempool[i]);
 	free(c->mempool);
-	for (uint32_t i = 0; i < c->nchannels; i++)
-		channel_free(&c->channels[i]);
-	free(c->channels);
-	arena_free(&c->channel_arrays);
+	for (uint32_t i = 0; i < c->ncontracts; i++)
+		if (c->contracts[i].ops->free)
+			c->contracts[i].ops->free(c->contracts[i].self);
+	free(c->contracts);
 	free(c->accounts);
-	free(c->windows);
+	free(c->timers);
+	free(c->listeners);
+	free(c->deferred);
 	free(c);
 }
 
-void l1_chain_set_listener(struct l1_chain *c, l1_event_fn fn, void *ctx)
+void l1_chain_add_listener(struct l1_chain *c, l1_event_fn fn, void *ctx)
 {
-	c->on_event = fn;
-	c->event_ctx = ctx;
+	c->listeners = xreallocarray(c->listeners, c->nlisteners + 1, sizeof(*c->listeners));
+	c->listeners[c->nlisteners++] = (struct l1_listener){ fn, ctx };
 }
 
 enum l1_result l1_chain_add_account(struct l1_chain *c, struct amount balance,
@@ -132,32 +164,21 @@ enum l1_result l1_chain_add_account(struct l1_chain *c, struct amount balance,
 	return L1_OK;
 }
 
-enum l1_result l1_chain_add_channel(struct l1_chain *c, uint32_t n, const uint32_t *accounts,
-				    const struct amount *deposits, uint32_t *id_out)
+void l1_chain_add_contract(struct l1_chain *c, const struct l1_contract_ops *ops, void *self,
+			   uint32_t *id_out)
 {
-	if (n == 0 || c->nchannels == UINT32_MAX)
-		return L1_ERR_BAD_PARAMS;
-	for (uint32_t i = 0; i < n; i++) {
-		if (accounts[i] >= c->naccounts)
-			return L1_ERR_NO_SUCH_ACCOUNT;
-		for (uint32_t j = 0; j < i; j++)
-			if (accounts[j] == accounts[i])
-				return L1_ERR_BAD_PARAMS;
-	}
-	if (c->nchannels == c->cap_channels)
-		c->channels = xreallocarray(c->channels, c->cap_channels = c->cap_channels ? 2 * c->cap_channels : 8,
-					    sizeof(*c->channels));
-	struct l1_channel *k = &c->channels[c->nchannels];
-	memset(k, 0, sizeof(*k));
-	k->nparties = n;
-	/* One piece of the arena: the amounts first (8-byte aligned), then the account ids. */
-	struct amount *amounts = arena_alloc(&c->channel_arrays, (size_t)n * (2 * sizeof(struct amount) + sizeof(uint32_t)));
-	k->amounts = amounts;
-	memcpy(amounts + 2 * (size_t)n, accounts, n * sizeof(uint32_t));
-	for (uint32_t i = 0; i < n; i++)
-		amounts[i] = deposits ? deposits[i] : AMOUNT(0);
-	*id_out = c->nchannels++;
-	return L1_OK;
+	if (!ops || !ops->execute || c->ncontracts == UINT32_MAX)
+		fatal_invariant("a contract needs an execute operation");
+	c->contracts = xreallocarray(c->contracts, c->ncontracts + 1, sizeof(*c->contracts));
+	c->contracts[c->ncontracts] = (struct l1_contract_slot){ ops, self };
+	*id_out = c->ncontracts++;
+}
+
+void *l1_chain_contract(const struct l1_chain *c, uint32_t id, const struct l1_contract_ops *ops)
+{
+	if (id >= c->ncontracts || c->contracts[id].ops != ops)
+		return NULL;
+	return c->contracts[id].self;
 }
 
 /* ---- mempool: a binary heap, highest fee first, then earliest submission ---- */
@@ -186,6 +207,8 @@ static void mempool_push(struct l1_chain *c, struct l1_tx tx)
 
 uint64_t l1_chain_submit(struct l1_chain *c, struct l1_tx tx)
 {
+	if (tx.data && tx.contract >= c->ncontracts)
+		fatal_invariant("a tx with data names a contract that does not exist");
 	tx.id = c->next_tx_id++;
 	tx.submit_height = c->height;
 	mempool_push(c, tx);
@@ -213,46 +236,93 @@ static struct l1_tx mempool_pop(struct l1_chain *c)
 	return top;
 }
 
-/* ---- block production ---- */
+/* ---- timers: a binary heap by (height, seq) ---- */
+
+static bool timer_before(const struct l1_timer *a, const struct l1_timer *b)
+{
+	return a->height < b->height || (a->height == b->height && a->seq < b->seq);
+}
+
+void l1_chain_add_timer(struct l1_chain *c, uint32_t contract, uint64_t height, uint64_t arg)
+{
+	if (c->ntimers == c->cap_timers)
+		c->timers = xreallocarray(c->timers, c->cap_timers = c->cap_timers ? 2 * c->cap_timers : 16,
+					  sizeof(*c->timers));
+	struct l1_timer t = { height, c->next_timer_seq++, arg, contract };
+	size_t i = c->ntimers++;
+	while (i > 0) {
+		size_t parent = (i - 1) / 2;
+		if (!timer_before(&t, &c->timers[parent]))
+			break;
+		c->timers[i] = c->timers[parent];
+		i = parent;
+	}
+	c->timers[i] = t;
+}
+
+static struct l1_timer timer_pop(struct l1_chain *c)
+{
+	struct l1_timer top = c->timers[0];
+	struct l1_timer last = c->timers[--c->ntimers];
+	size_t i = 0, n = c->ntimers;
+	for (;;) {
+		size_t ch = 2 * i + 1;
+		if (ch >= n)
+			break;
+		if (ch + 1 < n && timer_before(&c->timers[ch + 1], &c->timers[ch]))
+			ch++;
+		if (!timer_before(&c->timers[ch], &last))
+			break;
+		c->timers[i] = c->timers[ch];
+		i = ch;
+	}
+	if (n)
+		c->timers[i] = last;
+	return top;
+}
+
+/* ---- events ---- */
 
 static void emit(struct l1_chain *c, struct l1_event ev)
 {
 	ev.height = c->height;
 	ev.time_ms = c->time_ms;
-	if (c->on_event)
-		c->on_event(c->event_ctx, &ev);
+	for (uint32_t i = 0; i < c->nlisteners; i++)
+		c->listeners[i].fn(c->listeners[i].ctx, &ev);
 }
+
+void l1_chain_emit(struct l1_chain *c, uint32_t contract, uint32_t code, uint32_t target)
+{
+	struct l1_event ev = { .kind = L1_EV_CONTRACT, .contract = contract, .code = code, .target = target };
+	if (!c->executing) {
+		emit(c, ev);
+		return;
+	}
+	if (c->ndeferred == c->cap_deferred)
+		c->deferred = xreallocarray(c->deferred, c->cap_deferred = c->cap_deferred ? 2 * c->cap_deferred : 4,
+					    sizeof(*c->deferred));
+	c->deferred[c->ndeferred++] = ev;
+}
+
+/* ---- block production ---- */
 
 static enum l1_result execute(struct l1_chain *c, const struct l1_tx *tx)
 {
-	switch (tx->kind) {
-	case L1_TX_OPEN: return l1_contract_open(c, tx);
-	case L1_TX_DEPOSIT: return l1_contract_deposit(c, tx);
-	case L1_TX_COOP_CLOSE: return l1_contract_coop_close(c, tx);
-	case L1_TX_UNILATERAL_CLOSE: return l1_contract_unilateral_close(c, tx);
-	case L1_TX_CHALLENGE: return l1_contract_challenge(c, tx);
-	case L1_TX_FILLER:
-		if (tx->submitter >= c->naccounts)
-			return L1_ERR_NO_SUCH_ACCOUNT;
-		if (!amount_sub_from(&c->accounts[tx->submitter].balance, tx->fee))
-			return L1_ERR_NO_FUNDS;
-		return L1_OK;
-	}
-	return L1_ERR_BAD_PARAMS;
+	if (tx->contract >= c->ncontracts)
+		return L1_ERR_NO_SUCH_CONTRACT;
+	const struct l1_contract_slot *k = &c->contracts[tx->contract];
+	c->executing = true;
+	c->ndeferred = 0;
+	enum l1_result r = k->ops->execute(k->self, c, tx);
+	c->executing = false;
+	if (r != L1_OK && c->ndeferred)
+		fatal_invariant("a contract emitted an event for a tx it refused");
+	return r;
 }
 
-static void push_window(struct l1_chain *c, uint32_t channel)
+static bool conservation_due(const struct l1_chain *c)
 {
-	if (c->windows_head + c->windows_len == c->windows_cap) {
-		if (c->windows_head > 0) { /* slide the live part to the front */
-			memmove(c->windows, c->windows + c->windows_head, c->windows_len * sizeof(*c->windows));
-			c->windows_head = 0;
-		}
-		if (c->windows_len == c->windows_cap)
-			c->windows = xreallocarray(c->windows, c->windows_cap = c->windows_cap ? 2 * c->windows_cap : 16,
-						   sizeof(*c->windows));
-	}
-	c->windows[c->windows_head + c->windows_len++] = channel;
+	return (c->height & (c->height - 1)) == 0 || c->height % L1_CONSERVATION_EVERY == 0;
 }
 
 void l1_chain_produce_block(struct l1_chain *c)
@@ -284,40 +354,34 @@ void l1_chain_produce_block(struct l1_chain *c)
 				fatal_invariant("fees exceed the supply");
 			included++;
 			c->txs_included++;
-			if (tx.kind != L1_TX_FILLER)
-				c->channel_txs++;
-			if (tx.kind == L1_TX_UNILATERAL_CLOSE)
-				push_window(c, tx.channel);
-			emit(c, (struct l1_event){ .kind = L1_EV_TX_INCLUDED, .tx = &tx, .channel = tx.channel });
-			if (tx.kind == L1_TX_COOP_CLOSE)
-				emit(c, (struct l1_event){ .kind = L1_EV_SETTLED, .channel = tx.channel });
+			size_t nev = c->ndeferred;
+			emit(c, (struct l1_event){ .kind = L1_EV_TX_INCLUDED, .tx = &tx, .contract = tx.contract,
+						   .target = tx.target });
+			/* A listener may submit, never execute: the deferred events are intact. */
+			for (size_t i = 0; i < nev; i++)
+				emit(c, c->deferred[i]);
 		} else {
 			c->txs_dropped++;
 			emit(c, (struct l1_event){ .kind = L1_EV_TX_DROPPED, .tx = &tx, .reason = r,
-						   .channel = tx.channel });
+						   .contract = tx.contract, .target = tx.target });
 		}
-		l1_state_free(tx.state);
+		if (tx.contract < c->ncontracts)
+			free_tx_data(c, &tx);
 	}
 	for (size_t i = 0; i < nlater; i++)
 		mempool_push(c, later[i]);
 	free(later);
 
-	/* Phase 1b: settle the windows that end here (registered at height - T). */
-	while (c->windows_len > 0) {
-		uint32_t ch = c->windows[c->windows_head];
-		const struct l1_channel *k = &c->channels[ch];
-		/* The window ends at close_height + T; compared without the sum, which may wrap. */
-		if (c->height - k->cold->close_height < c->params.dispute_timeout_blocks)
-			break;
-		c->windows_head++;
-		c->windows_len--;
-		l1_contract_settle(c, ch);
-		emit(c, (struct l1_event){ .kind = L1_EV_SETTLED, .channel = ch });
+	/* Phase 1b: the timers that come at this height, in the order they were set. */
+	while (c->ntimers > 0 && c->timers[0].height <= c->height) {
+		struct l1_timer t = timer_pop(c);
+		const struct l1_contract_slot *k = &c->contracts[t.contract];
+		if (!k->ops->timer)
+			fatal_invariant("a timer of a contract without a timer operation");
+		k->ops->timer(k->self, c, t.arg);
 	}
-	if (c->windows_len == 0)
-		c->windows_head = 0;
 
-	if (c->params.check_conservation && !l1_chain_conserved(c))
+	if (c->params.check_conservation && conservation_due(c) && !l1_chain_conserved(c))
 		fatal_invariant("conservation broken: balances + contracts + fees != supply");
 }
 
@@ -327,46 +391,55 @@ bool l1_chain_is_final(const struct l1_chain *c, uint64_t height)
 	return height <= c->height && c->height - height >= (uint64_t)c->params.confirmations - 1;
 }
 
+const char *l1_chain_op_str(const struct l1_chain *c, const struct l1_tx *tx)
+{
+	if (tx->contract >= c->ncontracts || !c->contracts[tx->contract].ops->op_str)
+		return "?";
+	const char *s = c->contracts[tx->contract].ops->op_str(tx->op);
+	return s ? s : "?";
+}
+
 bool l1_chain_conserved(const struct l1_chain *c)
 {
 	struct amount sum = c->fees;
 	for (uint32_t i = 0; i < c->naccounts; i++)
 		if (!amount_add_to(&sum, c->accounts[i].balance))
 			return false;
-	for (uint32_t i = 0; i < c->nchannels; i++)
-		if (!amount_add_to(&sum, c->channels[i].holdings))
+	for (uint32_t i = 0; i < c->ncontracts; i++) {
+		const struct l1_contract_slot *k = &c->contracts[i];
+		if (k->ops->holdings && !k->ops->holdings(k->self, &sum))
 			return false;
+	}
 	return amount_eq(sum, c->supply);
 }
 
-static void hash_u64(crypto_generichash_state *h, uint64_t v)
+struct l1_hasher {
+	crypto_generichash_state st;
+};
+
+void l1_hasher_u64(struct l1_hasher *h, uint64_t v)
 {
 	uint8_t b[8];
 	for (int i = 0; i < 8; i++)
 		b[i] = (uint8_t)(v >> (8 * i));
-	crypto_generichash_update(h, b, 8);
+	crypto_generichash_update(&h->st, b, 8);
 }
 
 void l1_chain_state_hash(const struct l1_chain *c, uint8_t out[32])
 {
-	crypto_generichash_state h;
-	crypto_generichash_init(&h, NULL, 0, 32);
-	crypto_generichash_update(&h, (const uint8_t *)"l2sim/l1state/1", 15);
-	hash_u64(&h, c->height);
-	hash_u64(&h, c->time_ms);
-	hash_u64(&h, c->fees.units);
-	hash_u64(&h, c->naccounts);
+	struct l1_hasher h;
+	crypto_generichash_init(&h.st, NULL, 0, 32);
+	crypto_generichash_update(&h.st, (const uint8_t *)"l2sim/l1state/1", 15);
+	l1_hasher_u64(&h, c->height);
+	l1_hasher_u64(&h, c->time_ms);
+	l1_hasher_u64(&h, c->fees.units);
+	l1_hasher_u64(&h, c->naccounts);
 	for (uint32_t i = 0; i < c->naccounts; i++)
-		hash_u64(&h, c->accounts[i].balance.units);
-	hash_u64(&h, c->nchannels);
-	for (uint32_t i = 0; i < c->nchannels; i++) {
-		const struct l1_channel *k = &c->channels[i];
-		hash_u64(&h, k->status);
-		hash_u64(&h, k->holdings.units);
-		const struct l1_state *reg = l1_channel_cold(k)->registered;
-		hash_u64(&h, reg ? reg->seq : UINT64_MAX);
-		for (uint32_t j = 0; j < k->nparties; j++)
-			hash_u64(&h, l1_channel_deposited(k)[j].units);
+		l1_hasher_u64(&h, c->accounts[i].balance.units);
+	for (uint32_t i = 0; i < c->ncontracts; i++) {
+		const struct l1_contract_slot *k = &c->contracts[i];
+		if (k->ops->hash)
+			k->ops->hash(k->self, &h);
 	}
-	crypto_generichash_final(&h, out, 32);
+	crypto_generichash_final(&h.st, out, 32);
 }

@@ -1,10 +1,18 @@
-/* The Layer1 simulator: accounts, a fee-ordered mempool, blocks, and one channel
- * contract per channel (contract.h). It knows nothing of payments or parties.
+/* The Layer1 simulator: a generic ledger. Accounts, a fee-ordered mempool, blocks,
+ * height-keyed timers, event listeners, and contracts behind an operations table
+ * (struct l1_contract_ops, modelled on SQLite's sqlite3_io_methods). It names no
+ * contract's operation: the channel contract lives in channel.h, and a new contract
+ * (HTLCs, a rollup, a peg) plugs in the same way.
+ *
+ * A tx is {submitter, fee, contract, op, payload}. Contract L1_CONTRACT_LEDGER is
+ * built in: a transfer between accounts, and a tx that only pays its fee (the filler
+ * of a flood). Any other contract id names a contract added with l1_chain_add_contract.
  *
  * Block h is produced by l1_chain_produce_block(), which runs phase 1 of SPEC
  * section 3: execute pending txs (fee, then submission order, up to block_tx_limit;
- * a tx invalid when reached is dropped, takes no space and pays no fee), then settle
- * every channel whose dispute window ends at h. Phases 2 and 3 belong to the caller.
+ * a tx invalid when reached is dropped, takes no space and pays no fee), then fire
+ * every timer set for a height <= h, in (height, order set) order (the channel
+ * contract settles dispute windows that way). Phases 2 and 3 belong to the caller.
  */
 #ifndef L2SIM_L1SIM_CHAIN_H
 #define L2SIM_L1SIM_CHAIN_H
@@ -14,70 +22,70 @@
 #include <stdint.h>
 
 #include "amount.h"
-#include "arena.h"
+#include "result.h"
 #include "rng.h"
 #include "state.h"
 
-enum l1_result {
-	L1_OK = 0,
-	L1_ERR_NO_FUNDS,         /* the submitter cannot pay the fee (or a deposit) */
-	L1_ERR_OVERFLOW,         /* the operation would overflow an amount */
-	L1_ERR_NO_SUCH_ACCOUNT,
-	L1_ERR_NO_SUCH_CHANNEL,
-	L1_ERR_NOT_MEMBER,       /* the submitter is not a party of the channel */
-	L1_ERR_NOT_OPENER,       /* open submitted by another than the channel's first party */
-	L1_ERR_ALREADY_OPEN,     /* open of a channel that was opened before */
-	L1_ERR_NOT_OPEN,         /* the channel is not open (never opened, or a close is registered) */
-	L1_ERR_NO_DISPUTE,       /* challenge with no dispute window open */
-	L1_ERR_STALE_SEQ,        /* challenge whose seq is not above the registered one */
-	L1_ERR_BAD_SIGNATURE,    /* a party's signature over the state does not verify */
-	L1_ERR_BAD_STATE,        /* wrong channel or party count, or amounts that do not add up */
-	L1_ERR_BAD_PARAMS,
-	L1_ERR_SUPPLY_OVERFLOW,  /* total money would exceed 2^64-1 units */
-};
-const char *l1_result_str(enum l1_result r);
-
 enum l1_dispute_rule { L1_RULE_LATEST_STATE = 0, L1_RULE_PENALTY };
 
+/* The run's L1 parameters. The last four are the channel contract's (channel.h reads
+ * them; the chain does not): they stay here so that a scenario's `l1` section is one
+ * struct. */
 struct l1_params {
 	uint64_t block_interval_ms;   /* > 0; the mean when exponential */
 	bool exponential;             /* gaps drawn from Exp(mean), at least 1 ms */
 	uint32_t block_tx_limit;      /* >= 1 */
 	uint32_t confirmations;       /* >= 1 */
-	uint64_t dispute_timeout_blocks; /* T, may be 0 */
-	enum l1_dispute_rule dispute_rule;
-	bool verify_signatures;       /* false: the contract trusts states */
-	bool check_conservation;      /* check SPEC's conservation law after every block (O(accounts + channels)) */
+	bool check_conservation;      /* check SPEC's conservation law (see L1_CONSERVATION_EVERY) */
 	uint64_t seed;                /* for exponential intervals */
+	uint64_t dispute_timeout_blocks; /* channel contract: T, may be 0 */
+	enum l1_dispute_rule dispute_rule; /* channel contract */
+	bool verify_signatures;       /* channel contract; false: it trusts states */
 };
 /* SPEC defaults: 600 s, fixed, 4000, 6, 144, latest_state, signatures on. */
 void l1_params_default(struct l1_params *p);
 
-enum l1_tx_kind {
-	L1_TX_OPEN,
-	L1_TX_DEPOSIT,
-	L1_TX_COOP_CLOSE,
-	L1_TX_UNILATERAL_CLOSE,
-	L1_TX_CHALLENGE,
-	L1_TX_FILLER,            /* pays only its fee (congestion) */
+/* With check_conservation, the law is checked after block h when h is a power of two
+ * or a multiple of this: O(accounts + channels) per check, so a long run pays
+ * O((accounts + channels) / 1024) per block instead of the whole sum every block
+ * (docs/l1sim.md). */
+#define L1_CONSERVATION_EVERY 1024
+
+/* Contract 0: the ledger itself. */
+#define L1_CONTRACT_LEDGER 0u
+enum l1_ledger_op {
+	L1_LEDGER_TRANSFER = 0,  /* target: the recipient account; amount moves, fee paid */
+	L1_LEDGER_FEE_ONLY,      /* pays only its fee: the filler tx of a flood (congestion) */
 };
-const char *l1_tx_kind_str(enum l1_tx_kind k);
 
 struct l1_tx {
 	uint64_t id;             /* set by l1_chain_submit: the submission order */
 	uint64_t submit_height;  /* set by l1_chain_submit */
-	enum l1_tx_kind kind;
-	uint32_t submitter;      /* account */
-	uint32_t channel;        /* all but FILLER */
+	uint32_t submitter;      /* account: pays the fee */
+	uint32_t contract;       /* L1_CONTRACT_LEDGER or a contract id */
+	uint32_t op;             /* the contract's operation (its own enum) */
+	/* The payload, read by the contract. */
+	uint32_t target;         /* what the op acts on: a transfer's recipient, a channel */
 	struct amount fee;
-	struct amount amount;    /* DEPOSIT */
-	struct l1_state *state;  /* the closes and CHALLENGE; owned by the tx */
+	struct amount amount;    /* a transfer's or a deposit's amount */
+	void *data;              /* contract-specific (the channel contract: a state); owned
+	                          * by the tx, freed through its contract's free_tx_data */
 };
+
+/* A transfer of `amount` from `from` to `to`, paying `fee`. */
+struct l1_tx l1_tx_transfer(uint32_t from, uint32_t to, struct amount amount, struct amount fee);
+/* A tx that only pays its fee (a flood's filler). */
+struct l1_tx l1_tx_fee_only(uint32_t submitter, struct amount fee);
+/* True for a tx that only pays its fee. */
+static inline bool l1_tx_is_fee_only(const struct l1_tx *tx)
+{
+	return tx->contract == L1_CONTRACT_LEDGER && tx->op == L1_LEDGER_FEE_ONLY;
+}
 
 enum l1_event_kind {
 	L1_EV_TX_INCLUDED,
 	L1_EV_TX_DROPPED,        /* reason says why */
-	L1_EV_SETTLED,           /* channel settled in this block; see its payouts */
+	L1_EV_CONTRACT,          /* a contract's own event: contract, code, target */
 };
 
 struct l1_event {
@@ -86,18 +94,63 @@ struct l1_event {
 	uint64_t time_ms;
 	const struct l1_tx *tx;  /* INCLUDED, DROPPED; valid during the callback only */
 	enum l1_result reason;   /* DROPPED */
-	uint32_t channel;        /* SETTLED */
+	uint32_t contract;       /* the tx's or the event's contract */
+	uint32_t code;           /* CONTRACT: the contract's event (its own enum) */
+	uint32_t target;         /* the tx's target, or the CONTRACT event's object */
 };
 
 typedef void (*l1_event_fn)(void *ctx, const struct l1_event *ev);
+
+struct l1_chain;
+
+/* What the canonical state hash is fed with (l1_chain_state_hash). */
+struct l1_hasher;
+void l1_hasher_u64(struct l1_hasher *h, uint64_t v);
+
+/* A contract's operations table. The chain owns the contract's state `self` once it
+ * is added and calls these; every pointer may be NULL except execute. */
+struct l1_contract_ops {
+	const char *name;
+	/* Executes tx in phase 1 of the current block. All-or-nothing: on an error the
+	 * contract has changed nothing. On success it has taken tx->fee from the
+	 * submitter (the chain credits it to the block producer). Unknown op:
+	 * L1_ERR_NO_SUCH_OP. May emit events (l1_chain_emit) and set timers. */
+	enum l1_result (*execute)(void *self, struct l1_chain *c, const struct l1_tx *tx);
+	/* A timer the contract set has come (end of phase 1 of its height). */
+	void (*timer)(void *self, struct l1_chain *c, uint64_t arg);
+	/* Adds what the contract holds to *sum; false if that overflows. */
+	bool (*holdings)(const void *self, struct amount *sum);
+	/* Feeds the contract's canonical state to the state hash. */
+	void (*hash)(const void *self, struct l1_hasher *h);
+	/* The name of op (for traces), or NULL if the contract has no such op. */
+	const char *(*op_str)(uint32_t op);
+	/* Frees a tx's data (tx never executed, or executed). */
+	void (*free_tx_data)(void *data);
+	/* Frees self (l1_chain_free). */
+	void (*free)(void *self);
+};
 
 struct l1_account {
 	struct amount balance;
 	uint8_t pubkey[L1_PUBKEY_LEN];
 };
 
-struct l1_mempool_entry;
-struct l1_channel;
+struct l1_contract_slot {
+	const struct l1_contract_ops *ops;
+	void *self;
+};
+
+struct l1_timer {
+	uint64_t height;         /* fires at the end of phase 1 of this block */
+	uint64_t seq;            /* the order it was set: ties fire in that order */
+	uint64_t arg;            /* given back to the contract */
+	uint32_t contract;
+};
+
+struct l1_listener {
+	l1_event_fn fn;
+	void *ctx;
+};
 
 struct l1_chain {
 	struct l1_params params;
@@ -107,48 +160,73 @@ struct l1_chain {
 	uint64_t next_time_ms;      /* the time the next block will have (drawn in advance) */
 	struct l1_account *accounts;
 	uint32_t naccounts, cap_accounts;
-	struct l1_channel *channels;
-	uint32_t nchannels, cap_channels;
-	struct arena channel_arrays; /* every channel's per-party arrays */
+	struct l1_contract_slot *contracts; /* [ncontracts]; [0] is the ledger */
+	uint32_t ncontracts;
 	struct l1_tx *mempool;      /* binary heap: fee desc, then id asc */
 	size_t mempool_len, mempool_cap;
 	uint64_t next_tx_id;
 	struct amount fees;         /* paid to block producers */
 	struct amount supply;       /* starting total; conservation compares with it */
-	/* Dispute windows in order of their end (T is fixed, so that is close order). */
-	uint32_t *windows;
-	size_t windows_head, windows_len, windows_cap;
-	uint64_t txs_included, txs_dropped, channel_txs;
-	uint64_t verifies;          /* Ed25519 verifications the contract did */
-	l1_event_fn on_event;
-	void *event_ctx;
+	struct l1_timer *timers;    /* binary heap: (height, seq) asc */
+	size_t ntimers, cap_timers;
+	uint64_t next_timer_seq;
+	struct l1_listener *listeners; /* called in the order they were added */
+	uint32_t nlisteners;
+	struct l1_event *deferred;  /* contract events of the tx being executed */
+	size_t ndeferred, cap_deferred;
+	bool executing;             /* a tx is being executed: contract events wait for its INCLUDED */
+	uint64_t txs_included, txs_dropped;
 };
 
 /* A chain at genesis (height 0, time 0). Returns NULL if the params are invalid
- * (interval 0, tx limit 0, confirmations 0). Caller frees with l1_chain_free. */
+ * (interval 0, tx limit 0, confirmations 0). Caller frees with l1_chain_free, which
+ * also frees every contract. */
 struct l1_chain *l1_chain_new(const struct l1_params *p);
 void l1_chain_free(struct l1_chain *c);
-void l1_chain_set_listener(struct l1_chain *c, l1_event_fn fn, void *ctx);
+
+/* Adds a listener: every event goes to every listener, in the order they were added. */
+void l1_chain_add_listener(struct l1_chain *c, l1_event_fn fn, void *ctx);
 
 /* Adds an account with a starting balance (part of the supply). Fails with
  * L1_ERR_SUPPLY_OVERFLOW if the total supply would exceed 2^64-1; changes nothing then. */
 enum l1_result l1_chain_add_account(struct l1_chain *c, struct amount balance,
 				    const uint8_t pubkey[L1_PUBKEY_LEN], uint32_t *id_out);
 
-/* Registers a channel contract (not yet opened) between n >= 1 distinct accounts with
- * the deposits its open will move. Fails (changing nothing) on an unknown or repeated
- * account. The id is the channel's index, which states carry. */
-enum l1_result l1_chain_add_channel(struct l1_chain *c, uint32_t n, const uint32_t *accounts,
-				    const struct amount *deposits, uint32_t *id_out);
+/* Adds a contract: txs naming *id_out reach ops->execute(self, ...). The chain owns
+ * self from here on (ops->free). Ids start at 1, in the order added. */
+void l1_chain_add_contract(struct l1_chain *c, const struct l1_contract_ops *ops, void *self,
+			   uint32_t *id_out);
+/* Contract id's state, or NULL if there is no such contract or ops differ (so a
+ * caller can check it holds the contract it expects). */
+void *l1_chain_contract(const struct l1_chain *c, uint32_t id, const struct l1_contract_ops *ops);
 
 /* Puts a tx in the mempool (tx->id and tx->submit_height are set); the chain takes
- * ownership of tx->state. It can be included in block height+1 at the earliest.
- * Nothing is checked here: validity is decided when the tx is reached. Returns the id. */
+ * ownership of tx->data. It can be included in block height+1 at the earliest.
+ * Nothing is checked here: validity is decided when the tx is reached (a tx naming a
+ * contract that does not exist is dropped then). Aborts if tx->data is set and the
+ * contract does not exist yet (nothing could free it). Returns the id. */
 uint64_t l1_chain_submit(struct l1_chain *c, struct l1_tx tx);
 
 /* Produces the next block and runs its phase 1. Aborts if conservation is checked
- * and broken (a bug, never bad input). O(k log m) for k txs reached, m pending. */
+ * and broken (a bug, never bad input). O(k log m + t log n) for k txs reached, m
+ * pending, t timers fired of n set. */
 void l1_chain_produce_block(struct l1_chain *c);
+
+/* ---- for contracts ---- */
+
+/* Sets a timer: contract's ops->timer(arg) runs at the end of phase 1 of block
+ * `height` (of the next block if that height has passed). O(log timers). */
+void l1_chain_add_timer(struct l1_chain *c, uint32_t contract, uint64_t height, uint64_t arg);
+/* Emits a contract's event (kind L1_EV_CONTRACT) to every listener. During a tx's
+ * execution it is delivered right after that tx's INCLUDED event (and never if the
+ * tx is dropped); from a timer, at once. */
+void l1_chain_emit(struct l1_chain *c, uint32_t contract, uint32_t code, uint32_t target);
+/* Checks that account acct can pay fee + extra; on L1_OK *after is its balance after
+ * paying. Changes nothing. */
+enum l1_result l1_chain_can_pay(const struct l1_chain *c, uint32_t acct, struct amount fee,
+				struct amount extra, struct amount *after);
+
+/* ---- queries ---- */
 
 /* Time of the next block: fixed, or already drawn from the seeded RNG. */
 static inline uint64_t l1_chain_next_block_time(const struct l1_chain *c) { return c->next_time_ms; }
@@ -156,11 +234,20 @@ static inline uint64_t l1_chain_next_block_time(const struct l1_chain *c) { retu
 /* True when a tx included at `height` is final at the chain's current height. */
 bool l1_chain_is_final(const struct l1_chain *c, uint64_t height);
 
+/* Account acct's balance (acct < naccounts). */
+static inline struct amount l1_chain_balance(const struct l1_chain *c, uint32_t acct)
+{
+	return c->accounts[acct].balance;
+}
+
+/* The name of tx's operation ("transfer", "open", ...), "?" if unknown. */
+const char *l1_chain_op_str(const struct l1_chain *c, const struct l1_tx *tx);
+
 /* Sum of accounts + contract holdings + fees == supply. O(accounts + channels). */
 bool l1_chain_conserved(const struct l1_chain *c);
 
-/* A BLAKE2b-256 digest of the canonical L1 state: height, time, every account's
- * balance, fees, and every contract's status, holdings, deposits and registered seq. */
+/* A BLAKE2b-256 digest of the canonical L1 state: height, time, fees, every account's
+ * balance, then each contract's own encoding (ops->hash) in id order. */
 void l1_chain_state_hash(const struct l1_chain *c, uint8_t out[32]);
 
 static inline size_t l1_chain_mempool_len(const struct l1_chain *c) { return c->mempool_len; }

@@ -56,7 +56,8 @@ struct l2_net *l2_net_new(struct l1_chain *chain, enum l2_signatures sig, struct
 	n->chain = chain;
 	n->signatures = sig;
 	n->fee = fee;
-	l1_chain_set_listener(chain, forward_event, n);
+	n->l1 = l1_channel_contract_new(chain);
+	l1_chain_add_listener(chain, forward_event, n);
 	return n;
 }
 
@@ -117,7 +118,7 @@ enum l1_result l2_channel_add(struct l2_net *n, uint32_t np, const uint32_t *par
 		accounts[i] = n->parties[parties[i]].account;
 	}
 	uint32_t l1_id;
-	enum l1_result r = l1_chain_add_channel(n->chain, np, accounts, deposits, &l1_id);
+	enum l1_result r = l1_channel_add(n->l1, np, accounts, deposits, &l1_id);
 	free(accounts);
 	if (r)
 		return r;
@@ -269,7 +270,7 @@ static void install(struct l2_net *n, struct l2_channel *c, struct l1_state *nex
  * error) while the final deposits are below what the state includes. */
 static struct amount unincluded_final_deposit(const struct l2_net *n, const struct l2_channel *c, uint32_t i)
 {
-	struct amount fd = l1_contract_final_deposit(n->chain, c->l1_id, i), extra;
+	struct amount fd = l1_channel_final_deposit(n->l1, c->l1_id, i), extra;
 	if (!c->latest || !amount_sub(&extra, fd, c->latest->included[i]))
 		return AMOUNT(0);
 	return extra;
@@ -308,10 +309,9 @@ enum l2_result l2_channel_open(struct l2_net *n, uint32_t ch, uint64_t *tx_out)
 		return L2_ERR_ALREADY_OPENED;
 	if (!all_online(n, c))
 		return L2_ERR_OFFLINE;
-	const struct l1_channel *k = &n->chain->channels[c->l1_id];
 	struct l1_state *s = new_state(n, c->l1_id, 0, c->nparties);
 	for (uint32_t i = 0; i < c->nparties; i++)
-		s->balances[i] = s->included[i] = l1_channel_open_deposit(k)[i];
+		s->balances[i] = s->included[i] = l1_channel_open_deposit(n->l1, c->l1_id, i);
 	if (!sign_and_accept(n, ch, s)) {
 		l1_state_free(s);
 		return L2_ERR_BAD_SIGNATURE;
@@ -320,9 +320,8 @@ enum l2_result l2_channel_open(struct l2_net *n, uint32_t ch, uint64_t *tx_out)
 	if (c->nkeep)
 		keep_if_wanted(c);
 	c->open_submitted = true;
-	uint64_t id = l1_chain_submit(n->chain, (struct l1_tx){
-		.kind = L1_TX_OPEN, .submitter = n->parties[c->parties[0]].account,
-		.channel = c->l1_id, .fee = n->fee });
+	uint64_t id = l1_chain_submit(n->chain, l1_channel_tx(n->l1, L1_CHANNEL_OPEN, n->parties[c->parties[0]].account,
+							       c->l1_id, n->fee, AMOUNT(0), NULL));
 	if (tx_out)
 		*tx_out = id;
 	return L2_OK;
@@ -392,9 +391,8 @@ enum l2_result l2_channel_deposit(struct l2_net *n, uint32_t ch, uint32_t party,
 		return L2_ERR_NOT_MEMBERS;
 	if (!n->parties[party].online)
 		return L2_ERR_OFFLINE;
-	uint64_t id = l1_chain_submit(n->chain, (struct l1_tx){
-		.kind = L1_TX_DEPOSIT, .submitter = n->parties[party].account,
-		.channel = c->l1_id, .fee = n->fee, .amount = amount });
+	uint64_t id = l1_chain_submit(n->chain, l1_channel_tx(n->l1, L1_CHANNEL_DEPOSIT, n->parties[party].account,
+							       c->l1_id, n->fee, amount, NULL));
 	if (tx_out)
 		*tx_out = id;
 	return L2_OK;
@@ -418,11 +416,12 @@ enum l2_result l2_channel_close(struct l2_net *n, uint32_t ch, uint32_t by,
 		return L2_ERR_NOT_MEMBERS;
 	if (!n->parties[by].online)
 		return L2_ERR_OFFLINE;
-	if (!c->latest || n->chain->channels[c->l1_id].status == L1_CH_NONE)
+	if (!c->latest || l1_channel_status(n->l1, c->l1_id) == L1_CH_NONE)
 		return L2_ERR_NOT_OPEN_ON_L1;
 	if (c->close_submitted)
 		return L2_ERR_CLOSE_SUBMITTED;
-	struct l1_tx tx = { .submitter = n->parties[by].account, .channel = c->l1_id, .fee = n->fee };
+	enum l1_channel_op op;
+	struct l1_state *state_copy;
 	if (mode == L2_CLOSE_COOPERATIVE) {
 		if (tamper)
 			return L2_ERR_TAMPER_COOP;
@@ -435,8 +434,8 @@ enum l2_result l2_channel_close(struct l2_net *n, uint32_t ch, uint32_t by,
 		if (!sign_and_accept(n, ch, s))
 			return L2_ERR_BAD_SIGNATURE;
 		install(n, c, s);
-		tx.kind = L1_TX_COOP_CLOSE;
-		tx.state = l1_state_copy(c->latest);
+		op = L1_CHANNEL_COOP_CLOSE;
+		state_copy = l1_state_copy(c->latest);
 	} else {
 		uint64_t seq = state == L2_STATE_LATEST ? c->latest->seq : state;
 		if (seq > c->latest->seq)
@@ -444,21 +443,22 @@ enum l2_result l2_channel_close(struct l2_net *n, uint32_t ch, uint32_t by,
 		const struct l1_state *src = seq == c->latest->seq ? c->latest : find_kept(c, seq);
 		if (!src)
 			return L2_ERR_STATE_NOT_KEPT;
-		tx.kind = L1_TX_UNILATERAL_CLOSE;
-		tx.state = l1_state_copy(src);
+		op = L1_CHANNEL_UNILATERAL_CLOSE;
+		state_copy = l1_state_copy(src);
 		if (tamper) {
 			struct amount total;
-			if (!l1_state_total(tx.state, &total))
+			if (!l1_state_total(state_copy, &total))
 				fatal_invariant("an accepted state's balances overflow");
 			for (uint32_t i = 0; i < c->nparties; i++)
-				tx.state->balances[i] = AMOUNT(0);
-			tx.state->balances[bi] = total;
+				state_copy->balances[i] = AMOUNT(0);
+			state_copy->balances[bi] = total;
 		}
 		if (tamper || seq < c->latest->seq)
 			cold_of(c)->cheated[bi] = 1;
 	}
 	c->close_submitted = true;
-	cold_of(c)->close_tx = l1_chain_submit(n->chain, tx);
+	cold_of(c)->close_tx = l1_chain_submit(n->chain, l1_channel_tx(n->l1, op, n->parties[by].account, c->l1_id,
+										n->fee, AMOUNT(0), state_copy));
 	if (tx_out)
 		*tx_out = c->cold->close_tx;
 	return L2_OK;
@@ -475,17 +475,15 @@ static int cmp_u32(const void *a, const void *b)
 static void maybe_challenge(struct l2_net *n, uint32_t p, uint32_t ch, l2_submit_fn on_submit, void *ctx)
 {
 	struct l2_channel *c = &n->channels[ch];
-	const struct l1_channel *k = &n->chain->channels[c->l1_id];
 	int i = l2_channel_index(n, ch, p);
-	if (i < 0 || k->status != L1_CH_DISPUTE || l1_channel_cold(k)->closer == (uint32_t)i)
+	if (i < 0 || l1_channel_status(n->l1, c->l1_id) != L1_CH_DISPUTE || l1_channel_closer(n->l1, c->l1_id) == (uint32_t)i)
 		return;
-	if (l2_channel_challenge_pending(c, (uint32_t)i) || l1_channel_cold(k)->registered->seq >= c->latest->seq)
+	if (l2_channel_challenge_pending(c, (uint32_t)i) || l1_channel_registered_seq(n->l1, c->l1_id) >= c->latest->seq)
 		return;
 	struct l2_party *party = &n->parties[p];
 	cold_of(c)->challenge_pending[i] = 1;
-	uint64_t id = l1_chain_submit(n->chain, (struct l1_tx){
-		.kind = L1_TX_CHALLENGE, .submitter = party->account, .channel = c->l1_id,
-		.fee = party->challenge_fee, .state = l1_state_copy(c->latest) });
+	uint64_t id = l1_chain_submit(n->chain, l1_channel_tx(n->l1, L1_CHANNEL_CHALLENGE, party->account, c->l1_id,
+							       party->challenge_fee, AMOUNT(0), l1_state_copy(c->latest)));
 	if (on_submit)
 		on_submit(ctx, p, ch, id);
 }
@@ -577,24 +575,27 @@ static void remove_dispute(struct l2_net *n, uint32_t ch)
 
 void l2_net_on_l1_event(struct l2_net *n, const struct l1_event *ev)
 {
-	if (ev->kind == L1_EV_SETTLED) {
-		uint32_t sc = channel_of_l1(n, ev->channel);
+	if (l1_channel_is_settled_event(n->l1, ev)) {
+		uint32_t sc = channel_of_l1(n, ev->target);
 		if (sc != UINT32_MAX)
 			remove_dispute(n, sc);
 		return;
 	}
-	const struct l1_tx *tx = ev->tx;
-	if (tx->kind == L1_TX_FILLER)
+	if (ev->kind == L1_EV_CONTRACT)
 		return;
-	uint32_t ch = channel_of_l1(n, tx->channel);
+	const struct l1_tx *tx = ev->tx;
+	enum l1_channel_op op = l1_channel_op_of(n->l1, tx);
+	if (op == L1_CHANNEL_OP_NONE)
+		return;
+	uint32_t ch = channel_of_l1(n, l1_channel_tx_channel(tx));
 	if (ch == UINT32_MAX)
 		return;
 	struct l2_channel *c = &n->channels[ch];
 	bool included = ev->kind == L1_EV_TX_INCLUDED;
-	switch (tx->kind) {
-	case L1_TX_OPEN:
+	switch (op) {
+	case L1_CHANNEL_OPEN:
 		if (included)
-			c->usable_from = l1_contract_usable_height(n->chain, tx->channel);
+			c->usable_from = l1_channel_usable_height(n->l1, l1_channel_tx_channel(tx));
 		if (!included) {
 			/* The open failed on L1: the channel can be opened again. */
 			c->open_submitted = false;
@@ -602,23 +603,23 @@ void l2_net_on_l1_event(struct l2_net *n, const struct l1_event *ev)
 			c->latest = NULL;
 		}
 		break;
-	case L1_TX_COOP_CLOSE:
-	case L1_TX_UNILATERAL_CLOSE:
+	case L1_CHANNEL_COOP_CLOSE:
+	case L1_CHANNEL_UNILATERAL_CLOSE:
 		if (!included && c->cold && tx->id == c->cold->close_tx)
 			c->close_submitted = false; /* a dropped close no longer counts */
-		if (included && tx->kind == L1_TX_UNILATERAL_CLOSE) {
+		if (included && op == L1_CHANNEL_UNILATERAL_CLOSE) {
 			if (n->ndisputes == n->cap_disputes)
 				n->disputes = xreallocarray(n->disputes, n->cap_disputes = n->cap_disputes ? 2 * n->cap_disputes : 8,
 							    sizeof(*n->disputes));
 			n->disputes[n->ndisputes++] = ch;
 		}
 		break;
-	case L1_TX_DEPOSIT:
+	case L1_CHANNEL_DEPOSIT:
 		if (included)
 			c->topped_up = true;
 		break;
-	case L1_TX_CHALLENGE: {
-		int i = l1_contract_party_index(n->chain, tx->channel, tx->submitter);
+	case L1_CHANNEL_CHALLENGE: {
+		int i = l1_channel_party_index(n->l1, l1_channel_tx_channel(tx), tx->submitter);
 		if (i >= 0 && c->cold)
 			c->cold->challenge_pending[i] = 0;
 		break;

@@ -13,8 +13,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "l1sim/arena.h"
 #include "l1sim/chain.h"
-#include "l1sim/contract.h"
+#include "l1sim/channel.h"
 
 enum l2_result {
 	L2_OK = 0,
@@ -87,6 +88,7 @@ static inline bool l2_channel_challenge_pending(const struct l2_channel *c, uint
 
 struct l2_net {
 	struct l1_chain *chain;    /* borrowed */
+	struct l1_channel_contract *l1; /* the channel contract on chain (the chain owns it) */
 	enum l2_signatures signatures;
 	struct amount fee;         /* fee of the txs a party submits (l1.fee) */
 	struct l2_party *parties;
@@ -114,6 +116,8 @@ void l2_keys_derive(uint64_t seed, const char *name, uint8_t pk[L1_PUBKEY_LEN],
  * net as the chain's event listener. */
 struct l2_net *l2_net_new(struct l1_chain *chain, enum l2_signatures sig, struct amount fee);
 void l2_net_free(struct l2_net *n);
+/* The channel contract the net added to its chain (owned by the chain). */
+static inline const struct l1_channel_contract *l2_net_l1_channels(const struct l2_net *n) { return n->l1; }
 
 /* Adds a party with an L1 account holding `balance`; its keys come from (seed, name)
  * unless signatures are off. Fails like l1_chain_add_account, changing nothing. */

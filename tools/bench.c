@@ -311,8 +311,7 @@ static double full_blocks(uint32_t n)
 	double t0 = now_s();
 	for (uint32_t b = 0; b < n; b++) {
 		for (uint32_t i = 0; i < FULL_BLOCK_TXS; i++)
-			(void)l1_chain_submit(c, (struct l1_tx){ .kind = L1_TX_FILLER, .submitter = acct[i % 100],
-								  .fee = AMOUNT(1 + i % 7) });
+			(void)l1_chain_submit(c, l1_tx_fee_only(acct[i % 100], AMOUNT(1 + i % 7)));
 		l1_chain_produce_block(c);
 	}
 	double dt = now_s() - t0;

@@ -105,19 +105,19 @@ static void settlement_final(struct obs_metrics *m, uint32_t ch, const struct ru
 
 bool obs_metrics_shortfall(const struct runner *r, uint32_t ch, uint32_t i, struct amount *owed_out)
 {
-	const struct l1_channel *k = &r->chain->channels[ch];
+	const struct l1_channel_contract *cc = runner_l1_channels(r);
 	const struct l2_channel *lc = &r->net->channels[ch];
 	struct amount owed = AMOUNT(0), extra;
-	if (lc->latest && amount_sub(&extra, l1_channel_deposited(k)[i], lc->latest->included[i]) &&
+	if (lc->latest && amount_sub(&extra, l1_channel_deposited(cc, ch, i), lc->latest->included[i]) &&
 	    !amount_add(&owed, lc->latest->balances[i], extra))
 		owed.units = UINT64_MAX;
 	*owed_out = owed;
-	return !l2_channel_cheated(lc, i) && amount_lt(l1_channel_payout(k, i), owed);
+	return !l2_channel_cheated(lc, i) && amount_lt(l1_channel_payout(cc, ch, i), owed);
 }
 
 static void settled(struct obs_metrics *m, const struct runner *r, uint32_t ch)
 {
-	uint32_t np = r->chain->channels[ch].nparties;
+	uint32_t np = l1_channel_nparties(runner_l1_channels(r), ch);
 	struct amount owed;
 	for (uint32_t i = 0; i < np; i++)
 		if (obs_metrics_shortfall(r, ch, i, &owed))
@@ -145,10 +145,12 @@ static void on_event(void *ctx, const struct runner *r, const struct run_event *
 	struct obs_metrics *m = ctx;
 	switch (ev->kind) {
 	case RUN_EV_TX_INCLUDED:
-		if (ev->u.tx.tx->kind == L1_TX_UNILATERAL_CLOSE) {
+		if (ev->u.tx.fee_only)
+			break;
+		if (ev->u.tx.op == L1_CHANNEL_UNILATERAL_CLOSE) {
 			m->unilateral_closes++;
 			m->stale_closes += ev->u.tx.stale;
-		} else if (ev->u.tx.tx->kind == L1_TX_CHALLENGE) {
+		} else if (ev->u.tx.op == L1_CHANNEL_CHALLENGE) {
 			m->challenges++;
 			m->stale_closes_caught += ev->u.tx.first_catch;
 		}

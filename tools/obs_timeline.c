@@ -141,23 +141,19 @@ static const char *amt(char buf[AMOUNT_FMT_LEN], struct amount a)
 	return amount_fmt(buf, a);
 }
 
-/* A tx kind in words (the trace keeps l1_tx_kind_str). */
-static const char *kind_words(enum l1_tx_kind k)
+/* A channel operation in words (the trace keeps l1_chain_op_str). */
+static const char *op_words(enum l1_channel_op op)
 {
-	switch (k) {
-	case L1_TX_COOP_CLOSE: return "cooperative close";
-	case L1_TX_UNILATERAL_CLOSE: return "unilateral close";
-	case L1_TX_FILLER: return "flood tx";
-	default: return l1_tx_kind_str(k);
+	switch (op) {
+	case L1_CHANNEL_COOP_CLOSE: return "cooperative close";
+	case L1_CHANNEL_UNILATERAL_CLOSE: return "unilateral close";
+	default: return l1_channel_op_str(op);
 	}
 }
 
-/* The last block of channel ch's dispute window (saturating). */
 static uint64_t window_end(const struct runner *r, uint32_t ch)
 {
-	uint64_t T = r->chain->params.dispute_timeout_blocks;
-	uint64_t h = l1_channel_cold(&r->chain->channels[ch])->close_height;
-	return h > UINT64_MAX - T ? UINT64_MAX : h + T;
+	return l1_channel_window_end(runner_l1_channels(r), ch);
 }
 
 /* ---- L1 ---- */
@@ -193,6 +189,7 @@ static void fill_report(struct obs_timeline *t)
 		return;
 	if (open_for_lines(t)) {
 		const struct l1_chain *c = t->r->chain;
+		const struct l1_channel_contract *cc = runner_l1_channels(t->r);
 		char who[160], fee[2 * AMOUNT_FMT_LEN + 4], a[AMOUNT_FMT_LEN], b[AMOUNT_FMT_LEN];
 		if (bf->party == SCN_NONE)
 			snprintf(who, sizeof(who), "flood txs of several parties");
@@ -211,7 +208,7 @@ static void fill_report(struct obs_timeline *t)
 		size_t nfirst = 0, waiting = 0;
 		for (size_t i = 0; i < c->mempool_len; i++) {
 			const struct l1_tx *tx = &c->mempool[i];
-			if (tx->kind == L1_TX_FILLER)
+			if (l1_channel_op_of(cc, tx) == L1_CHANNEL_OP_NONE)
 				continue;
 			waiting++;
 			size_t j = nfirst < 3 ? nfirst++ : 3;
@@ -222,8 +219,8 @@ static void fill_report(struct obs_timeline *t)
 				first[j] = tx;
 		}
 		for (size_t i = 0; i < nfirst; i++)
-			tl_more(t, "still waiting: %s by %s on %s (fee %s)", kind_words(first[i]->kind),
-				pname(t, first[i]->submitter), cname(t, first[i]->channel), amt(a, first[i]->fee));
+			tl_more(t, "still waiting: %s by %s on %s (fee %s)", op_words(l1_channel_op_of(cc, first[i])),
+				pname(t, first[i]->submitter), cname(t, l1_channel_tx_channel(first[i])), amt(a, first[i]->fee));
 		if (waiting > nfirst)
 			tl_more(t, "and %zu more channel txs waiting", waiting - nfirst);
 	}
@@ -232,7 +229,7 @@ static void fill_report(struct obs_timeline *t)
 
 static void tx_dropped(struct obs_timeline *t, const struct run_event *ev)
 {
-	tl(t, "%s: %s by %s DROPPED: %s (no fee paid)", cname(t, ev->u.tx.channel), kind_words(ev->u.tx.tx->kind),
+	tl(t, "%s: %s by %s DROPPED: %s (no fee paid)", cname(t, ev->u.tx.channel), op_words(ev->u.tx.op),
 	   pname(t, ev->u.tx.party), l1_result_str(ev->u.tx.reason));
 }
 
@@ -244,22 +241,22 @@ static void tx_included(struct obs_timeline *t, const struct run_event *ev)
 	uint32_t ch = ev->u.tx.channel, who = ev->u.tx.party;
 	uint64_t seq = ev->u.tx.seq;
 	const struct l2_channel *lc = &r->net->channels[ch];
-	const struct l1_channel_cold *kc = l1_channel_cold(&c->channels[ch]);
+	const struct l1_channel_contract *cc = runner_l1_channels(r);
 	char a[AMOUNT_FMT_LEN];
-	switch (tx->kind) {
-	case L1_TX_OPEN:
+	switch (ev->u.tx.op) {
+	case L1_CHANNEL_OPEN:
 		if (!scn_channel_is_generated(r->s, ch))
 			tl(t, "%s: open included; deposits locked, usable off-chain from block %" PRIu64, cname(t, ch),
-			   l1_contract_usable_height(c, ch));
+			   l1_channel_usable_height(cc, ch));
 		break;
-	case L1_TX_DEPOSIT:
+	case L1_CHANNEL_DEPOSIT:
 		tl(t, "%s: deposit of %s by %s included; spendable from block %" PRIu64, cname(t, ch),
 		   amt(a, tx->amount), pname(t, who), ev->height + c->params.confirmations - 1);
 		break;
-	case L1_TX_COOP_CLOSE:
+	case L1_CHANNEL_COOP_CLOSE:
 		tl(t, "%s: cooperative close included with state %" PRIu64, cname(t, ch), seq);
 		break;
-	case L1_TX_UNILATERAL_CLOSE: {
+	case L1_CHANNEL_UNILATERAL_CLOSE: {
 		uint64_t end = window_end(r, ch);
 		if (ev->u.tx.stale)
 			tl(t, "%s: unilateral close by %s included with state %" PRIu64 ": STALE, the latest signed state is %" PRIu64,
@@ -275,13 +272,13 @@ static void tx_included(struct obs_timeline *t, const struct run_event *ev)
 		tl_more(t, "can challenge; at the end of block %" PRIu64 " the channel settles on the state registered then", end);
 		break;
 	}
-	case L1_TX_CHALLENGE:
+	case L1_CHANNEL_CHALLENGE:
 		tl(t, "%s: challenge by %s included: the registered state is now %" PRIu64 " (the window still ends at block %" PRIu64 ")",
 		   cname(t, ch), pname(t, who), seq, window_end(r, ch));
-		if (ev->u.tx.first_catch && c->params.dispute_rule == L1_RULE_PENALTY && kc->penalty_claimed &&
-		    kc->first_challenger == (uint32_t)l1_contract_party_index(c, ch, tx->submitter))
+		if (ev->u.tx.first_catch && c->params.dispute_rule == L1_RULE_PENALTY && l1_channel_penalty_claimed(cc, ch) &&
+		    l1_channel_first_challenger(cc, ch) == (uint32_t)l1_channel_party_index(cc, ch, tx->submitter))
 			tl_more(t, "penalty rule: the stale closer %s will be paid 0; its share goes to %s",
-				pname(t, lc->parties[kc->closer]), pname(t, who));
+				pname(t, lc->parties[l1_channel_closer(cc, ch)]), pname(t, who));
 		break;
 	default:
 		break;
@@ -293,21 +290,22 @@ static void tx_included(struct obs_timeline *t, const struct run_event *ev)
 static void settled_line(struct obs_timeline *t, const char *head, uint32_t ch)
 {
 	const struct runner *r = t->r;
-	const struct l1_channel *k = &r->chain->channels[ch];
+	const struct l1_channel_contract *cc = runner_l1_channels(r);
 	const struct l2_channel *lc = &r->net->channels[ch];
+	uint32_t np = l1_channel_nparties(cc, ch);
 	char a[AMOUNT_FMT_LEN];
 	struct txt_buf all = { 0 };
-	for (uint32_t i = 0; i < k->nparties; i++)
-		txt_buf_printf(&all, "%s%s %s", i ? ", " : "", pname(t, lc->parties[i]), amt(a, l1_channel_payout(k, i)));
+	for (uint32_t i = 0; i < np; i++)
+		txt_buf_printf(&all, "%s%s %s", i ? ", " : "", pname(t, lc->parties[i]), amt(a, l1_channel_payout(cc, ch, i)));
 	if (txt_chars(head) + 10 + all.len <= ONE_LINE_MAX) {
 		tl(t, "%s; payouts: %s", head, all.s ? all.s : "");
 	} else {
 		tl(t, "%s; payouts:", head);
 		struct txt_buf line = { 0 };
-		for (uint32_t i = 0; i < k->nparties; i++) {
+		for (uint32_t i = 0; i < np; i++) {
 			char one[SCN_MAX_NAME_LEN + AMOUNT_FMT_LEN + 8];
-			snprintf(one, sizeof(one), "%s %s%s", pname(t, lc->parties[i]), amt(a, l1_channel_payout(k, i)),
-				 i + 1 < k->nparties ? "," : "");
+			snprintf(one, sizeof(one), "%s %s%s", pname(t, lc->parties[i]), amt(a, l1_channel_payout(cc, ch, i)),
+				 i + 1 < np ? "," : "");
 			if (line.len && txt_chars(line.s) + 1 + txt_chars(one) > PAYOUTS_WIDTH) {
 				tl_more(t, "%s", line.s);
 				line.len = 0;
@@ -327,32 +325,31 @@ static void settled(struct obs_timeline *t, uint32_t ch)
 {
 	const struct runner *r = t->r;
 	const struct l1_chain *c = r->chain;
-	const struct l1_channel *k = &c->channels[ch];
-	const struct l1_channel_cold *kc = l1_channel_cold(k);
+	const struct l1_channel_contract *cc = runner_l1_channels(r);
 	const struct l2_channel *lc = &r->net->channels[ch];
+	bool unilateral = l1_channel_close_kind(cc, ch) == L1_CLOSE_UNILATERAL;
+	uint64_t reg = l1_channel_registered_seq(cc, ch);
 	char a[AMOUNT_FMT_LEN], b[AMOUNT_FMT_LEN];
-	if (kc->close_kind == L1_CLOSE_UNILATERAL)
+	if (unilateral)
 		fill_report(t); /* the block's txs come before the windows that end in it */
-	for (uint32_t i = 0; i < k->nparties; i++) {
+	for (uint32_t i = 0; i < l1_channel_nparties(cc, ch); i++) {
 		struct amount owed;
 		if (!obs_metrics_shortfall(r, ch, i, &owed))
 			continue;
 		tl(t, "%s: SECURITY VIOLATION: %s is paid %s, the latest state (seq %" PRIu64 ") owes it %s", cname(t, ch),
-		   pname(t, lc->parties[i]), amt(a, l1_channel_payout(k, i)), lc->latest->seq, amt(b, owed));
-		if (kc->registered->seq < lc->latest->seq)
-			tl_more(t, "(the older state %" PRIu64 " was not replaced by a challenge before the window closed)",
-				kc->registered->seq);
+		   pname(t, lc->parties[i]), amt(a, l1_channel_payout(cc, ch, i)), lc->latest->seq, amt(b, owed));
+		if (reg < lc->latest->seq)
+			tl_more(t, "(the older state %" PRIu64 " was not replaced by a challenge before the window closed)", reg);
 		else if (runner_registered_altered(r, ch))
 			tl_more(t, "(the registered state was altered after signing; with signatures off the contract cannot tell)");
 	}
 	char head[256];
-	if (kc->close_kind == L1_CLOSE_UNILATERAL)
-		snprintf(head, sizeof(head), "%s: dispute window over: settled on state %" PRIu64 "%s", cname(t, ch),
-			 kc->registered->seq,
-			 c->params.dispute_rule == L1_RULE_PENALTY && kc->penalty_claimed
+	if (unilateral)
+		snprintf(head, sizeof(head), "%s: dispute window over: settled on state %" PRIu64 "%s", cname(t, ch), reg,
+			 c->params.dispute_rule == L1_RULE_PENALTY && l1_channel_penalty_claimed(cc, ch)
 				 ? " (penalty: the stale closer forfeits its share)" : "");
 	else
-		snprintf(head, sizeof(head), "%s: settled on state %" PRIu64, cname(t, ch), kc->registered->seq);
+		snprintf(head, sizeof(head), "%s: settled on state %" PRIu64, cname(t, ch), reg);
 	settled_line(t, head, ch);
 }
 
@@ -361,7 +358,7 @@ static void challenge_submitted(struct obs_timeline *t, const struct run_event *
 	const struct runner *r = t->r;
 	uint32_t ch = ev->u.challenge.channel, party = ev->u.challenge.party;
 	const struct l2_channel *lc = &r->net->channels[ch];
-	uint64_t reg = l1_channel_cold(&r->chain->channels[ch])->registered->seq;
+	uint64_t reg = l1_channel_registered_seq(runner_l1_channels(r), ch);
 	char a[AMOUNT_FMT_LEN];
 	amt(a, r->net->parties[party].challenge_fee);
 	if (ev->u.challenge.watchtower)
@@ -450,7 +447,7 @@ static void on_event(void *ctx, const struct runner *r, const struct run_event *
 	switch (ev->kind) {
 	case RUN_EV_TX_INCLUDED:
 	case RUN_EV_TX_DROPPED:
-		if (ev->u.tx.tx->kind == L1_TX_FILLER)
+		if (ev->u.tx.fee_only)
 			fill_add(t, ev);
 		else if (ev->kind == RUN_EV_TX_DROPPED)
 			tx_dropped(t, ev);

@@ -63,12 +63,12 @@ static void tx_event(struct obs_trace *t, const struct runner *r, const struct r
 	const struct l1_tx *tx = ev->u.tx.tx;
 	begin(t, ev, included ? "tx_included" : "tx_dropped");
 	u64(t, "tx", tx->id);
-	str(t, "kind", l1_tx_kind_str(tx->kind));
+	str(t, "kind", l1_chain_op_str(r->chain, tx));
 	party(t, r, "by", ev->u.tx.party);
-	if (tx->kind != L1_TX_FILLER)
+	if (!ev->u.tx.fee_only)
 		channel(t, r, ev->u.tx.channel);
 	amount(t, "fee", tx->fee);
-	if (tx->state)
+	if (!ev->u.tx.fee_only && l1_channel_tx_state(tx))
 		u64(t, "seq", ev->u.tx.seq);
 	if (!included)
 		str(t, "reason", l1_result_str(ev->u.tx.reason));
@@ -78,19 +78,19 @@ static void tx_event(struct obs_trace *t, const struct runner *r, const struct r
 static void settled(struct obs_trace *t, const struct runner *r, const struct run_event *ev)
 {
 	uint32_t ch = ev->u.channel;
-	const struct l1_channel *k = &r->chain->channels[ch];
+	const struct l1_channel_contract *cc = runner_l1_channels(r);
 	const struct l2_channel *lc = &r->net->channels[ch];
 	char a[AMOUNT_FMT_LEN];
 	begin(t, ev, "settled");
 	channel(t, r, ch);
-	u64(t, "seq", l1_channel_cold(k)->registered->seq);
+	u64(t, "seq", l1_channel_registered_seq(cc, ch));
 	fputs(",\"payouts\":{", t->f);
-	for (uint32_t i = 0; i < k->nparties; i++) {
+	for (uint32_t i = 0; i < l1_channel_nparties(cc, ch); i++) {
 		if (i)
 			fputc(',', t->f);
 		txt_json_string(t->f, runner_party_name(r, lc->parties[i]));
 		fputc(':', t->f);
-		txt_json_string(t->f, amount_fmt(a, l1_channel_payout(k, i)));
+		txt_json_string(t->f, amount_fmt(a, l1_channel_payout(cc, ch, i)));
 	}
 	fputc('}', t->f);
 	end(t);

@@ -50,7 +50,7 @@ void report_model_build(struct report_model *m, const struct runner *r)
 	m->has_time = c->time_ms > 0;
 
 	m->l1_txs = c->txs_included;
-	m->channel_txs = c->channel_txs;
+	m->channel_txs = l1_channel_txs(runner_l1_channels(r));
 	m->dropped_txs = c->txs_dropped;
 	m->fees = c->fees;
 	m->capacity_tps = (double)c->params.block_tx_limit / s->block_interval_s;
@@ -61,10 +61,10 @@ void report_model_build(struct report_model *m, const struct runner *r)
 	m->has_tps = m->has_time;
 	if (m->has_tps)
 		m->tps = (double)x->payments_ok / m->sim_time_s;
-	m->has_gain = c->channel_txs > 0;
+	m->has_gain = m->channel_txs > 0;
 	if (m->has_gain) {
-		m->gain = ((double)x->payments_ok + (double)c->channel_txs) / (double)c->channel_txs;
-		m->payments_per_channel_tx = (double)x->payments_ok / (double)c->channel_txs;
+		m->gain = ((double)x->payments_ok + (double)m->channel_txs) / (double)m->channel_txs;
+		m->payments_per_channel_tx = (double)x->payments_ok / (double)m->channel_txs;
 	}
 
 	if (x->payments_ok) { /* one round trip of the message delay, for every payment */
@@ -89,7 +89,7 @@ void report_model_build(struct report_model *m, const struct runner *r)
 
 	m->signatures = s->signatures;
 	m->signs = r->net->signs;
-	m->verifies = r->net->verifies + c->verifies;
+	m->verifies = r->net->verifies + l1_channel_verifies(runner_l1_channels(r));
 
 	if (s->generate.present) {
 		const struct scn_generate *g = &s->generate;
@@ -106,7 +106,7 @@ void report_model_build(struct report_model *m, const struct runner *r)
 
 struct amount report_model_balance(const struct report_model *m, uint32_t p)
 {
-	return m->r->chain->accounts[m->r->net->parties[p].account].balance;
+	return l1_chain_balance(m->r->chain, m->r->net->parties[p].account);
 }
 
 bool report_model_lists_party(const struct report_model *m, uint32_t p)
@@ -122,26 +122,26 @@ bool report_model_lists_channel(const struct report_model *m, uint32_t ch)
 void report_model_channel(const struct report_model *m, uint32_t ch, char idbuf[SCN_ID_LEN], struct report_channel *out)
 {
 	const struct runner *r = m->r;
-	const struct l1_channel *k = &r->chain->channels[ch];
-	const struct l1_channel_cold *kc = l1_channel_cold(k);
+	const struct l1_channel_contract *cc = runner_l1_channels(r);
 	const struct l2_channel *lc = &r->net->channels[ch];
+	enum l1_close_kind close = l1_channel_close_kind(cc, ch);
 	*out = (struct report_channel){ .id = scn_channel_id(m->s, ch, idbuf) };
 	out->status = runner_channel_status(r, ch);
-	out->close = kc->close_kind == L1_CLOSE_NONE	     ? REPORT_CLOSE_NONE
-		     : kc->close_kind == L1_CLOSE_COOPERATIVE ? REPORT_CLOSE_COOPERATIVE
-							      : REPORT_CLOSE_UNILATERAL;
-	out->challenged = kc->challenged;
+	out->close = close == L1_CLOSE_NONE	       ? REPORT_CLOSE_NONE
+		     : close == L1_CLOSE_COOPERATIVE ? REPORT_CLOSE_COOPERATIVE
+						     : REPORT_CLOSE_UNILATERAL;
+	out->challenged = l1_channel_challenged(cc, ch);
 	out->has_latest_seq = out->status != RUN_CH_NONE && lc->latest;
 	out->latest_seq = lc->latest ? lc->latest->seq : 0;
-	out->has_registered_seq = kc->registered != NULL;
-	out->registered_seq = kc->registered ? kc->registered->seq : 0;
-	out->settled = k->status == L1_CH_CLOSED;
-	out->settled_block = kc->settled_height;
-	out->nparties = k->nparties;
+	out->has_registered_seq = l1_channel_registered(cc, ch) != NULL;
+	out->registered_seq = out->has_registered_seq ? l1_channel_registered_seq(cc, ch) : 0;
+	out->settled = l1_channel_status(cc, ch) == L1_CH_CLOSED;
+	out->settled_block = out->settled ? l1_channel_settled_height(cc, ch) : 0;
+	out->nparties = l1_channel_nparties(cc, ch);
 	out->parties = lc->parties;
 }
 
 struct amount report_model_payout(const struct report_model *m, uint32_t ch, uint32_t i)
 {
-	return l1_channel_payout(&m->r->chain->channels[ch], i);
+	return l1_channel_payout(runner_l1_channels(m->r), ch, i);
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "l1sim/chain.h"
+#include "l1sim/channel.h"
 #include "l2/l2.h"
 
 struct runner;
@@ -49,8 +50,10 @@ struct run_event {
 	union {
 		struct {
 			const struct l1_tx *tx;   /* valid during the call only */
+			bool fee_only;            /* a flood's filler tx: no channel, no op */
+			enum l1_channel_op op;    /* the channel contract's operation */
 			uint32_t party;           /* the submitter (scenario index) */
-			uint32_t channel;         /* scenario channel; unused for filler txs */
+			uint32_t channel;         /* scenario channel; unused for fee-only txs */
 			uint64_t seq;             /* of the tx's state, 0 without one */
 			enum l1_result reason;    /* DROPPED */
 			bool stale;               /* a unilateral close older than the latest state */

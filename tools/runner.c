@@ -90,7 +90,7 @@ static const struct l1_state *own_state(const struct l2_channel *lc, uint64_t se
 bool runner_registered_altered(const struct runner *r, uint32_t ch)
 {
 	const struct l2_channel *lc = &r->net->channels[ch];
-	const struct l1_state *reg = l1_channel_cold(&r->chain->channels[ch])->registered;
+	const struct l1_state *reg = l1_channel_registered(runner_l1_channels(r), ch);
 	const struct l1_state *own = reg ? own_state(lc, reg->seq) : NULL;
 	if (!own || own->nparties != reg->nparties)
 		return false;
@@ -118,36 +118,43 @@ static void on_settled(struct runner *r, uint32_t ch)
 static void on_l1_event(void *ctx, const struct l1_event *ev)
 {
 	struct runner *r = ctx;
-	l2_net_on_l1_event(r->net, ev);
-	if (ev->kind == L1_EV_SETTLED) {
-		on_settled(r, ev->channel);
+	const struct l1_channel_contract *cc = runner_l1_channels(r);
+	if (ev->kind == L1_EV_CONTRACT) {
+		if (l1_channel_is_settled_event(cc, ev))
+			on_settled(r, ev->target);
 		return;
 	}
 	const struct l1_tx *tx = ev->tx;
+	enum l1_channel_op op = l1_channel_op_of(cc, tx);
+	bool fee_only = l1_tx_is_fee_only(tx);
+	if (op == L1_CHANNEL_OP_NONE && !fee_only)
+		return; /* another contract's tx: none of the run's */
 	bool included = ev->kind == L1_EV_TX_INCLUDED;
 	struct run_event e = event(r, included ? RUN_EV_TX_INCLUDED : RUN_EV_TX_DROPPED, NULL);
 	e.u.tx.tx = tx;
 	e.u.tx.party = party_of_account(tx->submitter);
 	e.u.tx.reason = ev->reason;
+	e.u.tx.fee_only = fee_only;
+	e.u.tx.op = op;
 	if (included) {
 		r->last_inclusion = r->chain->height;
 		r->any_inclusion = true;
 	}
-	if (tx->kind == L1_TX_FILLER) {
+	if (fee_only) {
 		runner_emit(r, &e);
 		return;
 	}
-	uint32_t ch = tx->channel;
+	uint32_t ch = l1_channel_tx_channel(tx);
 	struct run_channel *rc = &r->ch[ch];
 	const struct l2_channel *lc = &r->net->channels[ch];
 	e.u.tx.channel = ch;
-	e.u.tx.seq = tx->state ? tx->state->seq : 0;
+	e.u.tx.seq = l1_channel_tx_state(tx) ? l1_channel_tx_state(tx)->seq : 0;
 	if (!included) {
-		if (tx->kind == L1_TX_OPEN && rc->open_pending) {
+		if (op == L1_CHANNEL_OPEN && rc->open_pending) {
 			rc->open_pending = false;
 			r->opening--;
 		}
-		if ((tx->kind == L1_TX_COOP_CLOSE || tx->kind == L1_TX_UNILATERAL_CLOSE) && rc->close_pending &&
+		if ((op == L1_CHANNEL_COOP_CLOSE || op == L1_CHANNEL_UNILATERAL_CLOSE) && rc->close_pending &&
 		    !lc->close_submitted) {
 			rc->close_pending = false;
 			r->closing--;
@@ -155,20 +162,20 @@ static void on_l1_event(void *ctx, const struct l1_event *ev)
 		runner_emit(r, &e);
 		return;
 	}
-	switch (tx->kind) {
-	case L1_TX_OPEN:
+	switch (op) {
+	case L1_CHANNEL_OPEN:
 		if (scn_channel_is_generated(r->s, ch))
 			r->gen_opens_block++;
 		fifo_push(&r->usable_fifo, &r->usable_head, &r->usable_len, &r->usable_cap, ch);
 		break;
-	case L1_TX_UNILATERAL_CLOSE:
+	case L1_CHANNEL_UNILATERAL_CLOSE:
 		e.u.tx.stale = lc->latest && e.u.tx.seq < lc->latest->seq;
 		if (e.u.tx.stale)
 			rc->close_was_stale = true;
 		else
 			e.u.tx.altered = lc->latest && runner_registered_altered(r, ch);
 		break;
-	case L1_TX_CHALLENGE:
+	case L1_CHANNEL_CHALLENGE:
 		/* A stale close is caught when a challenge replacing it is included. */
 		e.u.tx.first_catch = rc->close_was_stale && !rc->caught;
 		if (e.u.tx.first_catch)
@@ -206,7 +213,7 @@ struct runner *runner_new(const struct scenario *s, FILE *trace_file, bool want_
 	if (!r->chain)
 		fatal_invariant("validated L1 parameters were refused");
 	r->net = l2_net_new(r->chain, s->signatures ? L2_SIG_ED25519 : L2_SIG_OFF, s->fee);
-	l1_chain_set_listener(r->chain, on_l1_event, r);
+	l1_chain_add_listener(r->chain, on_l1_event, r); /* after L2's: it sees L2 updated */
 	for (uint32_t i = 0; i < s->nparties; i++) {
 		const struct scn_party *sp = &s->parties[i];
 		uint32_t id;
@@ -419,8 +426,7 @@ static void start_flood(struct runner *r, const struct scn_action *a)
 static void flood_batch(struct runner *r, struct flood *f)
 {
 	for (uint64_t i = 0; i < f->txs; i++)
-		(void)l1_chain_submit(r->chain, (struct l1_tx){ .kind = L1_TX_FILLER,
-			.submitter = r->net->parties[f->party].account, .fee = f->fee });
+		(void)l1_chain_submit(r->chain, l1_tx_fee_only(r->net->parties[f->party].account, f->fee));
 	f->batches_left--;
 }
 
@@ -517,7 +523,7 @@ static void after_execute(struct runner *r)
 	}
 	while (r->usable_len) {
 		uint32_t ch = r->usable_fifo[r->usable_head];
-		if (l1_contract_usable_height(c, ch) > c->height)
+		if (l1_channel_usable_height(runner_l1_channels(r), ch) > c->height)
 			break;
 		r->usable_head++;
 		r->usable_len--;
@@ -528,7 +534,7 @@ static void after_execute(struct runner *r)
 	}
 	while (r->settled_len) {
 		uint32_t ch = r->settled_fifo[r->settled_head];
-		if (!l1_chain_is_final(c, l1_channel_cold(&c->channels[ch])->settled_height))
+		if (!l1_chain_is_final(c, l1_channel_settled_height(runner_l1_channels(r), ch)))
 			break;
 		r->settled_head++;
 		r->settled_len--;
@@ -653,13 +659,14 @@ void runner_run(struct runner *r)
 
 enum run_channel_status runner_channel_status(const struct runner *r, uint32_t ch)
 {
-	const struct l1_channel *k = &r->chain->channels[ch];
+	const struct l1_channel_contract *cc = runner_l1_channels(r);
 	const struct l2_channel *lc = &r->net->channels[ch];
-	if (k->status == L1_CH_CLOSED)
+	enum l1_channel_status st = l1_channel_status(cc, ch);
+	if (st == L1_CH_CLOSED)
 		return RUN_CH_CLOSED;
-	if (lc->close_submitted || k->status == L1_CH_DISPUTE)
+	if (lc->close_submitted || st == L1_CH_DISPUTE)
 		return RUN_CH_CLOSING;
-	if (lc->latest && l1_contract_usable_height(r->chain, ch) <= r->chain->height)
+	if (lc->latest && l1_channel_usable_height(cc, ch) <= r->chain->height)
 		return RUN_CH_OPEN;
 	if (lc->open_submitted)
 		return RUN_CH_OPENING;

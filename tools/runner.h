@@ -141,6 +141,12 @@ enum run_channel_status runner_channel_status(const struct runner *r, uint32_t c
  * of the same seq: it was altered after signing (only possible with signatures off). */
 bool runner_registered_altered(const struct runner *r, uint32_t ch);
 
+/* The chain's channel contract, through which the run reads every channel. */
+static inline const struct l1_channel_contract *runner_l1_channels(const struct runner *r)
+{
+	return l2_net_l1_channels(r->net);
+}
+
 static inline const char *runner_party_name(const struct runner *r, uint32_t p)
 {
 	return r->s->parties[p].name;

@@ -14,17 +14,31 @@
 
 #include "l1sim/amount.h"
 #include "l1sim/chain.h"
-#include "l1sim/contract.h"
+#include "l1sim/channel_record.h"
 #include "l1sim/state.h"
 
 #define H_MAX_ACCOUNTS 64
+
+/* The tx kinds of these tests: the channel contract's operations, then the ledger's
+ * fee-only tx (a flood's filler). Any other value is sent to the channel contract as
+ * an operation it does not have. */
+enum h_kind {
+	H_OPEN = L1_CHANNEL_OPEN,
+	H_DEPOSIT = L1_CHANNEL_DEPOSIT,
+	H_COOP_CLOSE = L1_CHANNEL_COOP_CLOSE,
+	H_UNILATERAL_CLOSE = L1_CHANNEL_UNILATERAL_CLOSE,
+	H_CHALLENGE = L1_CHANNEL_CHALLENGE,
+	H_FILLER = L1_CHANNEL_OP_NONE,
+};
+/* The channel contract's settlement event, as the log records it. */
+#define H_EV_SETTLED L1_EV_CONTRACT
 
 struct h_rec {
 	enum l1_event_kind kind;
 	uint64_t height;
 	uint64_t time_ms;
 	uint64_t tx_id;             /* INCLUDED, DROPPED */
-	enum l1_tx_kind tx_kind;
+	uint32_t tx_kind;           /* enum h_kind; the op for unknown ones */
 	enum l1_result reason;      /* DROPPED */
 	uint32_t channel;
 	uint32_t submitter;
@@ -35,6 +49,7 @@ struct h_rec {
 
 struct h {
 	struct l1_chain *c;
+	struct l1_channel_contract *cc; /* owned by c */
 	uint8_t pk[H_MAX_ACCOUNTS][L1_PUBKEY_LEN];
 	uint8_t sk[H_MAX_ACCOUNTS][L1_SECKEY_LEN];
 	struct h_rec *log;
@@ -66,16 +81,16 @@ static inline void h_on_event(void *ctx, const struct l1_event *ev)
 			abort();
 	}
 	struct h_rec r = { .kind = ev->kind, .height = ev->height, .time_ms = ev->time_ms,
-			   .reason = ev->reason, .channel = ev->channel, .seq = UINT64_MAX };
+			   .reason = ev->reason, .channel = ev->target, .seq = UINT64_MAX };
 	if (ev->tx) {
 		r.tx_id = ev->tx->id;
-		r.tx_kind = ev->tx->kind;
+		r.tx_kind = l1_tx_is_fee_only(ev->tx) ? H_FILLER : ev->tx->op;
 		r.submitter = ev->tx->submitter;
 		r.fee = ev->tx->fee;
-		r.channel = ev->tx->channel;
+		r.channel = ev->tx->target;
 		r.submit_height = ev->tx->submit_height;
-		if (ev->tx->state)
-			r.seq = ev->tx->state->seq;
+		if (ev->tx->data)
+			r.seq = l1_channel_tx_state(ev->tx)->seq;
 	}
 	h->log[h->nlog++] = r;
 	if (h->extra)
@@ -87,7 +102,8 @@ static inline void h_init(struct h *h, const struct l1_params *p)
 	memset(h, 0, sizeof(*h));
 	h->c = l1_chain_new(p);
 	cr_assert_not_null(h->c, "valid params must give a chain");
-	l1_chain_set_listener(h->c, h_on_event, h);
+	h->cc = l1_channel_contract_new(h->c);
+	l1_chain_add_listener(h->c, h_on_event, h);
 }
 
 static inline void h_init_default(struct h *h)
@@ -133,7 +149,7 @@ static inline uint32_t h_channel(struct h *h, uint32_t n, const uint32_t *accts,
 	for (uint32_t i = 0; i < n; i++)
 		d[i] = AMOUNT(deps[i]);
 	uint32_t id = UINT32_MAX;
-	enum l1_result r = l1_chain_add_channel(h->c, n, accts, d, &id);
+	enum l1_result r = l1_channel_add(h->cc, n, accts, d, &id);
 	cr_assert_eq(r, L1_OK, "add_channel: %s", l1_result_str(r));
 	return id;
 }
@@ -145,7 +161,7 @@ static inline uint32_t h_channel2(struct h *h, uint32_t a, uint32_t b, uint64_t 
 
 static inline const struct l1_channel *h_ch(const struct h *h, uint32_t ch)
 {
-	return &h->c->channels[ch];
+	return l1_chrec(h->cc, ch);
 }
 
 static inline uint64_t h_bal(const struct h *h, uint32_t acct)
@@ -158,7 +174,7 @@ static inline void h_sign_all(const struct h *h, struct l1_state *s, uint32_t ch
 {
 	const struct l1_channel *k = h_ch(h, ch);
 	for (uint32_t i = 0; i < s->nparties && i < k->nparties; i++)
-		l1_state_sign(s, i, h->sk[l1_channel_accounts(k)[i]]);
+		l1_state_sign(s, i, h->sk[l1_chrec_accounts(k)[i]]);
 }
 
 /* A state of ch (its party count) with the given balances and included deposits,
@@ -182,28 +198,47 @@ static inline struct l1_state *h_state2(const struct h *h, uint32_t ch, uint64_t
 	return h_state(h, ch, seq, (uint64_t[]){ b0, b1 }, (uint64_t[]){ i0, i1 });
 }
 
-static inline uint64_t h_submit(struct h *h, enum l1_tx_kind kind, uint32_t submitter, uint32_t ch,
+static inline uint64_t h_submit(struct h *h, uint32_t kind, uint32_t submitter, uint32_t ch,
 				uint64_t fee, uint64_t amount, struct l1_state *state)
 {
-	return l1_chain_submit(h->c, (struct l1_tx){ .kind = kind, .submitter = submitter, .channel = ch,
-						     .fee = AMOUNT(fee), .amount = AMOUNT(amount),
-						     .state = state });
+	if (kind == H_FILLER) {
+		l1_state_free(state);
+		return l1_chain_submit(h->c, l1_tx_fee_only(submitter, AMOUNT(fee)));
+	}
+	return l1_chain_submit(h->c, l1_channel_tx(h->cc, (enum l1_channel_op)kind, submitter, ch, AMOUNT(fee),
+						   AMOUNT(amount), state));
+}
+
+/* The name of a test kind, "?" for unknown ones. */
+static inline const char *h_kind_str(uint32_t kind)
+{
+	if (kind == H_FILLER) {
+		struct l1_params p;
+		l1_params_default(&p);
+		struct l1_chain *c = l1_chain_new(&p);
+		struct l1_tx t = l1_tx_fee_only(0, AMOUNT(0));
+		const char *s = l1_chain_op_str(c, &t); /* a string literal: outlives c */
+		l1_chain_free(c);
+		return s;
+	}
+	const char *s = kind < L1_CHANNEL_OP_NONE ? l1_channel_op_str((enum l1_channel_op)kind) : NULL;
+	return s ? s : "?";
 }
 
 /* The open, submitted by ch's first party. */
 static inline uint64_t h_open(struct h *h, uint32_t ch, uint64_t fee)
 {
-	return h_submit(h, L1_TX_OPEN, l1_channel_accounts(h_ch(h, ch))[0], ch, fee, 0, NULL);
+	return h_submit(h, H_OPEN, l1_chrec_accounts(h_ch(h, ch))[0], ch, fee, 0, NULL);
 }
 
 static inline uint64_t h_deposit(struct h *h, uint32_t acct, uint32_t ch, uint64_t fee, uint64_t amount)
 {
-	return h_submit(h, L1_TX_DEPOSIT, acct, ch, fee, amount, NULL);
+	return h_submit(h, H_DEPOSIT, acct, ch, fee, amount, NULL);
 }
 
 static inline uint64_t h_filler(struct h *h, uint32_t acct, uint64_t fee)
 {
-	return h_submit(h, L1_TX_FILLER, acct, 0, fee, 0, NULL);
+	return h_submit(h, H_FILLER, acct, 0, fee, 0, NULL);
 }
 
 /* Produces one block; conservation is checked by the chain (it aborts) and here. */
@@ -224,7 +259,7 @@ static inline void h_blocks_until(struct h *h, uint64_t height)
 static inline const struct h_rec *h_tx(const struct h *h, uint64_t id)
 {
 	for (size_t i = 0; i < h->nlog; i++)
-		if (h->log[i].kind != L1_EV_SETTLED && h->log[i].tx_id == id)
+		if (h->log[i].kind != H_EV_SETTLED && h->log[i].tx_id == id)
 			return &h->log[i];
 	return NULL;
 }
@@ -255,7 +290,7 @@ static inline void h_assert_dropped(const struct h *h, uint64_t id, uint64_t hei
 static inline uint64_t h_settled_at(const struct h *h, uint32_t ch)
 {
 	for (size_t i = 0; i < h->nlog; i++)
-		if (h->log[i].kind == L1_EV_SETTLED && h->log[i].channel == ch)
+		if (h->log[i].kind == H_EV_SETTLED && h->log[i].channel == ch)
 			return h->log[i].height;
 	return UINT64_MAX;
 }
@@ -283,26 +318,26 @@ static inline void h_digest(const struct h *h, uint8_t out[32])
 	crypto_generichash_init(&g, NULL, 0, 32);
 	h_digest_u64(&g, c->fees.units);
 	h_digest_u64(&g, c->txs_included);
-	h_digest_u64(&g, c->channel_txs);
+	h_digest_u64(&g, l1_channel_txs(h->cc));
 	for (uint32_t i = 0; i < c->naccounts; i++)
 		h_digest_u64(&g, c->accounts[i].balance.units);
-	for (uint32_t i = 0; i < c->nchannels; i++) {
-		const struct l1_channel *k = &c->channels[i];
+	for (uint32_t i = 0; i < h->cc->nchannels; i++) {
+		const struct l1_channel *k = l1_chrec(h->cc, i);
 		h_digest_u64(&g, k->status);
-		h_digest_u64(&g, l1_channel_cold(k)->close_kind);
-		h_digest_u64(&g, l1_channel_cold(k)->challenged);
-		h_digest_u64(&g, l1_channel_cold(k)->challenged ? l1_channel_cold(k)->first_challenger : UINT32_MAX);
+		h_digest_u64(&g, l1_chrec_cold(k)->close_kind);
+		h_digest_u64(&g, l1_chrec_cold(k)->challenged);
+		h_digest_u64(&g, l1_chrec_cold(k)->challenged ? l1_chrec_cold(k)->first_challenger : UINT32_MAX);
 		h_digest_u64(&g, k->holdings.units);
-		h_digest_u64(&g, l1_channel_cold(k)->ntopups);
+		h_digest_u64(&g, l1_chrec_cold(k)->ntopups);
 		h_digest_u64(&g, k->status != L1_CH_NONE ? k->open_height : UINT64_MAX);
 		for (uint32_t j = 0; j < k->nparties; j++) {
-			h_digest_u64(&g, l1_channel_deposited(k)[j].units);
-			h_digest_u64(&g, l1_channel_payout(k, j).units);
+			h_digest_u64(&g, l1_chrec_deposited(k)[j].units);
+			h_digest_u64(&g, l1_chrec_payout(k, j).units);
 		}
-		if (l1_channel_cold(k)->registered) {
+		if (l1_chrec_cold(k)->registered) {
 			uint8_t enc[4096];
-			cr_assert_leq(l1_state_encoded_len(l1_channel_cold(k)->registered->nparties), sizeof(enc));
-			crypto_generichash_update(&g, enc, l1_state_encode(l1_channel_cold(k)->registered, enc));
+			cr_assert_leq(l1_state_encoded_len(l1_chrec_cold(k)->registered->nparties), sizeof(enc));
+			crypto_generichash_update(&g, enc, l1_state_encode(l1_chrec_cold(k)->registered, enc));
 		}
 	}
 	crypto_generichash_final(&g, out, 32);

@@ -80,12 +80,12 @@ Test(l1_chain, result_and_kind_names)
 		for (int q = L1_OK; q < r; q++)
 			cr_assert_str_neq(l1_result_str((enum l1_result)r), l1_result_str((enum l1_result)q));
 	}
-	cr_assert_str_eq(l1_tx_kind_str(L1_TX_OPEN), "open");
-	cr_assert_str_eq(l1_tx_kind_str(L1_TX_DEPOSIT), "deposit");
-	cr_assert_str_eq(l1_tx_kind_str(L1_TX_COOP_CLOSE), "cooperative_close");
-	cr_assert_str_eq(l1_tx_kind_str(L1_TX_UNILATERAL_CLOSE), "unilateral_close");
-	cr_assert_str_eq(l1_tx_kind_str(L1_TX_CHALLENGE), "challenge");
-	cr_assert_str_eq(l1_tx_kind_str(L1_TX_FILLER), "filler");
+	cr_assert_str_eq(h_kind_str(H_OPEN), "open");
+	cr_assert_str_eq(h_kind_str(H_DEPOSIT), "deposit");
+	cr_assert_str_eq(h_kind_str(H_COOP_CLOSE), "cooperative_close");
+	cr_assert_str_eq(h_kind_str(H_UNILATERAL_CLOSE), "unilateral_close");
+	cr_assert_str_eq(h_kind_str(H_CHALLENGE), "challenge");
+	cr_assert_str_eq(h_kind_str(H_FILLER), "filler");
 }
 
 /* ---------------------------------------------------- accounts, supply ---- */
@@ -143,20 +143,20 @@ Test(l1_chain, add_channel_rejects_bad_members)
 	uint32_t a = h_account(&h, 10), b = h_account(&h, 10);
 	uint32_t id = 777;
 	struct amount d[3] = { AMOUNT(1), AMOUNT(1), AMOUNT(1) };
-	cr_assert_eq(l1_chain_add_channel(h.c, 0, (uint32_t[]){ a }, d, &id), L1_ERR_BAD_PARAMS);
-	cr_assert_eq(l1_chain_add_channel(h.c, 2, (uint32_t[]){ a, 2 }, d, &id), L1_ERR_NO_SUCH_ACCOUNT);
-	cr_assert_eq(l1_chain_add_channel(h.c, 2, (uint32_t[]){ a, a }, d, &id), L1_ERR_BAD_PARAMS);
-	cr_assert_eq(l1_chain_add_channel(h.c, 3, (uint32_t[]){ a, b, a }, d, &id), L1_ERR_BAD_PARAMS);
-	cr_assert_eq(l1_chain_add_channel(h.c, 2, (uint32_t[]){ UINT32_MAX, b }, d, &id),
+	cr_assert_eq(l1_channel_add(h.cc, 0, (uint32_t[]){ a }, d, &id), L1_ERR_BAD_PARAMS);
+	cr_assert_eq(l1_channel_add(h.cc, 2, (uint32_t[]){ a, 2 }, d, &id), L1_ERR_NO_SUCH_ACCOUNT);
+	cr_assert_eq(l1_channel_add(h.cc, 2, (uint32_t[]){ a, a }, d, &id), L1_ERR_BAD_PARAMS);
+	cr_assert_eq(l1_channel_add(h.cc, 3, (uint32_t[]){ a, b, a }, d, &id), L1_ERR_BAD_PARAMS);
+	cr_assert_eq(l1_channel_add(h.cc, 2, (uint32_t[]){ UINT32_MAX, b }, d, &id),
 		     L1_ERR_NO_SUCH_ACCOUNT);
 	cr_assert_eq(id, 777);
-	cr_assert_eq(h.c->nchannels, 0);
+	cr_assert_eq(h.cc->nchannels, 0);
 	/* NULL deposits mean zero deposits; ids count up from 0. */
-	cr_assert_eq(l1_chain_add_channel(h.c, 2, (uint32_t[]){ b, a }, NULL, &id), L1_OK);
+	cr_assert_eq(l1_channel_add(h.cc, 2, (uint32_t[]){ b, a }, NULL, &id), L1_OK);
 	cr_assert_eq(id, 0);
-	cr_assert_eq(l1_channel_open_deposit(h_ch(&h, 0))[0].units, 0);
-	cr_assert_eq(l1_channel_accounts(h_ch(&h, 0))[0], b);
-	cr_assert_eq(l1_chain_add_channel(h.c, 2, (uint32_t[]){ a, b }, d, &id), L1_OK);
+	cr_assert_eq(l1_chrec_open_deposit(h_ch(&h, 0))[0].units, 0);
+	cr_assert_eq(l1_chrec_accounts(h_ch(&h, 0))[0], b);
+	cr_assert_eq(l1_channel_add(h.cc, 2, (uint32_t[]){ a, b }, d, &id), L1_OK);
 	cr_assert_eq(id, 1);
 	cr_assert_eq(h_ch(&h, 1)->status, L1_CH_NONE);
 	h_fini(&h);
@@ -172,7 +172,7 @@ Test(l1_chain, one_party_channel)
 	h_block(&h);
 	h_assert_included(&h, op, 1);
 	cr_assert_eq(h_bal(&h, a), 40);
-	uint64_t cl = h_submit(&h, L1_TX_COOP_CLOSE, a, ch, 0, 0, h_state(&h, ch, 1, (uint64_t[]){ 60 },
+	uint64_t cl = h_submit(&h, H_COOP_CLOSE, a, ch, 0, 0, h_state(&h, ch, 1, (uint64_t[]){ 60 },
 									 (uint64_t[]){ 60 }));
 	h_block(&h);
 	h_assert_included(&h, cl, 2);
@@ -302,7 +302,7 @@ Test(l1_chain, submit_assigns_ids_and_submit_height)
 	cr_assert_eq(h_tx(&h, 2)->submit_height, 3);
 	cr_assert_eq(h_tx(&h, 2)->fee.units, 1);
 	cr_assert_eq(h_tx(&h, 2)->submitter, a);
-	cr_assert_eq(h_tx(&h, 2)->tx_kind, L1_TX_FILLER);
+	cr_assert_eq(h_tx(&h, 2)->tx_kind, H_FILLER);
 	cr_assert_eq(l1_chain_mempool_len(h.c), 0);
 	h_fini(&h);
 }
@@ -458,7 +458,7 @@ Test(l1_chain, dropped_txs_take_no_space)
 	h_assert_included(&h, v2, 2);
 	cr_assert_eq(h.c->txs_dropped, 5);
 	cr_assert_eq(h.c->txs_included, 3);
-	cr_assert_eq(h.c->channel_txs, 0);
+	cr_assert_eq(l1_channel_txs(h.cc), 0);
 	cr_assert_eq(h.c->fees.units, 3);
 	cr_assert_eq(h_bal(&h, poor), 0);
 	h_fini(&h);
@@ -480,7 +480,7 @@ Test(l1_chain, filler_pays_its_fee_to_the_producer)
 	cr_assert_eq(h_bal(&h, a), 39);
 	cr_assert_eq(h_bal(&h, b), 0);
 	cr_assert_eq(h.c->fees.units, 61);
-	cr_assert_eq(h.c->channel_txs, 0, "fillers are not channel txs");
+	cr_assert_eq(l1_channel_txs(h.cc), 0, "fillers are not channel txs");
 	h_fini(&h);
 }
 
@@ -508,7 +508,7 @@ Test(l1_chain, tx_of_unknown_kind_is_dropped_and_changes_nothing)
 	uint32_t a = h_account(&h, 100);
 	uint8_t before[32], after[32];
 	h_digest(&h, before);
-	uint64_t t = h_submit(&h, (enum l1_tx_kind)99, a, 0, 5, 0, NULL);
+	uint64_t t = h_submit(&h, (uint32_t)99, a, 0, 5, 0, NULL);
 	h_block(&h);
 	h_digest(&h, after);
 	const struct h_rec *r = h_tx(&h, t);
@@ -516,7 +516,7 @@ Test(l1_chain, tx_of_unknown_kind_is_dropped_and_changes_nothing)
 	cr_assert_eq(r->kind, L1_EV_TX_DROPPED);
 	cr_assert_neq(r->reason, L1_OK);
 	cr_assert_arr_eq(before, after, 32);
-	cr_assert_str_eq(l1_tx_kind_str((enum l1_tx_kind)99), "?");
+	cr_assert_str_eq(h_kind_str((uint32_t)99), "?");
 	h_fini(&h);
 }
 
@@ -532,13 +532,13 @@ Test(l1_chain, counters_and_events)
 	h_block(&h);
 	cr_assert_eq(h.c->txs_included, 2);
 	cr_assert_eq(h.c->txs_dropped, 1);
-	cr_assert_eq(h.c->channel_txs, 1);
+	cr_assert_eq(l1_channel_txs(h.cc), 1);
 	cr_assert_eq(h_count(&h, L1_EV_TX_INCLUDED), 2);
 	cr_assert_eq(h_count(&h, L1_EV_TX_DROPPED), 1);
-	cr_assert_eq(h.log[0].tx_kind, L1_TX_OPEN);
+	cr_assert_eq(h.log[0].tx_kind, H_OPEN);
 	cr_assert_eq(h.log[0].channel, ch);
-	cr_assert_eq(h.log[1].tx_kind, L1_TX_FILLER);
-	cr_assert_eq(h.log[2].tx_kind, L1_TX_DEPOSIT);
+	cr_assert_eq(h.log[1].tx_kind, H_FILLER);
+	cr_assert_eq(h.log[2].tx_kind, H_DEPOSIT);
 	cr_assert_eq(h.log[2].reason, L1_ERR_NO_FUNDS);
 	cr_assert_eq(h.log[2].height, 1);
 	cr_assert_eq(h.log[2].time_ms, 1000);
@@ -553,7 +553,7 @@ Test(l1_chain, free_releases_pending_states)
 	uint32_t b = h_account(&h, 1000);
 	uint32_t ch = h_channel2(&h, a, b, 1, 1);
 	for (int i = 0; i < 5; i++)
-		h_submit(&h, L1_TX_CHALLENGE, a, ch, 0, 0, h_state2(&h, ch, (uint64_t)i, 1, 1, 1, 1));
+		h_submit(&h, H_CHALLENGE, a, ch, 0, 0, h_state2(&h, ch, (uint64_t)i, 1, 1, 1, 1));
 	cr_assert_eq(l1_chain_mempool_len(h.c), 5);
 	h_fini(&h); /* LeakSanitizer (SAN=1) checks the states were freed */
 	cr_assert_null(h.c);
@@ -661,7 +661,7 @@ static void history(struct h *h, uint64_t extra)
 	h_open(h, ch, 2);
 	h_block(h);
 	h_deposit(h, b, ch, 1, 50);
-	h_submit(h, L1_TX_UNILATERAL_CLOSE, a, ch, 0, 0, h_state2(h, ch, 3, 700, 300, 600, 400));
+	h_submit(h, H_UNILATERAL_CLOSE, a, ch, 0, 0, h_state2(h, ch, 3, 700, 300, 600, 400));
 	h_block(h);
 }
 
@@ -711,19 +711,19 @@ Test(l1_chain, state_hash_changes_with_height_fees_and_registered_seq)
 	h_block(&x); /* empty block: only height and time change */
 	l1_chain_state_hash(x.c, h1);
 	cr_assert_arr_neq(h0, h1, 32);
-	h_submit(&x, L1_TX_CHALLENGE, 1, 0, 0, 0, h_state2(&x, 0, 4, 700, 300, 600, 400));
+	h_submit(&x, H_CHALLENGE, 1, 0, 0, 0, h_state2(&x, 0, 4, 700, 300, 600, 400));
 	h_block(&x);
-	cr_assert_eq(l1_channel_cold(h_ch(&x, 0))->registered->seq, 4);
+	cr_assert_eq(l1_chrec_cold(h_ch(&x, 0))->registered->seq, 4);
 	l1_chain_state_hash(x.c, h2);
 	x.c->fees.units++;
 	l1_chain_state_hash(x.c, h3);
 	cr_assert_arr_neq(h2, h3, 32);
 	x.c->fees.units--;
 	/* Same height, time, balances and fees: only the registered seq differs. */
-	l1_channel_cold(&x.c->channels[0])->registered->seq = 3;
+	l1_chrec_cold(&x.cc->channels[0])->registered->seq = 3;
 	l1_chain_state_hash(x.c, h3);
 	cr_assert_arr_neq(h2, h3, 32);
-	l1_channel_cold(&x.c->channels[0])->registered->seq = 4;
+	l1_chrec_cold(&x.cc->channels[0])->registered->seq = 4;
 	h_fini(&x);
 }
 
@@ -749,7 +749,7 @@ struct fuzz {
 	struct amount fees_seen;
 	bool reached_any;
 	uint64_t last_fee, last_id, block_included;
-	uint64_t included_by_kind[L1_TX_FILLER + 1];
+	uint64_t included_by_kind[H_FILLER + 1];
 	uint64_t dropped_by_reason[L1_ERR_SUPPLY_OVERFLOW + 1];
 	uint64_t settled_coop, settled_unilateral, penalties, payouts_checked;
 	/* Per channel, from the events alone: what settlement must pay. */
@@ -769,42 +769,43 @@ struct fuzz {
 static void fz_track(struct fuzz *f, const struct l1_event *ev)
 {
 	const struct l1_chain *c = f->h.c;
+	const struct l1_channel_contract *cc = f->h.cc;
 	if (ev->kind == L1_EV_TX_INCLUDED) {
 		const struct l1_tx *tx = ev->tx;
-		if (tx->kind != L1_TX_COOP_CLOSE && tx->kind != L1_TX_UNILATERAL_CLOSE && tx->kind != L1_TX_CHALLENGE)
+		if ((l1_tx_is_fee_only(tx) ? H_FILLER : tx->op) != H_COOP_CLOSE && (l1_tx_is_fee_only(tx) ? H_FILLER : tx->op) != H_UNILATERAL_CLOSE && (l1_tx_is_fee_only(tx) ? H_FILLER : tx->op) != H_CHALLENGE)
 			return;
-		cr_assert_lt(tx->channel, FZ_MAX_CHANNELS);
-		struct fz_channel *t = &f->ch[tx->channel];
-		int me = l1_contract_party_index(c, tx->channel, tx->submitter);
+		cr_assert_lt(tx->target, FZ_MAX_CHANNELS);
+		struct fz_channel *t = &f->ch[tx->target];
+		int me = l1_channel_party_index(cc, tx->target, tx->submitter);
 		cr_assert_geq(me, 0, "an included channel tx from a non-member");
-		if (tx->kind == L1_TX_CHALLENGE) {
+		if ((l1_tx_is_fee_only(tx) ? H_FILLER : tx->op) == H_CHALLENGE) {
 			cr_assert_not_null(t->registered, "a challenge included before any close");
 			cr_assert(t->unilateral);
-			cr_assert_gt(tx->state->seq, t->registered->seq, "a challenge included without a higher seq");
-			l1_state_assign(t->registered, tx->state);
+			cr_assert_gt(l1_channel_tx_state(tx)->seq, t->registered->seq, "a challenge included without a higher seq");
+			l1_state_assign(t->registered, l1_channel_tx_state(tx));
 			if (t->first_challenger < 0)
 				t->first_challenger = me;
 			else if ((uint32_t)t->first_challenger == t->closer && (uint32_t)me != t->closer)
 				t->closer_challenged_first_then_another = true;
 		} else {
 			cr_assert_null(t->registered, "a second close was included");
-			t->registered = l1_state_copy(tx->state);
-			t->unilateral = tx->kind == L1_TX_UNILATERAL_CLOSE;
+			t->registered = l1_state_copy(l1_channel_tx_state(tx));
+			t->unilateral = (l1_tx_is_fee_only(tx) ? H_FILLER : tx->op) == H_UNILATERAL_CLOSE;
 			t->closer = (uint32_t)me;
 			t->first_challenger = -1;
 		}
 		return;
 	}
-	if (ev->kind != L1_EV_SETTLED)
+	if (ev->kind != H_EV_SETTLED)
 		return;
-	const struct l1_channel *k = &c->channels[ev->channel];
-	struct fz_channel *t = &f->ch[ev->channel];
+	const struct l1_channel *k = &cc->channels[ev->target];
+	struct fz_channel *t = &f->ch[ev->target];
 	cr_assert_not_null(t->registered);
 	struct amount want[8];
 	cr_assert_leq(k->nparties, 8);
 	for (uint32_t i = 0; i < k->nparties; i++) {
 		struct amount extra;
-		cr_assert(amount_sub(&extra, l1_channel_deposited(k)[i], t->registered->included[i]));
+		cr_assert(amount_sub(&extra, l1_chrec_deposited(k)[i], t->registered->included[i]));
 		cr_assert(amount_add(&want[i], t->registered->balances[i], extra));
 	}
 	if (c->params.dispute_rule == L1_RULE_PENALTY && t->unilateral && t->first_challenger >= 0 &&
@@ -815,8 +816,8 @@ static void fz_track(struct fuzz *f, const struct l1_event *ev)
 	if (c->params.dispute_rule == L1_RULE_PENALTY && t->closer_challenged_first_then_another)
 		return; /* the documented bug: pinned by test_contract.c, not re-reported here */
 	for (uint32_t i = 0; i < k->nparties; i++)
-		cr_assert_eq(l1_channel_payout(k, i).units, want[i].units, "channel %u party %u paid %llu, expected %llu",
-			     ev->channel, i, (unsigned long long)l1_channel_payout(k, i).units,
+		cr_assert_eq(l1_chrec_payout(k, i).units, want[i].units, "channel %u party %u paid %llu, expected %llu",
+			     ev->target, i, (unsigned long long)l1_chrec_payout(k, i).units,
 			     (unsigned long long)want[i].units);
 	f->payouts_checked++;
 }
@@ -825,6 +826,7 @@ static void fz_on_event(void *ctx, const struct l1_event *ev)
 {
 	struct fuzz *f = ctx;
 	const struct l1_chain *c = f->h.c;
+	const struct l1_channel_contract *cc = f->h.cc;
 	uint8_t now[32];
 	h_digest(&f->h, now);
 	if (ev->kind == L1_EV_TX_DROPPED || ev->kind == L1_EV_TX_INCLUDED) {
@@ -841,7 +843,7 @@ static void fz_on_event(void *ctx, const struct l1_event *ev)
 	if (ev->kind == L1_EV_TX_DROPPED) {
 		cr_assert_neq(ev->reason, L1_OK);
 		cr_assert_arr_eq(now, f->last, 32, "tx %llu (%s) dropped for \"%s\" but changed the chain",
-				 (unsigned long long)ev->tx->id, l1_tx_kind_str(ev->tx->kind),
+				 (unsigned long long)ev->tx->id, h_kind_str((l1_tx_is_fee_only(ev->tx) ? H_FILLER : ev->tx->op)),
 				 l1_result_str(ev->reason));
 		f->dropped_by_reason[ev->reason]++;
 	} else if (ev->kind == L1_EV_TX_INCLUDED) {
@@ -849,24 +851,24 @@ static void fz_on_event(void *ctx, const struct l1_event *ev)
 		cr_assert(amount_sub(&delta, c->fees, f->fees_at_last));
 		cr_assert_eq(delta.units, ev->tx->fee.units, "an included tx pays exactly its fee");
 		cr_assert(amount_add_to(&f->fees_seen, ev->tx->fee));
-		f->included_by_kind[ev->tx->kind]++;
+		f->included_by_kind[(l1_tx_is_fee_only(ev->tx) ? H_FILLER : ev->tx->op)]++;
 		f->block_included++;
 	} else {
-		const struct l1_channel *k = &c->channels[ev->channel];
+		const struct l1_channel *k = &cc->channels[ev->target];
 		cr_assert_eq(k->status, L1_CH_CLOSED);
-		cr_assert_eq(l1_channel_cold(k)->settled_height, ev->height);
-		if (l1_channel_cold(k)->close_kind == L1_CLOSE_COOPERATIVE) {
+		cr_assert_eq(l1_chrec_cold(k)->settled_height, ev->height);
+		if (l1_chrec_cold(k)->close_kind == L1_CLOSE_COOPERATIVE) {
 			f->settled_coop++;
-			cr_assert_eq(l1_channel_cold(k)->settled_height, l1_channel_cold(k)->close_height);
+			cr_assert_eq(l1_chrec_cold(k)->settled_height, l1_chrec_cold(k)->close_height);
 		} else {
 			f->settled_unilateral++;
-			cr_assert_eq(l1_channel_cold(k)->settled_height, l1_channel_cold(k)->close_height + c->params.dispute_timeout_blocks);
+			cr_assert_eq(l1_chrec_cold(k)->settled_height, l1_chrec_cold(k)->close_height + c->params.dispute_timeout_blocks);
 		}
-		if (c->params.dispute_rule == L1_RULE_PENALTY && l1_channel_cold(k)->close_kind == L1_CLOSE_UNILATERAL &&
-		    l1_channel_cold(k)->penalty_claimed) {
-			cr_assert(l1_channel_cold(k)->challenged);
-			cr_assert_neq(l1_channel_cold(k)->first_challenger, l1_channel_cold(k)->closer);
-			cr_assert_eq(l1_channel_payout(k, l1_channel_cold(k)->closer).units, 0);
+		if (c->params.dispute_rule == L1_RULE_PENALTY && l1_chrec_cold(k)->close_kind == L1_CLOSE_UNILATERAL &&
+		    l1_chrec_cold(k)->penalty_claimed) {
+			cr_assert(l1_chrec_cold(k)->challenged);
+			cr_assert_neq(l1_chrec_cold(k)->first_challenger, l1_chrec_cold(k)->closer);
+			cr_assert_eq(l1_chrec_payout(k, l1_chrec_cold(k)->closer).units, 0);
 			f->penalties++;
 		}
 	}
@@ -926,25 +928,25 @@ static uint64_t fz_amount(struct fuzz *f, uint32_t acct)
 /* A random channel, preferring one in `want` status (if any exists). */
 static uint32_t fz_channel(struct fuzz *f, int want)
 {
-	const struct l1_chain *c = f->h.c;
+	const struct l1_channel_contract *cc = f->h.cc;
 	if (fz_chance(f, 4))
-		return fz_chance(f, 50) ? c->nchannels : UINT32_MAX;
+		return fz_chance(f, 50) ? cc->nchannels : UINT32_MAX;
 	if (want >= 0 && fz_chance(f, 85)) {
-		uint32_t start = (uint32_t)rng_below(&f->r, c->nchannels);
-		for (uint32_t i = 0; i < c->nchannels; i++) {
-			uint32_t ch = (start + i) % c->nchannels;
-			if ((int)c->channels[ch].status == want)
+		uint32_t start = (uint32_t)rng_below(&f->r, cc->nchannels);
+		for (uint32_t i = 0; i < cc->nchannels; i++) {
+			uint32_t ch = (start + i) % cc->nchannels;
+			if ((int)cc->channels[ch].status == want)
 				return ch;
 		}
 	}
-	return (uint32_t)rng_below(&f->r, c->nchannels);
+	return (uint32_t)rng_below(&f->r, cc->nchannels);
 }
 
 static uint32_t fz_submitter(struct fuzz *f, uint32_t ch, unsigned member_percent)
 {
-	const struct l1_chain *c = f->h.c;
-	if (ch < c->nchannels && fz_chance(f, member_percent))
-		return l1_channel_accounts(&c->channels[ch])[rng_below(&f->r, c->channels[ch].nparties)];
+	const struct l1_channel_contract *cc = f->h.cc;
+	if (ch < cc->nchannels && fz_chance(f, member_percent))
+		return l1_chrec_accounts(&cc->channels[ch])[rng_below(&f->r, cc->channels[ch].nparties)];
 	return fz_any_account(f);
 }
 
@@ -970,19 +972,19 @@ static void fz_add_channel(struct fuzz *f)
  * acceptable (though its seq may be stale), sometimes broken in one of many ways. */
 static struct l1_state *fz_state(struct fuzz *f, uint32_t ch)
 {
-	const struct l1_chain *c = f->h.c;
-	if (ch >= c->nchannels) {
+	const struct l1_channel_contract *cc = f->h.cc;
+	if (ch >= cc->nchannels) {
 		struct l1_state *s = l1_state_new(ch, rng_below(&f->r, 10), 2);
 		s->balances[0] = s->included[0] = AMOUNT(rng_below(&f->r, 100));
 		return s;
 	}
-	const struct l1_channel *k = &c->channels[ch];
+	const struct l1_channel *k = &cc->channels[ch];
 	uint32_t n = k->nparties;
 	if (fz_chance(f, 3))
 		n = fz_chance(f, 50) ? n + 1 : n - 1;
 	if (n == 0)
 		return NULL;
-	uint64_t base = l1_channel_cold(k)->registered ? l1_channel_cold(k)->registered->seq : 0, x = rng_below(&f->r, 100), seq;
+	uint64_t base = l1_chrec_cold(k)->registered ? l1_chrec_cold(k)->registered->seq : 0, x = rng_below(&f->r, 100), seq;
 	if (x < 65)
 		seq = base > MAX - 3 ? MAX : base + 1 + rng_below(&f->r, 3);
 	else if (x < 80)
@@ -994,7 +996,7 @@ static struct l1_state *fz_state(struct fuzz *f, uint32_t ch)
 	struct l1_state *s = l1_state_new(ch, seq, n);
 	struct amount total = AMOUNT(0);
 	for (uint32_t i = 0; i < n; i++) {
-		uint64_t dep = i < k->nparties ? l1_channel_deposited(k)[i].units : rng_below(&f->r, 100);
+		uint64_t dep = i < k->nparties ? l1_chrec_deposited(k)[i].units : rng_below(&f->r, 100);
 		s->included[i] = AMOUNT(fz_chance(f, 80) ? dep : rng_range(&f->r, 0, dep));
 		if (!amount_add_to(&total, s->included[i]))
 			total = AMOUNT(MAX);
@@ -1029,7 +1031,7 @@ static struct l1_state *fz_state(struct fuzz *f, uint32_t ch)
 		s->balances[0] = AMOUNT(MAX);
 		break;
 	case 4: /* another channel's id */
-		s->channel = (uint32_t)rng_below(&f->r, c->nchannels + 1);
+		s->channel = (uint32_t)rng_below(&f->r, cc->nchannels + 1);
 		break;
 	case 5: /* unsigned */
 		resign = false;
@@ -1049,10 +1051,10 @@ static struct l1_state *fz_state(struct fuzz *f, uint32_t ch)
 
 static void fz_submit_one(struct fuzz *f)
 {
-	const struct l1_chain *c = f->h.c;
+	const struct l1_channel_contract *cc = f->h.cc;
 	bool disputes = false;
-	for (uint32_t i = 0; i < c->nchannels && !disputes; i++)
-		disputes = c->channels[i].status == L1_CH_DISPUTE;
+	for (uint32_t i = 0; i < cc->nchannels && !disputes; i++)
+		disputes = cc->channels[i].status == L1_CH_DISPUTE;
 	/* Weights: open, deposit, filler, coop close, unilateral close, challenge, junk. */
 	const unsigned w[7] = { 10, 18, 10, 5, 6, disputes ? 40 : 4, 2 };
 	unsigned total = 0, x;
@@ -1066,38 +1068,38 @@ static void fz_submit_one(struct fuzz *f)
 	switch (kind) {
 	case 0:
 		ch = fz_channel(f, L1_CH_NONE);
-		who = fz_chance(f, 75) && ch < c->nchannels ? l1_channel_accounts(&c->channels[ch])[0] : fz_submitter(f, ch, 50);
-		h_submit(&f->h, L1_TX_OPEN, who, ch, fz_fee(f, who), 0, NULL);
+		who = fz_chance(f, 75) && ch < cc->nchannels ? l1_chrec_accounts(&cc->channels[ch])[0] : fz_submitter(f, ch, 50);
+		h_submit(&f->h, H_OPEN, who, ch, fz_fee(f, who), 0, NULL);
 		break;
 	case 1:
 		ch = fz_channel(f, L1_CH_OPEN);
 		who = fz_submitter(f, ch, 85);
-		h_submit(&f->h, L1_TX_DEPOSIT, who, ch, fz_fee(f, who), fz_amount(f, who), NULL);
+		h_submit(&f->h, H_DEPOSIT, who, ch, fz_fee(f, who), fz_amount(f, who), NULL);
 		break;
 	case 2:
 		who = fz_any_account(f);
-		h_submit(&f->h, L1_TX_FILLER, who, 0, fz_fee(f, who), 0, NULL);
+		h_submit(&f->h, H_FILLER, who, 0, fz_fee(f, who), 0, NULL);
 		break;
 	case 3:
 	case 4:
 		ch = fz_channel(f, L1_CH_OPEN);
 		who = fz_submitter(f, ch, 85);
-		h_submit(&f->h, kind == 3 ? L1_TX_COOP_CLOSE : L1_TX_UNILATERAL_CLOSE, who, ch, fz_fee(f, who), 0,
+		h_submit(&f->h, kind == 3 ? H_COOP_CLOSE : H_UNILATERAL_CLOSE, who, ch, fz_fee(f, who), 0,
 			 fz_state(f, ch));
 		/* A challenge racing the close: with T = 0 this is the only way to challenge. */
 		if (kind == 4 && fz_chance(f, 50)) {
 			who = fz_submitter(f, ch, 90);
-			h_submit(&f->h, L1_TX_CHALLENGE, who, ch, fz_fee(f, who), 0, fz_state(f, ch));
+			h_submit(&f->h, H_CHALLENGE, who, ch, fz_fee(f, who), 0, fz_state(f, ch));
 		}
 		break;
 	case 5:
 		ch = fz_channel(f, L1_CH_DISPUTE);
 		who = fz_submitter(f, ch, 85);
-		h_submit(&f->h, L1_TX_CHALLENGE, who, ch, fz_fee(f, who), 0, fz_state(f, ch));
+		h_submit(&f->h, H_CHALLENGE, who, ch, fz_fee(f, who), 0, fz_state(f, ch));
 		break;
 	default: /* a kind that does not exist */
 		who = fz_any_account(f);
-		h_submit(&f->h, (enum l1_tx_kind)(6 + rng_below(&f->r, 50)), who, 0, fz_fee(f, who), 0, NULL);
+		h_submit(&f->h, (uint32_t)(6 + rng_below(&f->r, 50)), who, 0, fz_fee(f, who), 0, NULL);
 		break;
 	}
 }
@@ -1105,17 +1107,18 @@ static void fz_submit_one(struct fuzz *f)
 static void fz_check_block(struct fuzz *f)
 {
 	const struct l1_chain *c = f->h.c;
+	const struct l1_channel_contract *cc = f->h.cc;
 	cr_assert(l1_chain_conserved(c), "block %llu", (unsigned long long)c->height);
 	cr_assert_eq(c->fees.units, f->fees_seen.units);
 	cr_assert_leq(f->block_included, c->params.block_tx_limit);
 	if (l1_chain_mempool_len(c) > 0)
 		cr_assert_eq(f->block_included, c->params.block_tx_limit, "txs left behind in a block with room");
-	for (uint32_t i = 0; i < c->nchannels; i++) {
-		const struct l1_channel *k = &c->channels[i];
+	for (uint32_t i = 0; i < cc->nchannels; i++) {
+		const struct l1_channel *k = &cc->channels[i];
 		struct amount dep = AMOUNT(0), paid = AMOUNT(0);
 		for (uint32_t j = 0; j < k->nparties; j++) {
-			cr_assert(amount_add_to(&dep, l1_channel_deposited(k)[j]), "deposits overflow");
-			cr_assert(amount_add_to(&paid, l1_channel_payout(k, j)), "payouts overflow");
+			cr_assert(amount_add_to(&dep, l1_chrec_deposited(k)[j]), "deposits overflow");
+			cr_assert(amount_add_to(&paid, l1_chrec_payout(k, j)), "payouts overflow");
 		}
 		cr_assert_leq(k->holdings.units, c->supply.units);
 		switch (k->status) {
@@ -1124,7 +1127,7 @@ static void fz_check_block(struct fuzz *f)
 			cr_assert_eq(dep.units, 0);
 			break;
 		case L1_CH_DISPUTE:
-			cr_assert_gt(l1_channel_cold(k)->close_height + c->params.dispute_timeout_blocks, c->height,
+			cr_assert_gt(l1_chrec_cold(k)->close_height + c->params.dispute_timeout_blocks, c->height,
 				     "channel %u outlived its window", i);
 			/* fall through */
 		case L1_CH_OPEN:
@@ -1172,12 +1175,12 @@ static void fuzz_run(uint64_t seed, const struct l1_params *p, unsigned blocks)
 		/* Keep about FZ_LIVE channels open or in dispute: a new one per block while
 		 * fewer are (some of their opens fail, and stay failed). */
 		uint32_t live = 0;
-		for (uint32_t i = 0; i < f->h.c->nchannels; i++)
-			live += f->h.c->channels[i].status == L1_CH_OPEN || f->h.c->channels[i].status == L1_CH_DISPUTE;
-		if (f->h.c->nchannels < FZ_LIVE)
-			while (f->h.c->nchannels < FZ_LIVE)
+		for (uint32_t i = 0; i < f->h.cc->nchannels; i++)
+			live += f->h.cc->channels[i].status == L1_CH_OPEN || f->h.cc->channels[i].status == L1_CH_DISPUTE;
+		if (f->h.cc->nchannels < FZ_LIVE)
+			while (f->h.cc->nchannels < FZ_LIVE)
 				fz_add_channel(f);
-		else if (live < FZ_LIVE && f->h.c->nchannels < FZ_MAX_CHANNELS)
+		else if (live < FZ_LIVE && f->h.cc->nchannels < FZ_MAX_CHANNELS)
 			fz_add_channel(f);
 		unsigned n = (unsigned)rng_below(&f->r, 25);
 		for (unsigned i = 0; i < n; i++)
@@ -1189,8 +1192,8 @@ static void fuzz_run(uint64_t seed, const struct l1_params *p, unsigned blocks)
 		fz_block(f);
 	for (uint64_t i = 0; i <= p->dispute_timeout_blocks; i++)
 		fz_block(f);
-	for (uint32_t i = 0; i < f->h.c->nchannels; i++)
-		cr_assert_neq(f->h.c->channels[i].status, L1_CH_DISPUTE);
+	for (uint32_t i = 0; i < f->h.cc->nchannels; i++)
+		cr_assert_neq(f->h.cc->channels[i].status, L1_CH_DISPUTE);
 
 	/* The run must have exercised everything it claims to test. */
 	uint64_t submitted = f->h.c->next_tx_id;
@@ -1200,9 +1203,9 @@ static void fuzz_run(uint64_t seed, const struct l1_params *p, unsigned blocks)
 		    (unsigned long long)(f->settled_coop + f->settled_unilateral),
 		    (unsigned long long)f->payouts_checked, (unsigned long long)f->penalties);
 	cr_assert_geq(submitted, 2500);
-	for (int k = L1_TX_OPEN; k <= L1_TX_FILLER; k++)
-		cr_assert_gt(f->included_by_kind[k], 0, "no %s was ever included", l1_tx_kind_str((enum l1_tx_kind)k));
-	cr_assert_gt(f->included_by_kind[L1_TX_CHALLENGE], 10);
+	for (int k = H_OPEN; k <= H_FILLER; k++)
+		cr_assert_gt(f->included_by_kind[k], 0, "no %s was ever included", h_kind_str((uint32_t)k));
+	cr_assert_gt(f->included_by_kind[H_CHALLENGE], 10);
 	cr_assert_gt(f->settled_coop, 3);
 	cr_assert_gt(f->settled_unilateral, 3);
 	const enum l1_result reasons[] = { L1_ERR_NO_FUNDS, L1_ERR_OVERFLOW, L1_ERR_NO_SUCH_ACCOUNT,

@@ -15,7 +15,7 @@
 
 #include "l1sim/amount.h"
 #include "l1sim/chain.h"
-#include "l1sim/contract.h"
+#include "l1sim/channel_record.h"
 #include "l1sim/rng.h"
 #include "l1sim/state.h"
 #include "l2/l2.h"
@@ -24,7 +24,7 @@
 
 struct rec {
 	enum l1_event_kind kind;
-	enum l1_tx_kind tx_kind;
+	uint32_t tx_kind;             /* the channel contract's op */
 	uint64_t height, tx_id, seq;
 	enum l1_result reason;
 	uint32_t submitter, channel;
@@ -48,8 +48,7 @@ struct env {
 
 static void on_event(void *ctx, const struct l1_event *ev)
 {
-	struct env *e = ctx;
-	l2_net_on_l1_event(e->net, ev);
+	struct env *e = ctx; /* added after the net's listener: L2 has seen ev */
 	if (e->nlog == e->cap_log) {
 		e->cap_log = e->cap_log ? 2 * e->cap_log : 64;
 		e->log = realloc(e->log, e->cap_log * sizeof(*e->log));
@@ -57,35 +56,35 @@ static void on_event(void *ctx, const struct l1_event *ev)
 			abort();
 	}
 	struct rec r = { .kind = ev->kind, .height = ev->height, .reason = ev->reason,
-			 .channel = ev->channel };
+			 .channel = ev->target };
 	if (ev->tx) {
-		r.tx_kind = ev->tx->kind;
+		r.tx_kind = ev->tx->op;
 		r.tx_id = ev->tx->id;
 		r.submitter = ev->tx->submitter;
-		r.seq = ev->tx->state ? ev->tx->state->seq : UINT64_MAX;
-		r.channel = ev->tx->channel;
+		r.seq = l1_channel_tx_state(ev->tx) ? l1_channel_tx_state(ev->tx)->seq : UINT64_MAX;
+		r.channel = l1_channel_tx_channel(ev->tx);
 	}
 	e->log[e->nlog++] = r;
-	if (ev->kind != L1_EV_SETTLED)
+	if (!l1_channel_is_settled_event(e->net->l1, ev))
 		return;
 	/* SPEC 7 security_violations: a party that did not cheat must be paid at least
 	 * what the channel's latest state owes it (balance + deposited - included). */
-	const struct l1_channel *k = &e->chain->channels[ev->channel];
-	const struct l2_channel *c = &e->net->channels[ev->channel];
+	const struct l1_channel *k = l1_chrec(e->net->l1, ev->target);
+	const struct l2_channel *c = &e->net->channels[ev->target];
 	for (uint32_t i = 0; i < k->nparties; i++) {
 		struct amount owed, extra;
 		if (!c->latest)
 			continue;
-		if (!amount_sub(&extra, l1_channel_deposited(k)[i], c->latest->included[i]) ||
+		if (!amount_sub(&extra, l1_chrec_deposited(k)[i], c->latest->included[i]) ||
 		    !amount_add(&owed, c->latest->balances[i], extra))
 			owed = AMOUNT(UINT64_MAX);
-		if (!l2_channel_cheated(c, i) && amount_lt(l1_channel_payout(k, i), owed)) {
+		if (!l2_channel_cheated(c, i) && amount_lt(l1_chrec_payout(k, i), owed)) {
 			if (e->violations++ == 0)
 				snprintf(e->first_violation, sizeof(e->first_violation),
 					 "channel %u party %u paid %" PRIu64 " < owed %" PRIu64
 					 " (latest seq %" PRIu64 ", registered %" PRIu64 ")",
-					 ev->channel, i, l1_channel_payout(k, i).units, owed.units, c->latest->seq,
-					 l1_channel_cold(k)->registered ? l1_channel_cold(k)->registered->seq : UINT64_MAX);
+					 ev->target, i, l1_chrec_payout(k, i).units, owed.units, c->latest->seq,
+					 l1_chrec_cold(k)->registered ? l1_chrec_cold(k)->registered->seq : UINT64_MAX);
 		}
 	}
 }
@@ -121,7 +120,7 @@ static struct env *env_new(struct l1_params *p, enum l2_signatures sig, uint64_t
 	cr_assert_not_null(e->chain);
 	e->net = l2_net_new(e->chain, sig, AMOUNT(fee));
 	cr_assert_not_null(e->net);
-	l1_chain_set_listener(e->chain, on_event, e);
+	l1_chain_add_listener(e->chain, on_event, e);
 	return e;
 }
 
@@ -175,16 +174,16 @@ static void run_to(struct env *e, uint64_t height)
 static const struct rec *tx_event(const struct env *e, uint64_t id)
 {
 	for (size_t i = e->nlog; i-- > 0;)
-		if (e->log[i].kind != L1_EV_SETTLED && e->log[i].tx_id == id)
+		if (e->log[i].kind != L1_EV_CONTRACT && e->log[i].tx_id == id)
 			return &e->log[i];
 	return NULL;
 }
 
-static size_t mempool_count(const struct env *e, enum l1_tx_kind kind, uint32_t submitter)
+static size_t mempool_count(const struct env *e, enum l1_channel_op kind, uint32_t submitter)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < e->chain->mempool_len; i++)
-		if (e->chain->mempool[i].kind == kind && e->chain->mempool[i].submitter == submitter)
+		if (l1_channel_op_of(e->net->l1, &e->chain->mempool[i]) == kind && e->chain->mempool[i].submitter == submitter)
 			n++;
 	return n;
 }
@@ -196,7 +195,7 @@ static uint64_t l1_bal(const struct env *e, uint32_t party)
 
 static const struct l1_channel *contract(const struct env *e, uint32_t ch)
 {
-	return &e->chain->channels[e->net->channels[ch].l1_id];
+	return l1_chrec(e->net->l1, e->net->channels[ch].l1_id);
 }
 
 static const struct l1_state *latest(const struct env *e, uint32_t ch)
@@ -590,9 +589,7 @@ Test(l2_channel, contract_drops_unilateral_close_with_corrupted_signature)
 	uint64_t bal_a = l1_bal(e, a), fees = e->chain->fees.units;
 	struct l1_state *s = l1_state_copy(latest(e, ch));
 	s->sigs[1][0] ^= 0xff;
-	uint64_t tx = l1_chain_submit(e->chain, (struct l1_tx){ .kind = L1_TX_UNILATERAL_CLOSE,
-		.submitter = e->net->parties[a].account, .channel = e->net->channels[ch].l1_id,
-		.fee = AMOUNT(2), .state = s });
+	uint64_t tx = l1_chain_submit(e->chain, l1_channel_tx(e->net->l1, L1_CHANNEL_UNILATERAL_CLOSE, e->net->parties[a].account, e->net->channels[ch].l1_id, AMOUNT(2), AMOUNT(0), s));
 	step(e);
 	const struct rec *r = tx_event(e, tx);
 	cr_assert_not_null(r);
@@ -600,7 +597,7 @@ Test(l2_channel, contract_drops_unilateral_close_with_corrupted_signature)
 	cr_assert_eq(r->reason, L1_ERR_BAD_SIGNATURE);
 	const struct l1_channel *k = contract(e, ch);
 	cr_assert_eq(k->status, L1_CH_OPEN);
-	cr_assert_null(l1_channel_cold(k)->registered);
+	cr_assert_null(l1_chrec_cold(k)->registered);
 	cr_assert_eq(k->holdings.units, 200);
 	cr_assert_eq(l1_bal(e, a), bal_a, "a dropped tx pays no fee");
 	cr_assert_eq(e->chain->fees.units, fees);
@@ -628,33 +625,29 @@ Test(l2_channel, contract_drops_challenge_with_corrupted_signature)
 	step(e);
 	const struct l1_channel *k = contract(e, ch);
 	cr_assert_eq(k->status, L1_CH_DISPUTE);
-	cr_assert_eq(l1_channel_cold(k)->registered->seq, 1);
+	cr_assert_eq(l1_chrec_cold(k)->registered->seq, 1);
 	uint64_t bal_b = l1_bal(e, b);
 
 	struct l1_state *bad = l1_state_copy(latest(e, ch));
 	bad->sigs[0][10] ^= 0x04; /* alice's signature on the newer state */
-	uint64_t tx = l1_chain_submit(e->chain, (struct l1_tx){ .kind = L1_TX_CHALLENGE,
-		.submitter = e->net->parties[b].account, .channel = e->net->channels[ch].l1_id,
-		.fee = AMOUNT(3), .state = bad });
+	uint64_t tx = l1_chain_submit(e->chain, l1_channel_tx(e->net->l1, L1_CHANNEL_CHALLENGE, e->net->parties[b].account, e->net->channels[ch].l1_id, AMOUNT(3), AMOUNT(0), bad));
 	step(e);
 	const struct rec *r = tx_event(e, tx);
 	cr_assert_not_null(r);
 	cr_assert_eq(r->kind, L1_EV_TX_DROPPED);
 	cr_assert_eq(r->reason, L1_ERR_BAD_SIGNATURE);
 	cr_assert_eq(k->status, L1_CH_DISPUTE);
-	cr_assert_eq(l1_channel_cold(k)->registered->seq, 1);
-	cr_assert_not(l1_channel_cold(k)->challenged);
+	cr_assert_eq(l1_chrec_cold(k)->registered->seq, 1);
+	cr_assert_not(l1_chrec_cold(k)->challenged);
 	cr_assert_eq(l1_bal(e, b), bal_b);
 
 	/* the genuine state is accepted */
-	tx = l1_chain_submit(e->chain, (struct l1_tx){ .kind = L1_TX_CHALLENGE,
-		.submitter = e->net->parties[b].account, .channel = e->net->channels[ch].l1_id,
-		.fee = AMOUNT(3), .state = l1_state_copy(latest(e, ch)) });
+	tx = l1_chain_submit(e->chain, l1_channel_tx(e->net->l1, L1_CHANNEL_CHALLENGE, e->net->parties[b].account, e->net->channels[ch].l1_id, AMOUNT(3), AMOUNT(0), l1_state_copy(latest(e, ch))));
 	step(e);
 	r = tx_event(e, tx);
 	cr_assert_not_null(r);
 	cr_assert_eq(r->kind, L1_EV_TX_INCLUDED);
-	cr_assert_eq(l1_channel_cold(k)->registered->seq, 2);
+	cr_assert_eq(l1_chrec_cold(k)->registered->seq, 2);
 	cr_assert_eq(l1_bal(e, b), bal_b - 3);
 	env_free(e);
 }
@@ -683,7 +676,7 @@ Test(l2_channel, payment_fails_until_open_is_final_exact_block)
 		step(e); /* block 1 includes the open */
 		snap_take(e, ch, &before);
 		cr_assert_eq(contract(e, ch)->open_height, 1);
-		cr_assert_eq(l1_contract_usable_height(e->chain, e->net->channels[ch].l1_id), c);
+		cr_assert_eq(l1_channel_usable_height(e->net->l1, e->net->channels[ch].l1_id), c);
 		while (e->chain->height < c) {
 			cr_assert_not(l2_channel_usable(e->net, ch));
 			cr_assert_eq(l2_channel_pay(e->net, ch, a, b, AMOUNT(1)), L2_ERR_NOT_USABLE,
@@ -931,7 +924,7 @@ Test(l2_channel, unilateral_close_after_open_included_before_final)
 	cr_assert_eq(contract(e, ch)->status, L1_CH_DISPUTE);
 	run_to(e, 4);
 	cr_assert_eq(contract(e, ch)->status, L1_CH_CLOSED);
-	cr_assert_eq(l1_channel_cold(contract(e, ch))->settled_height, 4);
+	cr_assert_eq(l1_chrec_cold(contract(e, ch))->settled_height, 4);
 	cr_assert_eq(l1_bal(e, a), 1000);
 	cr_assert_eq(l1_bal(e, b), 1000);
 	cr_assert_eq(e->violations, 0, "%s", e->first_violation);
@@ -963,9 +956,9 @@ Test(l2_channel, cooperative_close_settles_in_its_block_on_latest_plus_one)
 	step(e);
 	const struct l1_channel *k = contract(e, ch);
 	cr_assert_eq(k->status, L1_CH_CLOSED);
-	cr_assert_eq(l1_channel_cold(k)->close_kind, L1_CLOSE_COOPERATIVE);
-	cr_assert_eq(l1_channel_cold(k)->settled_height, 3);
-	cr_assert_eq(l1_channel_cold(k)->registered->seq, 2);
+	cr_assert_eq(l1_chrec_cold(k)->close_kind, L1_CLOSE_COOPERATIVE);
+	cr_assert_eq(l1_chrec_cold(k)->settled_height, 3);
+	cr_assert_eq(l1_chrec_cold(k)->registered->seq, 2);
 	cr_assert_eq(l1_bal(e, a), 1000 - 100 - 4 + 75, "alice paid the open fee");
 	cr_assert_eq(l1_bal(e, b), 1000 - 100 - 4 + 125, "bob paid the close fee");
 	cr_assert_eq(e->violations, 0, "%s", e->first_violation);
@@ -986,7 +979,7 @@ Test(l2_channel, deposit_is_spendable_only_once_final_and_the_next_state_include
 	cr_assert_not_null(r);
 	cr_assert_eq(r->kind, L1_EV_TX_INCLUDED);
 	cr_assert_eq(r->height, 4);
-	cr_assert_eq(l1_channel_deposited(contract(e, ch))[0].units, 150);
+	cr_assert_eq(l1_chrec_deposited(contract(e, ch))[0].units, 150);
 	cr_assert_eq(contract(e, ch)->holdings.units, 250);
 	cr_assert_eq(l1_bal(e, a), 1000 - 100 - 50);
 	struct snap before;
@@ -1041,7 +1034,7 @@ Test(l2_channel, deposit_failures)
 	r = tx_event(e, tx);
 	cr_assert_not_null(r);
 	cr_assert_eq(r->reason, L1_ERR_NO_FUNDS, "900 + fee 1 > 1000 - 100");
-	cr_assert_eq(l1_channel_deposited(contract(e, ch))[1].units, 100);
+	cr_assert_eq(l1_chrec_deposited(contract(e, ch))[1].units, 100);
 	env_free(e);
 }
 
@@ -1061,14 +1054,14 @@ Test(l2_channel, settlement_pays_deposits_the_latest_state_does_not_include)
 	step(e);                     /* 5: deposit then close included; window 5..9 */
 	const struct l1_channel *k = contract(e, ch);
 	cr_assert_eq(k->status, L1_CH_DISPUTE);
-	cr_assert_eq(l1_channel_cold(k)->registered->seq, 1);
-	cr_assert_eq(l1_channel_deposited(k)[0].units, 105);
-	cr_assert_eq(l1_channel_deposited(k)[1].units, 170);
+	cr_assert_eq(l1_chrec_cold(k)->registered->seq, 1);
+	cr_assert_eq(l1_chrec_deposited(k)[0].units, 105);
+	cr_assert_eq(l1_chrec_deposited(k)[1].units, 170);
 	cr_assert_eq(e->nsubs, 0, "nobody has a newer state");
 	run_to(e, 9);
 	cr_assert_eq(k->status, L1_CH_CLOSED);
-	cr_assert_eq(l1_channel_payout(k, 0).units, 80 + 5);
-	cr_assert_eq(l1_channel_payout(k, 1).units, 120 + 70);
+	cr_assert_eq(l1_chrec_payout(k, 0).units, 80 + 5);
+	cr_assert_eq(l1_chrec_payout(k, 1).units, 120 + 70);
 	cr_assert_eq(l1_bal(e, a), 1000 - 100 - 5 + 85);
 	cr_assert_eq(l1_bal(e, b), 1000 - 100 - 70 + 190);
 	cr_assert_eq(e->violations, 0, "%s", e->first_violation);
@@ -1103,8 +1096,8 @@ static struct env *watcher_scenario(uint64_t blocks, uint32_t *a, uint32_t *b, u
 	step(e);                                                 /* a + 2 = 4 */
 	const struct l1_channel *k = contract(e, *ch);
 	cr_assert_eq(k->status, L1_CH_DISPUTE);
-	cr_assert_eq(l1_channel_cold(k)->close_height, 4);
-	cr_assert_eq(l1_channel_cold(k)->registered->seq, 1);
+	cr_assert_eq(l1_chrec_cold(k)->close_height, 4);
+	cr_assert_eq(l1_chrec_cold(k)->registered->seq, 1);
 	return e;
 }
 
@@ -1132,11 +1125,11 @@ Test(l2_channel, watcher_back_at_the_last_block_of_the_window_is_in_time)
 	cr_assert_eq(r->kind, L1_EV_TX_INCLUDED);
 	cr_assert_eq(r->height, 24);
 	cr_assert_eq(k->status, L1_CH_CLOSED);
-	cr_assert_eq(l1_channel_cold(k)->settled_height, 24);
-	cr_assert(l1_channel_cold(k)->challenged);
-	cr_assert_eq(l1_channel_cold(k)->registered->seq, 2);
-	cr_assert_eq(l1_channel_payout(k, 0).units, 50);
-	cr_assert_eq(l1_channel_payout(k, 1).units, 150);
+	cr_assert_eq(l1_chrec_cold(k)->settled_height, 24);
+	cr_assert(l1_chrec_cold(k)->challenged);
+	cr_assert_eq(l1_chrec_cold(k)->registered->seq, 2);
+	cr_assert_eq(l1_chrec_payout(k, 0).units, 50);
+	cr_assert_eq(l1_chrec_payout(k, 1).units, 150);
 	cr_assert_eq(l1_bal(e, b), bal_b - 3 + 150, "challenge fee 3, then the payout");
 	cr_assert_not(l2_channel_challenge_pending(&e->net->channels[ch], 1));
 	cr_assert_eq(e->net->ndisputes, 0);
@@ -1158,11 +1151,11 @@ Test(l2_channel, watcher_back_one_block_after_the_window_is_too_late)
 	cr_assert_eq(e->nsubs, 0);
 	cr_assert_eq(e->chain->mempool_len, 0);
 	cr_assert_eq(k->status, L1_CH_CLOSED);
-	cr_assert_eq(l1_channel_cold(k)->settled_height, 24);
-	cr_assert_not(l1_channel_cold(k)->challenged);
-	cr_assert_eq(l1_channel_cold(k)->registered->seq, 1, "the stale state settles");
-	cr_assert_eq(l1_channel_payout(k, 0).units, 110);
-	cr_assert_eq(l1_channel_payout(k, 1).units, 90);
+	cr_assert_eq(l1_chrec_cold(k)->settled_height, 24);
+	cr_assert_not(l1_chrec_cold(k)->challenged);
+	cr_assert_eq(l1_chrec_cold(k)->registered->seq, 1, "the stale state settles");
+	cr_assert_eq(l1_chrec_payout(k, 0).units, 110);
+	cr_assert_eq(l1_chrec_payout(k, 1).units, 90);
 	cr_assert_eq(e->violations, 1, "bob was away too long and lost 60");
 	step(e);
 	cr_assert_eq(e->nsubs, 0);
@@ -1177,7 +1170,7 @@ Test(l2_channel, online_party_reacts_in_the_block_the_close_is_included)
 	cr_assert_eq(e->nsubs, 1);
 	cr_assert_eq(e->subs[0].height, 4);
 	step(e);
-	cr_assert_eq(l1_channel_cold(contract(e, ch))->registered->seq, 2);
+	cr_assert_eq(l1_chrec_cold(contract(e, ch))->registered->seq, 2);
 	run_to(e, 24);
 	cr_assert_eq(contract(e, ch)->status, L1_CH_CLOSED);
 	cr_assert_eq(e->nsubs, 1, "one challenge is enough");
@@ -1207,7 +1200,7 @@ Test(l2_channel, watchtower_challenges_for_an_offline_party)
 	cr_assert_not(e->net->parties[b].online);
 	cr_assert_eq(e->nsubs, 1);
 	cr_assert_eq(e->subs[0].party, b);
-	cr_assert_eq(mempool_count(e, L1_TX_CHALLENGE, e->net->parties[b].account), 1);
+	cr_assert_eq(mempool_count(e, L1_CHANNEL_CHALLENGE, e->net->parties[b].account), 1);
 	cr_assert_eq(e->chain->mempool[0].fee.units, 7, "the party's challenge fee");
 	step(e); /* 3: accepted */
 	const struct rec *r = tx_event(e, e->subs[0].tx);
@@ -1215,7 +1208,7 @@ Test(l2_channel, watchtower_challenges_for_an_offline_party)
 	cr_assert_eq(r->kind, L1_EV_TX_INCLUDED);
 	cr_assert_eq(l1_bal(e, b), bal_b - 7, "the fee comes from the party's own L1 balance");
 	const struct l1_channel *k = contract(e, ch);
-	cr_assert_eq(l1_channel_cold(k)->registered->seq, 2);
+	cr_assert_eq(l1_chrec_cold(k)->registered->seq, 2);
 	run_to(e, 8);
 	cr_assert_eq(k->status, L1_CH_CLOSED);
 	cr_assert_eq(l1_bal(e, b), bal_b - 7 + 150);
@@ -1243,7 +1236,7 @@ Test(l2_channel, offline_party_without_watchtower_does_nothing)
 	run_to(e, 5);
 	cr_assert_eq(e->nsubs, 0);
 	cr_assert_eq(contract(e, ch)->status, L1_CH_CLOSED);
-	cr_assert_eq(l1_channel_cold(contract(e, ch))->registered->seq, 1);
+	cr_assert_eq(l1_chrec_cold(contract(e, ch))->registered->seq, 1);
 	/* an `online` action reacts at once, but the channel has settled */
 	l2_party_set_online(e->net, b);
 	l2_react_party(e->net, b, on_submit, e);
@@ -1277,7 +1270,7 @@ Test(l2_channel, online_action_reacts_at_once_with_l2_react_party)
 	l2_react_party(e->net, b, on_submit, e);
 	cr_assert_eq(e->nsubs, 1, "its challenge is pending");
 	step(e);
-	cr_assert_eq(l1_channel_cold(contract(e, ch))->registered->seq, 2);
+	cr_assert_eq(l1_chrec_cold(contract(e, ch))->registered->seq, 2);
 	run_to(e, 7);
 	cr_assert_eq(contract(e, ch)->status, L1_CH_CLOSED);
 	cr_assert_eq(e->violations, 0, "%s", e->first_violation);
@@ -1305,21 +1298,20 @@ Test(l2_channel, no_second_challenge_while_the_first_is_pending)
 	cr_assert_eq(e->nsubs, 1);
 	/* phase 3: higher-fee fillers take the single slot of the next 3 blocks */
 	for (int i = 0; i < 3; i++)
-		(void)l1_chain_submit(e->chain, (struct l1_tx){ .kind = L1_TX_FILLER,
-			.submitter = e->net->parties[f].account, .fee = AMOUNT(10) });
+		(void)l1_chain_submit(e->chain, l1_tx_fee_only(e->net->parties[f].account, AMOUNT(10)));
 	for (int i = 0; i < 3; i++) {
 		step(e);
-		cr_assert_eq(l1_channel_cold(contract(e, ch))->registered->seq, 1);
+		cr_assert_eq(l1_chrec_cold(contract(e, ch))->registered->seq, 1);
 		cr_assert(l2_channel_challenge_pending(&e->net->channels[ch], 1));
 		cr_assert_eq(e->nsubs, 1, "block %" PRIu64 ": no second challenge while one is pending",
 			     e->chain->height);
-		cr_assert_eq(mempool_count(e, L1_TX_CHALLENGE, e->net->parties[b].account), 1);
+		cr_assert_eq(mempool_count(e, L1_CHANNEL_CHALLENGE, e->net->parties[b].account), 1);
 	}
 	/* the same phase run twice does not duplicate either */
 	l2_react_all(e->net, on_submit, e);
 	cr_assert_eq(e->nsubs, 1);
 	step(e); /* 6: the challenge gets in */
-	cr_assert_eq(l1_channel_cold(contract(e, ch))->registered->seq, 2);
+	cr_assert_eq(l1_chrec_cold(contract(e, ch))->registered->seq, 2);
 	cr_assert_not(l2_channel_challenge_pending(&e->net->channels[ch], 1));
 	cr_assert_eq(e->chain->mempool_len, 0);
 	cr_assert_eq(e->nsubs, 1);
@@ -1385,7 +1377,7 @@ Test(l2_channel, party_does_not_challenge_its_own_close)
 		cr_assert_eq(e->chain->mempool_len, 0);
 	}
 	cr_assert_eq(contract(e, ch)->status, L1_CH_CLOSED);
-	cr_assert_eq(l1_channel_cold(contract(e, ch))->registered->seq, 1);
+	cr_assert_eq(l1_chrec_cold(contract(e, ch))->registered->seq, 1);
 	env_free(e);
 }
 
@@ -1422,16 +1414,16 @@ Test(l2_channel, penalty_first_challenger_is_accepted_and_takes_the_closers_payo
 	cr_assert_eq(l1_bal(e, b), bal_b - 2);
 	cr_assert_eq(l1_bal(e, c3), bal_c, "a dropped challenge costs nothing");
 	const struct l1_channel *k = contract(e, ch);
-	cr_assert(l1_channel_cold(k)->challenged);
-	cr_assert_eq(l1_channel_cold(k)->first_challenger, 1);
+	cr_assert(l1_chrec_cold(k)->challenged);
+	cr_assert_eq(l1_chrec_cold(k)->first_challenger, 1);
 	cr_assert_not(l2_channel_challenge_pending(&e->net->channels[ch], 1));
 	cr_assert_not(l2_channel_challenge_pending(&e->net->channels[ch], 2));
 	run_to(e, 7); /* window 2..7 */
 	cr_assert_eq(k->status, L1_CH_CLOSED);
 	cr_assert_eq(e->nsubs, 2, "nobody challenges again");
-	cr_assert_eq(l1_channel_payout(k, 0).units, 0, "the stale closer gets nothing");
-	cr_assert_eq(l1_channel_payout(k, 1).units, 160 + 30);
-	cr_assert_eq(l1_channel_payout(k, 2).units, 110);
+	cr_assert_eq(l1_chrec_payout(k, 0).units, 0, "the stale closer gets nothing");
+	cr_assert_eq(l1_chrec_payout(k, 1).units, 160 + 30);
+	cr_assert_eq(l1_chrec_payout(k, 2).units, 110);
 	cr_assert_eq(l1_bal(e, a), 1000 - 100 - 1 - 1, "open fee and close fee, no payout");
 	cr_assert_eq(l1_bal(e, b), bal_b - 2 + 190);
 	cr_assert_eq(l1_bal(e, c3), bal_c + 110);
@@ -1458,9 +1450,9 @@ Test(l2_channel, latest_state_rule_pays_the_stale_closer_its_latest_balance)
 	run_to(e, 7);
 	const struct l1_channel *k = contract(e, ch);
 	cr_assert_eq(k->status, L1_CH_CLOSED);
-	cr_assert_eq(l1_channel_payout(k, 0).units, 30);
-	cr_assert_eq(l1_channel_payout(k, 1).units, 160);
-	cr_assert_eq(l1_channel_payout(k, 2).units, 110);
+	cr_assert_eq(l1_chrec_payout(k, 0).units, 30);
+	cr_assert_eq(l1_chrec_payout(k, 1).units, 160);
+	cr_assert_eq(l1_chrec_payout(k, 2).units, 110);
 	env_free(e);
 }
 
@@ -1478,8 +1470,8 @@ Test(l2_channel, tampered_close_is_dropped_with_signatures_and_the_channel_is_us
 	cr_assert_not(l2_channel_usable(e->net, ch));
 	cr_assert_eq(latest(e, ch)->balances[0].units, 70, "the tampering is on the tx's copy only");
 	const struct l1_tx *mt = &e->chain->mempool[0];
-	cr_assert_eq(mt->state->balances[0].units, 200);
-	cr_assert_eq(mt->state->balances[1].units, 0);
+	cr_assert_eq(l1_channel_tx_state(mt)->balances[0].units, 200);
+	cr_assert_eq(l1_channel_tx_state(mt)->balances[1].units, 0);
 	step(e);
 	const struct rec *r = tx_event(e, tx);
 	cr_assert_not_null(r);
@@ -1495,8 +1487,8 @@ Test(l2_channel, tampered_close_is_dropped_with_signatures_and_the_channel_is_us
 	cr_assert_eq(l2_channel_close(e->net, ch, b, L2_CLOSE_COOPERATIVE, L2_STATE_LATEST, false, NULL), L2_OK);
 	step(e);
 	cr_assert_eq(contract(e, ch)->status, L1_CH_CLOSED);
-	cr_assert_eq(l1_channel_payout(contract(e, ch), 0).units, 75);
-	cr_assert_eq(l1_channel_payout(contract(e, ch), 1).units, 125);
+	cr_assert_eq(l1_chrec_payout(contract(e, ch), 0).units, 75);
+	cr_assert_eq(l1_chrec_payout(contract(e, ch), 1).units, 125);
 	env_free(e);
 }
 
@@ -1516,14 +1508,14 @@ Test(l2_channel, tampered_close_is_accepted_with_signatures_off)
 	cr_assert_eq(r->kind, L1_EV_TX_INCLUDED);
 	const struct l1_channel *k = contract(e, ch);
 	cr_assert_eq(k->status, L1_CH_DISPUTE);
-	cr_assert_eq(l1_channel_cold(k)->registered->balances[0].units, 200);
-	cr_assert_eq(e->chain->verifies, 0);
+	cr_assert_eq(l1_chrec_cold(k)->registered->balances[0].units, 200);
+	cr_assert_eq(l1_channel_verifies(e->net->l1), 0);
 	/* same seq as bob's latest: nothing newer to challenge with */
 	run_to(e, e->chain->height + 3);
 	cr_assert_eq(e->nsubs, 0);
 	cr_assert_eq(k->status, L1_CH_CLOSED);
-	cr_assert_eq(l1_channel_payout(k, 0).units, 200);
-	cr_assert_eq(l1_channel_payout(k, 1).units, 0);
+	cr_assert_eq(l1_chrec_payout(k, 0).units, 200);
+	cr_assert_eq(l1_chrec_payout(k, 1).units, 0);
 	env_free(e);
 }
 
@@ -1546,9 +1538,9 @@ Test(l2_channel, tampered_stale_close_with_signatures_off_is_caught_by_a_challen
 	const struct l1_channel *k = contract(e, ch);
 	cr_assert_eq(e->nsubs, 1);
 	cr_assert_eq(k->status, L1_CH_CLOSED);
-	cr_assert_eq(l1_channel_cold(k)->registered->seq, 2);
-	cr_assert_eq(l1_channel_payout(k, 0).units, 80);
-	cr_assert_eq(l1_channel_payout(k, 1).units, 120);
+	cr_assert_eq(l1_chrec_cold(k)->registered->seq, 2);
+	cr_assert_eq(l1_chrec_payout(k, 0).units, 80);
+	cr_assert_eq(l1_chrec_payout(k, 1).units, 120);
 	cr_assert_eq(e->violations, 0, "%s", e->first_violation);
 	env_free(e);
 }
@@ -1624,8 +1616,8 @@ Test(l2_channel, ten_thousand_payments_keep_only_latest_and_requested_states)
 	run_to(e, e->chain->height + 5);
 	const struct l1_channel *k = contract(e, ch);
 	cr_assert_eq(k->status, L1_CH_CLOSED);
-	cr_assert_eq(l1_channel_cold(k)->registered->seq, 10000);
-	cr_assert_eq(l1_channel_payout(k, 1).units, 10000);
+	cr_assert_eq(l1_chrec_cold(k)->registered->seq, 10000);
+	cr_assert_eq(l1_chrec_payout(k, 1).units, 10000);
 	env_free(e);
 }
 
@@ -1681,8 +1673,8 @@ Test(l2_channel, parties_act_in_party_order_then_channel_order)
 	run_to(e, 7);
 	cr_assert_eq(contract(e, ch0)->status, L1_CH_CLOSED);
 	cr_assert_eq(contract(e, ch1)->status, L1_CH_CLOSED);
-	cr_assert_eq(l1_channel_cold(contract(e, ch0))->registered->seq, 1);
-	cr_assert_eq(l1_channel_cold(contract(e, ch1))->registered->seq, 1);
+	cr_assert_eq(l1_chrec_cold(contract(e, ch0))->registered->seq, 1);
+	cr_assert_eq(l1_chrec_cold(contract(e, ch1))->registered->seq, 1);
 	cr_assert_eq(e->violations, 0, "%s", e->first_violation);
 	env_free(e);
 }
@@ -1701,7 +1693,7 @@ Test(l2_channel, channel_add_failures_change_nothing)
 	cr_assert_eq(l2_channel_add(e->net, 2, unknown, d, &id), L1_ERR_NO_SUCH_ACCOUNT);
 	cr_assert_eq(id, 77);
 	cr_assert_eq(e->net->nchannels, 0);
-	cr_assert_eq(e->chain->nchannels, 0);
+	cr_assert_eq(l1_channel_count(e->net->l1), 0);
 	uint32_t ok[2] = { b, a };
 	cr_assert_eq(l2_channel_add(e->net, 2, ok, d, &id), L1_OK);
 	cr_assert_eq(id, 0);
@@ -1722,7 +1714,7 @@ Test(l2_channel, events_are_mapped_through_l1_id_when_the_chain_has_other_contra
 	uint32_t a = add_party(e, 2, "alice", 1000, 0), b = add_party(e, 2, "bob", 1000, 0);
 	/* a contract registered on L1 directly, before the net's channel */
 	uint32_t accts[1] = { e->net->parties[a].account }, other;
-	cr_assert_eq(l1_chain_add_channel(e->chain, 1, accts, NULL, &other), L1_OK);
+	cr_assert_eq(l1_channel_add(e->net->l1, 1, accts, NULL, &other), L1_OK);
 	uint32_t ps[2] = { a, b };
 	uint64_t deps[2] = { 100, 100 };
 	uint32_t ch = add_channel(e, 2, ps, deps);

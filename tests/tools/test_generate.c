@@ -178,9 +178,9 @@ Test(generate, runs_open_all_at_open_at_and_report_by_the_rule)
 	struct runner *r = runner_new(s, NULL, false);
 	runner_run(r);
 	/* 10 opens submitted at block 2, 4 a block: included in 3, 4 and 5. */
-	cr_assert_eq(r->chain->channel_txs, 10);
-	cr_assert_eq(r->chain->channels[s->generate.first_channel + 3].open_height, 3);
-	cr_assert_eq(r->chain->channels[s->generate.first_channel + 9].open_height, 5);
+	cr_assert_eq(l1_channel_txs(l2_net_l1_channels(r->net)), 10);
+	cr_assert_eq(l1_channel_open_height(l2_net_l1_channels(r->net), s->generate.first_channel + 3), 3);
+	cr_assert_eq(l1_channel_open_height(l2_net_l1_channels(r->net), s->generate.first_channel + 9), 5);
 	cr_assert_gt(runner_metrics(r)->payments_ok, 0);
 	char *json = report_of(r);
 	cr_assert(strstr(json, "\"generated\":"));

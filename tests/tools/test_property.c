@@ -55,7 +55,7 @@
 
 #include "l1sim/amount.h"
 #include "l1sim/chain.h"
-#include "l1sim/contract.h"
+#include "l1sim/channel.h"
 #include "l1sim/rng.h"
 #include "l2/l2.h"
 #include "tools/report.h"
@@ -764,8 +764,6 @@ struct stats {
 struct ctx {
 	const struct gen *G;
 	struct runner *r;
-	l1_event_fn inner;
-	void *inner_ctx;
 	uint64_t supply;
 	uint64_t bal[MAXP], held[MAXC], fees;
 	uint64_t next_height, prev_time_ms;
@@ -849,13 +847,14 @@ static bool states_equal(const struct l1_state *a, const struct l1_state *b)
 /* A close tx reached by the chain: stale or tampered compared with the latest state. */
 static void observe_close(struct ctx *x, const struct l1_tx *tx)
 {
-	const struct l2_channel *lc = &x->r->net->channels[tx->channel];
-	int i = l1_contract_party_index(x->r->chain, tx->channel, tx->submitter);
-	if (i < 0 || !lc->latest || tx->kind != L1_TX_UNILATERAL_CLOSE)
+	const struct l2_channel *lc = &x->r->net->channels[l1_channel_tx_channel(tx)];
+	const struct l1_channel_contract *cc = l2_net_l1_channels(x->r->net);
+	int i = l1_channel_party_index(cc, l1_channel_tx_channel(tx), tx->submitter);
+	if (i < 0 || !lc->latest || l1_channel_op_of(cc, tx) != L1_CHANNEL_UNILATERAL_CLOSE)
 		return;
-	if (tx->state->seq < lc->latest->seq || !states_equal(tx->state, lc->latest)) {
-		x->cheat_seen[tx->channel][i] = true;
-		if (tx->state->seq == lc->latest->seq)
+	if (l1_channel_tx_state(tx)->seq < lc->latest->seq || !states_equal(l1_channel_tx_state(tx), lc->latest)) {
+		x->cheat_seen[l1_channel_tx_channel(tx)][i] = true;
+		if (l1_channel_tx_state(tx)->seq == lc->latest->seq)
 			x->st->tampered_seen++;
 	}
 }
@@ -876,12 +875,12 @@ static bool script_cheats(const struct gen *G, uint32_t ch, uint32_t p)
 static const char *explain(struct ctx *x, uint32_t ch, uint32_t i)
 {
 	const struct gen *G = x->G;
-	const struct l1_channel *k = &x->r->chain->channels[ch];
+	const struct l1_channel_contract *cc = l2_net_l1_channels(x->r->net);
 	const struct l2_channel *lc = &x->r->net->channels[ch];
-	if (l1_channel_cold(k)->close_kind != L1_CLOSE_UNILATERAL)
+	if (l1_channel_close_kind(cc, ch) != L1_CLOSE_UNILATERAL)
 		return NULL;
-	if (l1_channel_cold(k)->registered->seq == lc->latest->seq)
-		return !G->sigs && !states_equal(l1_channel_cold(k)->registered, lc->latest) ? "tamper" : NULL;
+	if (l1_channel_registered_seq(cc, ch) == lc->latest->seq)
+		return !G->sigs && !states_equal(l1_channel_registered(cc, ch), lc->latest) ? "tamper" : NULL;
 	uint64_t h = x->close_h[ch], end = h + G->T;
 	if (G->T == 0)
 		return "no_window";
@@ -905,7 +904,6 @@ static const char *explain(struct ctx *x, uint32_t ch, uint32_t i)
 static bool quiescent_at(const struct ctx *x, uint64_t b)
 {
 	const struct gen *G = x->G;
-	const struct l1_chain *c = x->r->chain;
 	uint64_t conf_1 = G->conf - 1;
 	if (b < G->last_activity || x->mempool[b] != 0)
 		return false;
@@ -913,13 +911,13 @@ static bool quiescent_at(const struct ctx *x, uint64_t b)
 		if (x->incl[h])
 			return false; /* an inclusion not final yet */
 	for (uint32_t ch = 0; ch < G->nc; ch++) {
-		const struct l1_channel *k = &c->channels[ch];
-		bool settled = x->settled[ch] && l1_channel_cold(k)->settled_height <= b;
-		if (settled && l1_channel_cold(k)->settled_height + conf_1 > b)
+		const struct l1_channel_contract *cc = l2_net_l1_channels(x->r->net);
+		bool settled = x->settled[ch] && l1_channel_settled_height(cc, ch) <= b;
+		if (settled && l1_channel_settled_height(cc, ch) + conf_1 > b)
 			return false;
 		if (x->uni[ch] && x->close_h[ch] <= b && !settled)
 			return false; /* closing */
-		if (k->status != L1_CH_NONE && k->open_height <= b && k->open_height + conf_1 > b)
+		if (l1_channel_status(cc, ch) != L1_CH_NONE && l1_channel_open_height(cc, ch) <= b && l1_channel_open_height(cc, ch) + conf_1 > b)
 			return false; /* opening */
 	}
 	return true;
@@ -929,38 +927,38 @@ static void on_settled(struct ctx *x, uint32_t ch)
 {
 	const struct gen *G = x->G;
 	const struct l1_chain *c = x->r->chain;
-	const struct l1_channel *k = &c->channels[ch];
+	const struct l1_channel_contract *cc = l2_net_l1_channels(x->r->net);
 	const struct l2_channel *lc = &x->r->net->channels[ch];
 	uint64_t h = c->height;
 	CHECK(x, !x->settled[ch], "%s settled twice", G->c[ch].id);
 	x->settled[ch] = true;
 	x->st->settled++;
-	if (l1_channel_cold(k)->close_kind == L1_CLOSE_UNILATERAL)
+	if (l1_channel_close_kind(cc, ch) == L1_CLOSE_UNILATERAL)
 		CHECK(x, x->uni[ch] && h == x->close_h[ch] + G->T,
 		      "%s: unilateral close included at %" PRIu64 " settled at %" PRIu64 " (T %" PRIu64 ")",
 		      G->c[ch].id, x->close_h[ch], h, G->T);
 	/* The payouts the registered state (and the penalty rule) call for. */
 	uint64_t want[4], paid = 0, owed_total = 0;
-	const struct l1_state *reg = l1_channel_cold(k)->registered;
+	const struct l1_state *reg = l1_channel_registered(cc, ch);
 	for (uint32_t i = 0; i < G->c[ch].n; i++) {
-		CHECK(x, reg->included[i].units <= l1_channel_deposited(k)[i].units, "%s: registered state includes more than was deposited", G->c[ch].id);
-		want[i] = reg->balances[i].units + (l1_channel_deposited(k)[i].units - reg->included[i].units);
+		CHECK(x, reg->included[i].units <= l1_channel_deposited(cc, ch, i).units, "%s: registered state includes more than was deposited", G->c[ch].id);
+		want[i] = reg->balances[i].units + (l1_channel_deposited(cc, ch, i).units - reg->included[i].units);
 	}
-	if (G->penalty && l1_channel_cold(k)->close_kind == L1_CLOSE_UNILATERAL && x->first_chal[ch] != NONE) {
+	if (G->penalty && l1_channel_close_kind(cc, ch) == L1_CLOSE_UNILATERAL && x->first_chal[ch] != NONE) {
 		want[x->first_chal[ch]] += want[x->closer[ch]];
 		want[x->closer[ch]] = 0;
 	}
 	for (uint32_t i = 0; i < G->c[ch].n; i++) {
-		CHECK(x, l1_channel_payout(k, i).units == want[i], "%s: %s paid %" PRIu64 ", the registered state says %" PRIu64,
-		      G->c[ch].id, G->p[G->c[ch].p[i]].name, l1_channel_payout(k, i).units, want[i]);
-		paid += l1_channel_payout(k, i).units;
-		x->bal[l1_channel_accounts(k)[i]] += l1_channel_payout(k, i).units;
+		CHECK(x, l1_channel_payout(cc, ch, i).units == want[i], "%s: %s paid %" PRIu64 ", the registered state says %" PRIu64,
+		      G->c[ch].id, G->p[G->c[ch].p[i]].name, l1_channel_payout(cc, ch, i).units, want[i]);
+		paid += l1_channel_payout(cc, ch, i).units;
+		x->bal[l1_channel_account(cc, ch, i)] += l1_channel_payout(cc, ch, i).units;
 	}
 	CHECK(x, paid <= x->held[ch], "%s: settlement pays %" PRIu64 ", the contract held %" PRIu64, G->c[ch].id, paid, x->held[ch]);
 	CHECK(x, paid == x->held[ch], "%s: settlement pays %" PRIu64 " of the %" PRIu64 " held", G->c[ch].id, paid, x->held[ch]);
 	/* A state older than the latest stood to the end: no party but the closer can have
 	 * had a chance to replace it. In the safe class that never happens. */
-	if (l1_channel_cold(k)->close_kind == L1_CLOSE_UNILATERAL && reg->seq < lc->latest->seq) {
+	if (l1_channel_close_kind(cc, ch) == L1_CLOSE_UNILATERAL && reg->seq < lc->latest->seq) {
 		x->st->stale_settled++;
 		CHECK(x, !G->safe, "safe class: %s settled on state %" PRIu64 ", older than the latest %" PRIu64,
 		      G->c[ch].id, reg->seq, lc->latest->seq);
@@ -971,19 +969,19 @@ static void on_settled(struct ctx *x, uint32_t ch)
 	}
 	/* Security: what the latest state owes each party who did not cheat. */
 	for (uint32_t i = 0; i < G->c[ch].n; i++) {
-		uint64_t owed = lc->latest->balances[i].units + (l1_channel_deposited(k)[i].units - lc->latest->included[i].units);
+		uint64_t owed = lc->latest->balances[i].units + (l1_channel_deposited(cc, ch, i).units - lc->latest->included[i].units);
 		owed_total += owed;
 		x->owed[ch][i] = owed;
 		uint32_t p = G->c[ch].p[i];
 		CHECK(x, !x->cheat_seen[ch][i] || l2_channel_cheated(lc, i), "%s: %s closed with a stale or tampered state, not marked", G->c[ch].id, G->p[p].name);
 		CHECK(x, !l2_channel_cheated(lc, i) || script_cheats(G, ch, p), "%s: %s marked as a cheater without a scripted cheat", G->c[ch].id, G->p[p].name);
-		if (l2_channel_cheated(lc, i) || l1_channel_payout(k, i).units >= owed)
+		if (l2_channel_cheated(lc, i) || l1_channel_payout(cc, ch, i).units >= owed)
 			continue;
 		x->violations++;
 		const char *why = explain(x, ch, i);
 		if (!why) {
 			failf(x, "%s: %s paid %" PRIu64 ", owed %" PRIu64 " (latest seq %" PRIu64 ", registered %" PRIu64 ", close at %" PRIu64 ", T %" PRIu64 "), for no reason outside its control",
-			      G->c[ch].id, G->p[p].name, l1_channel_payout(k, i).units, owed, lc->latest->seq, reg->seq, x->close_h[ch], G->T);
+			      G->c[ch].id, G->p[p].name, l1_channel_payout(cc, ch, i).units, owed, lc->latest->seq, reg->seq, x->close_h[ch], G->T);
 			continue;
 		}
 		if (!strcmp(why, "offline")) x->st->v_offline++;
@@ -1000,16 +998,16 @@ static void on_settled(struct ctx *x, uint32_t ch)
 
 /* The reasons the honest L2 code and the script can give the chain to drop a tx:
  * anything else means a party built a tx the contract should never see. */
-static bool drop_expected(const struct gen *G, enum l1_tx_kind kind, enum l1_result reason)
+static bool drop_expected(const struct gen *G, enum l1_channel_op kind, enum l1_result reason)
 {
 	if (reason == L1_ERR_NO_FUNDS)
 		return true;
 	switch (kind) {
-	case L1_TX_DEPOSIT:
+	case L1_CHANNEL_DEPOSIT:
 		return reason == L1_ERR_NOT_OPEN; /* before the open, or after a close */
-	case L1_TX_UNILATERAL_CLOSE:
+	case L1_CHANNEL_UNILATERAL_CLOSE:
 		return reason == L1_ERR_BAD_SIGNATURE && G->sigs; /* tampered */
-	case L1_TX_CHALLENGE:
+	case L1_CHANNEL_CHALLENGE:
 		/* another challenge with the latest state got in first, or the window ended */
 		return reason == L1_ERR_STALE_SEQ || reason == L1_ERR_NO_DISPUTE;
 	default:
@@ -1020,36 +1018,37 @@ static bool drop_expected(const struct gen *G, enum l1_tx_kind kind, enum l1_res
 static void on_event(void *vctx, const struct l1_event *ev)
 {
 	struct ctx *x = vctx;
-	x->inner(x->inner_ctx, ev); /* the runner (and through it L2) first */
+	/* added after L2's and the runner's listeners: they have seen ev already */
 	const struct gen *G = x->G;
 	const struct l1_chain *c = x->r->chain;
+	const struct l1_channel_contract *cc = l2_net_l1_channels(x->r->net);
 	uint64_t h = c->height;
 	grow(x, h);
-	if (ev->kind == L1_EV_SETTLED) {
-		on_settled(x, ev->channel);
+	if (l1_channel_is_settled_event(cc, ev)) {
+		on_settled(x, ev->target);
 		return;
 	}
 	const struct l1_tx *tx = ev->tx;
 	uint32_t who = tx->submitter; /* accounts are created in party order */
-	uint32_t ch = tx->channel;
-	const struct gchan *gc = tx->kind != L1_TX_FILLER ? &G->c[ch] : NULL;
+	uint32_t ch = l1_channel_tx_channel(tx);
+	const struct gchan *gc = !l1_tx_is_fee_only(tx) ? &G->c[ch] : NULL;
 	int idx = gc ? member_index(gc, who) : -1;
 	if (ev->kind == L1_EV_TX_DROPPED) {
 		x->dropped++;
-		CHECK(x, drop_expected(G, tx->kind, ev->reason), "block %" PRIu64 ": %s tx of %s dropped: %s",
-		      h, l1_tx_kind_str(tx->kind), G->p[who].name, l1_result_str(ev->reason));
+		CHECK(x, drop_expected(G, l1_channel_op_of(cc, tx), ev->reason), "block %" PRIu64 ": %s tx of %s dropped: %s",
+		      h, l1_chain_op_str(c, tx), G->p[who].name, l1_result_str(ev->reason));
 		if (ev->reason == L1_ERR_NO_FUNDS) {
 			/* Dropped for funds: the submitter really lacked them. */
-			uint64_t need = tx->fee.units + (tx->kind == L1_TX_DEPOSIT ? tx->amount.units : 0);
+			uint64_t need = tx->fee.units + (l1_channel_op_of(cc, tx) == L1_CHANNEL_DEPOSIT ? tx->amount.units : 0);
 			bool lacks = x->bal[who] < need;
-			if (tx->kind == L1_TX_OPEN)
+			if (l1_channel_op_of(cc, tx) == L1_CHANNEL_OPEN)
 				for (uint32_t i = 0; i < gc->n; i++)
 					lacks |= x->bal[gc->p[i]] < gc->dep[i] + (i == 0 ? tx->fee.units : 0);
-			CHECK(x, lacks, "block %" PRIu64 ": %s tx of %s dropped for funds it had", h, l1_tx_kind_str(tx->kind), G->p[who].name);
-			if (tx->kind == L1_TX_CHALLENGE && x->nnf < sizeof(x->nf) / sizeof(x->nf[0]))
+			CHECK(x, lacks, "block %" PRIu64 ": %s tx of %s dropped for funds it had", h, l1_chain_op_str(c, tx), G->p[who].name);
+			if (l1_channel_op_of(cc, tx) == L1_CHANNEL_CHALLENGE && x->nnf < sizeof(x->nf) / sizeof(x->nf[0]))
 				x->nf[x->nnf++] = (struct nofunds){ ch, (uint32_t)idx, h };
 		}
-		if (tx->kind == L1_TX_UNILATERAL_CLOSE && tx->state)
+		if (l1_channel_op_of(cc, tx) == L1_CHANNEL_UNILATERAL_CLOSE && l1_channel_tx_state(tx))
 			observe_close(x, tx);
 		return;
 	}
@@ -1059,12 +1058,12 @@ static void on_event(void *vctx, const struct l1_event *ev)
 	if (!take(x, &x->bal[who], tx->fee.units, "fee"))
 		return;
 	x->fees += tx->fee.units;
-	switch (tx->kind) {
-	case L1_TX_FILLER:
+	switch (l1_channel_op_of(cc, tx)) {
+	case L1_CHANNEL_OP_NONE: /* the ledger's fee-only tx: a flood's filler */
 		x->fill[h]++;
 		x->st->fillers++;
 		break;
-	case L1_TX_OPEN:
+	case L1_CHANNEL_OPEN:
 		CHECK(x, idx == 0, "%s opened by %s, not its first party", gc->id, G->p[who].name);
 		for (uint32_t i = 0; i < gc->n; i++) {
 			if (!take(x, &x->bal[gc->p[i]], gc->dep[i], "open deposit"))
@@ -1072,37 +1071,37 @@ static void on_event(void *vctx, const struct l1_event *ev)
 			x->held[ch] += gc->dep[i];
 		}
 		break;
-	case L1_TX_DEPOSIT:
+	case L1_CHANNEL_DEPOSIT:
 		CHECK(x, idx >= 0, "deposit by a non-member included");
 		if (!take(x, &x->bal[who], tx->amount.units, "deposit"))
 			return;
 		x->held[ch] += tx->amount.units;
 		break;
-	case L1_TX_COOP_CLOSE:
+	case L1_CHANNEL_COOP_CLOSE:
 		x->st->coop++;
 		break;
-	case L1_TX_UNILATERAL_CLOSE:
+	case L1_CHANNEL_UNILATERAL_CLOSE:
 		CHECK(x, !x->uni[ch], "%s: a second unilateral close included", gc->id);
 		x->uni[ch] = true;
 		x->unilateral++;
 		x->close_h[ch] = h;
-		x->reg_seq[ch] = tx->state->seq;
+		x->reg_seq[ch] = l1_channel_tx_state(tx)->seq;
 		x->closer[ch] = (uint32_t)idx;
 		x->first_chal[ch] = NONE;
-		if (x->r->net->channels[ch].latest && tx->state->seq < x->r->net->channels[ch].latest->seq) {
+		if (x->r->net->channels[ch].latest && l1_channel_tx_state(tx)->seq < x->r->net->channels[ch].latest->seq) {
 			x->stale++;
 			x->stale_ch[ch] = true;
 		}
 		observe_close(x, tx);
 		break;
-	case L1_TX_CHALLENGE:
+	case L1_CHANNEL_CHALLENGE:
 		x->challenges++;
 		CHECK(x, x->uni[ch] && h > x->close_h[ch] && h - x->close_h[ch] <= G->T,
 		      "%s: challenge included at %" PRIu64 " outside the window of the close at %" PRIu64, gc->id, h, x->close_h[ch]);
-		CHECK(x, tx->state->seq > x->reg_seq[ch], "%s: challenge with seq %" PRIu64 " over registered %" PRIu64,
-		      gc->id, tx->state->seq, x->reg_seq[ch]);
+		CHECK(x, l1_channel_tx_state(tx)->seq > x->reg_seq[ch], "%s: challenge with seq %" PRIu64 " over registered %" PRIu64,
+		      gc->id, l1_channel_tx_state(tx)->seq, x->reg_seq[ch]);
 		CHECK(x, (uint32_t)idx != x->closer[ch], "%s: the closer challenged its own close", gc->id);
-		x->reg_seq[ch] = tx->state->seq;
+		x->reg_seq[ch] = l1_channel_tx_state(tx)->seq;
 		/* SPEC 7: a stale close "later replaced by a challenge" is caught when the
 		 * first challenge replacing it is included (also inside a window that
 		 * until_block cuts short). */
@@ -1132,14 +1131,15 @@ static void on_block(void *vctx, const struct runner *r)
 	struct amount sum = c->fees;
 	bool ok = true;
 	for (uint32_t i = 0; i < c->naccounts; i++) {
-		ok &= amount_add_to(&sum, c->accounts[i].balance);
-		CHECK(x, c->accounts[i].balance.units == x->bal[i], "block %" PRIu64 ": %s has %" PRIu64 " on L1, the ledger says %" PRIu64,
-		      c->height, x->G->p[i].name, c->accounts[i].balance.units, x->bal[i]);
+		ok &= amount_add_to(&sum, l1_chain_balance(c, i));
+		CHECK(x, l1_chain_balance(c, i).units == x->bal[i], "block %" PRIu64 ": %s has %" PRIu64 " on L1, the ledger says %" PRIu64,
+		      c->height, x->G->p[i].name, l1_chain_balance(c, i).units, x->bal[i]);
 	}
-	for (uint32_t i = 0; i < c->nchannels; i++) {
-		ok &= amount_add_to(&sum, c->channels[i].holdings);
-		CHECK(x, c->channels[i].holdings.units == x->held[i], "block %" PRIu64 ": %s holds %" PRIu64 ", the ledger says %" PRIu64,
-		      c->height, x->G->c[i].id, c->channels[i].holdings.units, x->held[i]);
+	const struct l1_channel_contract *cc = l2_net_l1_channels(x->r->net);
+	for (uint32_t i = 0; i < l1_channel_count(cc); i++) {
+		ok &= amount_add_to(&sum, l1_channel_holdings(cc, i));
+		CHECK(x, l1_channel_holdings(cc, i).units == x->held[i], "block %" PRIu64 ": %s holds %" PRIu64 ", the ledger says %" PRIu64,
+		      c->height, x->G->c[i].id, l1_channel_holdings(cc, i).units, x->held[i]);
 	}
 	CHECK(x, c->fees.units == x->fees, "block %" PRIu64 ": fees %" PRIu64 ", the ledger says %" PRIu64, c->height, c->fees.units, x->fees);
 	CHECK(x, ok && sum.units == x->supply, "block %" PRIu64 ": conservation broken: %" PRIu64 " != supply %" PRIu64,
@@ -1314,12 +1314,12 @@ static void check_report(struct ctx *x, const char *text)
 		const cJSON *o = cJSON_GetObjectItemCaseSensitive(chans, G->c[ch].id);
 		const cJSON *status = cJSON_GetObjectItemCaseSensitive(o, "status");
 		const cJSON *payouts = cJSON_GetObjectItemCaseSensitive(o, "payouts");
-		const struct l1_channel *k = &x->r->chain->channels[ch];
+		const struct l1_channel_contract *cc = l2_net_l1_channels(x->r->net);
 		CHECK(x, cJSON_IsString(status) && (!strcmp(status->valuestring, "closed") == x->settled[ch]),
 		      "report channels.%s.status disagrees with the settlements seen", G->c[ch].id);
 		CHECK(x, cJSON_IsNull(payouts) != x->settled[ch], "report channels.%s.payouts present iff settled", G->c[ch].id);
 		for (uint32_t i = 0; x->settled[ch] && i < G->c[ch].n; i++)
-			CHECK(x, jnum(payouts, G->p[G->c[ch].p[i]].name, NULL) == l1_channel_payout(k, i).units,
+			CHECK(x, jnum(payouts, G->p[G->c[ch].p[i]].name, NULL) == l1_channel_payout(cc, ch, i).units,
 			      "report channels.%s.payouts.%s differs from the settlement", G->c[ch].id, G->p[G->c[ch].p[i]].name);
 		if (x->uni[ch])
 			CHECK(x, jnum(o, "registered_seq", NULL) == x->reg_seq[ch], "report channels.%s.registered_seq differs from the chain's txs", G->c[ch].id);
@@ -1572,9 +1572,7 @@ static void run_case(uint64_t seed, struct stats *st)
 		x->bal[i] = G->p[i].balance;
 		x->supply += G->p[i].balance;
 	}
-	x->inner = r->chain->on_event;
-	x->inner_ctx = r->chain->event_ctx;
-	l1_chain_set_listener(r->chain, on_event, x);
+	l1_chain_add_listener(r->chain, on_event, x);
 	r->on_block = on_block;
 	r->on_block_ctx = x;
 	runner_run(r);
@@ -1590,11 +1588,11 @@ static void run_case(uint64_t seed, struct stats *st)
 		CHECK(x, l1_chain_mempool_len(r->chain) == 0, "the run stopped with txs pending");
 		CHECK(x, end >= G->last_activity, "the run stopped at %" PRIu64 ", before the last action at %" PRIu64, end, G->last_activity);
 		for (uint32_t ch = 0; ch < G->nc; ch++) {
-			const struct l1_channel *k = &r->chain->channels[ch];
+			const struct l1_channel_contract *cc = l2_net_l1_channels(x->r->net);
 			CHECK(x, !x->uni[ch] || x->settled[ch], "the run stopped with %s in dispute", G->c[ch].id);
-			CHECK(x, !x->settled[ch] || l1_chain_is_final(r->chain, l1_channel_cold(k)->settled_height),
+			CHECK(x, !x->settled[ch] || l1_chain_is_final(r->chain, l1_channel_settled_height(cc, ch)),
 			      "the run stopped before %s's settlement was final", G->c[ch].id);
-			CHECK(x, k->status == L1_CH_NONE || l1_contract_usable_height(r->chain, ch) <= end,
+			CHECK(x, l1_channel_status(cc, ch) == L1_CH_NONE || l1_channel_usable_height(cc, ch) <= end,
 			      "the run stopped before %s was usable", G->c[ch].id);
 		}
 		bool floods = false;

@@ -39,7 +39,7 @@ static void open2_default(struct h *h, uint32_t *a, uint32_t *b, uint32_t *ch)
 
 static uint64_t payout(const struct h *h, uint32_t ch, uint32_t i)
 {
-	return l1_channel_payout(h_ch(h, ch), i).units;
+	return l1_chrec_payout(h_ch(h, ch), i).units;
 }
 
 /* A closed channel paid out exactly what it held: its deposits. */
@@ -50,8 +50,8 @@ static void assert_paid_what_it_held(const struct h *h, uint32_t ch)
 	cr_assert_eq(k->holdings.units, 0);
 	struct amount paid = AMOUNT(0), held = AMOUNT(0);
 	for (uint32_t i = 0; i < k->nparties; i++) {
-		cr_assert(amount_add_to(&paid, l1_channel_payout(k, i)));
-		cr_assert(amount_add_to(&held, l1_channel_deposited(k)[i]));
+		cr_assert(amount_add_to(&paid, l1_chrec_payout(k, i)));
+		cr_assert(amount_add_to(&held, l1_chrec_deposited(k)[i]));
 	}
 	cr_assert_eq(paid.units, held.units, "paid %llu, held %llu", (unsigned long long)paid.units,
 		     (unsigned long long)held.units);
@@ -82,7 +82,7 @@ Test(l1_contract, open_moves_every_deposit)
 	uint32_t a = h_account(&h, 1000), b = h_account(&h, 1000);
 	uint32_t ch = h_channel2(&h, a, b, 600, 400);
 	cr_assert_eq(h_ch(&h, ch)->status, L1_CH_NONE);
-	cr_assert_eq(l1_contract_usable_height(h.c, ch), UINT64_MAX);
+	cr_assert_eq(l1_channel_usable_height(h.cc, ch), UINT64_MAX);
 	uint64_t id = h_open(&h, ch, 10);
 	h_block(&h);
 	h_assert_included(&h, id, 1);
@@ -90,13 +90,13 @@ Test(l1_contract, open_moves_every_deposit)
 	cr_assert_eq(k->status, L1_CH_OPEN);
 	cr_assert_eq(k->open_height, 1);
 	cr_assert_eq(k->holdings.units, 1000);
-	cr_assert_eq(l1_channel_deposited(k)[0].units, 600);
-	cr_assert_eq(l1_channel_deposited(k)[1].units, 400);
+	cr_assert_eq(l1_chrec_deposited(k)[0].units, 600);
+	cr_assert_eq(l1_chrec_deposited(k)[1].units, 400);
 	cr_assert_eq(h_bal(&h, a), 1000 - 600 - 10, "the first party pays the fee");
 	cr_assert_eq(h_bal(&h, b), 600);
 	cr_assert_eq(h.c->fees.units, 10);
 	cr_assert_eq(h.c->txs_included, 1);
-	cr_assert_eq(h.c->channel_txs, 1);
+	cr_assert_eq(l1_channel_txs(h.cc), 1);
 	h_fini(&h);
 }
 
@@ -106,7 +106,7 @@ Test(l1_contract, open_by_non_first_party_is_dropped)
 	h_init_default(&h);
 	uint32_t a = h_account(&h, 1000), b = h_account(&h, 1000);
 	uint32_t ch = h_channel2(&h, a, b, 600, 400);
-	uint64_t id = h_submit(&h, L1_TX_OPEN, b, ch, 5, 0, NULL);
+	uint64_t id = h_submit(&h, H_OPEN, b, ch, 5, 0, NULL);
 	assert_block_drops(&h, id, L1_ERR_NOT_OPENER);
 	cr_assert_eq(h_ch(&h, ch)->status, L1_CH_NONE);
 	cr_assert_eq(h_bal(&h, a), 1000);
@@ -121,13 +121,13 @@ Test(l1_contract, open_by_non_member_or_unknown_is_dropped)
 	h_init_default(&h);
 	uint32_t a = h_account(&h, 1000), b = h_account(&h, 1000), x = h_account(&h, 1000);
 	uint32_t ch = h_channel2(&h, a, b, 600, 400);
-	uint64_t id = h_submit(&h, L1_TX_OPEN, x, ch, 0, 0, NULL);
+	uint64_t id = h_submit(&h, H_OPEN, x, ch, 0, 0, NULL);
 	assert_block_drops(&h, id, L1_ERR_NOT_MEMBER);
-	id = h_submit(&h, L1_TX_OPEN, a, ch + 1, 0, 0, NULL);
+	id = h_submit(&h, H_OPEN, a, ch + 1, 0, 0, NULL);
 	assert_block_drops(&h, id, L1_ERR_NO_SUCH_CHANNEL);
-	id = h_submit(&h, L1_TX_OPEN, 99, ch, 0, 0, NULL);
+	id = h_submit(&h, H_OPEN, 99, ch, 0, 0, NULL);
 	assert_block_drops(&h, id, L1_ERR_NO_SUCH_ACCOUNT);
-	id = h_submit(&h, L1_TX_OPEN, UINT32_MAX, UINT32_MAX, 0, 0, NULL);
+	id = h_submit(&h, H_OPEN, UINT32_MAX, UINT32_MAX, 0, 0, NULL);
 	assert_block_drops(&h, id, L1_ERR_NO_SUCH_CHANNEL);
 	cr_assert_eq(h_ch(&h, ch)->status, L1_CH_NONE);
 	h_fini(&h);
@@ -144,11 +144,11 @@ Test(l1_contract, open_where_second_party_lacks_funds_moves_nothing)
 	const struct l1_channel *k = h_ch(&h, ch);
 	cr_assert_eq(k->status, L1_CH_NONE);
 	cr_assert_eq(k->holdings.units, 0);
-	cr_assert_eq(l1_channel_deposited(k)[0].units, 0);
+	cr_assert_eq(l1_chrec_deposited(k)[0].units, 0);
 	cr_assert_eq(h_bal(&h, a), 1000, "the first party's deposit did not move");
 	cr_assert_eq(h_bal(&h, b), 399);
 	cr_assert_eq(h.c->fees.units, 0);
-	cr_assert_eq(l1_contract_usable_height(h.c, ch), UINT64_MAX);
+	cr_assert_eq(l1_channel_usable_height(h.cc, ch), UINT64_MAX);
 	h_fini(&h);
 }
 
@@ -216,7 +216,7 @@ Test(l1_contract, second_open_is_dropped)
 	h_assert_dropped(&h, o2, 3, L1_ERR_ALREADY_OPEN);
 	cr_assert_eq(h_bal(&h, a), 1000 - 600 - 10);
 	/* A closed channel cannot be reopened either. */
-	uint64_t cl = h_submit(&h, L1_TX_COOP_CLOSE, a, c2, 0, 0, h_state2(&h, c2, 1, 10, 10, 10, 10));
+	uint64_t cl = h_submit(&h, H_COOP_CLOSE, a, c2, 0, 0, h_state2(&h, c2, 1, 10, 10, 10, 10));
 	h_block(&h);
 	h_assert_included(&h, cl, 4);
 	id = h_open(&h, c2, 0);
@@ -252,7 +252,7 @@ Test(l1_contract, deposit_before_open_is_dropped)
 	h_block(&h);
 	h_assert_included(&h, op, 1);
 	h_assert_included(&h, dep, 1);
-	cr_assert_eq(l1_channel_deposited(h_ch(&h, ch))[1].units, 500);
+	cr_assert_eq(l1_chrec_deposited(h_ch(&h, ch))[1].units, 500);
 	h_fini(&h);
 }
 
@@ -265,15 +265,15 @@ Test(l1_contract, deposit_adds_to_the_depositors_deposit)
 	h_block(&h);
 	h_assert_included(&h, id, 2);
 	const struct l1_channel *k = h_ch(&h, ch);
-	cr_assert_eq(l1_channel_deposited(k)[0].units, 600);
-	cr_assert_eq(l1_channel_deposited(k)[1].units, 500);
+	cr_assert_eq(l1_chrec_deposited(k)[0].units, 600);
+	cr_assert_eq(l1_chrec_deposited(k)[1].units, 500);
 	cr_assert_eq(k->holdings.units, 1100);
 	cr_assert_eq(h_bal(&h, b), 600 - 100 - 5);
 	cr_assert_eq(h.c->fees.units, 5);
-	cr_assert_eq(l1_channel_cold(k)->ntopups, 1);
-	cr_assert_eq(l1_channel_cold(k)->topups[0].height, 2);
-	cr_assert_eq(l1_channel_cold(k)->topups[0].party, 1);
-	cr_assert_eq(l1_channel_cold(k)->topups[0].amount.units, 100);
+	cr_assert_eq(l1_chrec_cold(k)->ntopups, 1);
+	cr_assert_eq(l1_chrec_cold(k)->topups[0].height, 2);
+	cr_assert_eq(l1_chrec_cold(k)->topups[0].party, 1);
+	cr_assert_eq(l1_chrec_cold(k)->topups[0].amount.units, 100);
 	/* A zero deposit is valid and changes no balance but the fee. */
 	id = h_deposit(&h, a, ch, 0, 0);
 	h_block(&h);
@@ -305,7 +305,7 @@ Test(l1_contract, deposit_needs_amount_plus_fee)
 	h_block(&h);
 	h_assert_included(&h, id, 3);
 	cr_assert_eq(h_bal(&h, a), 0);
-	cr_assert_eq(l1_channel_deposited(h_ch(&h, ch))[0].units, 999);
+	cr_assert_eq(l1_chrec_deposited(h_ch(&h, ch))[0].units, 999);
 	h_fini(&h);
 }
 
@@ -334,7 +334,7 @@ Test(l1_contract, deposit_after_close_is_registered_is_dropped)
 	uint32_t a, b, ch;
 	open2_default(&h, &a, &b, &ch);
 	/* Same block: the close (higher fee) is reached first, then the deposit. */
-	uint64_t cl = h_submit(&h, L1_TX_UNILATERAL_CLOSE, a, ch, 2, 0, h_state2(&h, ch, 1, 600, 400, 600, 400));
+	uint64_t cl = h_submit(&h, H_UNILATERAL_CLOSE, a, ch, 2, 0, h_state2(&h, ch, 1, 600, 400, 600, 400));
 	uint64_t d1 = h_deposit(&h, b, ch, 1, 50);
 	h_block(&h);
 	h_assert_included(&h, cl, 2);
@@ -359,7 +359,7 @@ Test(l1_contract, deposit_in_the_close_block_before_the_close_is_paid_out)
 	open2_default(&h, &a, &b, &ch);
 	/* The deposit (higher fee) is reached before the close in the same block. */
 	uint64_t d = h_deposit(&h, b, ch, 3, 50);
-	uint64_t cl = h_submit(&h, L1_TX_COOP_CLOSE, a, ch, 1, 0, h_state2(&h, ch, 4, 500, 500, 600, 400));
+	uint64_t cl = h_submit(&h, H_COOP_CLOSE, a, ch, 1, 0, h_state2(&h, ch, 4, 500, 500, 600, 400));
 	h_block(&h);
 	h_assert_included(&h, d, 2);
 	h_assert_included(&h, cl, 2);
@@ -376,16 +376,16 @@ Test(l1_contract, cooperative_close_settles_in_the_same_block)
 	struct h h;
 	uint32_t a, b, ch;
 	open2_default(&h, &a, &b, &ch);
-	uint64_t id = h_submit(&h, L1_TX_COOP_CLOSE, b, ch, 7, 0, h_state2(&h, ch, 3, 250, 750, 600, 400));
+	uint64_t id = h_submit(&h, H_COOP_CLOSE, b, ch, 7, 0, h_state2(&h, ch, 3, 250, 750, 600, 400));
 	h_block(&h);
 	h_assert_included(&h, id, 2);
 	cr_assert_eq(h_settled_at(&h, ch), 2);
 	const struct l1_channel *k = h_ch(&h, ch);
 	cr_assert_eq(k->status, L1_CH_CLOSED);
-	cr_assert_eq(l1_channel_cold(k)->close_kind, L1_CLOSE_COOPERATIVE);
-	cr_assert_eq(l1_channel_cold(k)->close_height, 2);
-	cr_assert_eq(l1_channel_cold(k)->settled_height, 2);
-	cr_assert_eq(l1_channel_cold(k)->registered->seq, 3);
+	cr_assert_eq(l1_chrec_cold(k)->close_kind, L1_CLOSE_COOPERATIVE);
+	cr_assert_eq(l1_chrec_cold(k)->close_height, 2);
+	cr_assert_eq(l1_chrec_cold(k)->settled_height, 2);
+	cr_assert_eq(l1_chrec_cold(k)->registered->seq, 3);
 	cr_assert_eq(payout(&h, ch, 0), 250);
 	cr_assert_eq(payout(&h, ch, 1), 750);
 	cr_assert_eq(h_bal(&h, a), 400 + 250);
@@ -394,7 +394,7 @@ Test(l1_contract, cooperative_close_settles_in_the_same_block)
 	assert_paid_what_it_held(&h, ch);
 	/* The SETTLED event follows the INCLUDED one in the same block. */
 	const struct h_rec *inc = h_tx(&h, id);
-	cr_assert_eq((inc + 1)->kind, L1_EV_SETTLED);
+	cr_assert_eq((inc + 1)->kind, H_EV_SETTLED);
 	cr_assert_eq((inc + 1)->channel, ch);
 	h_fini(&h);
 }
@@ -407,7 +407,7 @@ Test(l1_contract, cooperative_close_with_three_parties)
 	uint32_t ch = h_channel(&h, 3, (uint32_t[]){ a, b, c }, (uint64_t[]){ 100, 200, 300 });
 	h_open(&h, ch, 0);
 	h_block(&h);
-	uint64_t id = h_submit(&h, L1_TX_COOP_CLOSE, c, ch, 0, 0,
+	uint64_t id = h_submit(&h, H_COOP_CLOSE, c, ch, 0, 0,
 			       h_state(&h, ch, 9, (uint64_t[]){ 0, 600, 0 }, (uint64_t[]){ 100, 200, 300 }));
 	h_block(&h);
 	h_assert_included(&h, id, 2);
@@ -424,18 +424,18 @@ Test(l1_contract, cooperative_close_needs_an_open_channel)
 	h_init_default(&h);
 	uint32_t a = h_account(&h, 1000), b = h_account(&h, 1000);
 	uint32_t ch = h_channel2(&h, a, b, 600, 400);
-	uint64_t id = h_submit(&h, L1_TX_COOP_CLOSE, a, ch, 0, 0, h_state2(&h, ch, 1, 0, 0, 0, 0));
+	uint64_t id = h_submit(&h, H_COOP_CLOSE, a, ch, 0, 0, h_state2(&h, ch, 1, 0, 0, 0, 0));
 	assert_block_drops(&h, id, L1_ERR_NOT_OPEN);
 	h_open(&h, ch, 0);
 	h_block(&h);
 	/* During a dispute a cooperative close is not possible either. */
-	h_submit(&h, L1_TX_UNILATERAL_CLOSE, a, ch, 0, 0, h_state2(&h, ch, 1, 600, 400, 600, 400));
+	h_submit(&h, H_UNILATERAL_CLOSE, a, ch, 0, 0, h_state2(&h, ch, 1, 600, 400, 600, 400));
 	h_block(&h);
 	cr_assert_eq(h_ch(&h, ch)->status, L1_CH_DISPUTE);
-	id = h_submit(&h, L1_TX_COOP_CLOSE, a, ch, 0, 0, h_state2(&h, ch, 2, 500, 500, 600, 400));
+	id = h_submit(&h, H_COOP_CLOSE, a, ch, 0, 0, h_state2(&h, ch, 2, 500, 500, 600, 400));
 	assert_block_drops(&h, id, L1_ERR_NOT_OPEN);
 	/* A second unilateral close is no better. */
-	id = h_submit(&h, L1_TX_UNILATERAL_CLOSE, b, ch, 0, 0, h_state2(&h, ch, 2, 500, 500, 600, 400));
+	id = h_submit(&h, H_UNILATERAL_CLOSE, b, ch, 0, 0, h_state2(&h, ch, 2, 500, 500, 600, 400));
 	assert_block_drops(&h, id, L1_ERR_NOT_OPEN);
 	h_fini(&h);
 }
@@ -446,9 +446,9 @@ Test(l1_contract, close_by_non_member_is_dropped)
 	uint32_t a, b, ch;
 	open2_default(&h, &a, &b, &ch);
 	uint32_t x = h_account(&h, 100);
-	uint64_t id = h_submit(&h, L1_TX_COOP_CLOSE, x, ch, 0, 0, h_state2(&h, ch, 1, 600, 400, 600, 400));
+	uint64_t id = h_submit(&h, H_COOP_CLOSE, x, ch, 0, 0, h_state2(&h, ch, 1, 600, 400, 600, 400));
 	assert_block_drops(&h, id, L1_ERR_NOT_MEMBER);
-	id = h_submit(&h, L1_TX_UNILATERAL_CLOSE, x, ch, 0, 0, h_state2(&h, ch, 1, 600, 400, 600, 400));
+	id = h_submit(&h, H_UNILATERAL_CLOSE, x, ch, 0, 0, h_state2(&h, ch, 1, 600, 400, 600, 400));
 	assert_block_drops(&h, id, L1_ERR_NOT_MEMBER);
 	h_fini(&h);
 }
@@ -458,12 +458,12 @@ Test(l1_contract, close_without_fee_funds_is_dropped)
 	struct h h;
 	uint32_t a, b, ch;
 	open2_default(&h, &a, &b, &ch);
-	uint64_t id = h_submit(&h, L1_TX_COOP_CLOSE, a, ch, 401, 0, h_state2(&h, ch, 1, 600, 400, 600, 400));
+	uint64_t id = h_submit(&h, H_COOP_CLOSE, a, ch, 401, 0, h_state2(&h, ch, 1, 600, 400, 600, 400));
 	assert_block_drops(&h, id, L1_ERR_NO_FUNDS);
-	id = h_submit(&h, L1_TX_UNILATERAL_CLOSE, a, ch, MAX, 0, h_state2(&h, ch, 1, 600, 400, 600, 400));
+	id = h_submit(&h, H_UNILATERAL_CLOSE, a, ch, MAX, 0, h_state2(&h, ch, 1, 600, 400, 600, 400));
 	assert_block_drops(&h, id, L1_ERR_NO_FUNDS);
 	/* All of A's L1 balance as the fee is fine. */
-	id = h_submit(&h, L1_TX_UNILATERAL_CLOSE, a, ch, 400, 0, h_state2(&h, ch, 1, 600, 400, 600, 400));
+	id = h_submit(&h, H_UNILATERAL_CLOSE, a, ch, 400, 0, h_state2(&h, ch, 1, 600, 400, 600, 400));
 	h_block(&h);
 	h_assert_included(&h, id, 4);
 	cr_assert_eq(h_bal(&h, a), 0);
@@ -477,15 +477,15 @@ Test(l1_contract, unilateral_close_settles_at_the_end_of_block_h_plus_t)
 	struct h h;
 	uint32_t a, b, ch;
 	open2_default(&h, &a, &b, &ch);
-	uint64_t id = h_submit(&h, L1_TX_UNILATERAL_CLOSE, a, ch, 3, 0, h_state2(&h, ch, 2, 700, 300, 600, 400));
+	uint64_t id = h_submit(&h, H_UNILATERAL_CLOSE, a, ch, 3, 0, h_state2(&h, ch, 2, 700, 300, 600, 400));
 	h_block(&h);
 	h_assert_included(&h, id, 2);
 	const struct l1_channel *k = h_ch(&h, ch);
 	cr_assert_eq(k->status, L1_CH_DISPUTE);
-	cr_assert_eq(l1_channel_cold(k)->close_kind, L1_CLOSE_UNILATERAL);
-	cr_assert_eq(l1_channel_cold(k)->close_height, 2);
-	cr_assert_eq(l1_channel_cold(k)->closer, 0);
-	cr_assert_eq(l1_channel_cold(k)->registered->seq, 2);
+	cr_assert_eq(l1_chrec_cold(k)->close_kind, L1_CLOSE_UNILATERAL);
+	cr_assert_eq(l1_chrec_cold(k)->close_height, 2);
+	cr_assert_eq(l1_chrec_cold(k)->closer, 0);
+	cr_assert_eq(l1_chrec_cold(k)->registered->seq, 2);
 	h_blocks_until(&h, 6); /* h + T - 1 */
 	cr_assert_eq(h_ch(&h, ch)->status, L1_CH_DISPUTE);
 	cr_assert_eq(h_ch(&h, ch)->holdings.units, 1000);
@@ -494,7 +494,7 @@ Test(l1_contract, unilateral_close_settles_at_the_end_of_block_h_plus_t)
 	cr_assert_eq(h_settled_at(&h, ch), 7);
 	k = h_ch(&h, ch);
 	cr_assert_eq(k->status, L1_CH_CLOSED);
-	cr_assert_eq(l1_channel_cold(k)->settled_height, 7);
+	cr_assert_eq(l1_chrec_cold(k)->settled_height, 7);
 	cr_assert_eq(payout(&h, ch, 0), 700);
 	cr_assert_eq(payout(&h, ch, 1), 300);
 	cr_assert_eq(h_bal(&h, a), 400 - 3 + 700);
@@ -508,17 +508,17 @@ Test(l1_contract, challenge_in_the_last_block_of_the_window_is_accepted)
 	struct h h;
 	uint32_t a, b, ch;
 	open2_default(&h, &a, &b, &ch);
-	h_submit(&h, L1_TX_UNILATERAL_CLOSE, a, ch, 0, 0, h_state2(&h, ch, 1, 900, 100, 600, 400));
+	h_submit(&h, H_UNILATERAL_CLOSE, a, ch, 0, 0, h_state2(&h, ch, 1, 900, 100, 600, 400));
 	h_block(&h); /* close in block 2: window 2..7 */
 	h_blocks_until(&h, 6);
 	/* Submitted while the height is 6: included in 7 = h + T at the earliest. */
-	uint64_t id = h_submit(&h, L1_TX_CHALLENGE, b, ch, 4, 0, h_state2(&h, ch, 8, 200, 800, 600, 400));
+	uint64_t id = h_submit(&h, H_CHALLENGE, b, ch, 4, 0, h_state2(&h, ch, 8, 200, 800, 600, 400));
 	h_block(&h);
 	h_assert_included(&h, id, 7);
 	cr_assert_eq(h_settled_at(&h, ch), 7);
-	cr_assert_eq(l1_channel_cold(h_ch(&h, ch))->registered->seq, 8);
-	cr_assert(l1_channel_cold(h_ch(&h, ch))->challenged);
-	cr_assert_eq(l1_channel_cold(h_ch(&h, ch))->first_challenger, 1);
+	cr_assert_eq(l1_chrec_cold(h_ch(&h, ch))->registered->seq, 8);
+	cr_assert(l1_chrec_cold(h_ch(&h, ch))->challenged);
+	cr_assert_eq(l1_chrec_cold(h_ch(&h, ch))->first_challenger, 1);
 	cr_assert_eq(payout(&h, ch, 0), 200);
 	cr_assert_eq(payout(&h, ch, 1), 800);
 	cr_assert_eq(h_bal(&h, b), 600 - 4 + 800);
@@ -531,13 +531,13 @@ Test(l1_contract, challenge_after_deadline_is_dropped)
 	struct h h;
 	uint32_t a, b, ch;
 	open2_default(&h, &a, &b, &ch);
-	h_submit(&h, L1_TX_UNILATERAL_CLOSE, a, ch, 0, 0, h_state2(&h, ch, 1, 900, 100, 600, 400));
+	h_submit(&h, H_UNILATERAL_CLOSE, a, ch, 0, 0, h_state2(&h, ch, 1, 900, 100, 600, 400));
 	h_block(&h);
 	h_blocks_until(&h, 7); /* settled at the end of phase 1 of block 7 */
 	cr_assert_eq(h_settled_at(&h, ch), 7);
 	uint64_t fees = h.c->fees.units;
 	/* Submitted while the height is 7: executed in 8 = h + T + 1. */
-	uint64_t id = h_submit(&h, L1_TX_CHALLENGE, b, ch, 4, 0, h_state2(&h, ch, 8, 200, 800, 600, 400));
+	uint64_t id = h_submit(&h, H_CHALLENGE, b, ch, 4, 0, h_state2(&h, ch, 8, 200, 800, 600, 400));
 	assert_block_drops(&h, id, L1_ERR_NO_DISPUTE);
 	cr_assert_eq(payout(&h, ch, 0), 900);
 	cr_assert_eq(payout(&h, ch, 1), 100);
@@ -555,18 +555,18 @@ Test(l1_contract, t_zero_window_is_the_close_block)
 	uint32_t a, b, ch;
 	open2(&h, &p, &a, &b, &ch);
 	/* Close and challenge in the same block, the challenge reached after the close. */
-	uint64_t cl = h_submit(&h, L1_TX_UNILATERAL_CLOSE, a, ch, 2, 0, h_state2(&h, ch, 1, 900, 100, 600, 400));
-	uint64_t c1 = h_submit(&h, L1_TX_CHALLENGE, b, ch, 1, 0, h_state2(&h, ch, 5, 300, 700, 600, 400));
+	uint64_t cl = h_submit(&h, H_UNILATERAL_CLOSE, a, ch, 2, 0, h_state2(&h, ch, 1, 900, 100, 600, 400));
+	uint64_t c1 = h_submit(&h, H_CHALLENGE, b, ch, 1, 0, h_state2(&h, ch, 5, 300, 700, 600, 400));
 	h_block(&h);
 	h_assert_included(&h, cl, 2);
 	h_assert_included(&h, c1, 2);
 	cr_assert_eq(h_settled_at(&h, ch), 2, "with T = 0 the channel settles at the end of block h");
-	cr_assert_eq(l1_channel_cold(h_ch(&h, ch))->settled_height, 2);
+	cr_assert_eq(l1_chrec_cold(h_ch(&h, ch))->settled_height, 2);
 	cr_assert_eq(payout(&h, ch, 0), 300);
 	cr_assert_eq(payout(&h, ch, 1), 700);
 	assert_paid_what_it_held(&h, ch);
 	/* The next block is outside the window. */
-	uint64_t c2 = h_submit(&h, L1_TX_CHALLENGE, b, ch, 1, 0, h_state2(&h, ch, 6, 0, 1000, 600, 400));
+	uint64_t c2 = h_submit(&h, H_CHALLENGE, b, ch, 1, 0, h_state2(&h, ch, 6, 0, 1000, 600, 400));
 	assert_block_drops(&h, c2, L1_ERR_NO_DISPUTE);
 	h_fini(&h);
 }
@@ -580,8 +580,8 @@ Test(l1_contract, t_zero_challenge_reached_before_the_close_is_dropped)
 	uint32_t a, b, ch;
 	open2(&h, &p, &a, &b, &ch);
 	/* The challenge pays more, so it is reached first, when no window is open. */
-	uint64_t cl = h_submit(&h, L1_TX_UNILATERAL_CLOSE, a, ch, 1, 0, h_state2(&h, ch, 1, 900, 100, 600, 400));
-	uint64_t c1 = h_submit(&h, L1_TX_CHALLENGE, b, ch, 2, 0, h_state2(&h, ch, 5, 300, 700, 600, 400));
+	uint64_t cl = h_submit(&h, H_UNILATERAL_CLOSE, a, ch, 1, 0, h_state2(&h, ch, 1, 900, 100, 600, 400));
+	uint64_t c1 = h_submit(&h, H_CHALLENGE, b, ch, 2, 0, h_state2(&h, ch, 5, 300, 700, 600, 400));
 	h_block(&h);
 	h_assert_dropped(&h, c1, 2, L1_ERR_NO_DISPUTE);
 	h_assert_included(&h, cl, 2);
@@ -596,16 +596,16 @@ Test(l1_contract, challenge_with_equal_or_lower_seq_is_stale)
 	struct h h;
 	uint32_t a, b, ch;
 	open2_default(&h, &a, &b, &ch);
-	h_submit(&h, L1_TX_UNILATERAL_CLOSE, a, ch, 0, 0, h_state2(&h, ch, 5, 900, 100, 600, 400));
+	h_submit(&h, H_UNILATERAL_CLOSE, a, ch, 0, 0, h_state2(&h, ch, 5, 900, 100, 600, 400));
 	h_block(&h);
-	uint64_t id = h_submit(&h, L1_TX_CHALLENGE, b, ch, 1, 0, h_state2(&h, ch, 5, 100, 900, 600, 400));
+	uint64_t id = h_submit(&h, H_CHALLENGE, b, ch, 1, 0, h_state2(&h, ch, 5, 100, 900, 600, 400));
 	assert_block_drops(&h, id, L1_ERR_STALE_SEQ);
-	id = h_submit(&h, L1_TX_CHALLENGE, b, ch, 1, 0, h_state2(&h, ch, 4, 100, 900, 600, 400));
+	id = h_submit(&h, H_CHALLENGE, b, ch, 1, 0, h_state2(&h, ch, 4, 100, 900, 600, 400));
 	assert_block_drops(&h, id, L1_ERR_STALE_SEQ);
-	id = h_submit(&h, L1_TX_CHALLENGE, b, ch, 1, 0, h_state2(&h, ch, 0, 100, 900, 600, 400));
+	id = h_submit(&h, H_CHALLENGE, b, ch, 1, 0, h_state2(&h, ch, 0, 100, 900, 600, 400));
 	assert_block_drops(&h, id, L1_ERR_STALE_SEQ);
-	cr_assert_not(l1_channel_cold(h_ch(&h, ch))->challenged);
-	cr_assert_eq(l1_channel_cold(h_ch(&h, ch))->registered->seq, 5);
+	cr_assert_not(l1_chrec_cold(h_ch(&h, ch))->challenged);
+	cr_assert_eq(l1_chrec_cold(h_ch(&h, ch))->registered->seq, 5);
 	h_fini(&h);
 }
 
@@ -614,27 +614,27 @@ Test(l1_contract, second_challenge_must_raise_the_seq)
 	struct h h;
 	uint32_t a, b, ch;
 	open2_default(&h, &a, &b, &ch);
-	h_submit(&h, L1_TX_UNILATERAL_CLOSE, a, ch, 0, 0, h_state2(&h, ch, 1, 900, 100, 600, 400));
+	h_submit(&h, H_UNILATERAL_CLOSE, a, ch, 0, 0, h_state2(&h, ch, 1, 900, 100, 600, 400));
 	h_block(&h); /* block 2 */
-	uint64_t c1 = h_submit(&h, L1_TX_CHALLENGE, b, ch, 0, 0, h_state2(&h, ch, 5, 500, 500, 600, 400));
+	uint64_t c1 = h_submit(&h, H_CHALLENGE, b, ch, 0, 0, h_state2(&h, ch, 5, 500, 500, 600, 400));
 	h_block(&h);
 	h_assert_included(&h, c1, 3);
 	/* Equal to the challenge's seq (above the close's): stale. */
-	uint64_t c2 = h_submit(&h, L1_TX_CHALLENGE, a, ch, 0, 0, h_state2(&h, ch, 5, 1000, 0, 600, 400));
+	uint64_t c2 = h_submit(&h, H_CHALLENGE, a, ch, 0, 0, h_state2(&h, ch, 5, 1000, 0, 600, 400));
 	assert_block_drops(&h, c2, L1_ERR_STALE_SEQ);
-	uint64_t c3 = h_submit(&h, L1_TX_CHALLENGE, a, ch, 0, 0, h_state2(&h, ch, 3, 1000, 0, 600, 400));
+	uint64_t c3 = h_submit(&h, H_CHALLENGE, a, ch, 0, 0, h_state2(&h, ch, 3, 1000, 0, 600, 400));
 	assert_block_drops(&h, c3, L1_ERR_STALE_SEQ);
 	/* Two challenges in one block, the later one higher: both accepted in order. */
-	uint64_t c4 = h_submit(&h, L1_TX_CHALLENGE, a, ch, 0, 0, h_state2(&h, ch, 6, 450, 550, 600, 400));
-	uint64_t c5 = h_submit(&h, L1_TX_CHALLENGE, b, ch, 0, 0, h_state2(&h, ch, 7, 400, 600, 600, 400));
+	uint64_t c4 = h_submit(&h, H_CHALLENGE, a, ch, 0, 0, h_state2(&h, ch, 6, 450, 550, 600, 400));
+	uint64_t c5 = h_submit(&h, H_CHALLENGE, b, ch, 0, 0, h_state2(&h, ch, 7, 400, 600, 600, 400));
 	/* ...and one the same block with a seq the previous challenge in it already used. */
-	uint64_t c6 = h_submit(&h, L1_TX_CHALLENGE, a, ch, 0, 0, h_state2(&h, ch, 7, 999, 1, 600, 400));
+	uint64_t c6 = h_submit(&h, H_CHALLENGE, a, ch, 0, 0, h_state2(&h, ch, 7, 999, 1, 600, 400));
 	h_block(&h);
 	h_assert_included(&h, c4, 6);
 	h_assert_included(&h, c5, 6);
 	h_assert_dropped(&h, c6, 6, L1_ERR_STALE_SEQ);
-	cr_assert_eq(l1_channel_cold(h_ch(&h, ch))->registered->seq, 7);
-	cr_assert_eq(l1_channel_cold(h_ch(&h, ch))->first_challenger, 1, "the first successful challenger stays B");
+	cr_assert_eq(l1_chrec_cold(h_ch(&h, ch))->registered->seq, 7);
+	cr_assert_eq(l1_chrec_cold(h_ch(&h, ch))->first_challenger, 1, "the first successful challenger stays B");
 	h_blocks_until(&h, 7);
 	cr_assert_eq(payout(&h, ch, 0), 400);
 	cr_assert_eq(payout(&h, ch, 1), 600);
@@ -647,13 +647,13 @@ Test(l1_contract, seq_up_to_2_64_minus_1)
 	struct h h;
 	uint32_t a, b, ch;
 	open2_default(&h, &a, &b, &ch);
-	h_submit(&h, L1_TX_UNILATERAL_CLOSE, a, ch, 0, 0, h_state2(&h, ch, MAX - 1, 900, 100, 600, 400));
+	h_submit(&h, H_UNILATERAL_CLOSE, a, ch, 0, 0, h_state2(&h, ch, MAX - 1, 900, 100, 600, 400));
 	h_block(&h);
-	uint64_t c1 = h_submit(&h, L1_TX_CHALLENGE, b, ch, 0, 0, h_state2(&h, ch, MAX, 500, 500, 600, 400));
+	uint64_t c1 = h_submit(&h, H_CHALLENGE, b, ch, 0, 0, h_state2(&h, ch, MAX, 500, 500, 600, 400));
 	h_block(&h);
 	h_assert_included(&h, c1, 3);
 	/* Nothing is above 2^64-1: every further challenge is stale. */
-	uint64_t c2 = h_submit(&h, L1_TX_CHALLENGE, a, ch, 0, 0, h_state2(&h, ch, MAX, 1000, 0, 600, 400));
+	uint64_t c2 = h_submit(&h, H_CHALLENGE, a, ch, 0, 0, h_state2(&h, ch, MAX, 1000, 0, 600, 400));
 	assert_block_drops(&h, c2, L1_ERR_STALE_SEQ);
 	h_fini(&h);
 }
@@ -664,15 +664,15 @@ Test(l1_contract, challenge_without_a_dispute_is_dropped)
 	h_init_default(&h);
 	uint32_t a = h_account(&h, 1000), b = h_account(&h, 1000);
 	uint32_t ch = h_channel2(&h, a, b, 600, 400);
-	uint64_t id = h_submit(&h, L1_TX_CHALLENGE, b, ch, 0, 0, h_state2(&h, ch, 1, 0, 0, 0, 0));
+	uint64_t id = h_submit(&h, H_CHALLENGE, b, ch, 0, 0, h_state2(&h, ch, 1, 0, 0, 0, 0));
 	assert_block_drops(&h, id, L1_ERR_NO_DISPUTE); /* never opened */
 	h_open(&h, ch, 0);
 	h_block(&h);
-	id = h_submit(&h, L1_TX_CHALLENGE, b, ch, 0, 0, h_state2(&h, ch, 1, 600, 400, 600, 400));
+	id = h_submit(&h, H_CHALLENGE, b, ch, 0, 0, h_state2(&h, ch, 1, 600, 400, 600, 400));
 	assert_block_drops(&h, id, L1_ERR_NO_DISPUTE); /* open, no close */
-	h_submit(&h, L1_TX_COOP_CLOSE, b, ch, 0, 0, h_state2(&h, ch, 1, 600, 400, 600, 400));
+	h_submit(&h, H_COOP_CLOSE, b, ch, 0, 0, h_state2(&h, ch, 1, 600, 400, 600, 400));
 	h_block(&h);
-	id = h_submit(&h, L1_TX_CHALLENGE, b, ch, 0, 0, h_state2(&h, ch, 2, 500, 500, 600, 400));
+	id = h_submit(&h, H_CHALLENGE, b, ch, 0, 0, h_state2(&h, ch, 2, 500, 500, 600, 400));
 	assert_block_drops(&h, id, L1_ERR_NO_DISPUTE); /* cooperatively closed */
 	h_fini(&h);
 }
@@ -683,13 +683,13 @@ Test(l1_contract, challenge_by_non_member_or_without_state_is_dropped)
 	uint32_t a, b, ch;
 	open2_default(&h, &a, &b, &ch);
 	uint32_t x = h_account(&h, 100);
-	h_submit(&h, L1_TX_UNILATERAL_CLOSE, a, ch, 0, 0, h_state2(&h, ch, 1, 900, 100, 600, 400));
+	h_submit(&h, H_UNILATERAL_CLOSE, a, ch, 0, 0, h_state2(&h, ch, 1, 900, 100, 600, 400));
 	h_block(&h);
-	uint64_t id = h_submit(&h, L1_TX_CHALLENGE, x, ch, 0, 0, h_state2(&h, ch, 5, 500, 500, 600, 400));
+	uint64_t id = h_submit(&h, H_CHALLENGE, x, ch, 0, 0, h_state2(&h, ch, 5, 500, 500, 600, 400));
 	assert_block_drops(&h, id, L1_ERR_NOT_MEMBER);
-	id = h_submit(&h, L1_TX_CHALLENGE, b, ch, 0, 0, NULL);
+	id = h_submit(&h, H_CHALLENGE, b, ch, 0, 0, NULL);
 	assert_block_drops(&h, id, L1_ERR_BAD_STATE);
-	id = h_submit(&h, L1_TX_CHALLENGE, b, ch, 1000, 0, h_state2(&h, ch, 5, 500, 500, 600, 400));
+	id = h_submit(&h, H_CHALLENGE, b, ch, 1000, 0, h_state2(&h, ch, 5, 500, 500, 600, 400));
 	assert_block_drops(&h, id, L1_ERR_NO_FUNDS);
 	h_fini(&h);
 }
@@ -704,7 +704,7 @@ Test(l1_contract, huge_dispute_timeout_does_not_wrap)
 	p.dispute_timeout_blocks = MAX;
 	uint32_t a, b, ch;
 	open2(&h, &p, &a, &b, &ch);
-	h_submit(&h, L1_TX_UNILATERAL_CLOSE, a, ch, 0, 0, h_state2(&h, ch, 1, 900, 100, 600, 400));
+	h_submit(&h, H_UNILATERAL_CLOSE, a, ch, 0, 0, h_state2(&h, ch, 1, 900, 100, 600, 400));
 	h_block(&h);
 	h_blocks_until(&h, 20);
 	/* cr_expect, not cr_assert: a failure still frees the chain (no leak reports). */
@@ -712,7 +712,7 @@ Test(l1_contract, huge_dispute_timeout_does_not_wrap)
 		     "closed at block 2 with T = 2^64-1, yet settled at block %llu",
 		     (unsigned long long)h_settled_at(&h, ch));
 	if (h_ch(&h, ch)->status == L1_CH_DISPUTE) {
-		uint64_t id = h_submit(&h, L1_TX_CHALLENGE, b, ch, 0, 0, h_state2(&h, ch, 5, 500, 500, 600, 400));
+		uint64_t id = h_submit(&h, H_CHALLENGE, b, ch, 0, 0, h_state2(&h, ch, 5, 500, 500, 600, 400));
 		h_block(&h);
 		h_assert_included(&h, id, 21);
 	}
@@ -729,7 +729,7 @@ Test(l1_contract, bad_signature_is_dropped_without_fee)
 	struct l1_state *s = h_state2(&h, ch, 1, 1000, 0, 600, 400);
 	s->sigs[1][10] ^= 0x01;
 	uint64_t included = h.c->txs_included, fees = h.c->fees.units;
-	uint64_t id = h_submit(&h, L1_TX_UNILATERAL_CLOSE, a, ch, 25, 0, s);
+	uint64_t id = h_submit(&h, H_UNILATERAL_CLOSE, a, ch, 25, 0, s);
 	assert_block_drops(&h, id, L1_ERR_BAD_SIGNATURE);
 	cr_assert_eq(h_bal(&h, a), 400, "no fee for a dropped tx");
 	cr_assert_eq(h.c->fees.units, fees);
@@ -738,15 +738,15 @@ Test(l1_contract, bad_signature_is_dropped_without_fee)
 	/* The same for a cooperative close and a challenge. */
 	s = h_state2(&h, ch, 1, 1000, 0, 600, 400);
 	s->sigs[0][63] ^= 0x80;
-	id = h_submit(&h, L1_TX_COOP_CLOSE, b, ch, 25, 0, s);
+	id = h_submit(&h, H_COOP_CLOSE, b, ch, 25, 0, s);
 	assert_block_drops(&h, id, L1_ERR_BAD_SIGNATURE);
-	h_submit(&h, L1_TX_UNILATERAL_CLOSE, a, ch, 0, 0, h_state2(&h, ch, 1, 1000, 0, 600, 400));
+	h_submit(&h, H_UNILATERAL_CLOSE, a, ch, 0, 0, h_state2(&h, ch, 1, 1000, 0, 600, 400));
 	h_block(&h);
 	s = h_state2(&h, ch, 9, 0, 1000, 600, 400);
 	s->sigs[0][0] ^= 0xff;
-	id = h_submit(&h, L1_TX_CHALLENGE, b, ch, 25, 0, s);
+	id = h_submit(&h, H_CHALLENGE, b, ch, 25, 0, s);
 	assert_block_drops(&h, id, L1_ERR_BAD_SIGNATURE);
-	cr_assert_not(l1_channel_cold(h_ch(&h, ch))->challenged);
+	cr_assert_not(l1_chrec_cold(h_ch(&h, ch))->challenged);
 	cr_assert_eq(h_bal(&h, b), 600);
 	h_fini(&h);
 }
@@ -762,7 +762,7 @@ Test(l1_contract, unsigned_or_wrongly_signed_states_are_dropped)
 	s->balances[1] = AMOUNT(400);
 	s->included[0] = AMOUNT(600);
 	s->included[1] = AMOUNT(400);
-	uint64_t id = h_submit(&h, L1_TX_UNILATERAL_CLOSE, a, ch, 0, 0, s);
+	uint64_t id = h_submit(&h, H_UNILATERAL_CLOSE, a, ch, 0, 0, s);
 	assert_block_drops(&h, id, L1_ERR_BAD_SIGNATURE);
 	/* Only A signed. */
 	s = l1_state_new(ch, 1, 2);
@@ -770,7 +770,7 @@ Test(l1_contract, unsigned_or_wrongly_signed_states_are_dropped)
 	s->included[0] = AMOUNT(600);
 	s->included[1] = AMOUNT(400);
 	l1_state_sign(s, 0, h.sk[a]);
-	id = h_submit(&h, L1_TX_UNILATERAL_CLOSE, a, ch, 0, 0, s);
+	id = h_submit(&h, H_UNILATERAL_CLOSE, a, ch, 0, 0, s);
 	assert_block_drops(&h, id, L1_ERR_BAD_SIGNATURE);
 	/* A signs for both. */
 	s = l1_state_new(ch, 1, 2);
@@ -779,7 +779,7 @@ Test(l1_contract, unsigned_or_wrongly_signed_states_are_dropped)
 	s->included[1] = AMOUNT(400);
 	l1_state_sign(s, 0, h.sk[a]);
 	l1_state_sign(s, 1, h.sk[a]);
-	id = h_submit(&h, L1_TX_UNILATERAL_CLOSE, a, ch, 0, 0, s);
+	id = h_submit(&h, H_UNILATERAL_CLOSE, a, ch, 0, 0, s);
 	assert_block_drops(&h, id, L1_ERR_BAD_SIGNATURE);
 	/* The signatures in swapped slots. */
 	s = h_state2(&h, ch, 1, 600, 400, 600, 400);
@@ -787,7 +787,7 @@ Test(l1_contract, unsigned_or_wrongly_signed_states_are_dropped)
 	memcpy(tmp, s->sigs[0], L1_SIG_LEN);
 	memcpy(s->sigs[0], s->sigs[1], L1_SIG_LEN);
 	memcpy(s->sigs[1], tmp, L1_SIG_LEN);
-	id = h_submit(&h, L1_TX_UNILATERAL_CLOSE, a, ch, 0, 0, s);
+	id = h_submit(&h, H_UNILATERAL_CLOSE, a, ch, 0, 0, s);
 	assert_block_drops(&h, id, L1_ERR_BAD_SIGNATURE);
 	h_fini(&h);
 }
@@ -800,11 +800,11 @@ Test(l1_contract, state_changed_after_signing_is_dropped)
 	struct l1_state *s = h_state2(&h, ch, 3, 500, 500, 600, 400);
 	s->balances[0] = AMOUNT(999); /* still adds up */
 	s->balances[1] = AMOUNT(1);
-	uint64_t id = h_submit(&h, L1_TX_COOP_CLOSE, a, ch, 0, 0, s);
+	uint64_t id = h_submit(&h, H_COOP_CLOSE, a, ch, 0, 0, s);
 	assert_block_drops(&h, id, L1_ERR_BAD_SIGNATURE);
 	s = h_state2(&h, ch, 3, 500, 500, 600, 400);
 	s->seq = 4;
-	id = h_submit(&h, L1_TX_COOP_CLOSE, a, ch, 0, 0, s);
+	id = h_submit(&h, H_COOP_CLOSE, a, ch, 0, 0, s);
 	assert_block_drops(&h, id, L1_ERR_BAD_SIGNATURE);
 	h_fini(&h);
 }
@@ -821,7 +821,7 @@ Test(l1_contract, signature_does_not_carry_over_to_another_channel)
 	h_block(&h);
 	struct l1_state *s = h_state2(&h, ch, 3, 100, 100, 100, 100);
 	s->channel = ch2;
-	uint64_t id = h_submit(&h, L1_TX_COOP_CLOSE, a, ch2, 0, 0, s);
+	uint64_t id = h_submit(&h, H_COOP_CLOSE, a, ch2, 0, 0, s);
 	assert_block_drops(&h, id, L1_ERR_BAD_SIGNATURE);
 	cr_assert_eq(h_ch(&h, ch2)->status, L1_CH_OPEN);
 	h_fini(&h);
@@ -840,7 +840,7 @@ Test(l1_contract, signature_verification_off_accepts_unsigned_states)
 	s->balances[1] = AMOUNT(900);
 	s->included[0] = AMOUNT(600);
 	s->included[1] = AMOUNT(400);
-	uint64_t cl = h_submit(&h, L1_TX_UNILATERAL_CLOSE, a, ch, 0, 0, s);
+	uint64_t cl = h_submit(&h, H_UNILATERAL_CLOSE, a, ch, 0, 0, s);
 	h_block(&h);
 	h_assert_included(&h, cl, 2);
 	/* Garbage signatures are ignored too... */
@@ -849,7 +849,7 @@ Test(l1_contract, signature_verification_off_accepts_unsigned_states)
 	s->balances[1] = AMOUNT(1000);
 	s->included[0] = AMOUNT(600);
 	s->included[1] = AMOUNT(400);
-	uint64_t c1 = h_submit(&h, L1_TX_CHALLENGE, b, ch, 0, 0, s);
+	uint64_t c1 = h_submit(&h, H_CHALLENGE, b, ch, 0, 0, s);
 	h_block(&h);
 	h_assert_included(&h, c1, 3);
 	/* ...but the amounts are still checked. */
@@ -857,9 +857,9 @@ Test(l1_contract, signature_verification_off_accepts_unsigned_states)
 	s->balances[0] = AMOUNT(1001);
 	s->included[0] = AMOUNT(600);
 	s->included[1] = AMOUNT(400);
-	uint64_t c2 = h_submit(&h, L1_TX_CHALLENGE, a, ch, 0, 0, s);
+	uint64_t c2 = h_submit(&h, H_CHALLENGE, a, ch, 0, 0, s);
 	assert_block_drops(&h, c2, L1_ERR_BAD_STATE);
-	cr_assert_eq(h.c->verifies, 0, "no signature was verified");
+	cr_assert_eq(l1_channel_verifies(h.cc), 0, "no signature was verified");
 	h_blocks_until(&h, 7);
 	cr_assert_eq(payout(&h, ch, 1), 1000);
 	assert_paid_what_it_held(&h, ch);
@@ -871,10 +871,10 @@ Test(l1_contract, every_party_signature_is_verified)
 	struct h h;
 	uint32_t a, b, ch;
 	open2_default(&h, &a, &b, &ch);
-	uint64_t v = h.c->verifies;
-	h_submit(&h, L1_TX_COOP_CLOSE, a, ch, 0, 0, h_state2(&h, ch, 1, 600, 400, 600, 400));
+	uint64_t v = l1_channel_verifies(h.cc);
+	h_submit(&h, H_COOP_CLOSE, a, ch, 0, 0, h_state2(&h, ch, 1, 600, 400, 600, 400));
 	h_block(&h);
-	cr_assert_eq(h.c->verifies, v + 2);
+	cr_assert_eq(l1_channel_verifies(h.cc), v + 2);
 	h_fini(&h);
 }
 
@@ -883,7 +883,7 @@ Test(l1_contract, every_party_signature_is_verified)
 /* Submits a unilateral close of the usual channel with s and expects BAD_STATE. */
 static void assert_bad_state(struct h *h, uint32_t a, uint32_t ch, struct l1_state *s)
 {
-	uint64_t id = h_submit(h, L1_TX_UNILATERAL_CLOSE, a, ch, 1, 0, s);
+	uint64_t id = h_submit(h, H_UNILATERAL_CLOSE, a, ch, 1, 0, s);
 	assert_block_drops(h, id, L1_ERR_BAD_STATE);
 	cr_assert_eq(h_ch(h, ch)->status, L1_CH_OPEN);
 }
@@ -898,7 +898,7 @@ Test(l1_contract, balances_must_add_up_to_included_deposits)
 	assert_bad_state(&h, a, ch, h_state2(&h, ch, 1, 2000, 0, 600, 400));
 	assert_bad_state(&h, a, ch, h_state2(&h, ch, 1, 0, 0, 600, 400));
 	/* Partial inclusion that adds up is fine: A's state accounts for 100 of its 600. */
-	uint64_t id = h_submit(&h, L1_TX_UNILATERAL_CLOSE, a, ch, 0, 0, h_state2(&h, ch, 1, 0, 500, 100, 400));
+	uint64_t id = h_submit(&h, H_UNILATERAL_CLOSE, a, ch, 0, 0, h_state2(&h, ch, 1, 0, 500, 100, 400));
 	h_block(&h);
 	h_assert_included(&h, id, h.c->height);
 	h_blocks_until(&h, h.c->height + 5);
@@ -956,7 +956,7 @@ Test(l1_contract, state_for_wrong_channel_or_party_count_is_rejected)
 	assert_bad_state(&h, a, ch, s);
 	/* No state at all. */
 	assert_bad_state(&h, a, ch, NULL);
-	uint64_t id = h_submit(&h, L1_TX_COOP_CLOSE, a, ch, 1, 0, NULL);
+	uint64_t id = h_submit(&h, H_COOP_CLOSE, a, ch, 1, 0, NULL);
 	assert_block_drops(&h, id, L1_ERR_BAD_STATE);
 	h_fini(&h);
 }
@@ -967,12 +967,12 @@ Test(l1_contract, state_may_include_a_deposit_only_once_it_is_in)
 	uint32_t a, b, ch;
 	open2_default(&h, &a, &b, &ch);
 	/* Same block, but the close (higher fee) is reached before the deposit. */
-	uint64_t cl = h_submit(&h, L1_TX_COOP_CLOSE, a, ch, 2, 0, h_state2(&h, ch, 1, 650, 400, 650, 400));
+	uint64_t cl = h_submit(&h, H_COOP_CLOSE, a, ch, 2, 0, h_state2(&h, ch, 1, 650, 400, 650, 400));
 	uint64_t d = h_deposit(&h, a, ch, 1, 50);
 	h_block(&h);
 	h_assert_dropped(&h, cl, 2, L1_ERR_BAD_STATE);
 	h_assert_included(&h, d, 2);
-	cl = h_submit(&h, L1_TX_COOP_CLOSE, a, ch, 2, 0, h_state2(&h, ch, 1, 650, 400, 650, 400));
+	cl = h_submit(&h, H_COOP_CLOSE, a, ch, 2, 0, h_state2(&h, ch, 1, 650, 400, 650, 400));
 	h_block(&h);
 	h_assert_included(&h, cl, 3);
 	cr_assert_eq(payout(&h, ch, 0), 650);
@@ -986,15 +986,15 @@ Test(l1_contract, challenge_state_is_checked_like_a_close)
 	struct h h;
 	uint32_t a, b, ch;
 	open2_default(&h, &a, &b, &ch);
-	h_submit(&h, L1_TX_UNILATERAL_CLOSE, a, ch, 0, 0, h_state2(&h, ch, 1, 900, 100, 600, 400));
+	h_submit(&h, H_UNILATERAL_CLOSE, a, ch, 0, 0, h_state2(&h, ch, 1, 900, 100, 600, 400));
 	h_block(&h);
-	uint64_t id = h_submit(&h, L1_TX_CHALLENGE, b, ch, 0, 0, h_state2(&h, ch, 2, 0, 1001, 600, 401));
+	uint64_t id = h_submit(&h, H_CHALLENGE, b, ch, 0, 0, h_state2(&h, ch, 2, 0, 1001, 600, 401));
 	assert_block_drops(&h, id, L1_ERR_BAD_STATE);
-	id = h_submit(&h, L1_TX_CHALLENGE, b, ch, 0, 0, h_state2(&h, ch, 2, 0, 1001, 600, 400));
+	id = h_submit(&h, H_CHALLENGE, b, ch, 0, 0, h_state2(&h, ch, 2, 0, 1001, 600, 400));
 	assert_block_drops(&h, id, L1_ERR_BAD_STATE);
 	struct l1_state *s = h_state2(&h, ch, 2, 0, 1000, 600, 400);
 	s->channel = ch + 1;
-	id = h_submit(&h, L1_TX_CHALLENGE, b, ch, 0, 0, s);
+	id = h_submit(&h, H_CHALLENGE, b, ch, 0, 0, s);
 	assert_block_drops(&h, id, L1_ERR_BAD_STATE);
 	h_blocks_until(&h, 7);
 	cr_assert_eq(payout(&h, ch, 0), 900);
@@ -1014,7 +1014,7 @@ Test(l1_contract, settlement_pays_deposits_the_state_does_not_include)
 	h_deposit(&h, a, ch, 0, 30);
 	h_block(&h);
 	/* Deposited: A 730, B 450. The state includes A's first top-up only. */
-	uint64_t id = h_submit(&h, L1_TX_UNILATERAL_CLOSE, b, ch, 0, 0, h_state2(&h, ch, 4, 300, 800, 700, 400));
+	uint64_t id = h_submit(&h, H_UNILATERAL_CLOSE, b, ch, 0, 0, h_state2(&h, ch, 4, 300, 800, 700, 400));
 	h_block(&h);
 	h_assert_included(&h, id, 4);
 	h_blocks_until(&h, 9);
@@ -1035,7 +1035,7 @@ Test(l1_contract, settlement_of_the_opening_state_returns_deposits)
 	h_deposit(&h, b, ch, 0, 200);
 	h_block(&h);
 	/* State 0 includes nothing at all: everything goes back as deposited. */
-	h_submit(&h, L1_TX_COOP_CLOSE, a, ch, 0, 0, h_state2(&h, ch, 0, 0, 0, 0, 0));
+	h_submit(&h, H_COOP_CLOSE, a, ch, 0, 0, h_state2(&h, ch, 0, 0, 0, 0, 0));
 	h_block(&h);
 	cr_assert_eq(payout(&h, ch, 0), 600);
 	cr_assert_eq(payout(&h, ch, 1), 600);
@@ -1057,11 +1057,11 @@ Test(l1_contract, several_windows_settle_in_their_own_blocks)
 	}
 	h_block(&h);
 	/* Closes in blocks 2, 2 and 4: settlements at 7, 7 and 9. */
-	h_submit(&h, L1_TX_UNILATERAL_CLOSE, a, c[2], 0, 0, h_state2(&h, c[2], 1, 100, 100, 100, 100));
-	h_submit(&h, L1_TX_UNILATERAL_CLOSE, b, c[0], 0, 0, h_state2(&h, c[0], 1, 100, 100, 100, 100));
+	h_submit(&h, H_UNILATERAL_CLOSE, a, c[2], 0, 0, h_state2(&h, c[2], 1, 100, 100, 100, 100));
+	h_submit(&h, H_UNILATERAL_CLOSE, b, c[0], 0, 0, h_state2(&h, c[0], 1, 100, 100, 100, 100));
 	h_block(&h);
 	h_block(&h);
-	h_submit(&h, L1_TX_UNILATERAL_CLOSE, a, c[1], 0, 0, h_state2(&h, c[1], 1, 100, 100, 100, 100));
+	h_submit(&h, H_UNILATERAL_CLOSE, a, c[1], 0, 0, h_state2(&h, c[1], 1, 100, 100, 100, 100));
 	h_blocks_until(&h, 10);
 	cr_assert_eq(h_settled_at(&h, c[2]), 7);
 	cr_assert_eq(h_settled_at(&h, c[0]), 7);
@@ -1088,9 +1088,9 @@ Test(l1_contract, penalty_pays_the_closers_share_to_the_challenger)
 	uint32_t a, b, ch;
 	open2_penalty(&h, &a, &b, &ch);
 	/* A closes with a stale state; B proves it stale with seq 5. */
-	h_submit(&h, L1_TX_UNILATERAL_CLOSE, a, ch, 0, 0, h_state2(&h, ch, 1, 900, 100, 600, 400));
+	h_submit(&h, H_UNILATERAL_CLOSE, a, ch, 0, 0, h_state2(&h, ch, 1, 900, 100, 600, 400));
 	h_block(&h);
-	h_submit(&h, L1_TX_CHALLENGE, b, ch, 0, 0, h_state2(&h, ch, 5, 300, 700, 600, 400));
+	h_submit(&h, H_CHALLENGE, b, ch, 0, 0, h_state2(&h, ch, 5, 300, 700, 600, 400));
 	h_blocks_until(&h, 7);
 	cr_assert_eq(payout(&h, ch, 0), 0, "the closer is paid 0");
 	cr_assert_eq(payout(&h, ch, 1), 1000, "the challenger gets the closer's payout");
@@ -1107,9 +1107,9 @@ Test(l1_contract, penalty_forfeits_the_closers_unincluded_deposits_too)
 	open2_penalty(&h, &a, &b, &ch);
 	h_deposit(&h, a, ch, 0, 100);
 	h_block(&h);
-	h_submit(&h, L1_TX_UNILATERAL_CLOSE, a, ch, 0, 0, h_state2(&h, ch, 1, 900, 100, 600, 400));
+	h_submit(&h, H_UNILATERAL_CLOSE, a, ch, 0, 0, h_state2(&h, ch, 1, 900, 100, 600, 400));
 	h_block(&h);
-	h_submit(&h, L1_TX_CHALLENGE, b, ch, 0, 0, h_state2(&h, ch, 5, 300, 700, 600, 400));
+	h_submit(&h, H_CHALLENGE, b, ch, 0, 0, h_state2(&h, ch, 5, 300, 700, 600, 400));
 	h_blocks_until(&h, 8);
 	/* A's payout would have been 300 + 100; all of it goes to B. */
 	cr_assert_eq(payout(&h, ch, 0), 0);
@@ -1130,15 +1130,15 @@ Test(l1_contract, penalty_second_challenger_gets_nothing_extra)
 	h_open(&h, ch, 0);
 	h_block(&h);
 	const uint64_t all[] = { 300, 300, 300 };
-	h_submit(&h, L1_TX_UNILATERAL_CLOSE, a, ch, 0, 0, h_state(&h, ch, 1, (uint64_t[]){ 500, 200, 200 }, all));
+	h_submit(&h, H_UNILATERAL_CLOSE, a, ch, 0, 0, h_state(&h, ch, 1, (uint64_t[]){ 500, 200, 200 }, all));
 	h_block(&h);
-	h_submit(&h, L1_TX_CHALLENGE, b, ch, 0, 0, h_state(&h, ch, 2, (uint64_t[]){ 250, 350, 300 }, all));
+	h_submit(&h, H_CHALLENGE, b, ch, 0, 0, h_state(&h, ch, 2, (uint64_t[]){ 250, 350, 300 }, all));
 	h_block(&h);
-	h_submit(&h, L1_TX_CHALLENGE, c, ch, 0, 0, h_state(&h, ch, 3, (uint64_t[]){ 200, 300, 400 }, all));
+	h_submit(&h, H_CHALLENGE, c, ch, 0, 0, h_state(&h, ch, 3, (uint64_t[]){ 200, 300, 400 }, all));
 	h_block(&h);
-	cr_assert(l1_channel_cold(h_ch(&h, ch))->challenged);
-	cr_assert_eq(l1_channel_cold(h_ch(&h, ch))->first_challenger, 1);
-	cr_assert_eq(l1_channel_cold(h_ch(&h, ch))->registered->seq, 3);
+	cr_assert(l1_chrec_cold(h_ch(&h, ch))->challenged);
+	cr_assert_eq(l1_chrec_cold(h_ch(&h, ch))->first_challenger, 1);
+	cr_assert_eq(l1_chrec_cold(h_ch(&h, ch))->registered->seq, 3);
 	h_blocks_until(&h, 7);
 	cr_assert_eq(payout(&h, ch, 0), 0);
 	cr_assert_eq(payout(&h, ch, 1), 300 + 200, "the first challenger gets the closer's payout");
@@ -1152,12 +1152,12 @@ Test(l1_contract, penalty_needs_a_successful_challenge)
 	struct h h;
 	uint32_t a, b, ch;
 	open2_penalty(&h, &a, &b, &ch);
-	h_submit(&h, L1_TX_UNILATERAL_CLOSE, a, ch, 0, 0, h_state2(&h, ch, 5, 900, 100, 600, 400));
+	h_submit(&h, H_UNILATERAL_CLOSE, a, ch, 0, 0, h_state2(&h, ch, 5, 900, 100, 600, 400));
 	h_block(&h);
 	/* A stale challenge does not count. */
-	h_submit(&h, L1_TX_CHALLENGE, b, ch, 0, 0, h_state2(&h, ch, 5, 300, 700, 600, 400));
+	h_submit(&h, H_CHALLENGE, b, ch, 0, 0, h_state2(&h, ch, 5, 300, 700, 600, 400));
 	h_blocks_until(&h, 7);
-	cr_assert_not(l1_channel_cold(h_ch(&h, ch))->challenged);
+	cr_assert_not(l1_chrec_cold(h_ch(&h, ch))->challenged);
 	cr_assert_eq(payout(&h, ch, 0), 900);
 	cr_assert_eq(payout(&h, ch, 1), 100);
 	h_fini(&h);
@@ -1168,7 +1168,7 @@ Test(l1_contract, penalty_not_applied_to_cooperative_close)
 	struct h h;
 	uint32_t a, b, ch;
 	open2_penalty(&h, &a, &b, &ch);
-	h_submit(&h, L1_TX_COOP_CLOSE, a, ch, 0, 0, h_state2(&h, ch, 5, 900, 100, 600, 400));
+	h_submit(&h, H_COOP_CLOSE, a, ch, 0, 0, h_state2(&h, ch, 5, 900, 100, 600, 400));
 	h_block(&h);
 	cr_assert_eq(payout(&h, ch, 0), 900);
 	cr_assert_eq(payout(&h, ch, 1), 100);
@@ -1180,9 +1180,9 @@ Test(l1_contract, penalty_closer_as_only_challenger_forfeits_nothing)
 	struct h h;
 	uint32_t a, b, ch;
 	open2_penalty(&h, &a, &b, &ch);
-	h_submit(&h, L1_TX_UNILATERAL_CLOSE, a, ch, 0, 0, h_state2(&h, ch, 1, 900, 100, 600, 400));
+	h_submit(&h, H_UNILATERAL_CLOSE, a, ch, 0, 0, h_state2(&h, ch, 1, 900, 100, 600, 400));
 	h_block(&h);
-	h_submit(&h, L1_TX_CHALLENGE, a, ch, 0, 0, h_state2(&h, ch, 2, 800, 200, 600, 400));
+	h_submit(&h, H_CHALLENGE, a, ch, 0, 0, h_state2(&h, ch, 2, 800, 200, 600, 400));
 	h_blocks_until(&h, 7);
 	cr_assert_eq(payout(&h, ch, 0), 800);
 	cr_assert_eq(payout(&h, ch, 1), 200);
@@ -1199,12 +1199,12 @@ Test(l1_contract, penalty_closer_self_challenge_does_not_shield_a_stale_close)
 	struct h h;
 	uint32_t a, b, ch;
 	open2_penalty(&h, &a, &b, &ch);
-	h_submit(&h, L1_TX_UNILATERAL_CLOSE, a, ch, 0, 0, h_state2(&h, ch, 1, 900, 100, 600, 400));
-	h_submit(&h, L1_TX_CHALLENGE, a, ch, 0, 0, h_state2(&h, ch, 2, 850, 150, 600, 400));
+	h_submit(&h, H_UNILATERAL_CLOSE, a, ch, 0, 0, h_state2(&h, ch, 1, 900, 100, 600, 400));
+	h_submit(&h, H_CHALLENGE, a, ch, 0, 0, h_state2(&h, ch, 2, 850, 150, 600, 400));
 	h_block(&h);
-	h_submit(&h, L1_TX_CHALLENGE, b, ch, 0, 0, h_state2(&h, ch, 9, 300, 700, 600, 400));
+	h_submit(&h, H_CHALLENGE, b, ch, 0, 0, h_state2(&h, ch, 9, 300, 700, 600, 400));
 	h_blocks_until(&h, 7);
-	cr_assert_eq(l1_channel_cold(h_ch(&h, ch))->registered->seq, 9);
+	cr_assert_eq(l1_chrec_cold(h_ch(&h, ch))->registered->seq, 9);
 	assert_paid_what_it_held(&h, ch);
 	/* cr_expect, not cr_assert: a failure still frees the chain (no leak reports). */
 	cr_expect_eq(payout(&h, ch, 0), 0, "the closer's stale state was proven stale by B: it is paid %llu",
@@ -1218,9 +1218,9 @@ Test(l1_contract, latest_state_rule_pays_the_registered_state)
 	struct h h;
 	uint32_t a, b, ch;
 	open2_default(&h, &a, &b, &ch);
-	h_submit(&h, L1_TX_UNILATERAL_CLOSE, a, ch, 0, 0, h_state2(&h, ch, 1, 900, 100, 600, 400));
+	h_submit(&h, H_UNILATERAL_CLOSE, a, ch, 0, 0, h_state2(&h, ch, 1, 900, 100, 600, 400));
 	h_block(&h);
-	h_submit(&h, L1_TX_CHALLENGE, b, ch, 0, 0, h_state2(&h, ch, 5, 300, 700, 600, 400));
+	h_submit(&h, H_CHALLENGE, b, ch, 0, 0, h_state2(&h, ch, 5, 300, 700, 600, 400));
 	h_blocks_until(&h, 7);
 	cr_assert_eq(payout(&h, ch, 0), 300);
 	cr_assert_eq(payout(&h, ch, 1), 700);
@@ -1241,12 +1241,12 @@ Test(l1_contract, usable_height_is_open_height_plus_confirmations_minus_one)
 	uint32_t poor = h_channel2(&h, a, b, 600, 4000);
 	h_block(&h);
 	h_block(&h);
-	cr_assert_eq(l1_contract_usable_height(h.c, ch), UINT64_MAX);
+	cr_assert_eq(l1_channel_usable_height(h.cc, ch), UINT64_MAX);
 	h_open(&h, ch, 0);
 	h_open(&h, poor, 0);
 	h_block(&h); /* open in block 3 */
-	cr_assert_eq(l1_contract_usable_height(h.c, ch), 3 + 6 - 1);
-	cr_assert_eq(l1_contract_usable_height(h.c, poor), UINT64_MAX, "a dropped open never becomes usable");
+	cr_assert_eq(l1_channel_usable_height(h.cc, ch), 3 + 6 - 1);
+	cr_assert_eq(l1_channel_usable_height(h.cc, poor), UINT64_MAX, "a dropped open never becomes usable");
 	h_blocks_until(&h, 7);
 	cr_assert_not(l1_chain_is_final(h.c, h_ch(&h, ch)->open_height));
 	h_block(&h);
@@ -1262,11 +1262,11 @@ Test(l1_contract, usable_height_with_one_confirmation_is_the_open_block)
 	p.confirmations = 1;
 	uint32_t a, b, ch;
 	open2(&h, &p, &a, &b, &ch);
-	cr_assert_eq(l1_contract_usable_height(h.c, ch), 1);
-	cr_assert_eq(l1_contract_final_deposit(h.c, ch, 0).units, 600);
+	cr_assert_eq(l1_channel_usable_height(h.cc, ch), 1);
+	cr_assert_eq(l1_channel_final_deposit(h.cc, ch, 0).units, 600);
 	h_deposit(&h, b, ch, 0, 10);
 	h_block(&h);
-	cr_assert_eq(l1_contract_final_deposit(h.c, ch, 1).units, 410);
+	cr_assert_eq(l1_channel_final_deposit(h.cc, ch, 1).units, 410);
 	h_fini(&h);
 }
 
@@ -1276,27 +1276,27 @@ Test(l1_contract, final_deposit_counts_the_open_once_it_is_final)
 	h_init_default(&h); /* 3 confirmations */
 	uint32_t a = h_account(&h, 1000), b = h_account(&h, 1000);
 	uint32_t ch = h_channel2(&h, a, b, 600, 400);
-	cr_assert_eq(l1_contract_final_deposit(h.c, ch, 0).units, 0, "not opened");
+	cr_assert_eq(l1_channel_final_deposit(h.cc, ch, 0).units, 0, "not opened");
 	h_open(&h, ch, 0);
 	h_block(&h); /* open in 1, final at 3 */
-	cr_assert_eq(l1_contract_final_deposit(h.c, ch, 0).units, 0);
-	cr_assert_eq(l1_contract_final_deposit(h.c, ch, 1).units, 0);
+	cr_assert_eq(l1_channel_final_deposit(h.cc, ch, 0).units, 0);
+	cr_assert_eq(l1_channel_final_deposit(h.cc, ch, 1).units, 0);
 	/* A top-up in block 2, final at 4. */
 	h_deposit(&h, a, ch, 0, 100);
 	h_block(&h);
-	cr_assert_eq(l1_contract_final_deposit(h.c, ch, 0).units, 0, "a final top-up needs a final open");
+	cr_assert_eq(l1_channel_final_deposit(h.cc, ch, 0).units, 0, "a final top-up needs a final open");
 	h_block(&h); /* 3 */
-	cr_assert_eq(l1_contract_final_deposit(h.c, ch, 0).units, 600);
-	cr_assert_eq(l1_contract_final_deposit(h.c, ch, 1).units, 400);
+	cr_assert_eq(l1_channel_final_deposit(h.cc, ch, 0).units, 600);
+	cr_assert_eq(l1_channel_final_deposit(h.cc, ch, 1).units, 400);
 	h_deposit(&h, b, ch, 0, 7); /* block 4, final at 6 */
 	h_block(&h); /* 4 */
-	cr_assert_eq(l1_contract_final_deposit(h.c, ch, 0).units, 700);
-	cr_assert_eq(l1_contract_final_deposit(h.c, ch, 1).units, 400);
+	cr_assert_eq(l1_channel_final_deposit(h.cc, ch, 0).units, 700);
+	cr_assert_eq(l1_channel_final_deposit(h.cc, ch, 1).units, 400);
 	h_block(&h); /* 5 */
-	cr_assert_eq(l1_contract_final_deposit(h.c, ch, 1).units, 400);
+	cr_assert_eq(l1_channel_final_deposit(h.cc, ch, 1).units, 400);
 	h_block(&h); /* 6 */
-	cr_assert_eq(l1_contract_final_deposit(h.c, ch, 0).units, 700);
-	cr_assert_eq(l1_contract_final_deposit(h.c, ch, 1).units, 407);
+	cr_assert_eq(l1_channel_final_deposit(h.cc, ch, 0).units, 700);
+	cr_assert_eq(l1_channel_final_deposit(h.cc, ch, 1).units, 407);
 	h_fini(&h);
 }
 
@@ -1310,8 +1310,8 @@ Test(l1_contract, final_deposit_ignores_dropped_deposits)
 	open2(&h, &p, &a, &b, &ch);
 	h_deposit(&h, a, ch, 0, 401); /* A has 400 */
 	h_block(&h);
-	cr_assert_eq(l1_contract_final_deposit(h.c, ch, 0).units, 600);
-	cr_assert_eq(l1_channel_cold(h_ch(&h, ch))->ntopups, 0);
+	cr_assert_eq(l1_channel_final_deposit(h.cc, ch, 0).units, 600);
+	cr_assert_eq(l1_chrec_cold(h_ch(&h, ch))->ntopups, 0);
 	h_fini(&h);
 }
 
@@ -1332,7 +1332,7 @@ Test(l1_contract, whole_supply_in_one_channel)
 	id = h_deposit(&h, a, ch, 0, 1);
 	assert_block_drops(&h, id, L1_ERR_NO_FUNDS);
 	/* A state that pays B everything. */
-	id = h_submit(&h, L1_TX_UNILATERAL_CLOSE, b, ch, 0, 0,
+	id = h_submit(&h, H_UNILATERAL_CLOSE, b, ch, 0, 0,
 		      h_state2(&h, ch, 1, 0, MAX - 10, MAX - 1000 - 10, 1000));
 	h_block(&h);
 	h_assert_included(&h, id, 3);
@@ -1350,9 +1350,9 @@ Test(l1_contract, party_index_and_status_names)
 	h_init_default(&h);
 	uint32_t a = h_account(&h, 0), b = h_account(&h, 0), x = h_account(&h, 0);
 	uint32_t ch = h_channel2(&h, b, a, 0, 0);
-	cr_assert_eq(l1_contract_party_index(h.c, ch, b), 0);
-	cr_assert_eq(l1_contract_party_index(h.c, ch, a), 1);
-	cr_assert_eq(l1_contract_party_index(h.c, ch, x), -1);
+	cr_assert_eq(l1_channel_party_index(h.cc, ch, b), 0);
+	cr_assert_eq(l1_channel_party_index(h.cc, ch, a), 1);
+	cr_assert_eq(l1_channel_party_index(h.cc, ch, x), -1);
 	cr_assert_str_eq(l1_channel_status_str(L1_CH_NONE), "none");
 	cr_assert_str_eq(l1_channel_status_str(L1_CH_OPEN), "open");
 	cr_assert_str_eq(l1_channel_status_str(L1_CH_DISPUTE), "dispute");

@@ -1,0 +1,25 @@
+#include "result.h"
+
+const char *l1_result_str(enum l1_result r)
+{
+	switch (r) {
+	case L1_OK: return "ok";
+	case L1_ERR_NO_FUNDS: return "insufficient funds";
+	case L1_ERR_OVERFLOW: return "amount overflow";
+	case L1_ERR_NO_SUCH_ACCOUNT: return "no such account";
+	case L1_ERR_NO_SUCH_CHANNEL: return "no such channel";
+	case L1_ERR_NOT_MEMBER: return "submitter is not a party of the channel";
+	case L1_ERR_NOT_OPENER: return "only the channel's first party may open it";
+	case L1_ERR_ALREADY_OPEN: return "channel was already opened";
+	case L1_ERR_NOT_OPEN: return "channel is not open";
+	case L1_ERR_NO_DISPUTE: return "no dispute window is open";
+	case L1_ERR_STALE_SEQ: return "sequence number not above the registered one";
+	case L1_ERR_BAD_SIGNATURE: return "invalid signature";
+	case L1_ERR_BAD_STATE: return "malformed state";
+	case L1_ERR_BAD_PARAMS: return "invalid parameters";
+	case L1_ERR_SUPPLY_OVERFLOW: return "total supply would exceed 2^64-1";
+	case L1_ERR_NO_SUCH_CONTRACT: return "no such contract";
+	case L1_ERR_NO_SUCH_OP: return "no such operation";
+	}
+	return "unknown error";
+}
