@@ -182,7 +182,10 @@ Test(timeline, a_settlement_of_64_parties_names_every_payout)
 	char names[64][65];
 	for (int i = 0; i < 64; i++) {
 		memset(names[i], 'a' + i % 26, 60);
-		snprintf(names[i] + 60, 5, "%04d", i);
+		names[i][60] = (char)('0' + i / 10 % 10); /* 64 characters, the longest name allowed */
+		names[i][61] = (char)('0' + i % 10);
+		names[i][62] = names[i][63] = 'z';
+		names[i][64] = '\0';
 	}
 	len += (size_t)snprintf(src + len, cap - len, "{\"format\":\"l2sim/1\",\"name\":\"wide\",\"l2\":{\"signatures\":\"off\"},\"parties\":[");
 	for (int i = 0; i < 64; i++)
