@@ -70,6 +70,7 @@ void l2_net_free(struct l2_net *n)
 	free(n->parties);
 	free(n->disputes);
 	free(n->l1map);
+	free(n->acct_map);
 	free(n);
 }
 
@@ -137,7 +138,8 @@ void l2_net_on_l1_event(struct l2_net *n, const struct l1_event *ev)
 			c->topped_up = true;
 		break;
 	case L1_CHANNEL_CHALLENGE: {
-		int i = l1_channel_party_index(n->l1, l1_channel_tx_channel(tx), tx->submitter);
+		uint32_t p = l2_party_of_account(n, tx->submitter);
+		int i = p == UINT32_MAX ? -1 : l2_channel_index(n, ch, p);
 		if (i >= 0 && c->cold)
 			c->cold->challenge_pending[i] = 0;
 		break;

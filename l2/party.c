@@ -36,6 +36,14 @@ enum l1_result l2_party_add(struct l2_net *n, uint64_t seed, const char *name,
 	if (n->nparties == n->cap_parties)
 		n->parties = xreallocarray(n->parties, n->cap_parties = n->cap_parties ? 2 * n->cap_parties : 8,
 					   sizeof(*n->parties));
+	if (p.account >= n->nacct_map) {
+		uint32_t cap = p.account + 1 > 2 * n->nacct_map ? p.account + 1 : 2 * n->nacct_map;
+		n->acct_map = xreallocarray(n->acct_map, cap, sizeof(*n->acct_map));
+		for (uint32_t j = n->nacct_map; j < cap; j++)
+			n->acct_map[j] = UINT32_MAX;
+		n->nacct_map = cap;
+	}
+	n->acct_map[p.account] = n->nparties;
 	n->parties[n->nparties] = p;
 	*id_out = n->nparties++;
 	return L1_OK;
@@ -55,4 +63,14 @@ void l2_party_set_online(struct l2_net *n, uint32_t p)
 		n->noffline--;
 	n->parties[p].online = true;
 	n->parties[p].back_at = UINT64_MAX;
+}
+
+uint32_t l2_party_of_account(const struct l2_net *n, uint32_t account)
+{
+	return account < n->nacct_map ? n->acct_map[account] : UINT32_MAX;
+}
+
+void l2_party_set_watchtower(struct l2_net *n, uint32_t p, bool on)
+{
+	n->parties[p].watchtower = on;
 }

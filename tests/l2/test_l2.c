@@ -1968,3 +1968,62 @@ Test(l2_pay, unsigned_states_have_no_signature_room_and_read_as_zeros)
 	l1_state_free(signed_copy);
 	env_free(e);
 }
+
+/* Account ids are the chain's, party ids the net's: with accounts added on L1 before
+ * the net's parties they differ, and l2 maps between them explicitly (a challenge's
+ * inclusion clears the pending flag of the party that submitted it, found through
+ * l2_party_of_account, not by taking the account id for a party id). */
+Test(l2_party, accounts_and_parties_are_mapped_explicitly)
+{
+	struct l1_params p;
+	params_for_test(&p, 1, 4);
+	struct env *e = env_new(&p, L2_SIG_ED25519, 0);
+	uint32_t stray[3];
+	for (int i = 0; i < 3; i++)
+		cr_assert_eq(l1_chain_add_account(e->chain, AMOUNT(5), NULL, &stray[i]), L1_OK);
+	uint32_t a = add_party(e, 2, "alice", 1000, 0), b = add_party(e, 2, "bob", 1000, 0);
+	cr_assert_eq(e->net->parties[a].account, 3);
+	cr_assert_eq(l2_party_of_account(e->net, 3), a);
+	cr_assert_eq(l2_party_of_account(e->net, 4), b);
+	cr_assert_eq(l2_party_of_account(e->net, stray[1]), UINT32_MAX);
+	cr_assert_eq(l2_party_of_account(e->net, 1000), UINT32_MAX);
+	uint32_t ps[2] = { a, b };
+	uint64_t deps[2] = { 100, 100 };
+	uint32_t ch = add_channel(e, 2, ps, deps);
+	l2_channel_keep_seq(e->net, ch, 0);
+	cr_assert_eq(l2_channel_open(e->net, ch, NULL), L2_OK);
+	step(e);
+	pay_ok(e, ch, a, b, 60);
+	cr_assert_eq(l2_channel_close(e->net, ch, a, L2_CLOSE_UNILATERAL, 0, false, NULL), L2_OK);
+	step(e); /* the stale close is included; bob challenges */
+	cr_assert_eq(e->nsubs, 1);
+	cr_assert(l2_channel_challenge_pending(&e->net->channels[ch], 1));
+	step(e); /* the challenge is included: bob's flag is cleared */
+	cr_assert_eq(l1_channel_registered_seq(e->net->l1, l1_id_of(e, ch)), 1);
+	cr_assert_not(l2_channel_challenge_pending(&e->net->channels[ch], 1));
+	env_free(e);
+}
+
+Test(l2_party, watchtower_setter_lets_an_offline_party_challenge)
+{
+	struct l1_params p;
+	params_for_test(&p, 1, 4);
+	struct env *e = env_new(&p, L2_SIG_ED25519, 0);
+	uint32_t a = add_party(e, 2, "alice", 1000, 0), b = add_party(e, 2, "bob", 1000, 0);
+	uint32_t ps[2] = { a, b };
+	uint64_t deps[2] = { 100, 100 };
+	uint32_t ch = add_channel(e, 2, ps, deps);
+	l2_channel_keep_seq(e->net, ch, 0);
+	cr_assert_eq(l2_channel_open(e->net, ch, NULL), L2_OK);
+	step(e);
+	pay_ok(e, ch, a, b, 60);
+	l2_party_set_offline(e->net, b, UINT64_MAX);
+	l2_party_set_watchtower(e->net, b, true);
+	cr_assert(e->net->parties[b].watchtower);
+	cr_assert_eq(l2_channel_close(e->net, ch, a, L2_CLOSE_UNILATERAL, 0, false, NULL), L2_OK);
+	step(e);
+	cr_assert_eq(e->nsubs, 1, "bob's watchtower challenges");
+	l2_party_set_watchtower(e->net, b, false);
+	cr_assert_not(e->net->parties[b].watchtower);
+	env_free(e);
+}
