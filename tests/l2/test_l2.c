@@ -15,7 +15,7 @@
 
 #include "l1sim/amount.h"
 #include "l1sim/chain.h"
-#include "l1sim/channel_record.h"
+#include "l1sim/channel.h"
 #include "l1sim/rng.h"
 #include "l1sim/state.h"
 #include "l2/l2.h"
@@ -69,22 +69,22 @@ static void on_event(void *ctx, const struct l1_event *ev)
 		return;
 	/* SPEC 7 security_violations: a party that did not cheat must be paid at least
 	 * what the channel's latest state owes it (balance + deposited - included). */
-	const struct l1_channel *k = l1_chrec(e->net->l1, ev->target);
+	uint32_t k = ev->target; /* the L1 channel id */
 	const struct l2_channel *c = &e->net->channels[ev->target];
-	for (uint32_t i = 0; i < k->nparties; i++) {
+	for (uint32_t i = 0; i < l1_channel_nparties(e->net->l1, k); i++) {
 		struct amount owed, extra;
 		if (!c->latest)
 			continue;
-		if (!amount_sub(&extra, l1_chrec_deposited(k)[i], c->latest->included[i]) ||
+		if (!amount_sub(&extra, l1_channel_deposited(e->net->l1, k, i), c->latest->included[i]) ||
 		    !amount_add(&owed, c->latest->balances[i], extra))
 			owed = AMOUNT(UINT64_MAX);
-		if (!l2_channel_cheated(c, i) && amount_lt(l1_chrec_payout(k, i), owed)) {
+		if (!l2_channel_cheated(c, i) && amount_lt(l1_channel_payout(e->net->l1, k, i), owed)) {
 			if (e->violations++ == 0)
 				snprintf(e->first_violation, sizeof(e->first_violation),
 					 "channel %u party %u paid %" PRIu64 " < owed %" PRIu64
 					 " (latest seq %" PRIu64 ", registered %" PRIu64 ")",
-					 ev->target, i, l1_chrec_payout(k, i).units, owed.units, c->latest->seq,
-					 l1_chrec_cold(k)->registered ? l1_chrec_cold(k)->registered->seq : UINT64_MAX);
+					 ev->target, i, l1_channel_payout(e->net->l1, k, i).units, owed.units, c->latest->seq,
+					 l1_channel_registered(e->net->l1, k) ? l1_channel_registered_seq(e->net->l1, k) : UINT64_MAX);
 		}
 	}
 }
@@ -193,9 +193,10 @@ static uint64_t l1_bal(const struct env *e, uint32_t party)
 	return e->chain->accounts[e->net->parties[party].account].balance.units;
 }
 
-static const struct l1_channel *contract(const struct env *e, uint32_t ch)
+/* The L1 channel id of L2 channel ch (through the net's map, not by identity). */
+static uint32_t l1_id_of(const struct env *e, uint32_t ch)
 {
-	return l1_chrec(e->net->l1, e->net->channels[ch].l1_id);
+	return e->net->channels[ch].l1_id;
 }
 
 static const struct l1_state *latest(const struct env *e, uint32_t ch)
@@ -403,8 +404,8 @@ Test(l2_channel, open_signs_state_zero_and_counts_crypto)
 	const struct rec *r = tx_event(e, tx);
 	cr_assert_not_null(r);
 	cr_assert_eq(r->kind, L1_EV_TX_INCLUDED);
-	cr_assert_eq(contract(e, ch)->status, L1_CH_OPEN);
-	cr_assert_eq(contract(e, ch)->holdings.units, 60);
+	cr_assert_eq(l1_channel_status(e->net->l1, l1_id_of(e, ch)), L1_CH_OPEN);
+	cr_assert_eq(l1_channel_holdings(e->net->l1, l1_id_of(e, ch)).units, 60);
 	cr_assert_eq(l1_bal(e, a), 1000 - 10 - 3, "the first party pays the open fee");
 	cr_assert_eq(l1_bal(e, b), 1000 - 20);
 	cr_assert_eq(l1_bal(e, c3), 1000 - 30);
@@ -595,10 +596,10 @@ Test(l2_channel, contract_drops_unilateral_close_with_corrupted_signature)
 	cr_assert_not_null(r);
 	cr_assert_eq(r->kind, L1_EV_TX_DROPPED);
 	cr_assert_eq(r->reason, L1_ERR_BAD_SIGNATURE);
-	const struct l1_channel *k = contract(e, ch);
-	cr_assert_eq(k->status, L1_CH_OPEN);
-	cr_assert_null(l1_chrec_cold(k)->registered);
-	cr_assert_eq(k->holdings.units, 200);
+	uint32_t k = l1_id_of(e, ch);
+	cr_assert_eq(l1_channel_status(e->net->l1, k), L1_CH_OPEN);
+	cr_assert_null(l1_channel_registered(e->net->l1, k));
+	cr_assert_eq(l1_channel_holdings(e->net->l1, k).units, 200);
 	cr_assert_eq(l1_bal(e, a), bal_a, "a dropped tx pays no fee");
 	cr_assert_eq(e->chain->fees.units, fees);
 	cr_assert_eq(e->net->ndisputes, 0);
@@ -623,9 +624,9 @@ Test(l2_channel, contract_drops_challenge_with_corrupted_signature)
 	l2_party_set_offline(e->net, b, UINT64_MAX); /* bob does not challenge by himself */
 	cr_assert_eq(l2_channel_close(e->net, ch, a, L2_CLOSE_UNILATERAL, 1, false, NULL), L2_OK);
 	step(e);
-	const struct l1_channel *k = contract(e, ch);
-	cr_assert_eq(k->status, L1_CH_DISPUTE);
-	cr_assert_eq(l1_chrec_cold(k)->registered->seq, 1);
+	uint32_t k = l1_id_of(e, ch);
+	cr_assert_eq(l1_channel_status(e->net->l1, k), L1_CH_DISPUTE);
+	cr_assert_eq(l1_channel_registered_seq(e->net->l1, k), 1);
 	uint64_t bal_b = l1_bal(e, b);
 
 	struct l1_state *bad = l1_state_copy(latest(e, ch));
@@ -636,9 +637,9 @@ Test(l2_channel, contract_drops_challenge_with_corrupted_signature)
 	cr_assert_not_null(r);
 	cr_assert_eq(r->kind, L1_EV_TX_DROPPED);
 	cr_assert_eq(r->reason, L1_ERR_BAD_SIGNATURE);
-	cr_assert_eq(k->status, L1_CH_DISPUTE);
-	cr_assert_eq(l1_chrec_cold(k)->registered->seq, 1);
-	cr_assert_not(l1_chrec_cold(k)->challenged);
+	cr_assert_eq(l1_channel_status(e->net->l1, k), L1_CH_DISPUTE);
+	cr_assert_eq(l1_channel_registered_seq(e->net->l1, k), 1);
+	cr_assert_not(l1_channel_challenged(e->net->l1, k));
 	cr_assert_eq(l1_bal(e, b), bal_b);
 
 	/* the genuine state is accepted */
@@ -647,7 +648,7 @@ Test(l2_channel, contract_drops_challenge_with_corrupted_signature)
 	r = tx_event(e, tx);
 	cr_assert_not_null(r);
 	cr_assert_eq(r->kind, L1_EV_TX_INCLUDED);
-	cr_assert_eq(l1_chrec_cold(k)->registered->seq, 2);
+	cr_assert_eq(l1_channel_registered_seq(e->net->l1, k), 2);
 	cr_assert_eq(l1_bal(e, b), bal_b - 3);
 	env_free(e);
 }
@@ -675,7 +676,7 @@ Test(l2_channel, payment_fails_until_open_is_final_exact_block)
 		assert_unchanged(e, ch, &before, true);
 		step(e); /* block 1 includes the open */
 		snap_take(e, ch, &before);
-		cr_assert_eq(contract(e, ch)->open_height, 1);
+		cr_assert_eq(l1_channel_open_height(e->net->l1, l1_id_of(e, ch)), 1);
 		cr_assert_eq(l1_channel_usable_height(e->net->l1, e->net->channels[ch].l1_id), c);
 		while (e->chain->height < c) {
 			cr_assert_not(l2_channel_usable(e->net, ch));
@@ -707,10 +708,10 @@ Test(l2_channel, payment_fails_once_a_close_is_submitted)
 	cr_assert_eq(l2_channel_pay(e->net, ch, b, a, AMOUNT(1)), L2_ERR_NOT_USABLE);
 	assert_unchanged(e, ch, &before, true);
 	step(e);
-	cr_assert_eq(contract(e, ch)->status, L1_CH_DISPUTE);
+	cr_assert_eq(l1_channel_status(e->net->l1, l1_id_of(e, ch)), L1_CH_DISPUTE);
 	cr_assert_eq(l2_channel_pay(e->net, ch, a, b, AMOUNT(1)), L2_ERR_NOT_USABLE);
 	run_to(e, e->chain->height + 3);
-	cr_assert_eq(contract(e, ch)->status, L1_CH_CLOSED);
+	cr_assert_eq(l1_channel_status(e->net->l1, l1_id_of(e, ch)), L1_CH_CLOSED);
 	cr_assert_eq(l2_channel_pay(e->net, ch, a, b, AMOUNT(1)), L2_ERR_NOT_USABLE);
 	cr_assert_eq(l2_channel_close(e->net, ch, a, L2_CLOSE_COOPERATIVE, L2_STATE_LATEST, false, NULL),
 		     L2_ERR_CLOSE_SUBMITTED);
@@ -818,7 +819,7 @@ Test(l2_channel, full_64_bit_range_payment_and_settlement)
 	cr_assert_eq(l2_channel_pay(e->net, ch, a, b, AMOUNT(1)), L2_ERR_NO_FUNDS);
 	cr_assert_eq(l2_channel_close(e->net, ch, a, L2_CLOSE_COOPERATIVE, L2_STATE_LATEST, false, NULL), L2_OK);
 	step(e);
-	cr_assert_eq(contract(e, ch)->status, L1_CH_CLOSED);
+	cr_assert_eq(l1_channel_status(e->net->l1, l1_id_of(e, ch)), L1_CH_CLOSED);
 	cr_assert_eq(l1_bal(e, b), UINT64_MAX);
 	cr_assert_eq(l1_bal(e, a), 0);
 	env_free(e);
@@ -898,11 +899,11 @@ Test(l2_channel, cooperative_close_after_open_included_before_final)
 	uint32_t ch = add_channel(e, 2, ps, deps);
 	cr_assert_eq(l2_channel_open(e->net, ch, NULL), L2_OK);
 	step(e); /* block 1: open included, final only at block 6 */
-	cr_assert_eq(contract(e, ch)->status, L1_CH_OPEN);
+	cr_assert_eq(l1_channel_status(e->net->l1, l1_id_of(e, ch)), L1_CH_OPEN);
 	enum l2_result r = l2_channel_close(e->net, ch, a, L2_CLOSE_COOPERATIVE, L2_STATE_LATEST, false, NULL);
 	cr_assert_eq(r, L2_OK, "cooperative close with the open included: %s", l2_result_str(r));
 	step(e);
-	cr_assert_eq(contract(e, ch)->status, L1_CH_CLOSED);
+	cr_assert_eq(l1_channel_status(e->net->l1, l1_id_of(e, ch)), L1_CH_CLOSED);
 	cr_assert_eq(l1_bal(e, a), 1000);
 	cr_assert_eq(l1_bal(e, b), 1000);
 	env_free(e);
@@ -921,10 +922,10 @@ Test(l2_channel, unilateral_close_after_open_included_before_final)
 	step(e);
 	cr_assert_eq(l2_channel_close(e->net, ch, b, L2_CLOSE_UNILATERAL, L2_STATE_LATEST, false, NULL), L2_OK);
 	step(e); /* block 2: included, window 2..4 */
-	cr_assert_eq(contract(e, ch)->status, L1_CH_DISPUTE);
+	cr_assert_eq(l1_channel_status(e->net->l1, l1_id_of(e, ch)), L1_CH_DISPUTE);
 	run_to(e, 4);
-	cr_assert_eq(contract(e, ch)->status, L1_CH_CLOSED);
-	cr_assert_eq(l1_chrec_cold(contract(e, ch))->settled_height, 4);
+	cr_assert_eq(l1_channel_status(e->net->l1, l1_id_of(e, ch)), L1_CH_CLOSED);
+	cr_assert_eq(l1_channel_settled_height(e->net->l1, l1_id_of(e, ch)), 4);
 	cr_assert_eq(l1_bal(e, a), 1000);
 	cr_assert_eq(l1_bal(e, b), 1000);
 	cr_assert_eq(e->violations, 0, "%s", e->first_violation);
@@ -954,11 +955,11 @@ Test(l2_channel, cooperative_close_settles_in_its_block_on_latest_plus_one)
 	cr_assert_not_null(e->net->channels[ch].cold);
 	cr_assert_eq(e->net->channels[ch].cold->close_tx, tx);
 	step(e);
-	const struct l1_channel *k = contract(e, ch);
-	cr_assert_eq(k->status, L1_CH_CLOSED);
-	cr_assert_eq(l1_chrec_cold(k)->close_kind, L1_CLOSE_COOPERATIVE);
-	cr_assert_eq(l1_chrec_cold(k)->settled_height, 3);
-	cr_assert_eq(l1_chrec_cold(k)->registered->seq, 2);
+	uint32_t k = l1_id_of(e, ch);
+	cr_assert_eq(l1_channel_status(e->net->l1, k), L1_CH_CLOSED);
+	cr_assert_eq(l1_channel_close_kind(e->net->l1, k), L1_CLOSE_COOPERATIVE);
+	cr_assert_eq(l1_channel_settled_height(e->net->l1, k), 3);
+	cr_assert_eq(l1_channel_registered_seq(e->net->l1, k), 2);
 	cr_assert_eq(l1_bal(e, a), 1000 - 100 - 4 + 75, "alice paid the open fee");
 	cr_assert_eq(l1_bal(e, b), 1000 - 100 - 4 + 125, "bob paid the close fee");
 	cr_assert_eq(e->violations, 0, "%s", e->first_violation);
@@ -979,8 +980,8 @@ Test(l2_channel, deposit_is_spendable_only_once_final_and_the_next_state_include
 	cr_assert_not_null(r);
 	cr_assert_eq(r->kind, L1_EV_TX_INCLUDED);
 	cr_assert_eq(r->height, 4);
-	cr_assert_eq(l1_chrec_deposited(contract(e, ch))[0].units, 150);
-	cr_assert_eq(contract(e, ch)->holdings.units, 250);
+	cr_assert_eq(l1_channel_deposited(e->net->l1, l1_id_of(e, ch), 0).units, 150);
+	cr_assert_eq(l1_channel_holdings(e->net->l1, l1_id_of(e, ch)).units, 250);
 	cr_assert_eq(l1_bal(e, a), 1000 - 100 - 50);
 	struct snap before;
 	snap_take(e, ch, &before);
@@ -1034,7 +1035,7 @@ Test(l2_channel, deposit_failures)
 	r = tx_event(e, tx);
 	cr_assert_not_null(r);
 	cr_assert_eq(r->reason, L1_ERR_NO_FUNDS, "900 + fee 1 > 1000 - 100");
-	cr_assert_eq(l1_chrec_deposited(contract(e, ch))[1].units, 100);
+	cr_assert_eq(l1_channel_deposited(e->net->l1, l1_id_of(e, ch), 1).units, 100);
 	env_free(e);
 }
 
@@ -1052,16 +1053,16 @@ Test(l2_channel, settlement_pays_deposits_the_latest_state_does_not_include)
 	cr_assert_eq(l2_channel_deposit(e->net, ch, a, AMOUNT(5), NULL), L2_OK);
 	cr_assert_eq(l2_channel_close(e->net, ch, a, L2_CLOSE_UNILATERAL, L2_STATE_LATEST, false, NULL), L2_OK);
 	step(e);                     /* 5: deposit then close included; window 5..9 */
-	const struct l1_channel *k = contract(e, ch);
-	cr_assert_eq(k->status, L1_CH_DISPUTE);
-	cr_assert_eq(l1_chrec_cold(k)->registered->seq, 1);
-	cr_assert_eq(l1_chrec_deposited(k)[0].units, 105);
-	cr_assert_eq(l1_chrec_deposited(k)[1].units, 170);
+	uint32_t k = l1_id_of(e, ch);
+	cr_assert_eq(l1_channel_status(e->net->l1, k), L1_CH_DISPUTE);
+	cr_assert_eq(l1_channel_registered_seq(e->net->l1, k), 1);
+	cr_assert_eq(l1_channel_deposited(e->net->l1, k, 0).units, 105);
+	cr_assert_eq(l1_channel_deposited(e->net->l1, k, 1).units, 170);
 	cr_assert_eq(e->nsubs, 0, "nobody has a newer state");
 	run_to(e, 9);
-	cr_assert_eq(k->status, L1_CH_CLOSED);
-	cr_assert_eq(l1_chrec_payout(k, 0).units, 80 + 5);
-	cr_assert_eq(l1_chrec_payout(k, 1).units, 120 + 70);
+	cr_assert_eq(l1_channel_status(e->net->l1, k), L1_CH_CLOSED);
+	cr_assert_eq(l1_channel_payout(e->net->l1, k, 0).units, 80 + 5);
+	cr_assert_eq(l1_channel_payout(e->net->l1, k, 1).units, 120 + 70);
 	cr_assert_eq(l1_bal(e, a), 1000 - 100 - 5 + 85);
 	cr_assert_eq(l1_bal(e, b), 1000 - 100 - 70 + 190);
 	cr_assert_eq(e->violations, 0, "%s", e->first_violation);
@@ -1094,10 +1095,10 @@ static struct env *watcher_scenario(uint64_t blocks, uint32_t *a, uint32_t *b, u
 	cr_assert_eq(l2_channel_close(e->net, *ch, *a, L2_CLOSE_UNILATERAL, 1, false, NULL), L2_OK);
 	cr_assert(l2_channel_cheated(&e->net->channels[*ch], 0));
 	step(e);                                                 /* a + 2 = 4 */
-	const struct l1_channel *k = contract(e, *ch);
-	cr_assert_eq(k->status, L1_CH_DISPUTE);
-	cr_assert_eq(l1_chrec_cold(k)->close_height, 4);
-	cr_assert_eq(l1_chrec_cold(k)->registered->seq, 1);
+	uint32_t k = l1_id_of(e, *ch);
+	cr_assert_eq(l1_channel_status(e->net->l1, k), L1_CH_DISPUTE);
+	cr_assert_eq(l1_channel_close_height(e->net->l1, k), 4);
+	cr_assert_eq(l1_channel_registered_seq(e->net->l1, k), 1);
 	return e;
 }
 
@@ -1106,10 +1107,10 @@ Test(l2_channel, watcher_back_at_the_last_block_of_the_window_is_in_time)
 	uint32_t a, b, ch;
 	struct env *e = watcher_scenario(21, &a, &b, &ch);
 	cr_assert_eq(e->net->parties[b].back_at, 23);
-	const struct l1_channel *k = contract(e, ch);
+	uint32_t k = l1_id_of(e, ch);
 	while (e->chain->height < 22) {
 		cr_assert_eq(e->nsubs, 0, "no challenge while bob is away (block %" PRIu64 ")", e->chain->height);
-		cr_assert_eq(k->status, L1_CH_DISPUTE);
+		cr_assert_eq(l1_channel_status(e->net->l1, k), L1_CH_DISPUTE);
 		step(e);
 	}
 	step(e); /* 23 = a + 21: bob is back in phase 2 and challenges at once */
@@ -1124,12 +1125,12 @@ Test(l2_channel, watcher_back_at_the_last_block_of_the_window_is_in_time)
 	cr_assert_not_null(r);
 	cr_assert_eq(r->kind, L1_EV_TX_INCLUDED);
 	cr_assert_eq(r->height, 24);
-	cr_assert_eq(k->status, L1_CH_CLOSED);
-	cr_assert_eq(l1_chrec_cold(k)->settled_height, 24);
-	cr_assert(l1_chrec_cold(k)->challenged);
-	cr_assert_eq(l1_chrec_cold(k)->registered->seq, 2);
-	cr_assert_eq(l1_chrec_payout(k, 0).units, 50);
-	cr_assert_eq(l1_chrec_payout(k, 1).units, 150);
+	cr_assert_eq(l1_channel_status(e->net->l1, k), L1_CH_CLOSED);
+	cr_assert_eq(l1_channel_settled_height(e->net->l1, k), 24);
+	cr_assert(l1_channel_challenged(e->net->l1, k));
+	cr_assert_eq(l1_channel_registered_seq(e->net->l1, k), 2);
+	cr_assert_eq(l1_channel_payout(e->net->l1, k, 0).units, 50);
+	cr_assert_eq(l1_channel_payout(e->net->l1, k, 1).units, 150);
 	cr_assert_eq(l1_bal(e, b), bal_b - 3 + 150, "challenge fee 3, then the payout");
 	cr_assert_not(l2_channel_challenge_pending(&e->net->channels[ch], 1));
 	cr_assert_eq(e->net->ndisputes, 0);
@@ -1142,20 +1143,20 @@ Test(l2_channel, watcher_back_one_block_after_the_window_is_too_late)
 	uint32_t a, b, ch;
 	struct env *e = watcher_scenario(22, &a, &b, &ch);
 	cr_assert_eq(e->net->parties[b].back_at, 24);
-	const struct l1_channel *k = contract(e, ch);
+	uint32_t k = l1_id_of(e, ch);
 	run_to(e, 23);
 	cr_assert_eq(e->nsubs, 0);
-	cr_assert_eq(k->status, L1_CH_DISPUTE);
+	cr_assert_eq(l1_channel_status(e->net->l1, k), L1_CH_DISPUTE);
 	step(e); /* 24: settles in phase 1; bob is back in phase 2, with nothing to do */
 	cr_assert(e->net->parties[b].online);
 	cr_assert_eq(e->nsubs, 0);
 	cr_assert_eq(e->chain->mempool_len, 0);
-	cr_assert_eq(k->status, L1_CH_CLOSED);
-	cr_assert_eq(l1_chrec_cold(k)->settled_height, 24);
-	cr_assert_not(l1_chrec_cold(k)->challenged);
-	cr_assert_eq(l1_chrec_cold(k)->registered->seq, 1, "the stale state settles");
-	cr_assert_eq(l1_chrec_payout(k, 0).units, 110);
-	cr_assert_eq(l1_chrec_payout(k, 1).units, 90);
+	cr_assert_eq(l1_channel_status(e->net->l1, k), L1_CH_CLOSED);
+	cr_assert_eq(l1_channel_settled_height(e->net->l1, k), 24);
+	cr_assert_not(l1_channel_challenged(e->net->l1, k));
+	cr_assert_eq(l1_channel_registered_seq(e->net->l1, k), 1, "the stale state settles");
+	cr_assert_eq(l1_channel_payout(e->net->l1, k, 0).units, 110);
+	cr_assert_eq(l1_channel_payout(e->net->l1, k, 1).units, 90);
 	cr_assert_eq(e->violations, 1, "bob was away too long and lost 60");
 	step(e);
 	cr_assert_eq(e->nsubs, 0);
@@ -1170,9 +1171,9 @@ Test(l2_channel, online_party_reacts_in_the_block_the_close_is_included)
 	cr_assert_eq(e->nsubs, 1);
 	cr_assert_eq(e->subs[0].height, 4);
 	step(e);
-	cr_assert_eq(l1_chrec_cold(contract(e, ch))->registered->seq, 2);
+	cr_assert_eq(l1_channel_registered_seq(e->net->l1, l1_id_of(e, ch)), 2);
 	run_to(e, 24);
-	cr_assert_eq(contract(e, ch)->status, L1_CH_CLOSED);
+	cr_assert_eq(l1_channel_status(e->net->l1, l1_id_of(e, ch)), L1_CH_CLOSED);
 	cr_assert_eq(e->nsubs, 1, "one challenge is enough");
 	cr_assert_eq(e->violations, 0, "%s", e->first_violation);
 	env_free(e);
@@ -1207,10 +1208,10 @@ Test(l2_channel, watchtower_challenges_for_an_offline_party)
 	cr_assert_not_null(r);
 	cr_assert_eq(r->kind, L1_EV_TX_INCLUDED);
 	cr_assert_eq(l1_bal(e, b), bal_b - 7, "the fee comes from the party's own L1 balance");
-	const struct l1_channel *k = contract(e, ch);
-	cr_assert_eq(l1_chrec_cold(k)->registered->seq, 2);
+	uint32_t k = l1_id_of(e, ch);
+	cr_assert_eq(l1_channel_registered_seq(e->net->l1, k), 2);
 	run_to(e, 8);
-	cr_assert_eq(k->status, L1_CH_CLOSED);
+	cr_assert_eq(l1_channel_status(e->net->l1, k), L1_CH_CLOSED);
 	cr_assert_eq(l1_bal(e, b), bal_b - 7 + 150);
 	cr_assert_eq(e->nsubs, 1);
 	cr_assert_eq(e->violations, 0, "%s", e->first_violation);
@@ -1235,8 +1236,8 @@ Test(l2_channel, offline_party_without_watchtower_does_nothing)
 	cr_assert_eq(l2_channel_close(e->net, ch, a, L2_CLOSE_UNILATERAL, 1, false, NULL), L2_OK);
 	run_to(e, 5);
 	cr_assert_eq(e->nsubs, 0);
-	cr_assert_eq(contract(e, ch)->status, L1_CH_CLOSED);
-	cr_assert_eq(l1_chrec_cold(contract(e, ch))->registered->seq, 1);
+	cr_assert_eq(l1_channel_status(e->net->l1, l1_id_of(e, ch)), L1_CH_CLOSED);
+	cr_assert_eq(l1_channel_registered_seq(e->net->l1, l1_id_of(e, ch)), 1);
 	/* an `online` action reacts at once, but the channel has settled */
 	l2_party_set_online(e->net, b);
 	l2_react_party(e->net, b, on_submit, e);
@@ -1270,9 +1271,9 @@ Test(l2_channel, online_action_reacts_at_once_with_l2_react_party)
 	l2_react_party(e->net, b, on_submit, e);
 	cr_assert_eq(e->nsubs, 1, "its challenge is pending");
 	step(e);
-	cr_assert_eq(l1_chrec_cold(contract(e, ch))->registered->seq, 2);
+	cr_assert_eq(l1_channel_registered_seq(e->net->l1, l1_id_of(e, ch)), 2);
 	run_to(e, 7);
-	cr_assert_eq(contract(e, ch)->status, L1_CH_CLOSED);
+	cr_assert_eq(l1_channel_status(e->net->l1, l1_id_of(e, ch)), L1_CH_CLOSED);
 	cr_assert_eq(e->violations, 0, "%s", e->first_violation);
 	env_free(e);
 }
@@ -1301,7 +1302,7 @@ Test(l2_channel, no_second_challenge_while_the_first_is_pending)
 		(void)l1_chain_submit(e->chain, l1_tx_fee_only(e->net->parties[f].account, AMOUNT(10)));
 	for (int i = 0; i < 3; i++) {
 		step(e);
-		cr_assert_eq(l1_chrec_cold(contract(e, ch))->registered->seq, 1);
+		cr_assert_eq(l1_channel_registered_seq(e->net->l1, l1_id_of(e, ch)), 1);
 		cr_assert(l2_channel_challenge_pending(&e->net->channels[ch], 1));
 		cr_assert_eq(e->nsubs, 1, "block %" PRIu64 ": no second challenge while one is pending",
 			     e->chain->height);
@@ -1311,12 +1312,12 @@ Test(l2_channel, no_second_challenge_while_the_first_is_pending)
 	l2_react_all(e->net, on_submit, e);
 	cr_assert_eq(e->nsubs, 1);
 	step(e); /* 6: the challenge gets in */
-	cr_assert_eq(l1_chrec_cold(contract(e, ch))->registered->seq, 2);
+	cr_assert_eq(l1_channel_registered_seq(e->net->l1, l1_id_of(e, ch)), 2);
 	cr_assert_not(l2_channel_challenge_pending(&e->net->channels[ch], 1));
 	cr_assert_eq(e->chain->mempool_len, 0);
 	cr_assert_eq(e->nsubs, 1);
 	run_to(e, 22);
-	cr_assert_eq(contract(e, ch)->status, L1_CH_CLOSED);
+	cr_assert_eq(l1_channel_status(e->net->l1, l1_id_of(e, ch)), L1_CH_CLOSED);
 	cr_assert_eq(e->violations, 0, "%s", e->first_violation);
 	env_free(e);
 }
@@ -1369,15 +1370,15 @@ Test(l2_channel, party_does_not_challenge_its_own_close)
 	l2_party_set_offline(e->net, b, UINT64_MAX);
 	cr_assert_eq(l2_channel_close(e->net, ch, a, L2_CLOSE_UNILATERAL, 1, false, NULL), L2_OK);
 	step(e); /* 2: included, window 2..6 */
-	cr_assert_eq(contract(e, ch)->status, L1_CH_DISPUTE);
+	cr_assert_eq(l1_channel_status(e->net->l1, l1_id_of(e, ch)), L1_CH_DISPUTE);
 	cr_assert(e->net->parties[a].online);
 	l2_react_party(e->net, a, on_submit, e);
 	for (; e->chain->height < 6; step(e)) {
 		cr_assert_eq(e->nsubs, 0, "alice must not challenge her own close");
 		cr_assert_eq(e->chain->mempool_len, 0);
 	}
-	cr_assert_eq(contract(e, ch)->status, L1_CH_CLOSED);
-	cr_assert_eq(l1_chrec_cold(contract(e, ch))->registered->seq, 1);
+	cr_assert_eq(l1_channel_status(e->net->l1, l1_id_of(e, ch)), L1_CH_CLOSED);
+	cr_assert_eq(l1_channel_registered_seq(e->net->l1, l1_id_of(e, ch)), 1);
 	env_free(e);
 }
 
@@ -1413,17 +1414,17 @@ Test(l2_channel, penalty_first_challenger_is_accepted_and_takes_the_closers_payo
 	cr_assert_eq(rc->reason, L1_ERR_STALE_SEQ);
 	cr_assert_eq(l1_bal(e, b), bal_b - 2);
 	cr_assert_eq(l1_bal(e, c3), bal_c, "a dropped challenge costs nothing");
-	const struct l1_channel *k = contract(e, ch);
-	cr_assert(l1_chrec_cold(k)->challenged);
-	cr_assert_eq(l1_chrec_cold(k)->first_challenger, 1);
+	uint32_t k = l1_id_of(e, ch);
+	cr_assert(l1_channel_challenged(e->net->l1, k));
+	cr_assert_eq(l1_channel_first_challenger(e->net->l1, k), 1);
 	cr_assert_not(l2_channel_challenge_pending(&e->net->channels[ch], 1));
 	cr_assert_not(l2_channel_challenge_pending(&e->net->channels[ch], 2));
 	run_to(e, 7); /* window 2..7 */
-	cr_assert_eq(k->status, L1_CH_CLOSED);
+	cr_assert_eq(l1_channel_status(e->net->l1, k), L1_CH_CLOSED);
 	cr_assert_eq(e->nsubs, 2, "nobody challenges again");
-	cr_assert_eq(l1_chrec_payout(k, 0).units, 0, "the stale closer gets nothing");
-	cr_assert_eq(l1_chrec_payout(k, 1).units, 160 + 30);
-	cr_assert_eq(l1_chrec_payout(k, 2).units, 110);
+	cr_assert_eq(l1_channel_payout(e->net->l1, k, 0).units, 0, "the stale closer gets nothing");
+	cr_assert_eq(l1_channel_payout(e->net->l1, k, 1).units, 160 + 30);
+	cr_assert_eq(l1_channel_payout(e->net->l1, k, 2).units, 110);
 	cr_assert_eq(l1_bal(e, a), 1000 - 100 - 1 - 1, "open fee and close fee, no payout");
 	cr_assert_eq(l1_bal(e, b), bal_b - 2 + 190);
 	cr_assert_eq(l1_bal(e, c3), bal_c + 110);
@@ -1448,11 +1449,11 @@ Test(l2_channel, latest_state_rule_pays_the_stale_closer_its_latest_balance)
 	pay_ok(e, ch, a, b, 60);
 	cr_assert_eq(l2_channel_close(e->net, ch, a, L2_CLOSE_UNILATERAL, 1, false, NULL), L2_OK);
 	run_to(e, 7);
-	const struct l1_channel *k = contract(e, ch);
-	cr_assert_eq(k->status, L1_CH_CLOSED);
-	cr_assert_eq(l1_chrec_payout(k, 0).units, 30);
-	cr_assert_eq(l1_chrec_payout(k, 1).units, 160);
-	cr_assert_eq(l1_chrec_payout(k, 2).units, 110);
+	uint32_t k = l1_id_of(e, ch);
+	cr_assert_eq(l1_channel_status(e->net->l1, k), L1_CH_CLOSED);
+	cr_assert_eq(l1_channel_payout(e->net->l1, k, 0).units, 30);
+	cr_assert_eq(l1_channel_payout(e->net->l1, k, 1).units, 160);
+	cr_assert_eq(l1_channel_payout(e->net->l1, k, 2).units, 110);
 	env_free(e);
 }
 
@@ -1477,7 +1478,7 @@ Test(l2_channel, tampered_close_is_dropped_with_signatures_and_the_channel_is_us
 	cr_assert_not_null(r);
 	cr_assert_eq(r->kind, L1_EV_TX_DROPPED);
 	cr_assert_eq(r->reason, L1_ERR_BAD_SIGNATURE);
-	cr_assert_eq(contract(e, ch)->status, L1_CH_OPEN);
+	cr_assert_eq(l1_channel_status(e->net->l1, l1_id_of(e, ch)), L1_CH_OPEN);
 	cr_assert_not(e->net->channels[ch].close_submitted);
 	cr_assert(l2_channel_usable(e->net, ch));
 	pay_ok(e, ch, b, a, 5);
@@ -1486,9 +1487,9 @@ Test(l2_channel, tampered_close_is_dropped_with_signatures_and_the_channel_is_us
 	/* and it can be closed properly */
 	cr_assert_eq(l2_channel_close(e->net, ch, b, L2_CLOSE_COOPERATIVE, L2_STATE_LATEST, false, NULL), L2_OK);
 	step(e);
-	cr_assert_eq(contract(e, ch)->status, L1_CH_CLOSED);
-	cr_assert_eq(l1_chrec_payout(contract(e, ch), 0).units, 75);
-	cr_assert_eq(l1_chrec_payout(contract(e, ch), 1).units, 125);
+	cr_assert_eq(l1_channel_status(e->net->l1, l1_id_of(e, ch)), L1_CH_CLOSED);
+	cr_assert_eq(l1_channel_payout(e->net->l1, l1_id_of(e, ch), 0).units, 75);
+	cr_assert_eq(l1_channel_payout(e->net->l1, l1_id_of(e, ch), 1).units, 125);
 	env_free(e);
 }
 
@@ -1506,16 +1507,16 @@ Test(l2_channel, tampered_close_is_accepted_with_signatures_off)
 	const struct rec *r = tx_event(e, tx);
 	cr_assert_not_null(r);
 	cr_assert_eq(r->kind, L1_EV_TX_INCLUDED);
-	const struct l1_channel *k = contract(e, ch);
-	cr_assert_eq(k->status, L1_CH_DISPUTE);
-	cr_assert_eq(l1_chrec_cold(k)->registered->balances[0].units, 200);
+	uint32_t k = l1_id_of(e, ch);
+	cr_assert_eq(l1_channel_status(e->net->l1, k), L1_CH_DISPUTE);
+	cr_assert_eq(l1_channel_registered(e->net->l1, k)->balances[0].units, 200);
 	cr_assert_eq(l1_channel_verifies(e->net->l1), 0);
 	/* same seq as bob's latest: nothing newer to challenge with */
 	run_to(e, e->chain->height + 3);
 	cr_assert_eq(e->nsubs, 0);
-	cr_assert_eq(k->status, L1_CH_CLOSED);
-	cr_assert_eq(l1_chrec_payout(k, 0).units, 200);
-	cr_assert_eq(l1_chrec_payout(k, 1).units, 0);
+	cr_assert_eq(l1_channel_status(e->net->l1, k), L1_CH_CLOSED);
+	cr_assert_eq(l1_channel_payout(e->net->l1, k, 0).units, 200);
+	cr_assert_eq(l1_channel_payout(e->net->l1, k, 1).units, 0);
 	env_free(e);
 }
 
@@ -1535,12 +1536,12 @@ Test(l2_channel, tampered_stale_close_with_signatures_off_is_caught_by_a_challen
 	pay_ok(e, ch, a, b, 10);
 	cr_assert_eq(l2_channel_close(e->net, ch, a, L2_CLOSE_UNILATERAL, 1, true, NULL), L2_OK);
 	run_to(e, 5);
-	const struct l1_channel *k = contract(e, ch);
+	uint32_t k = l1_id_of(e, ch);
 	cr_assert_eq(e->nsubs, 1);
-	cr_assert_eq(k->status, L1_CH_CLOSED);
-	cr_assert_eq(l1_chrec_cold(k)->registered->seq, 2);
-	cr_assert_eq(l1_chrec_payout(k, 0).units, 80);
-	cr_assert_eq(l1_chrec_payout(k, 1).units, 120);
+	cr_assert_eq(l1_channel_status(e->net->l1, k), L1_CH_CLOSED);
+	cr_assert_eq(l1_channel_registered_seq(e->net->l1, k), 2);
+	cr_assert_eq(l1_channel_payout(e->net->l1, k, 0).units, 80);
+	cr_assert_eq(l1_channel_payout(e->net->l1, k, 1).units, 120);
 	cr_assert_eq(e->violations, 0, "%s", e->first_violation);
 	env_free(e);
 }
@@ -1614,10 +1615,10 @@ Test(l2_channel, ten_thousand_payments_keep_only_latest_and_requested_states)
 	cr_assert_eq(l2_channel_close(e->net, ch, a, L2_CLOSE_UNILATERAL, 1, false, NULL), L2_OK);
 	cr_assert(l2_channel_cheated(c, 0));
 	run_to(e, e->chain->height + 5);
-	const struct l1_channel *k = contract(e, ch);
-	cr_assert_eq(k->status, L1_CH_CLOSED);
-	cr_assert_eq(l1_chrec_cold(k)->registered->seq, 10000);
-	cr_assert_eq(l1_chrec_payout(k, 1).units, 10000);
+	uint32_t k = l1_id_of(e, ch);
+	cr_assert_eq(l1_channel_status(e->net->l1, k), L1_CH_CLOSED);
+	cr_assert_eq(l1_channel_registered_seq(e->net->l1, k), 10000);
+	cr_assert_eq(l1_channel_payout(e->net->l1, k, 1).units, 10000);
 	env_free(e);
 }
 
@@ -1671,10 +1672,10 @@ Test(l2_channel, parties_act_in_party_order_then_channel_order)
 			cr_assert_lt(e->subs[i - 1].tx, e->subs[i].tx);
 	}
 	run_to(e, 7);
-	cr_assert_eq(contract(e, ch0)->status, L1_CH_CLOSED);
-	cr_assert_eq(contract(e, ch1)->status, L1_CH_CLOSED);
-	cr_assert_eq(l1_chrec_cold(contract(e, ch0))->registered->seq, 1);
-	cr_assert_eq(l1_chrec_cold(contract(e, ch1))->registered->seq, 1);
+	cr_assert_eq(l1_channel_status(e->net->l1, l1_id_of(e, ch0)), L1_CH_CLOSED);
+	cr_assert_eq(l1_channel_status(e->net->l1, l1_id_of(e, ch1)), L1_CH_CLOSED);
+	cr_assert_eq(l1_channel_registered_seq(e->net->l1, l1_id_of(e, ch0)), 1);
+	cr_assert_eq(l1_channel_registered_seq(e->net->l1, l1_id_of(e, ch1)), 1);
 	cr_assert_eq(e->violations, 0, "%s", e->first_violation);
 	env_free(e);
 }
@@ -1725,7 +1726,7 @@ Test(l2_channel, events_are_mapped_through_l1_id_when_the_chain_has_other_contra
 	pay_ok(e, ch, a, b, 60);
 	cr_assert_eq(l2_channel_close(e->net, ch, a, L2_CLOSE_UNILATERAL, 0, false, NULL), L2_OK);
 	step(e); /* the stale close is included: bob is online and must challenge */
-	cr_expect_eq(contract(e, ch)->status, L1_CH_DISPUTE);
+	cr_expect_eq(l1_channel_status(e->net->l1, l1_id_of(e, ch)), L1_CH_DISPUTE);
 	cr_expect_eq(e->net->ndisputes, 1, "the net must track its channel's dispute");
 	cr_expect_eq(e->nsubs, 1, "bob must challenge the stale close");
 	env_free(e);
@@ -1811,7 +1812,7 @@ static void prop_act(struct env *e, struct rng *g, uint32_t nch, bool sigs, stru
 static bool prop_all_settled(const struct env *e, uint32_t nch)
 {
 	for (uint32_t ch = 0; ch < nch; ch++)
-		if (contract(e, ch)->status != L1_CH_CLOSED)
+		if (l1_channel_status(e->net->l1, l1_id_of(e, ch)) != L1_CH_CLOSED)
 			return false;
 	return e->chain->mempool_len == 0;
 }
@@ -1965,5 +1966,64 @@ Test(l2_pay, unsigned_states_have_no_signature_room_and_read_as_zeros)
 	cr_assert_eq(signed_copy->seq, s->seq);
 	l1_state_free(c);
 	l1_state_free(signed_copy);
+	env_free(e);
+}
+
+/* Account ids are the chain's, party ids the net's: with accounts added on L1 before
+ * the net's parties they differ, and l2 maps between them explicitly (a challenge's
+ * inclusion clears the pending flag of the party that submitted it, found through
+ * l2_party_of_account, not by taking the account id for a party id). */
+Test(l2_party, accounts_and_parties_are_mapped_explicitly)
+{
+	struct l1_params p;
+	params_for_test(&p, 1, 4);
+	struct env *e = env_new(&p, L2_SIG_ED25519, 0);
+	uint32_t stray[3];
+	for (int i = 0; i < 3; i++)
+		cr_assert_eq(l1_chain_add_account(e->chain, AMOUNT(5), NULL, &stray[i]), L1_OK);
+	uint32_t a = add_party(e, 2, "alice", 1000, 0), b = add_party(e, 2, "bob", 1000, 0);
+	cr_assert_eq(e->net->parties[a].account, 3);
+	cr_assert_eq(l2_party_of_account(e->net, 3), a);
+	cr_assert_eq(l2_party_of_account(e->net, 4), b);
+	cr_assert_eq(l2_party_of_account(e->net, stray[1]), UINT32_MAX);
+	cr_assert_eq(l2_party_of_account(e->net, 1000), UINT32_MAX);
+	uint32_t ps[2] = { a, b };
+	uint64_t deps[2] = { 100, 100 };
+	uint32_t ch = add_channel(e, 2, ps, deps);
+	l2_channel_keep_seq(e->net, ch, 0);
+	cr_assert_eq(l2_channel_open(e->net, ch, NULL), L2_OK);
+	step(e);
+	pay_ok(e, ch, a, b, 60);
+	cr_assert_eq(l2_channel_close(e->net, ch, a, L2_CLOSE_UNILATERAL, 0, false, NULL), L2_OK);
+	step(e); /* the stale close is included; bob challenges */
+	cr_assert_eq(e->nsubs, 1);
+	cr_assert(l2_channel_challenge_pending(&e->net->channels[ch], 1));
+	step(e); /* the challenge is included: bob's flag is cleared */
+	cr_assert_eq(l1_channel_registered_seq(e->net->l1, l1_id_of(e, ch)), 1);
+	cr_assert_not(l2_channel_challenge_pending(&e->net->channels[ch], 1));
+	env_free(e);
+}
+
+Test(l2_party, watchtower_setter_lets_an_offline_party_challenge)
+{
+	struct l1_params p;
+	params_for_test(&p, 1, 4);
+	struct env *e = env_new(&p, L2_SIG_ED25519, 0);
+	uint32_t a = add_party(e, 2, "alice", 1000, 0), b = add_party(e, 2, "bob", 1000, 0);
+	uint32_t ps[2] = { a, b };
+	uint64_t deps[2] = { 100, 100 };
+	uint32_t ch = add_channel(e, 2, ps, deps);
+	l2_channel_keep_seq(e->net, ch, 0);
+	cr_assert_eq(l2_channel_open(e->net, ch, NULL), L2_OK);
+	step(e);
+	pay_ok(e, ch, a, b, 60);
+	l2_party_set_offline(e->net, b, UINT64_MAX);
+	l2_party_set_watchtower(e->net, b, true);
+	cr_assert(e->net->parties[b].watchtower);
+	cr_assert_eq(l2_channel_close(e->net, ch, a, L2_CLOSE_UNILATERAL, 0, false, NULL), L2_OK);
+	step(e);
+	cr_assert_eq(e->nsubs, 1, "bob's watchtower challenges");
+	l2_party_set_watchtower(e->net, b, false);
+	cr_assert_not(e->net->parties[b].watchtower);
 	env_free(e);
 }

@@ -1,108 +1,12 @@
+/* Channels and their states: registration, open, payments, deposits and closes. */
 #include "l2.h"
 
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "internal.h"
 #include "l1sim/util.h"
-
-const char *l2_result_str(enum l2_result r)
-{
-	switch (r) {
-	case L2_OK: return "ok";
-	case L2_ERR_NOT_USABLE: return "channel is not usable (not yet open, or being closed)";
-	case L2_ERR_NOT_MEMBERS: return "from and to are not two distinct parties of the channel";
-	case L2_ERR_OFFLINE: return "a party of the channel is offline";
-	case L2_ERR_NO_FUNDS: return "payer has too little spendable";
-	case L2_ERR_ZERO_AMOUNT: return "amount must be at least 1";
-	case L2_ERR_OVERFLOW: return "amount overflow";
-	case L2_ERR_BAD_SIGNATURE: return "a signature does not verify";
-	case L2_ERR_ALREADY_OPENED: return "channel was already opened";
-	case L2_ERR_NOT_OPEN_ON_L1: return "the channel's open tx is not included yet";
-	case L2_ERR_CLOSE_SUBMITTED: return "a close of the channel was already submitted";
-	case L2_ERR_FUTURE_STATE: return "state is newer than the latest";
-	case L2_ERR_STATE_NOT_KEPT: return "that old state was not kept";
-	case L2_ERR_TAMPER_COOP: return "tamper applies to unilateral closes only";
-	}
-	return "unknown error";
-}
-
-void l2_keys_derive(uint64_t seed, const char *name, uint8_t pk[L1_PUBKEY_LEN],
-		    uint8_t sk[L1_SECKEY_LEN])
-{
-	uint8_t s[crypto_sign_SEEDBYTES], le[8];
-	for (int i = 0; i < 8; i++)
-		le[i] = (uint8_t)(seed >> (8 * i));
-	crypto_generichash_state h;
-	crypto_generichash_init(&h, NULL, 0, sizeof(s));
-	crypto_generichash_update(&h, (const uint8_t *)"l2sim/key/1", 11);
-	crypto_generichash_update(&h, le, 8);
-	crypto_generichash_update(&h, (const uint8_t *)name, strlen(name));
-	crypto_generichash_final(&h, s, sizeof(s));
-	crypto_sign_seed_keypair(pk, sk, s);
-	sodium_memzero(s, sizeof(s));
-}
-
-static void forward_event(void *ctx, const struct l1_event *ev)
-{
-	l2_net_on_l1_event(ctx, ev);
-}
-
-struct l2_net *l2_net_new(struct l1_chain *chain, enum l2_signatures sig, struct amount fee)
-{
-	if (sodium_init() < 0)
-		fatal_invariant("libsodium could not be initialised");
-	struct l2_net *n = xcalloc(1, sizeof(*n));
-	n->chain = chain;
-	n->signatures = sig;
-	n->fee = fee;
-	n->l1 = l1_channel_contract_new(chain);
-	l1_chain_add_listener(chain, forward_event, n);
-	return n;
-}
-
-void l2_net_free(struct l2_net *n)
-{
-	if (!n)
-		return;
-	for (uint32_t i = 0; i < n->nchannels; i++) {
-		struct l2_channel *c = &n->channels[i];
-		l1_state_free(c->latest);
-		if (c->cold) {
-			for (uint32_t k = 0; k < c->nkeep; k++)
-				l1_state_free(c->cold->kept[k]);
-			free(c->cold->kept);
-			free(c->cold->keep_seqs);
-			free(c->cold);
-		}
-	}
-	for (uint32_t i = 0; i < n->nscratch; i++)
-		l1_state_free(n->scratch[i]);
-	free(n->scratch);
-	free(n->channels);
-	arena_free(&n->channel_arrays);
-	free(n->parties);
-	free(n->disputes);
-	free(n->l1map);
-	free(n);
-}
-
-enum l1_result l2_party_add(struct l2_net *n, uint64_t seed, const char *name,
-			    struct amount balance, struct amount challenge_fee, uint32_t *id_out)
-{
-	struct l2_party p = { .online = true, .back_at = UINT64_MAX, .challenge_fee = challenge_fee };
-	if (n->signatures == L2_SIG_ED25519)
-		l2_keys_derive(seed, name, p.pk, p.sk);
-	enum l1_result r = l1_chain_add_account(n->chain, balance, p.pk, &p.account);
-	if (r)
-		return r;
-	if (n->nparties == n->cap_parties)
-		n->parties = xreallocarray(n->parties, n->cap_parties = n->cap_parties ? 2 * n->cap_parties : 8,
-					   sizeof(*n->parties));
-	n->parties[n->nparties] = p;
-	*id_out = n->nparties++;
-	return L1_OK;
-}
 
 enum l1_result l2_channel_add(struct l2_net *n, uint32_t np, const uint32_t *parties,
 			      const struct amount *deposits, uint32_t *id_out)
@@ -146,7 +50,7 @@ enum l1_result l2_channel_add(struct l2_net *n, uint32_t np, const uint32_t *par
 
 /* c's cold part, allocated at its first use: the record, then the two per-party flag
  * arrays, in one allocation. */
-static struct l2_channel_cold *cold_of(struct l2_channel *c)
+struct l2_channel_cold *l2_channel_cold_of(struct l2_channel *c)
 {
 	if (!c->cold) {
 		c->cold = xcalloc(1, sizeof(*c->cold) + 2 * (size_t)c->nparties);
@@ -159,7 +63,7 @@ static struct l2_channel_cold *cold_of(struct l2_channel *c)
 void l2_channel_keep_seq(struct l2_net *n, uint32_t ch, uint64_t seq)
 {
 	struct l2_channel *c = &n->channels[ch];
-	struct l2_channel_cold *k = cold_of(c);
+	struct l2_channel_cold *k = l2_channel_cold_of(c);
 	uint32_t i = 0;
 	while (i < c->nkeep && k->keep_seqs[i] < seq)
 		i++;
@@ -454,177 +358,12 @@ enum l2_result l2_channel_close(struct l2_net *n, uint32_t ch, uint32_t by,
 			state_copy->balances[bi] = total;
 		}
 		if (tamper || seq < c->latest->seq)
-			cold_of(c)->cheated[bi] = 1;
+			l2_channel_cold_of(c)->cheated[bi] = 1;
 	}
 	c->close_submitted = true;
-	cold_of(c)->close_tx = l1_chain_submit(n->chain, l1_channel_tx(n->l1, op, n->parties[by].account, c->l1_id,
+	l2_channel_cold_of(c)->close_tx = l1_chain_submit(n->chain, l1_channel_tx(n->l1, op, n->parties[by].account, c->l1_id,
 										n->fee, AMOUNT(0), state_copy));
 	if (tx_out)
 		*tx_out = c->cold->close_tx;
 	return L2_OK;
-}
-
-/* ---- phase 2: honest parties watch the chain ---- */
-
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	return (x > y) - (x < y);
-}
-
-static void maybe_challenge(struct l2_net *n, uint32_t p, uint32_t ch, l2_submit_fn on_submit, void *ctx)
-{
-	struct l2_channel *c = &n->channels[ch];
-	int i = l2_channel_index(n, ch, p);
-	if (i < 0 || l1_channel_status(n->l1, c->l1_id) != L1_CH_DISPUTE || l1_channel_closer(n->l1, c->l1_id) == (uint32_t)i)
-		return;
-	if (l2_channel_challenge_pending(c, (uint32_t)i) || l1_channel_registered_seq(n->l1, c->l1_id) >= c->latest->seq)
-		return;
-	struct l2_party *party = &n->parties[p];
-	cold_of(c)->challenge_pending[i] = 1;
-	uint64_t id = l1_chain_submit(n->chain, l1_channel_tx(n->l1, L1_CHANNEL_CHALLENGE, party->account, c->l1_id,
-							       party->challenge_fee, AMOUNT(0), l1_state_copy(c->latest)));
-	if (on_submit)
-		on_submit(ctx, p, ch, id);
-}
-
-static bool watching(const struct l2_party *p)
-{
-	return p->online || p->watchtower;
-}
-
-void l2_react_party(struct l2_net *n, uint32_t p, l2_submit_fn on_submit, void *ctx)
-{
-	if (!watching(&n->parties[p]) || n->ndisputes == 0)
-		return;
-	uint32_t *chs = xmalloc(n->ndisputes * sizeof(uint32_t));
-	memcpy(chs, n->disputes, n->ndisputes * sizeof(uint32_t));
-	uint32_t nd = n->ndisputes;
-	qsort(chs, nd, sizeof(uint32_t), cmp_u32);
-	for (uint32_t j = 0; j < nd; j++)
-		maybe_challenge(n, p, chs[j], on_submit, ctx);
-	free(chs);
-}
-
-struct pc {
-	uint32_t party, ch;
-};
-
-static int cmp_pc(const void *a, const void *b)
-{
-	const struct pc *x = a, *y = b;
-	if (x->party != y->party)
-		return (x->party > y->party) - (x->party < y->party);
-	return (x->ch > y->ch) - (x->ch < y->ch);
-}
-
-void l2_react_all(struct l2_net *n, l2_submit_fn on_submit, void *ctx)
-{
-	if (n->ndisputes == 0)
-		return;
-	size_t total = 0;
-	for (uint32_t j = 0; j < n->ndisputes; j++)
-		total += n->channels[n->disputes[j]].nparties;
-	struct pc *pairs = xmalloc(total * sizeof(*pairs));
-	size_t k = 0;
-	for (uint32_t j = 0; j < n->ndisputes; j++) {
-		const struct l2_channel *c = &n->channels[n->disputes[j]];
-		for (uint32_t i = 0; i < c->nparties; i++)
-			pairs[k++] = (struct pc){ c->parties[i], n->disputes[j] };
-	}
-	qsort(pairs, total, sizeof(*pairs), cmp_pc);
-	for (size_t j = 0; j < total; j++)
-		if (watching(&n->parties[pairs[j].party]))
-			maybe_challenge(n, pairs[j].party, pairs[j].ch, on_submit, ctx);
-	free(pairs);
-}
-
-void l2_party_set_offline(struct l2_net *n, uint32_t p, uint64_t back_at)
-{
-	if (n->parties[p].online)
-		n->noffline++;
-	n->parties[p].online = false;
-	n->parties[p].back_at = back_at;
-}
-
-void l2_party_set_online(struct l2_net *n, uint32_t p)
-{
-	if (!n->parties[p].online)
-		n->noffline--;
-	n->parties[p].online = true;
-	n->parties[p].back_at = UINT64_MAX;
-}
-
-/* ---- the chain's events ---- */
-
-/* The net's channel of L1 contract l1_id, or UINT32_MAX when it is not one of ours
- * (the chain may hold contracts registered without this net). */
-static uint32_t channel_of_l1(const struct l2_net *n, uint32_t l1_id)
-{
-	return l1_id < n->nl1map ? n->l1map[l1_id] : UINT32_MAX;
-}
-
-static void remove_dispute(struct l2_net *n, uint32_t ch)
-{
-	for (uint32_t j = 0; j < n->ndisputes; j++)
-		if (n->disputes[j] == ch) {
-			n->disputes[j] = n->disputes[--n->ndisputes];
-			return;
-		}
-}
-
-void l2_net_on_l1_event(struct l2_net *n, const struct l1_event *ev)
-{
-	if (l1_channel_is_settled_event(n->l1, ev)) {
-		uint32_t sc = channel_of_l1(n, ev->target);
-		if (sc != UINT32_MAX)
-			remove_dispute(n, sc);
-		return;
-	}
-	if (ev->kind == L1_EV_CONTRACT)
-		return;
-	const struct l1_tx *tx = ev->tx;
-	enum l1_channel_op op = l1_channel_op_of(n->l1, tx);
-	if (op == L1_CHANNEL_OP_NONE)
-		return;
-	uint32_t ch = channel_of_l1(n, l1_channel_tx_channel(tx));
-	if (ch == UINT32_MAX)
-		return;
-	struct l2_channel *c = &n->channels[ch];
-	bool included = ev->kind == L1_EV_TX_INCLUDED;
-	switch (op) {
-	case L1_CHANNEL_OPEN:
-		if (included)
-			c->usable_from = l1_channel_usable_height(n->l1, l1_channel_tx_channel(tx));
-		if (!included) {
-			/* The open failed on L1: the channel can be opened again. */
-			c->open_submitted = false;
-			l1_state_free(c->latest);
-			c->latest = NULL;
-		}
-		break;
-	case L1_CHANNEL_COOP_CLOSE:
-	case L1_CHANNEL_UNILATERAL_CLOSE:
-		if (!included && c->cold && tx->id == c->cold->close_tx)
-			c->close_submitted = false; /* a dropped close no longer counts */
-		if (included && op == L1_CHANNEL_UNILATERAL_CLOSE) {
-			if (n->ndisputes == n->cap_disputes)
-				n->disputes = xreallocarray(n->disputes, n->cap_disputes = n->cap_disputes ? 2 * n->cap_disputes : 8,
-							    sizeof(*n->disputes));
-			n->disputes[n->ndisputes++] = ch;
-		}
-		break;
-	case L1_CHANNEL_DEPOSIT:
-		if (included)
-			c->topped_up = true;
-		break;
-	case L1_CHANNEL_CHALLENGE: {
-		int i = l1_channel_party_index(n->l1, l1_channel_tx_channel(tx), tx->submitter);
-		if (i >= 0 && c->cold)
-			c->cold->challenge_pending[i] = 0;
-		break;
-	}
-	default:
-		break;
-	}
 }
