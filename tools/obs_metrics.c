@@ -106,18 +106,19 @@ static void settlement_final(struct obs_metrics *m, uint32_t ch, const struct ru
 bool obs_metrics_shortfall(const struct runner *r, uint32_t ch, uint32_t i, struct amount *owed_out)
 {
 	const struct l1_channel_contract *cc = runner_l1_channels(r);
+	uint32_t l1 = runner_l1_id(r, ch);
 	const struct l2_channel *lc = &r->net->channels[ch];
 	struct amount owed = AMOUNT(0), extra;
-	if (lc->latest && amount_sub(&extra, l1_channel_deposited(cc, ch, i), lc->latest->included[i]) &&
+	if (lc->latest && amount_sub(&extra, l1_channel_deposited(cc, l1, i), lc->latest->included[i]) &&
 	    !amount_add(&owed, lc->latest->balances[i], extra))
 		owed.units = UINT64_MAX;
 	*owed_out = owed;
-	return !l2_channel_cheated(lc, i) && amount_lt(l1_channel_payout(cc, ch, i), owed);
+	return !l2_channel_cheated(lc, i) && amount_lt(l1_channel_payout(cc, l1, i), owed);
 }
 
 static void settled(struct obs_metrics *m, const struct runner *r, uint32_t ch)
 {
-	uint32_t np = l1_channel_nparties(runner_l1_channels(r), ch);
+	uint32_t np = l1_channel_nparties(runner_l1_channels(r), runner_l1_id(r, ch));
 	struct amount owed;
 	for (uint32_t i = 0; i < np; i++)
 		if (obs_metrics_shortfall(r, ch, i, &owed))

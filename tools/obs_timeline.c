@@ -153,7 +153,7 @@ static const char *op_words(enum l1_channel_op op)
 
 static uint64_t window_end(const struct runner *r, uint32_t ch)
 {
-	return l1_channel_window_end(runner_l1_channels(r), ch);
+	return l1_channel_window_end(runner_l1_channels(r), runner_l1_id(r, ch));
 }
 
 /* ---- L1 ---- */
@@ -220,7 +220,8 @@ static void fill_report(struct obs_timeline *t)
 		}
 		for (size_t i = 0; i < nfirst; i++)
 			tl_more(t, "still waiting: %s by %s on %s (fee %s)", op_words(l1_channel_op_of(cc, first[i])),
-				pname(t, first[i]->submitter), cname(t, l1_channel_tx_channel(first[i])), amt(a, first[i]->fee));
+				pname(t, l2_party_of_account(t->r->net, first[i]->submitter)),
+				cname(t, runner_channel_of_l1(t->r, l1_channel_tx_channel(first[i]))), amt(a, first[i]->fee));
 		if (waiting > nfirst)
 			tl_more(t, "and %zu more channel txs waiting", waiting - nfirst);
 	}
@@ -242,12 +243,13 @@ static void tx_included(struct obs_timeline *t, const struct run_event *ev)
 	uint64_t seq = ev->u.tx.seq;
 	const struct l2_channel *lc = &r->net->channels[ch];
 	const struct l1_channel_contract *cc = runner_l1_channels(r);
+	uint32_t l1 = runner_l1_id(r, ch);
 	char a[AMOUNT_FMT_LEN];
 	switch (ev->u.tx.op) {
 	case L1_CHANNEL_OPEN:
 		if (!scn_channel_is_generated(r->s, ch))
 			tl(t, "%s: open included; deposits locked, usable off-chain from block %" PRIu64, cname(t, ch),
-			   l1_channel_usable_height(cc, ch));
+			   l1_channel_usable_height(cc, l1));
 		break;
 	case L1_CHANNEL_DEPOSIT:
 		tl(t, "%s: deposit of %s by %s included; spendable from block %" PRIu64, cname(t, ch),
@@ -275,10 +277,10 @@ static void tx_included(struct obs_timeline *t, const struct run_event *ev)
 	case L1_CHANNEL_CHALLENGE:
 		tl(t, "%s: challenge by %s included: the registered state is now %" PRIu64 " (the window still ends at block %" PRIu64 ")",
 		   cname(t, ch), pname(t, who), seq, window_end(r, ch));
-		if (ev->u.tx.first_catch && c->params.dispute_rule == L1_RULE_PENALTY && l1_channel_penalty_claimed(cc, ch) &&
-		    l1_channel_first_challenger(cc, ch) == (uint32_t)l1_channel_party_index(cc, ch, tx->submitter))
+		if (ev->u.tx.first_catch && c->params.dispute_rule == L1_RULE_PENALTY && l1_channel_penalty_claimed(cc, l1) &&
+		    l1_channel_first_challenger(cc, l1) == (uint32_t)l1_channel_party_index(cc, l1, tx->submitter))
 			tl_more(t, "penalty rule: the stale closer %s will be paid 0; its share goes to %s",
-				pname(t, lc->parties[l1_channel_closer(cc, ch)]), pname(t, who));
+				pname(t, lc->parties[l1_channel_closer(cc, l1)]), pname(t, who));
 		break;
 	default:
 		break;
@@ -291,12 +293,13 @@ static void settled_line(struct obs_timeline *t, const char *head, uint32_t ch)
 {
 	const struct runner *r = t->r;
 	const struct l1_channel_contract *cc = runner_l1_channels(r);
+	uint32_t l1 = runner_l1_id(r, ch);
 	const struct l2_channel *lc = &r->net->channels[ch];
-	uint32_t np = l1_channel_nparties(cc, ch);
+	uint32_t np = l1_channel_nparties(cc, l1);
 	char a[AMOUNT_FMT_LEN];
 	struct txt_buf all = { 0 };
 	for (uint32_t i = 0; i < np; i++)
-		txt_buf_printf(&all, "%s%s %s", i ? ", " : "", pname(t, lc->parties[i]), amt(a, l1_channel_payout(cc, ch, i)));
+		txt_buf_printf(&all, "%s%s %s", i ? ", " : "", pname(t, lc->parties[i]), amt(a, l1_channel_payout(cc, l1, i)));
 	if (txt_chars(head) + 10 + all.len <= ONE_LINE_MAX) {
 		tl(t, "%s; payouts: %s", head, all.s ? all.s : "");
 	} else {
@@ -304,7 +307,7 @@ static void settled_line(struct obs_timeline *t, const char *head, uint32_t ch)
 		struct txt_buf line = { 0 };
 		for (uint32_t i = 0; i < np; i++) {
 			char one[SCN_MAX_NAME_LEN + AMOUNT_FMT_LEN + 8];
-			snprintf(one, sizeof(one), "%s %s%s", pname(t, lc->parties[i]), amt(a, l1_channel_payout(cc, ch, i)),
+			snprintf(one, sizeof(one), "%s %s%s", pname(t, lc->parties[i]), amt(a, l1_channel_payout(cc, l1, i)),
 				 i + 1 < np ? "," : "");
 			if (line.len && txt_chars(line.s) + 1 + txt_chars(one) > PAYOUTS_WIDTH) {
 				tl_more(t, "%s", line.s);
@@ -326,18 +329,19 @@ static void settled(struct obs_timeline *t, uint32_t ch)
 	const struct runner *r = t->r;
 	const struct l1_chain *c = r->chain;
 	const struct l1_channel_contract *cc = runner_l1_channels(r);
+	uint32_t l1 = runner_l1_id(r, ch);
 	const struct l2_channel *lc = &r->net->channels[ch];
-	bool unilateral = l1_channel_close_kind(cc, ch) == L1_CLOSE_UNILATERAL;
-	uint64_t reg = l1_channel_registered_seq(cc, ch);
+	bool unilateral = l1_channel_close_kind(cc, l1) == L1_CLOSE_UNILATERAL;
+	uint64_t reg = l1_channel_registered_seq(cc, l1);
 	char a[AMOUNT_FMT_LEN], b[AMOUNT_FMT_LEN];
 	if (unilateral)
 		fill_report(t); /* the block's txs come before the windows that end in it */
-	for (uint32_t i = 0; i < l1_channel_nparties(cc, ch); i++) {
+	for (uint32_t i = 0; i < l1_channel_nparties(cc, l1); i++) {
 		struct amount owed;
 		if (!obs_metrics_shortfall(r, ch, i, &owed))
 			continue;
 		tl(t, "%s: SECURITY VIOLATION: %s is paid %s, the latest state (seq %" PRIu64 ") owes it %s", cname(t, ch),
-		   pname(t, lc->parties[i]), amt(a, l1_channel_payout(cc, ch, i)), lc->latest->seq, amt(b, owed));
+		   pname(t, lc->parties[i]), amt(a, l1_channel_payout(cc, l1, i)), lc->latest->seq, amt(b, owed));
 		if (reg < lc->latest->seq)
 			tl_more(t, "(the older state %" PRIu64 " was not replaced by a challenge before the window closed)", reg);
 		else if (runner_registered_altered(r, ch))
@@ -346,7 +350,7 @@ static void settled(struct obs_timeline *t, uint32_t ch)
 	char head[256];
 	if (unilateral)
 		snprintf(head, sizeof(head), "%s: dispute window over: settled on state %" PRIu64 "%s", cname(t, ch), reg,
-			 c->params.dispute_rule == L1_RULE_PENALTY && l1_channel_penalty_claimed(cc, ch)
+			 c->params.dispute_rule == L1_RULE_PENALTY && l1_channel_penalty_claimed(cc, l1)
 				 ? " (penalty: the stale closer forfeits its share)" : "");
 	else
 		snprintf(head, sizeof(head), "%s: settled on state %" PRIu64, cname(t, ch), reg);
@@ -358,7 +362,7 @@ static void challenge_submitted(struct obs_timeline *t, const struct run_event *
 	const struct runner *r = t->r;
 	uint32_t ch = ev->u.challenge.channel, party = ev->u.challenge.party;
 	const struct l2_channel *lc = &r->net->channels[ch];
-	uint64_t reg = l1_channel_registered_seq(runner_l1_channels(r), ch);
+	uint64_t reg = l1_channel_registered_seq(runner_l1_channels(r), runner_l1_id(r, ch));
 	char a[AMOUNT_FMT_LEN];
 	amt(a, r->net->parties[party].challenge_fee);
 	if (ev->u.challenge.watchtower)

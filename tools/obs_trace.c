@@ -79,18 +79,19 @@ static void settled(struct obs_trace *t, const struct runner *r, const struct ru
 {
 	uint32_t ch = ev->u.channel;
 	const struct l1_channel_contract *cc = runner_l1_channels(r);
+	uint32_t l1 = runner_l1_id(r, ch);
 	const struct l2_channel *lc = &r->net->channels[ch];
 	char a[AMOUNT_FMT_LEN];
 	begin(t, ev, "settled");
 	channel(t, r, ch);
-	u64(t, "seq", l1_channel_registered_seq(cc, ch));
+	u64(t, "seq", l1_channel_registered_seq(cc, l1));
 	fputs(",\"payouts\":{", t->f);
-	for (uint32_t i = 0; i < l1_channel_nparties(cc, ch); i++) {
+	for (uint32_t i = 0; i < l1_channel_nparties(cc, l1); i++) {
 		if (i)
 			fputc(',', t->f);
 		txt_json_string(t->f, runner_party_name(r, lc->parties[i]));
 		fputc(':', t->f);
-		txt_json_string(t->f, amount_fmt(a, l1_channel_payout(cc, ch, i)));
+		txt_json_string(t->f, amount_fmt(a, l1_channel_payout(cc, l1, i)));
 	}
 	fputc('}', t->f);
 	end(t);

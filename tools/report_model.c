@@ -123,25 +123,26 @@ void report_model_channel(const struct report_model *m, uint32_t ch, char idbuf[
 {
 	const struct runner *r = m->r;
 	const struct l1_channel_contract *cc = runner_l1_channels(r);
+	uint32_t l1 = runner_l1_id(r, ch);
 	const struct l2_channel *lc = &r->net->channels[ch];
-	enum l1_close_kind close = l1_channel_close_kind(cc, ch);
+	enum l1_close_kind close = l1_channel_close_kind(cc, l1);
 	*out = (struct report_channel){ .id = scn_channel_id(m->s, ch, idbuf) };
 	out->status = runner_channel_status(r, ch);
 	out->close = close == L1_CLOSE_NONE	       ? REPORT_CLOSE_NONE
 		     : close == L1_CLOSE_COOPERATIVE ? REPORT_CLOSE_COOPERATIVE
 						     : REPORT_CLOSE_UNILATERAL;
-	out->challenged = l1_channel_challenged(cc, ch);
+	out->challenged = l1_channel_challenged(cc, l1);
 	out->has_latest_seq = out->status != RUN_CH_NONE && lc->latest;
 	out->latest_seq = lc->latest ? lc->latest->seq : 0;
-	out->has_registered_seq = l1_channel_registered(cc, ch) != NULL;
-	out->registered_seq = out->has_registered_seq ? l1_channel_registered_seq(cc, ch) : 0;
-	out->settled = l1_channel_status(cc, ch) == L1_CH_CLOSED;
-	out->settled_block = out->settled ? l1_channel_settled_height(cc, ch) : 0;
-	out->nparties = l1_channel_nparties(cc, ch);
+	out->has_registered_seq = l1_channel_registered(cc, l1) != NULL;
+	out->registered_seq = out->has_registered_seq ? l1_channel_registered_seq(cc, l1) : 0;
+	out->settled = l1_channel_status(cc, l1) == L1_CH_CLOSED;
+	out->settled_block = out->settled ? l1_channel_settled_height(cc, l1) : 0;
+	out->nparties = l1_channel_nparties(cc, l1);
 	out->parties = lc->parties;
 }
 
 struct amount report_model_payout(const struct report_model *m, uint32_t ch, uint32_t i)
 {
-	return l1_channel_payout(runner_l1_channels(m->r), ch, i);
+	return l1_channel_payout(runner_l1_channels(m->r), runner_l1_id(m->r, ch), i);
 }

@@ -69,12 +69,6 @@ void runner_emit(struct runner *r, const struct run_event *ev)
 
 /* ---- the chain's events ---- */
 
-/* The party (scenario index) owning L1 account `acct`: accounts are created in party order. */
-static uint32_t party_of_account(uint32_t acct)
-{
-	return acct;
-}
-
 /* The channel's own signed copy of state `seq`: the latest, or a kept old one; NULL
  * when it has none. */
 static const struct l1_state *own_state(const struct l2_channel *lc, uint64_t seq)
@@ -90,7 +84,7 @@ static const struct l1_state *own_state(const struct l2_channel *lc, uint64_t se
 bool runner_registered_altered(const struct runner *r, uint32_t ch)
 {
 	const struct l2_channel *lc = &r->net->channels[ch];
-	const struct l1_state *reg = l1_channel_registered(runner_l1_channels(r), ch);
+	const struct l1_state *reg = l1_channel_registered(runner_l1_channels(r), runner_l1_id(r, ch));
 	const struct l1_state *own = reg ? own_state(lc, reg->seq) : NULL;
 	if (!own || own->nparties != reg->nparties)
 		return false;
@@ -120,8 +114,9 @@ static void on_l1_event(void *ctx, const struct l1_event *ev)
 	struct runner *r = ctx;
 	const struct l1_channel_contract *cc = runner_l1_channels(r);
 	if (ev->kind == L1_EV_CONTRACT) {
-		if (l1_channel_is_settled_event(cc, ev))
-			on_settled(r, ev->target);
+		uint32_t ch = runner_channel_of_l1(r, ev->target);
+		if (l1_channel_is_settled_event(cc, ev) && ch != UINT32_MAX)
+			on_settled(r, ch);
 		return;
 	}
 	const struct l1_tx *tx = ev->tx;
@@ -132,7 +127,9 @@ static void on_l1_event(void *ctx, const struct l1_event *ev)
 	bool included = ev->kind == L1_EV_TX_INCLUDED;
 	struct run_event e = event(r, included ? RUN_EV_TX_INCLUDED : RUN_EV_TX_DROPPED, NULL);
 	e.u.tx.tx = tx;
-	e.u.tx.party = party_of_account(tx->submitter);
+	e.u.tx.party = l2_party_of_account(r->net, tx->submitter);
+	if (e.u.tx.party == UINT32_MAX)
+		return; /* submitted by no party of the run */
 	e.u.tx.reason = ev->reason;
 	e.u.tx.fee_only = fee_only;
 	e.u.tx.op = op;
@@ -144,7 +141,9 @@ static void on_l1_event(void *ctx, const struct l1_event *ev)
 		runner_emit(r, &e);
 		return;
 	}
-	uint32_t ch = l1_channel_tx_channel(tx);
+	uint32_t ch = runner_channel_of_l1(r, l1_channel_tx_channel(tx));
+	if (ch == UINT32_MAX)
+		return; /* a channel of the contract that is not the net's */
 	struct run_channel *rc = &r->ch[ch];
 	const struct l2_channel *lc = &r->net->channels[ch];
 	e.u.tx.channel = ch;
@@ -220,7 +219,7 @@ struct runner *runner_new(const struct scenario *s, FILE *trace_file, bool want_
 		if (l2_party_add(r->net, s->seed, sp->name, sp->balance,
 				 sp->has_challenge_fee ? sp->challenge_fee : s->fee, &id) != L1_OK || id != i)
 			fatal_invariant("a validated party was refused");
-		r->net->parties[i].watchtower = sp->watchtower;
+		l2_party_set_watchtower(r->net, i, sp->watchtower);
 	}
 	r->ch = xcalloc(s->nchannels ? s->nchannels : 1, sizeof(*r->ch));
 	for (uint32_t i = 0; i < s->nchannels; i++) {
@@ -494,7 +493,7 @@ static void do_action(struct runner *r, const struct scn_action *a)
 			action_failed(r, a, "the acting party is offline");
 			return;
 		}
-		n->parties[a->party].watchtower = a->enabled;
+		l2_party_set_watchtower(n, a->party, a->enabled);
 		e = event(r, RUN_EV_WATCHTOWER, a);
 		e.u.party = a->party;
 		runner_emit(r, &e);
@@ -523,7 +522,7 @@ static void after_execute(struct runner *r)
 	}
 	while (r->usable_len) {
 		uint32_t ch = r->usable_fifo[r->usable_head];
-		if (l1_channel_usable_height(runner_l1_channels(r), ch) > c->height)
+		if (l1_channel_usable_height(runner_l1_channels(r), runner_l1_id(r, ch)) > c->height)
 			break;
 		r->usable_head++;
 		r->usable_len--;
@@ -534,7 +533,7 @@ static void after_execute(struct runner *r)
 	}
 	while (r->settled_len) {
 		uint32_t ch = r->settled_fifo[r->settled_head];
-		if (!l1_chain_is_final(c, l1_channel_settled_height(runner_l1_channels(r), ch)))
+		if (!l1_chain_is_final(c, l1_channel_settled_height(runner_l1_channels(r), runner_l1_id(r, ch))))
 			break;
 		r->settled_head++;
 		r->settled_len--;
@@ -660,13 +659,14 @@ void runner_run(struct runner *r)
 enum run_channel_status runner_channel_status(const struct runner *r, uint32_t ch)
 {
 	const struct l1_channel_contract *cc = runner_l1_channels(r);
+	uint32_t l1 = runner_l1_id(r, ch);
 	const struct l2_channel *lc = &r->net->channels[ch];
-	enum l1_channel_status st = l1_channel_status(cc, ch);
+	enum l1_channel_status st = l1_channel_status(cc, l1);
 	if (st == L1_CH_CLOSED)
 		return RUN_CH_CLOSED;
 	if (lc->close_submitted || st == L1_CH_DISPUTE)
 		return RUN_CH_CLOSING;
-	if (lc->latest && l1_channel_usable_height(cc, ch) <= r->chain->height)
+	if (lc->latest && l1_channel_usable_height(cc, l1) <= r->chain->height)
 		return RUN_CH_OPEN;
 	if (lc->open_submitted)
 		return RUN_CH_OPENING;

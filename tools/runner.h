@@ -147,6 +147,20 @@ static inline const struct l1_channel_contract *runner_l1_channels(const struct 
 	return l2_net_l1_channels(r->net);
 }
 
+/* Scenario channel ch's id in the L1 channel contract (the net keeps the map: the two
+ * are never assumed equal). */
+static inline uint32_t runner_l1_id(const struct runner *r, uint32_t ch)
+{
+	return r->net->channels[ch].l1_id;
+}
+
+/* The scenario channel of L1 channel id `l1_id`, or UINT32_MAX when it is none of the
+ * net's. */
+static inline uint32_t runner_channel_of_l1(const struct runner *r, uint32_t l1_id)
+{
+	return l1_id < r->net->nl1map ? r->net->l1map[l1_id] : UINT32_MAX;
+}
+
 static inline const char *runner_party_name(const struct runner *r, uint32_t p)
 {
 	return r->s->parties[p].name;
