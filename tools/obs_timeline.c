@@ -300,7 +300,7 @@ static void settled_line(struct obs_timeline *t, const char *head, uint32_t ch)
 	struct txt_buf all = { 0 };
 	for (uint32_t i = 0; i < np; i++)
 		txt_buf_printf(&all, "%s%s %s", i ? ", " : "", pname(t, lc->parties[i]), amt(a, l1_channel_payout(cc, l1, i)));
-	if (txt_chars(head) + 10 + all.len <= ONE_LINE_MAX) {
+	if (txt_chars(head) + strlen("; payouts: ") + txt_chars(all.s ? all.s : "") <= ONE_LINE_MAX) {
 		tl(t, "%s; payouts: %s", head, all.s ? all.s : "");
 	} else {
 		tl(t, "%s; payouts:", head);

@@ -1,7 +1,6 @@
 #include "runner.h"
 
 #include <inttypes.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,10 +15,16 @@
 const char *run_ev_kind_str(enum run_ev_kind k)
 {
 	static const char *const names[RUN_EV_KINDS] = {
-		"tx_included", "tx_dropped", "settled", "block_executed", "opens_usable", "settlement_final",
-		"party_online", "challenge_submitted", "open_submitted", "generated_opens", "deposit_submitted",
-		"close_submitted", "party_offline", "watchtower", "flood_started", "action_failed", "payment",
-		"pay_action", "workload_block", "run_end",
+		[RUN_EV_TX_INCLUDED] = "tx_included", [RUN_EV_TX_DROPPED] = "tx_dropped",
+		[RUN_EV_SETTLED] = "settled", [RUN_EV_BLOCK_EXECUTED] = "block_executed",
+		[RUN_EV_OPENS_USABLE] = "opens_usable", [RUN_EV_SETTLEMENT_FINAL] = "settlement_final",
+		[RUN_EV_PARTY_ONLINE] = "party_online", [RUN_EV_CHALLENGE_SUBMITTED] = "challenge_submitted",
+		[RUN_EV_OPEN_SUBMITTED] = "open_submitted", [RUN_EV_GENERATED_OPENS] = "generated_opens",
+		[RUN_EV_DEPOSIT_SUBMITTED] = "deposit_submitted", [RUN_EV_CLOSE_SUBMITTED] = "close_submitted",
+		[RUN_EV_PARTY_OFFLINE] = "party_offline", [RUN_EV_WATCHTOWER] = "watchtower",
+		[RUN_EV_FLOOD_STARTED] = "flood_started", [RUN_EV_ACTION_FAILED] = "action_failed",
+		[RUN_EV_PAYMENT] = "payment", [RUN_EV_PAY_ACTION] = "pay_action",
+		[RUN_EV_WORKLOAD_BLOCK] = "workload_block", [RUN_EV_RUN_END] = "run_end",
 	};
 	return (unsigned)k < RUN_EV_KINDS ? names[k] : "unknown";
 }
