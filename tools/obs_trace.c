@@ -2,6 +2,7 @@
 
 #include <inttypes.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "l1sim/util.h"
 #include "tools/runner.h"
@@ -9,41 +10,79 @@
 
 struct obs_trace {
 	FILE *f;
+	struct txt_buf line;   /* the line being built: written with one fwrite */
 	char idbuf[SCN_ID_LEN];
 };
 
-/* {"block":H,"time_s":T,"event":"NAME" — the caller adds its fields and ends the line. */
+static void put(struct obs_trace *t, const char *s)
+{
+	txt_buf_put(&t->line, s, strlen(s));
+}
+
+static void put_u64(struct obs_trace *t, uint64_t v)
+{
+	char buf[24], *p = buf + sizeof(buf);
+	do
+		*--p = (char)('0' + v % 10);
+	while (v /= 10);
+	txt_buf_put(&t->line, p, (size_t)(buf + sizeof(buf) - p));
+}
+
+/* {"block":H,"time_s":T,"event":"NAME" with T in seconds to `decimals` places. */
+static void begin_at(struct obs_trace *t, uint64_t height, double time_s, int decimals, const char *name)
+{
+	char time[48];
+	t->line.len = 0;
+	put(t, "{\"block\":");
+	put_u64(t, height);
+	snprintf(time, sizeof(time), ",\"time_s\":%.*f,\"event\":\"", decimals, time_s);
+	put(t, time);
+	put(t, name);
+	put(t, "\"");
+}
+
+/* A line at the block's time, "%.3f" seconds. */
 static void begin(struct obs_trace *t, const struct run_event *ev, const char *name)
 {
-	fprintf(t->f, "{\"block\":%" PRIu64 ",\"time_s\":%.3f,\"event\":\"%s\"", ev->height, (double)ev->time_ms / 1000.0,
-		name);
+	begin_at(t, ev->height, (double)ev->time_ms / 1000.0, 3, name);
 }
 
 static void end(struct obs_trace *t)
 {
-	fputs("}\n", t->f);
+	put(t, "}\n");
+	fwrite(t->line.s, 1, t->line.len, t->f);
+}
+
+/* ,"key": */
+static void key(struct obs_trace *t, const char *k)
+{
+	put(t, ",\"");
+	put(t, k);
+	put(t, "\":");
 }
 
 /* ,"key":"s" with s escaped */
-static void str(struct obs_trace *t, const char *key, const char *s)
+static void str(struct obs_trace *t, const char *k, const char *s)
 {
-	fprintf(t->f, ",\"%s\":", key);
-	txt_json_string(t->f, s);
+	key(t, k);
+	txt_json_escape(&t->line, s);
 }
 
-static void u64(struct obs_trace *t, const char *key, uint64_t v)
+static void u64(struct obs_trace *t, const char *k, uint64_t v)
 {
-	fprintf(t->f, ",\"%s\":%" PRIu64, key, v);
+	key(t, k);
+	put_u64(t, v);
 }
 
-static void boolean(struct obs_trace *t, const char *key, bool v)
+static void boolean(struct obs_trace *t, const char *k, bool v)
 {
-	fprintf(t->f, ",\"%s\":%s", key, v ? "true" : "false");
+	key(t, k);
+	put(t, v ? "true" : "false");
 }
 
-static void party(struct obs_trace *t, const struct runner *r, const char *key, uint32_t p)
+static void party(struct obs_trace *t, const struct runner *r, const char *k, uint32_t p)
 {
-	str(t, key, runner_party_name(r, p));
+	str(t, k, runner_party_name(r, p));
 }
 
 static void channel(struct obs_trace *t, const struct runner *r, uint32_t ch)
@@ -51,10 +90,10 @@ static void channel(struct obs_trace *t, const struct runner *r, uint32_t ch)
 	str(t, "channel", scn_channel_id(r->s, ch, t->idbuf));
 }
 
-static void amount(struct obs_trace *t, const char *key, struct amount a)
+static void amount(struct obs_trace *t, const char *k, struct amount a)
 {
 	char buf[AMOUNT_FMT_LEN];
-	str(t, key, amount_fmt(buf, a));
+	str(t, k, amount_fmt(buf, a));
 }
 
 static void tx_event(struct obs_trace *t, const struct runner *r, const struct run_event *ev)
@@ -85,15 +124,15 @@ static void settled(struct obs_trace *t, const struct runner *r, const struct ru
 	begin(t, ev, "settled");
 	channel(t, r, ch);
 	u64(t, "seq", l1_channel_registered_seq(cc, l1));
-	fputs(",\"payouts\":{", t->f);
+	put(t, ",\"payouts\":{");
 	for (uint32_t i = 0; i < l1_channel_nparties(cc, l1); i++) {
 		if (i)
-			fputc(',', t->f);
-		txt_json_string(t->f, runner_party_name(r, lc->parties[i]));
-		fputc(':', t->f);
-		txt_json_string(t->f, amount_fmt(a, l1_channel_payout(cc, l1, i)));
+			put(t, ",");
+		txt_json_escape(&t->line, runner_party_name(r, lc->parties[i]));
+		put(t, ":");
+		txt_json_escape(&t->line, amount_fmt(a, l1_channel_payout(cc, l1, i)));
 	}
-	fputc('}', t->f);
+	put(t, "}");
 	end(t);
 }
 
@@ -102,8 +141,7 @@ static void payment(struct obs_trace *t, const struct runner *r, const struct ru
 	if (ev->u.pay.scripted)
 		begin(t, ev, "payment");
 	else /* a workload payment has its own time within the block */
-		fprintf(t->f, "{\"block\":%" PRIu64 ",\"time_s\":%.6f,\"event\":\"payment\"", ev->height,
-			(double)ev->u.pay.t_us / 1e6);
+		begin_at(t, ev->height, (double)ev->u.pay.t_us / 1e6, 6, "payment");
 	channel(t, r, ev->u.pay.channel);
 	party(t, r, "from", ev->u.pay.from);
 	party(t, r, "to", ev->u.pay.to);
@@ -207,5 +245,8 @@ struct obs_trace *obs_trace_new(struct runner *r, FILE *f)
 
 void obs_trace_free(struct obs_trace *t)
 {
+	if (!t)
+		return;
+	txt_buf_free(&t->line);
 	free(t);
 }

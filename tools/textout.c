@@ -222,13 +222,26 @@ void txt_wrap(FILE *f, const char *text, size_t width)
 	}
 }
 
-void txt_json_string(FILE *f, const char *s)
+void txt_json_escape(struct txt_buf *b, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strlen(s);
-	fputc('"', f);
+	size_t i = 0;
+	/* Names and amounts are plain ASCII: one pass copies them. */
+	while (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '"' && p[i] != '\\')
+		i++;
+	if (!p[i]) {
+		reserve(b, i + 2);
+		b->s[b->len] = '"';
+		memcpy(b->s + b->len + 1, s, i);
+		b->s[b->len + 1 + i] = '"';
+		b->len += i + 2;
+		b->s[b->len] = '\0';
+		return;
+	}
+	size_t n = i + strlen(s + i);
+	txt_buf_put(b, "\"", 1);
 	size_t plain = 0;
-	for (size_t i = 0; i < n;) {
+	while (i < n) {
 		unsigned char c = p[i];
 		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
 			i++;
@@ -240,18 +253,28 @@ void txt_json_string(FILE *f, const char *s)
 			i += l;
 			continue;
 		}
-		fwrite(s + plain, 1, i - plain, f);
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (l == 1)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputs("\\ufffd", f);
+		txt_buf_put(b, s + plain, i - plain);
+		if (c == '"' || c == '\\') {
+			char esc[2] = { '\\', (char)c };
+			txt_buf_put(b, esc, 2);
+		} else if (l == 1) {
+			txt_buf_printf(b, "\\u%04x", c);
+		} else {
+			txt_buf_put(b, "\\ufffd", 6);
+		}
 		i++;
 		plain = i;
 	}
-	fwrite(s + plain, 1, n - plain, f);
-	fputc('"', f);
+	txt_buf_put(b, s + plain, n - plain);
+	txt_buf_put(b, "\"", 1);
+}
+
+void txt_json_string(FILE *f, const char *s)
+{
+	struct txt_buf b = { 0 };
+	txt_json_escape(&b, s);
+	fwrite(b.s, 1, b.len, f);
+	txt_buf_free(&b);
 }
 
 char *txt_utf8_repaired(const char *s)

@@ -39,8 +39,10 @@ void txt_write_escaped(FILE *f, const char *s, size_t n, bool keep_newline);
  * than a line is broken between two characters); a newline in text starts a new line. */
 void txt_wrap(FILE *f, const char *text, size_t width);
 
-/* Writes s as a JSON string ("..." with \" \\ and \u escapes; an invalid UTF-8 byte
+/* Appends s as a JSON string ("..." with \" \\ and \u escapes; an invalid UTF-8 byte
  * becomes \ufffd), so that every line of the trace parses. */
+void txt_json_escape(struct txt_buf *b, const char *s);
+/* The same, written to f. */
 void txt_json_string(FILE *f, const char *s);
 /* A copy of s (malloc'd) whose invalid UTF-8 bytes are U+FFFD: for strings handed to
  * cJSON, which escapes control characters but copies bytes. NULL when s is already
