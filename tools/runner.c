@@ -85,7 +85,7 @@ static const char *u64s(char buf[24], uint64_t v)
 	return buf;
 }
 
-/* A tx kind in words, for the timeline (the trace keeps l1_tx_kind_str). */
+/* A tx kind in words, for the timeline (the trace keeps l1_chain_op_str). */
 static const char *kind_words(enum l1_channel_op k)
 {
 	switch (k) {

@@ -814,7 +814,7 @@ static void fz_track(struct fuzz *f, const struct l1_event *ev)
 		want[t->closer] = AMOUNT(0);
 	}
 	if (c->params.dispute_rule == L1_RULE_PENALTY && t->closer_challenged_first_then_another)
-		return; /* the documented bug: pinned by test_contract.c, not re-reported here */
+		return; /* the documented bug: pinned by test_channel.c, not re-reported here */
 	for (uint32_t i = 0; i < k->nparties; i++)
 		cr_assert_eq(l1_chrec_payout(k, i).units, want[i].units, "channel %u party %u paid %llu, expected %llu",
 			     ev->target, i, (unsigned long long)l1_chrec_payout(k, i).units,
