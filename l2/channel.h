@@ -60,7 +60,7 @@ static inline bool l2_channel_challenge_pending(const struct l2_channel *c, uint
 
 
 /* Adds a channel between n >= 2... (any n >= 1) distinct parties with the deposits its
- * open will move. Fails like l1_chain_add_channel, changing nothing. */
+ * open will move. Fails like l1_channel_add, changing nothing. */
 enum l1_result l2_channel_add(struct l2_net *n, uint32_t np, const uint32_t *parties,
 			      const struct amount *deposits, uint32_t *id_out);
 

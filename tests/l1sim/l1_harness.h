@@ -1,6 +1,7 @@
-/* A small harness for the l1sim chain and contract tests: a chain with conservation
- * checked after every block, accounts with fixed libsodium keys, states signed by
- * every party, tx submission helpers, and a log of every event the chain emits.
+/* A small harness for the l1sim chain and contract tests: a chain with the channel
+ * contract added (h.cc) and conservation checked after every block, accounts with
+ * fixed libsodium keys, states signed by every party, tx submission helpers, and a
+ * log of every event the chain emits.
  *
  * Header-only (static inline) because each tests/l1sim/test_*.c is its own binary. */
 #ifndef L2SIM_TESTS_L1SIM_L1_HARNESS_H
@@ -60,7 +61,8 @@ struct h {
 };
 
 /* Test defaults: 1 s blocks, 100 txs per block, 3 confirmations, T = 5, latest_state,
- * signatures on, conservation checked after every block. */
+ * signatures on, conservation checked (by the chain at its cadence, L1_CONSERVATION_EVERY,
+ * and by h_block after every block). */
 static inline void h_params(struct l1_params *p)
 {
 	l1_params_default(p);

@@ -750,7 +750,7 @@ struct fuzz {
 	bool reached_any;
 	uint64_t last_fee, last_id, block_included;
 	uint64_t included_by_kind[H_FILLER + 1];
-	uint64_t dropped_by_reason[L1_ERR_SUPPLY_OVERFLOW + 1];
+	uint64_t dropped_by_reason[L1_ERR_NO_SUCH_OP + 1];
 	uint64_t settled_coop, settled_unilateral, penalties, payouts_checked;
 	/* Per channel, from the events alone: what settlement must pay. */
 	struct fz_channel {
@@ -814,7 +814,7 @@ static void fz_track(struct fuzz *f, const struct l1_event *ev)
 		want[t->closer] = AMOUNT(0);
 	}
 	if (c->params.dispute_rule == L1_RULE_PENALTY && t->closer_challenged_first_then_another)
-		return; /* the documented bug: pinned by test_contract.c, not re-reported here */
+		return; /* the documented bug: pinned by test_channel.c, not re-reported here */
 	for (uint32_t i = 0; i < k->nparties; i++)
 		cr_assert_eq(l1_chrec_payout(k, i).units, want[i].units, "channel %u party %u paid %llu, expected %llu",
 			     ev->target, i, (unsigned long long)l1_chrec_payout(k, i).units,
@@ -1211,7 +1211,7 @@ static void fuzz_run(uint64_t seed, const struct l1_params *p, unsigned blocks)
 	const enum l1_result reasons[] = { L1_ERR_NO_FUNDS, L1_ERR_OVERFLOW, L1_ERR_NO_SUCH_ACCOUNT,
 					   L1_ERR_NO_SUCH_CHANNEL, L1_ERR_NOT_MEMBER, L1_ERR_NOT_OPENER,
 					   L1_ERR_ALREADY_OPEN, L1_ERR_NOT_OPEN, L1_ERR_NO_DISPUTE,
-					   L1_ERR_STALE_SEQ, L1_ERR_BAD_STATE };
+					   L1_ERR_STALE_SEQ, L1_ERR_BAD_STATE, L1_ERR_NO_SUCH_OP };
 	for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
 		cr_assert_gt(f->dropped_by_reason[reasons[i]], 0, "nothing dropped for \"%s\"",
 			     l1_result_str(reasons[i]));

@@ -1,4 +1,4 @@
-/* Unit tests of the channel contract (l1sim/contract.c) through the chain's public
+/* Unit tests of the channel contract (l1sim/channel.c) through the chain's public
  * API: every rule of SPEC section 3 at its edges. Open, deposit, cooperative and
  * unilateral close, challenges (the last block of the window and the one after,
  * T = 0, sequence numbers), signatures, acceptable states, settlement of deposits a

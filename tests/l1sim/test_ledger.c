@@ -308,3 +308,14 @@ Test(l1_ledger, conservation_break_is_caught_at_the_next_power_of_two, .signal =
 		l1_chain_produce_block(c);
 	cr_assert_fail("block 8 must have aborted");
 }
+
+/* Data nobody could free (its contract does not exist) is a caller's bug: abort at once
+ * rather than leak it or free it the wrong way. */
+Test(l1_ledger, tx_data_for_a_contract_that_does_not_exist_aborts_at_submit, .signal = SIGABRT)
+{
+	struct h h;
+	h_init_default(&h);
+	uint32_t a = h_account(&h, 100);
+	l1_chain_submit(h.c, (struct l1_tx){ .submitter = a, .contract = 42, .data = l1_state_new(0, 0, 2) });
+	cr_assert_fail("submit must abort");
+}
