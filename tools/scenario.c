@@ -28,13 +28,13 @@ static void load_root(struct scn_vctx *v, const cJSON *root)
 	if ((j = scn_enter(v, root, "format", &old))) {
 		const char *f = scn_as_string(v, j);
 		if (f && strcmp(f, "l2sim/1") != 0)
-			scn_verr(v, "must be \"l2sim/1\" (got \"%.40s\")", f);
+			scn_verr(v, "must be \"l2sim/1\" (got \"%s\")", scn_show(f, 40));
 		scn_leave(v, old);
 	}
 	if ((j = scn_enter(v, root, "name", &old))) {
 		const char *name = scn_as_string(v, j);
 		if (name && !scn_valid_name(name))
-			scn_verr(v, "name must match [A-Za-z0-9._-]{1,%u} (got \"%.70s\")", SCN_MAX_NAME_LEN, name);
+			scn_verr(v, "name must match [A-Za-z0-9._-]{1,%u} (got \"%s\")", SCN_MAX_NAME_LEN, scn_show(name, 70));
 		else if (name)
 			s->name = xstrdup(name);
 		scn_leave(v, old);
@@ -113,8 +113,8 @@ static void scenario_defaults(struct scenario *s)
 	s->description = xstrdup("");
 }
 
-struct scenario *scn_load_buffer(const char *file, const char *text, size_t len,
-				 const struct scn_override *ov, size_t nov, struct scn_errors *errs)
+/* The checks on the text and the parse; NULL with the problem in errs. */
+static cJSON *parse(const char *file, const char *text, size_t len, struct scn_errors *errs)
 {
 	if (len > SCN_MAX_FILE_BYTES) {
 		scn_errors_add(errs, "%s: the file has %zu bytes, above the limit of %u MiB", file, len,
@@ -132,10 +132,10 @@ struct scenario *scn_load_buffer(const char *file, const char *text, size_t len,
 		scn_errors_add(errs, "%s: not a text file (it contains a NUL byte)", file);
 		return NULL;
 	}
-	size_t bad_at;
+	size_t bad_at, line, col;
 	const char *why;
-	if (!scn_json_shape_ok(text, len, &bad_at, &why)) {
-		size_t line, col;
+	struct scn_shape sh;
+	if (!scn_json_shape_ok(text, len, &sh, &bad_at, &why)) {
 		scn_line_col(text, bad_at, &line, &col);
 		scn_errors_add(errs, "%s: line %zu, column %zu: %s", file, line, col, why);
 		return NULL;
@@ -144,7 +144,10 @@ struct scenario *scn_load_buffer(const char *file, const char *text, size_t len,
 	cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, false);
 	if (!root) {
 		size_t off = end && end >= text && end <= text + len ? (size_t)(end - text) : len;
-		size_t line, col;
+		/* cJSON points at the last character of a truncated file: say what happened,
+		 * at the end of the file. */
+		if (sh.truncated)
+			off = len;
 		scn_line_col(text, off, &line, &col);
 		scn_errors_add(errs, "%s: line %zu, column %zu: not valid JSON%s", file, line, col,
 			       off >= len ? " (unexpected end of file)" : "");
@@ -155,26 +158,45 @@ struct scenario *scn_load_buffer(const char *file, const char *text, size_t len,
 	while (p && p < text + len && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
 		p++;
 	if (p && p < text + len) {
-		size_t line, col;
 		scn_line_col(text, (size_t)(p - text), &line, &col);
 		scn_errors_add(errs, "%s: line %zu, column %zu: not valid JSON (text after the end of the object)",
 			       file, line, col);
 		cJSON_Delete(root);
 		return NULL;
 	}
+	if (sh.numbers_to_note)
+		scn_note_numbers(root, text, len);
+	return root;
+}
+
+struct scenario *scn_load_buffer(const char *file, const char *text, size_t len,
+				 const struct scn_override *ov, size_t nov, struct scn_errors *errs)
+{
+	/* The name is printed in every message: no control character may reach a terminal. */
+	char *shown = scn_escape_dup(file);
 	size_t before = errs->n;
+	cJSON *root = parse(shown, text, len, errs);
+	if (!root) {
+		free(shown);
+		return NULL;
+	}
+	char **ov_paths = xcalloc(nov + 1, sizeof(char *));
 	for (size_t i = 0; i < nov; i++)
-		scn_apply_override(file, root, &ov[i], errs);
+		ov_paths[i] = scn_apply_override(shown, root, ov, i, errs);
 	struct scenario *s = xcalloc(1, sizeof(*s));
 	s->file = xstrdup(file);
 	scenario_defaults(s);
-	struct scn_vctx v = { .file = file, .errs = errs, .s = s };
+	struct scn_vctx v = { .file = shown, .errs = errs, .s = s, .ov = ov, .nov = nov, .ov_paths = ov_paths };
 	load_root(&v, root);
 	cJSON_Delete(root);
 	scn_names_free(&v.parties);
 	scn_names_free(&v.channels);
 	if (v.dropped)
-		scn_errors_add(errs, "%s: ... and %zu more problems not listed", file, v.dropped);
+		scn_errors_add(errs, "%s: ... and %zu more problems not listed", shown, v.dropped);
+	for (size_t i = 0; i < nov; i++)
+		free(ov_paths[i]);
+	free(ov_paths);
+	free(shown);
 	s->l1.seed = s->seed;
 	s->l1.verify_signatures = s->signatures;
 	if (errs->n > before) {

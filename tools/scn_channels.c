@@ -23,7 +23,7 @@ uint32_t scn_channel_ref(struct scn_vctx *v, const cJSON *j)
 		return SCN_NONE;
 	uint32_t i = scn_find_channel(v, id);
 	if (i == SCN_NONE)
-		scn_verr(v, "no channel with id \"%.64s\"", id);
+		scn_verr(v, "no channel with id \"%s\"", scn_show(id, 64));
 	return i;
 }
 uint32_t scn_channel_index(const struct scenario *s, const char *id)
@@ -92,7 +92,7 @@ void scn_load_channels(struct scn_vctx *v, const cJSON *arr)
 		if ((j = scn_enter(v, c, "id", &old))) {
 			const char *id = scn_as_string(v, j);
 			if (id && !scn_valid_name(id))
-				scn_verr(v, "id must match [A-Za-z0-9._-]{1,%u} (got \"%.70s\")", SCN_MAX_NAME_LEN, id);
+				scn_verr(v, "id must match [A-Za-z0-9._-]{1,%u} (got \"%s\")", SCN_MAX_NAME_LEN, scn_show(id, 70));
 			else if (id && scn_names_find(&v->channels, id) != SCN_NONE)
 				scn_verr(v, "channel id \"%s\" is used twice", id);
 			else if (id && s->generate.present && scn_generated_name(id, 'c', s->generate.channels, &(uint32_t){ 0 }))
@@ -152,9 +152,9 @@ void scn_load_channels(struct scn_vctx *v, const cJSON *arr)
 					if (at >= 0 && seen[at])
 						scn_verr(v, "key given twice");
 					else if (pi == SCN_NONE)
-						scn_verr(v, "no party named \"%.64s\"", d->string);
+						scn_verr(v, "no party named \"%s\"", scn_show(d->string, 64));
 					else if (at < 0 && ch->parties)
-						scn_verr(v, "\"%s\" is not a party of this channel", d->string);
+						scn_verr(v, "\"%s\" is not a party of this channel", scn_show(d->string, 64));
 					else if (good && at >= 0)
 						ch->deposit[at] = a;
 					if (at >= 0)

@@ -55,7 +55,7 @@ static void party_amounts(struct scn_vctx *v, const cJSON *c, uint32_t **parties
 		uint32_t pi = scn_find_party(v, p->string);
 		struct amount a;
 		if (pi == SCN_NONE)
-			scn_verr(v, "no party named \"%.64s\"", p->string);
+			scn_verr(v, "no party named \"%s\"", scn_show(p->string, 64));
 		else if (seen[pi])
 			scn_verr(v, "key given twice");
 		else if (scn_as_amount(v, p, &a)) {
@@ -167,7 +167,7 @@ void scn_load_expect(struct scn_vctx *v, const cJSON *j)
 				size_t o2 = scn_path_push_key(v, ch->string);
 				uint32_t ci = scn_find_channel(v, ch->string);
 				if (ci == SCN_NONE) {
-					scn_verr(v, "no channel with id \"%.64s\"", ch->string);
+					scn_verr(v, "no channel with id \"%s\"", scn_show(ch->string, 64));
 				} else if (seen[ci]) {
 					scn_verr(v, "key given twice");
 				} else {

@@ -30,22 +30,37 @@ void scn_line_col(const char *text, size_t off, size_t *line, size_t *col)
 	}
 }
 
+static bool number_char(char c)
+{
+	return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
+}
+
 /* Checks the nesting depth and the number of values before cJSON builds a tree: a
  * deep file would make cJSON stop with a bare "not valid JSON", and a file of tiny
  * values costs about 100 bytes of tree per 2 bytes of text. Values are counted as
  * commas + opening brackets + 1 outside strings (an empty array or object counts 2).
- * Returns false with the offset and a message when a limit is exceeded. */
-bool scn_json_shape_ok(const char *text, size_t len, size_t *off, const char **why)
+ * A string may not hold \u0000: cJSON would cut it there ("nul\u0000evil" would be
+ * "nul"), so a name or key would pass its checks as something else.
+ * Returns false with the offset and a message when a limit is exceeded; *sh says how
+ * the text ends and whether it has numbers worth scn_note_numbers. */
+bool scn_json_shape_ok(const char *text, size_t len, struct scn_shape *sh, size_t *off, const char **why)
 {
 	size_t depth = 0, values = 1;
 	bool in_string = false;
+	*sh = (struct scn_shape){ 0 };
 	for (size_t i = 0; i < len; i++) {
 		char c = text[i];
 		if (in_string) {
-			if (c == '\\')
+			if (c == '\\') {
+				if (i + 5 < len && text[i + 1] == 'u' && memcmp(text + i + 2, "0000", 4) == 0) {
+					*off = i;
+					*why = "a string holds \\u0000 (a NUL character), which no name, key or text may hold";
+					return false;
+				}
 				i++;
-			else if (c == '"')
+			} else if (c == '"') {
 				in_string = false;
+			}
 			continue;
 		}
 		if (c == '"') {
@@ -61,6 +76,13 @@ bool scn_json_shape_ok(const char *text, size_t len, size_t *off, const char **w
 			depth -= depth > 0;
 		} else if (c == ',') {
 			values++;
+		} else if (c == '-' || (c >= '0' && c <= '9')) {
+			size_t start = i;
+			bool exponent = false;
+			while (i + 1 < len && number_char(text[i + 1]))
+				exponent |= text[++i] == 'e' || text[i] == 'E';
+			if (exponent || i + 1 - start > SCN_NUM_TEXT_MAX)
+				sh->numbers_to_note++;
 		}
 		if (values > SCN_MAX_JSON_VALUES) {
 			*off = i;
@@ -68,7 +90,50 @@ bool scn_json_shape_ok(const char *text, size_t len, size_t *off, const char **w
 			return false;
 		}
 	}
+	sh->truncated = in_string || depth > 0;
 	return true;
+}
+
+/* The next number token at or after *pos outside strings (*pos starts outside one). */
+static bool next_number(const char *text, size_t len, size_t *pos, size_t *start, size_t *n)
+{
+	bool in_string = false;
+	for (size_t i = *pos; i < len; i++) {
+		char c = text[i];
+		if (in_string) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = false;
+		} else if (c == '"') {
+			in_string = true;
+		} else if (c == '-' || (c >= '0' && c <= '9')) {
+			*start = i;
+			while (i < len && number_char(text[i]))
+				i++;
+			*n = i - *start;
+			*pos = i;
+			return true;
+		}
+	}
+	return false;
+}
+
+static void note_numbers(cJSON *j, const char *text, size_t len, size_t *pos)
+{
+	for (; j; j = j->next) {
+		size_t start, n;
+		if (cJSON_IsNumber(j) && next_number(text, len, pos, &start, &n))
+			scn_note_number_text(j, text + start, n);
+		if (cJSON_IsObject(j) || cJSON_IsArray(j))
+			note_numbers(j->child, text, len, pos); /* at most SCN_MAX_DEPTH deep */
+	}
+}
+
+void scn_note_numbers(cJSON *root, const char *text, size_t len)
+{
+	size_t pos = 0;
+	note_numbers(root, text, len, &pos);
 }
 
 bool scn_read_file(const char *path, char **text, size_t *len, struct scn_errors *errs)

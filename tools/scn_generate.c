@@ -59,6 +59,14 @@ void scn_load_generate(struct scn_vctx *v, const cJSON *g)
 		scn_path_pop(v, o);
 		ok = false;
 	}
+	if (ok && (uint64_t)gen->channels * gen->channel_size > SCN_MAX_GENERATED_MEMBERS) {
+		size_t o = scn_path_push_key(v, "channels");
+		scn_verr(v, "%u channels x channel_size %u = %llu channel memberships, above the limit of %u; "
+			 "generate fewer or smaller channels", gen->channels, gen->channel_size,
+			 (unsigned long long)gen->channels * gen->channel_size, SCN_MAX_GENERATED_MEMBERS);
+		scn_path_pop(v, o);
+		ok = false;
+	}
 	if ((j = scn_enter(v, g, "balance", &old))) {
 		ok = scn_as_amount(v, j, &gen->balance) && ok;
 		scn_leave(v, old);
@@ -75,15 +83,19 @@ void scn_load_generate(struct scn_vctx *v, const cJSON *g)
 		ok = scn_as_bool(v, j, &gen->in_report) && ok;
 		scn_leave(v, old);
 	}
-	if (!ok)
+	if (!ok || !scn_check_generate_memory(v))
 		return;
 	/* Explicit parties come first; none may take a generated name. */
 	uint32_t nexp = s->nparties;
 	for (uint32_t i = 0; i < nexp; i++) {
 		uint32_t k;
-		if (s->parties[i].name && scn_generated_name(s->parties[i].name, 'p', gen->parties, &k))
-			scn_errors_add(v->errs, "%s: parties[%u].name: \"%s\" is also the name of a generated party "
-				       "(generate.parties is %u)", v->file, i, s->parties[i].name, gen->parties);
+		if (s->parties[i].name && scn_generated_name(s->parties[i].name, 'p', gen->parties, &k)) {
+			/* Through scn_verr_at, so that SCN_MAX_ERRORS holds here too. */
+			char where[48];
+			snprintf(where, sizeof(where), "parties[%u].name", i);
+			scn_verr_at(v, where, "\"%s\" is also the name of a generated party (generate.parties is %u)",
+				    s->parties[i].name, gen->parties);
+		}
 	}
 	s->parties = xreallocarray(s->parties, (size_t)nexp + gen->parties, sizeof(*s->parties));
 	for (uint32_t k = 0; k < gen->parties; k++) {

@@ -45,14 +45,35 @@ struct scn_vctx {
 	size_t nerrs, dropped;   /* problems listed, and those past SCN_MAX_ERRORS */
 	double payments;         /* the run's payments so far: counts, workload means */
 	double flood_txs;        /* txs x blocks of the floods so far */
+	double sig_ops;          /* signature operations so far (signs + verifies) */
+	const struct scn_override *ov; /* the overrides, and the path each set (or NULL) */
+	size_t nov;
+	char **ov_paths;
 };
 
 /* ---- scn_json.c ---- */
+#define SCN_SHOW_MAX 100u      /* characters of a name, key or value echoed in a message */
+#define SCN_NUM_TEXT_MAX 24u   /* a number written longer is shortened in messages */
+/* Writes text into out (cap bytes) with control characters, C1 controls and bytes that
+ * are not UTF-8 escaped (\x1b, \u0085), cut after max_chars characters ("..."); a
+ * message built from it cannot move a terminal's cursor or change its title. */
+size_t scn_escape(char *out, size_t cap, const char *text, size_t max_chars);
+/* scn_escape into one of a few rotating buffers (valid until six more calls). */
+const char *scn_show(const char *text, size_t max_chars);
+/* scn_escape of all of text, allocated; the caller frees. */
+char *scn_escape_dup(const char *text);
+/* A number as written in the file or the override, shortened when long, else %.15g. */
+const char *scn_num_text(const cJSON *j);
+/* Remembers the written text of number j (len bytes at text) when printing its value
+ * would not show it: longer than SCN_NUM_TEXT_MAX, or not finite (1e999). */
+void scn_note_number_text(cJSON *j, const char *text, size_t len);
 size_t scn_path_push_key(struct scn_vctx *v, const char *key);
 size_t scn_path_push_index(struct scn_vctx *v, size_t i);
 void scn_path_pop(struct scn_vctx *v, size_t old);
 /* One problem at the current path; past SCN_MAX_ERRORS it is only counted. */
 void scn_verr(struct scn_vctx *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The same at `where` instead of the path. */
+void scn_verr_at(struct scn_vctx *v, const char *where, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 const char *scn_type_name(const cJSON *j);
 unsigned scn_small_edit_distance(const char *a, const char *b);
 void scn_check_keys(struct scn_vctx *v, const cJSON *obj, const char *const *allowed);
@@ -100,13 +121,29 @@ void scn_load_script(struct scn_vctx *v, const cJSON *arr);
 void scn_load_workload(struct scn_vctx *v, const cJSON *arr);
 void scn_load_expect(struct scn_vctx *v, const cJSON *j);
 void scn_check_budget(struct scn_vctx *v);
+/* Refuses (false) generated parties and channels whose memory alone is over the
+ * limit, before they are allocated. */
+bool scn_check_generate_memory(struct scn_vctx *v);
 
 /* ---- scn_override.c ---- */
-void scn_apply_override(const char *file, cJSON *root, const struct scn_override *o, struct scn_errors *errs);
+/* Applies override number idx to the tree; returns the validator's path of the value it
+ * set (allocated), or NULL with the problem in errs. */
+char *scn_apply_override(const char *file, cJSON *root, const struct scn_override *ov, size_t idx,
+			 struct scn_errors *errs);
+/* True when all of text is one JSON value by RFC 8259 (cJSON alone also takes "007",
+ * "1abc" as 1 and "+5"). */
+bool scn_is_json(const char *text);
 
 /* ---- scn_file.c ---- */
 /* Line and column (1-based) of byte offset `off` in text. */
 void scn_line_col(const char *text, size_t off, size_t *line, size_t *col);
-bool scn_json_shape_ok(const char *text, size_t len, size_t *off, const char **why);
+struct scn_shape {
+	bool truncated;          /* the text ends inside a string, object or array */
+	size_t numbers_to_note;  /* long numbers, or numbers with an exponent */
+};
+bool scn_json_shape_ok(const char *text, size_t len, struct scn_shape *sh, size_t *off, const char **why);
+/* Pairs the number tokens of text with the number nodes of root (both in document
+ * order) and notes the written text of those scn_note_number_text keeps. */
+void scn_note_numbers(cJSON *root, const char *text, size_t len);
 
 #endif

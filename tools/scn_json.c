@@ -10,19 +10,39 @@
 
 #include "l1sim/util.h"
 
+static void errors_vadd(struct scn_errors *e, struct scn_origin o, const char *fmt, va_list ap)
+{
+	va_list ap2;
+	va_copy(ap2, ap);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	char *line = xmalloc((size_t)n + 1);
+	vsnprintf(line, (size_t)n + 1, fmt, ap2);
+	va_end(ap2);
+	if (e->n == e->cap) {
+		e->cap = e->cap ? 2 * e->cap : 8;
+		e->lines = xreallocarray(e->lines, e->cap, sizeof(char *));
+		e->origin = xreallocarray(e->origin, e->cap, sizeof(*e->origin));
+	}
+	/* A list grown before origins existed (lines without origin) cannot occur: both
+	 * arrays grow together here. */
+	e->origin[e->n] = o;
+	e->lines[e->n++] = line;
+}
+
 void scn_errors_add(struct scn_errors *e, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
+	errors_vadd(e, (struct scn_origin){ SCN_FROM_FILE, 0 }, fmt, ap);
 	va_end(ap);
-	char *line = xmalloc((size_t)n + 1);
+}
+
+void scn_errors_add_origin(struct scn_errors *e, struct scn_origin o, const char *fmt, ...)
+{
+	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(line, (size_t)n + 1, fmt, ap);
+	errors_vadd(e, o, fmt, ap);
 	va_end(ap);
-	if (e->n == e->cap)
-		e->lines = xreallocarray(e->lines, e->cap = e->cap ? 2 * e->cap : 8, sizeof(char *));
-	e->lines[e->n++] = line;
 }
 
 void scn_errors_free(struct scn_errors *e)
@@ -30,8 +50,112 @@ void scn_errors_free(struct scn_errors *e)
 	for (size_t i = 0; i < e->n; i++)
 		free(e->lines[i]);
 	free(e->lines);
+	free(e->origin);
 	e->lines = NULL;
+	e->origin = NULL;
 	e->n = e->cap = 0;
+}
+
+/* ---- text from the file, made safe to print ---- */
+
+/* The length of the valid UTF-8 sequence at s (1..4), or 0 when it is not one
+ * (overlong forms, surrogates and code points above U+10FFFF are not). */
+static size_t utf8_len(const unsigned char *s)
+{
+	if (s[0] < 0x80)
+		return 1;
+	size_t n = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
+	if (n == 0 || s[0] > 0xf4)
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f) || (s[0] == 0xf0 && s[1] < 0x90) ||
+	    (s[0] == 0xf4 && s[1] > 0x8f))
+		return 0;
+	return n;
+}
+
+size_t scn_escape(char *out, size_t cap, const char *text, size_t max_chars)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t o = 0, chars = 0;
+	/* Each character takes at most 6 bytes ("\u0085"); "..." and the NUL 4 more. */
+	for (; *s && chars < max_chars && o + 10 < cap; chars++) {
+		size_t n = utf8_len(s);
+		if (n == 1 && *s >= 0x20 && *s != 0x7f) {
+			out[o++] = (char)*s++;
+		} else if (n == 1 || n == 0) {
+			/* Control characters (ESC, CR, ...) and bytes that are not UTF-8. */
+			static const char hex[] = "0123456789abcdef";
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[*s >> 4];
+			out[o++] = hex[*s & 15];
+			s++;
+		} else if (n == 2 && s[0] == 0xc2 && s[1] < 0xa0) {
+			/* C1 controls (U+0080..U+009F): some terminals obey them too. */
+			o += (size_t)snprintf(out + o, cap - o, "\\u%04x", (unsigned)s[1]);
+			s += 2;
+		} else {
+			memcpy(out + o, s, n);
+			o += n;
+			s += n;
+		}
+	}
+	if (*s) {
+		memcpy(out + o, "...", 3);
+		o += 3;
+	}
+	out[o] = '\0';
+	return o;
+}
+
+const char *scn_show(const char *text, size_t max_chars)
+{
+	/* A few at once in one message; the loader runs on one thread per process. */
+	static _Thread_local char ring[6][SCN_SHOW_MAX * 6 + 8];
+	static _Thread_local unsigned next;
+	char *buf = ring[next++ % 6];
+	scn_escape(buf, sizeof(ring[0]), text, max_chars < SCN_SHOW_MAX ? max_chars : SCN_SHOW_MAX);
+	return buf;
+}
+
+char *scn_escape_dup(const char *text)
+{
+	size_t n = strlen(text);
+	char *out = xmalloc(6 * n + 8);
+	scn_escape(out, 6 * n + 8, text, SIZE_MAX);
+	return out;
+}
+
+const char *scn_num_text(const cJSON *j)
+{
+	if (j->valuestring)
+		return j->valuestring;
+	static _Thread_local char ring[4][32];
+	static _Thread_local unsigned next;
+	char *buf = ring[next++ % 4];
+	snprintf(buf, sizeof(ring[0]), "%.15g", j->valuedouble);
+	return buf;
+}
+
+void scn_note_number_text(cJSON *j, const char *text, size_t len)
+{
+	/* Short ones print as they were written (near enough) with %.15g. */
+	if (len <= SCN_NUM_TEXT_MAX && isfinite(j->valuedouble))
+		return;
+	char buf[SCN_NUM_TEXT_MAX + 40];
+	if (len <= SCN_NUM_TEXT_MAX)
+		snprintf(buf, sizeof(buf), "%.*s", (int)len, text);
+	else
+		snprintf(buf, sizeof(buf), "%.20s... (%zu characters)", text, len);
+	char *copy = cJSON_malloc(strlen(buf) + 1);
+	if (!copy)
+		fatal_invariant("out of memory");
+	strcpy(copy, buf);
+	cJSON_free(j->valuestring);
+	j->valuestring = copy;
 }
 
 static uint64_t names_hash(const char *s)
@@ -81,7 +205,8 @@ void scn_names_add(struct scn_names *x, const char *name, uint32_t idx)
 size_t scn_path_push_key(struct scn_vctx *v, const char *key)
 {
 	size_t old = v->plen;
-	int n = snprintf(v->path + v->plen, sizeof(v->path) - v->plen, "%s%s", v->plen ? "." : "", key);
+	int n = snprintf(v->path + v->plen, sizeof(v->path) - v->plen, "%s%s", v->plen ? "." : "",
+			 scn_show(key, SCN_SHOW_MAX));
 	if (n > 0)
 		v->plen = v->plen + (size_t)n < sizeof(v->path) ? v->plen + (size_t)n : sizeof(v->path) - 1;
 	return old;
@@ -109,12 +234,39 @@ void scn_verr(struct scn_vctx *v, const char *fmt, ...)
 		return;
 	}
 	v->nerrs++;
-	char msg[512];
+	char msg[1024];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	scn_errors_add(v->errs, "%s: %s: %s", v->file, v->plen ? v->path : "(top level)", msg);
+	/* A value an override set is the option's problem, not the file's. */
+	for (size_t i = 0; i < v->nov; i++)
+		if (v->ov_paths[i] && strcmp(v->ov_paths[i], v->path) == 0) {
+			int at = snprintf(NULL, 0, "%s: --set %s: ", v->file, scn_show(v->ov[i].key, SCN_SHOW_MAX));
+			scn_errors_add_origin(v->errs, (struct scn_origin){ i, (size_t)at }, "%s: --set %s: %s", v->file,
+					      scn_show(v->ov[i].key, SCN_SHOW_MAX), msg);
+			return;
+		}
+	int at = snprintf(NULL, 0, "%s: %s: ", v->file, v->plen ? v->path : "(top level)");
+	scn_errors_add_origin(v->errs, (struct scn_origin){ SCN_FROM_FILE, (size_t)at }, "%s: %s: %s", v->file,
+			      v->plen ? v->path : "(top level)", msg);
+}
+
+/* A problem of the file as a whole (no path), counted against SCN_MAX_ERRORS too. */
+void scn_verr_at(struct scn_vctx *v, const char *where, const char *fmt, ...)
+{
+	if (v->nerrs >= SCN_MAX_ERRORS) {
+		v->dropped++;
+		return;
+	}
+	v->nerrs++;
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	int at = snprintf(NULL, 0, "%s: %s: ", v->file, where);
+	scn_errors_add_origin(v->errs, (struct scn_origin){ SCN_FROM_FILE, (size_t)at }, "%s: %s: %s", v->file, where, msg);
 }
 
 const char *scn_type_name(const cJSON *j)
@@ -179,9 +331,9 @@ void scn_check_keys(struct scn_vctx *v, const cJSON *obj, const char *const *all
 				}
 			}
 			if (near)
-				scn_verr(v, "unknown key \"%.64s\" (did you mean \"%s\"?)", it->string, near);
+				scn_verr(v, "unknown key \"%s\" (did you mean \"%s\"?)", scn_show(it->string, 64), near);
 			else
-				scn_verr(v, "unknown key \"%.64s\"", it->string);
+				scn_verr(v, "unknown key \"%s\"", scn_show(it->string, 64));
 		}
 		else if (seen[k])
 			scn_verr(v, "key given twice");
@@ -215,13 +367,15 @@ bool scn_as_uint(struct scn_vctx *v, const cJSON *j, uint64_t min, uint64_t max,
 		return false;
 	}
 	double d = j->valuedouble;
-	if (!isfinite(d) || d != floor(d)) {
-		scn_verr(v, "must be a whole number (got %.15g)", d);
+	char got[32];
+	if (isnan(d) || (isfinite(d) && d != floor(d))) {
+		scn_verr(v, "must be a whole number (got %s)", scn_num_text(j));
 		return false;
 	}
 	if (d < (double)min || d > (double)max || d > MAX_JSON_INT) {
-		scn_verr(v, "must be between %llu and %llu (got %.0f)", (unsigned long long)min,
-		     (unsigned long long)(max > (uint64_t)MAX_JSON_INT ? (uint64_t)MAX_JSON_INT : max), d);
+		scn_verr(v, "must be between %llu and %llu (got %s)", (unsigned long long)min,
+		     (unsigned long long)(max > (uint64_t)MAX_JSON_INT ? (uint64_t)MAX_JSON_INT : max),
+		     j->valuestring ? j->valuestring : (snprintf(got, sizeof(got), "%.0f", d), got));
 		return false;
 	}
 	*out = (uint64_t)d;
@@ -232,8 +386,8 @@ bool scn_as_amount(struct scn_vctx *v, const cJSON *j, struct amount *out)
 {
 	if (cJSON_IsString(j)) {
 		if (!amount_parse(out, j->valuestring)) {
-			scn_verr(v, "amount must be a decimal string from \"0\" to \"18446744073709551615\" (got \"%.40s\")",
-			     j->valuestring);
+			scn_verr(v, "amount must be a decimal string from \"0\" to \"18446744073709551615\" (got \"%s\")",
+			     scn_show(j->valuestring, 40));
 			return false;
 		}
 		return true;
@@ -243,16 +397,18 @@ bool scn_as_amount(struct scn_vctx *v, const cJSON *j, struct amount *out)
 		return false;
 	}
 	double d = j->valuedouble;
+	char got[32];
 	if (!isfinite(d) || d != floor(d)) {
-		scn_verr(v, "amount must be a whole number (got %.15g)", d);
+		scn_verr(v, "amount must be a whole number (got %s)", scn_num_text(j));
 		return false;
 	}
 	if (d < 0) {
-		scn_verr(v, "amount must not be negative (got %.0f)", d);
+		scn_verr(v, "amount must not be negative (got %s)", scn_num_text(j));
 		return false;
 	}
 	if (d > MAX_JSON_INT) {
-		scn_verr(v, "amount above 2^53-1 must be written as a decimal string (got %.0f)", d);
+		scn_verr(v, "amount above 2^53-1 must be written as a decimal string (got %s)",
+			 j->valuestring ? j->valuestring : (snprintf(got, sizeof(got), "%.0f", d), got));
 		return false;
 	}
 	out->units = (uint64_t)d;
@@ -262,11 +418,11 @@ bool scn_as_amount(struct scn_vctx *v, const cJSON *j, struct amount *out)
 bool scn_as_number(struct scn_vctx *v, const cJSON *j, double min_excl, double max, double *out)
 {
 	if (!cJSON_IsNumber(j) || !isfinite(j->valuedouble)) {
-		scn_verr(v, "must be a number (got %s)", scn_type_name(j));
+		scn_verr(v, "must be a number (got %s)", cJSON_IsNumber(j) ? scn_num_text(j) : scn_type_name(j));
 		return false;
 	}
 	if (!(j->valuedouble > min_excl) || j->valuedouble > max) {
-		scn_verr(v, "must be above %.15g and at most %.15g (got %.15g)", min_excl, max, j->valuedouble);
+		scn_verr(v, "must be above %.15g and at most %.15g (got %s)", min_excl, max, scn_num_text(j));
 		return false;
 	}
 	*out = j->valuedouble;
@@ -307,7 +463,7 @@ int scn_as_choice(struct scn_vctx *v, const cJSON *j, const char *const *choices
 		strncat(list, choices[i], sizeof(list) - strlen(list) - 1);
 		strncat(list, "\"", sizeof(list) - strlen(list) - 1);
 	}
-	scn_verr(v, "must be one of %s (got \"%.40s\")", list, s);
+	scn_verr(v, "must be one of %s (got \"%s\")", list, scn_show(s, 40));
 	return -1;
 }
 

@@ -20,10 +20,18 @@ void scn_load_l1(struct scn_vctx *v, const cJSON *l1)
 	if ((j = scn_enter(v, l1, "block_interval_s", &old))) {
 		double d;
 		if (scn_as_number(v, j, 0, 1e6, &d)) {
-			if (llround(d * 1000.0) < 1)
-				scn_verr(v, "must be at least 0.001 (the resolution is 1 ms; got %.15g)", d);
-			s->block_interval_s = d;
-			s->l1.block_interval_ms = (uint64_t)llround(d * 1000.0);
+			/* Blocks are produced on a 1 ms grid: a value off the grid would run
+			 * rounded while the report and capacity_tps used it unrounded. */
+			double ms = d * 1000.0;
+			if (ms < 1.0 - 1e-9)
+				scn_verr(v, "must be at least 0.001 (the resolution is 1 ms; got %s)", scn_num_text(j));
+			else if (fabs(ms - nearbyint(ms)) > 1e-6)
+				scn_verr(v, "must be a whole number of milliseconds (the resolution is 1 ms; got %s)",
+					 scn_num_text(j));
+			else {
+				s->block_interval_s = d;
+				s->l1.block_interval_ms = (uint64_t)llround(ms);
+			}
 		}
 		scn_leave(v, old);
 	}
@@ -72,9 +80,9 @@ void scn_load_l2(struct scn_vctx *v, const cJSON *l2)
 	scn_check_keys(v, l2, L2_KEYS);
 	if ((j = scn_enter(v, l2, "latency_ms", &old))) {
 		if (!cJSON_IsNumber(j) || !isfinite(j->valuedouble))
-			scn_verr(v, "must be a number (got %s)", scn_type_name(j));
+			scn_verr(v, "must be a number (got %s)", cJSON_IsNumber(j) ? scn_num_text(j) : scn_type_name(j));
 		else if (j->valuedouble < 0 || j->valuedouble > 1e9)
-			scn_verr(v, "must be from 0 to 1e9 (got %.15g)", j->valuedouble);
+			scn_verr(v, "must be from 0 to 1e9 (got %s)", scn_num_text(j));
 		else
 			v->s->latency_ms = j->valuedouble;
 		scn_leave(v, old);

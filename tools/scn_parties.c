@@ -41,7 +41,7 @@ uint32_t scn_party_ref(struct scn_vctx *v, const cJSON *j)
 		return SCN_NONE;
 	uint32_t i = scn_find_party(v, name);
 	if (i == SCN_NONE)
-		scn_verr(v, "no party named \"%.64s\"", name);
+		scn_verr(v, "no party named \"%s\"", scn_show(name, 64));
 	return i;
 }
 
@@ -88,7 +88,7 @@ void scn_load_parties(struct scn_vctx *v, const cJSON *arr)
 		if ((j = scn_enter(v, p, "name", &old))) {
 			const char *name = scn_as_string(v, j);
 			if (name && !scn_valid_name(name))
-				scn_verr(v, "name must match [A-Za-z0-9._-]{1,%u} (got \"%.70s\")", SCN_MAX_NAME_LEN, name);
+				scn_verr(v, "name must match [A-Za-z0-9._-]{1,%u} (got \"%s\")", SCN_MAX_NAME_LEN, scn_show(name, 70));
 			else if (name && scn_names_find(&v->parties, name) != SCN_NONE)
 				scn_verr(v, "party name \"%s\" is used twice", name);
 			else if (name) {

@@ -37,6 +37,18 @@ static const char *const *const ACTION_REQUIRED[] = {
 };
 
 
+/* True when party p is one of channel ch's; a channel whose parties had errors
+ * (nparties 0) counts as having every party, so that no second error follows. */
+static bool member_of(const struct scenario *s, uint32_t ch, uint32_t p)
+{
+	uint32_t n = scn_channel_nparties(s, ch);
+	const uint32_t *m = scn_channel_parties(s, ch);
+	for (uint32_t i = 0; i < n; i++)
+		if (m[i] == p)
+			return true;
+	return n == 0;
+}
+
 static void load_action(struct scn_vctx *v, const cJSON *a, struct scn_action *act)
 {
 	size_t old;
@@ -76,6 +88,13 @@ static void load_action(struct scn_vctx *v, const cJSON *a, struct scn_action *a
 	for (const char *const *k = party_keys; *k; k++)
 		if ((j = scn_enter(v, a, *k, &old))) {
 			act->party = scn_party_ref(v, j);
+			/* A deposit or close by an outsider would fail only at run time. */
+			if ((kind == SCN_DEPOSIT || kind == SCN_CLOSE) && act->party != SCN_NONE &&
+			    act->channel != SCN_NONE && !member_of(v->s, act->channel, act->party)) {
+				char id[SCN_ID_LEN];
+				scn_verr(v, "\"%s\" is not a party of channel \"%s\"", v->s->parties[act->party].name,
+					 scn_channel_id(v->s, act->channel, id));
+			}
 			scn_leave(v, old);
 		}
 	if ((j = scn_enter(v, a, "to", &old))) {
@@ -88,15 +107,20 @@ static void load_action(struct scn_vctx *v, const cJSON *a, struct scn_action *a
 		scn_leave(v, old);
 	}
 	if ((j = scn_enter(v, a, "count", &old))) {
-		if (scn_as_uint(v, j, 1, (uint64_t)MAX_JSON_INT, &u) && u > SCN_MAX_PAY_COUNT)
+		/* u is set only when the value is a number in range. */
+		if (!scn_as_uint(v, j, 1, (uint64_t)MAX_JSON_INT, &u))
+			act->count = 0;
+		else if (u > SCN_MAX_PAY_COUNT)
 			scn_verr(v, "at most %u payments per pay action (got %llu); use a workload for more",
-			     SCN_MAX_PAY_COUNT, (unsigned long long)u);
+				 SCN_MAX_PAY_COUNT, (unsigned long long)u);
 		else
 			act->count = u;
 		scn_leave(v, old);
 	}
 	if ((j = scn_enter(v, a, "txs", &old))) {
-		if (scn_as_uint(v, j, 1, (uint64_t)MAX_JSON_INT, &u) && u > SCN_MAX_FLOOD_TXS)
+		if (!scn_as_uint(v, j, 1, (uint64_t)MAX_JSON_INT, &u))
+			act->count = 0;
+		else if (u > SCN_MAX_FLOOD_TXS)
 			scn_verr(v, "at most %u txs per flood batch (got %llu)", SCN_MAX_FLOOD_TXS, (unsigned long long)u);
 		else
 			act->count = u;
@@ -111,7 +135,7 @@ static void load_action(struct scn_vctx *v, const cJSON *a, struct scn_action *a
 		if (cJSON_IsString(j) && strcmp(j->valuestring, "latest") == 0)
 			act->state = SCN_LATEST;
 		else if (cJSON_IsString(j))
-			scn_verr(v, "must be a sequence number or \"latest\" (got \"%.40s\")", j->valuestring);
+			scn_verr(v, "must be a sequence number or \"latest\" (got \"%s\")", scn_show(j->valuestring, 40));
 		else if (scn_as_uint(v, j, 0, (uint64_t)MAX_JSON_INT, &u))
 			act->state = u;
 		scn_leave(v, old);
