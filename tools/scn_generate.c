@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "l1sim/rng.h"
 #include "l1sim/util.h"
@@ -110,7 +111,10 @@ void scn_load_generate(struct scn_vctx *v, const cJSON *g)
 
 /* Places the generated channels after the explicit ones: c_k joins channel_size
  * distinct parties drawn uniformly with the scenario's seeded generator (its own
- * stream), channel after channel, member after member. */
+ * stream), channel after channel, member after member. Member i is drawn among the
+ * parties - i not yet taken (one draw each, no rejection: a redraw-until-distinct
+ * loop took 135 s for 10^7 channels of 64): r, then shifted past every taken index
+ * at or below it, in increasing order. O(channel_size^2) per channel. */
 void scn_place_generated(struct scenario *s)
 {
 	struct scn_generate *gen = &s->generate;
@@ -121,16 +125,19 @@ void scn_place_generated(struct scenario *s)
 		gen->deposits[i] = gen->deposit;
 	struct rng g;
 	rng_init(&g, s->seed, 0x47454e00u /* "GEN" */);
+	uint32_t taken[SCN_MAX_CHANNEL_PARTIES]; /* this channel's members so far, increasing */
 	for (size_t k = 0; k < gen->channels; k++) {
 		uint32_t *m = gen->members + k * size;
 		for (size_t i = 0; i < size; i++) {
-			bool dup;
-			do {
-				m[i] = gen->first_party + (uint32_t)rng_below(&g, gen->parties);
-				dup = false;
-				for (size_t j = 0; j < i; j++)
-					dup = dup || m[j] == m[i];
-			} while (dup);
+			uint32_t r = (uint32_t)rng_below(&g, gen->parties - (uint32_t)i);
+			size_t at = 0;
+			while (at < i && taken[at] <= r) {
+				r++;
+				at++;
+			}
+			memmove(taken + at + 1, taken + at, (i - at) * sizeof(uint32_t));
+			taken[at] = r;
+			m[i] = gen->first_party + r;
 		}
 	}
 	gen->first_channel = s->nchannels;
