@@ -398,7 +398,7 @@ bool scn_as_amount(struct scn_vctx *v, const cJSON *j, struct amount *out)
 	}
 	double d = j->valuedouble;
 	char got[32];
-	if (!isfinite(d) || d != floor(d)) {
+	if (isnan(d) || (isfinite(d) && d != floor(d))) {
 		scn_verr(v, "amount must be a whole number (got %s)", scn_num_text(j));
 		return false;
 	}
@@ -409,6 +409,7 @@ bool scn_as_amount(struct scn_vctx *v, const cJSON *j, struct amount *out)
 	if (d > MAX_JSON_INT) {
 		scn_verr(v, "amount above 2^53-1 must be written as a decimal string (got %s)",
 			 j->valuestring ? j->valuestring : (snprintf(got, sizeof(got), "%.0f", d), got));
+		/* (1e999 is infinite: its written text is in valuestring) */
 		return false;
 	}
 	out->units = (uint64_t)d;
