@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -136,16 +137,16 @@ void scn_note_numbers(cJSON *root, const char *text, size_t len)
 	note_numbers(root, text, len, &pos);
 }
 
-bool scn_read_file(const char *path, char **text, size_t *len, struct scn_errors *errs)
+static bool read_file(const char *path, const char *shown, char **text, size_t *len, struct scn_errors *errs)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f) {
-		scn_errors_add(errs, "%s: cannot open: %s", path, strerror(errno));
+		scn_errors_add(errs, "%s: cannot open: %s", shown, strerror(errno));
 		return false;
 	}
 	struct stat st;
 	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-		scn_errors_add(errs, "%s: is a directory, not a scenario file", path);
+		scn_errors_add(errs, "%s: is a directory, not a scenario file", shown);
 		fclose(f);
 		return false;
 	}
@@ -156,7 +157,7 @@ bool scn_read_file(const char *path, char **text, size_t *len, struct scn_errors
 	for (;;) {
 		if (n == cap) {
 			if (cap > SCN_MAX_FILE_BYTES) {
-				scn_errors_add(errs, "%s: the file is larger than the limit of %u MiB", path,
+				scn_errors_add(errs, "%s: the file is larger than the limit of %u MiB", shown,
 					       SCN_MAX_FILE_BYTES >> 20);
 				fclose(f);
 				free(buf);
@@ -176,13 +177,22 @@ bool scn_read_file(const char *path, char **text, size_t *len, struct scn_errors
 	bool err = ferror(f);
 	fclose(f);
 	if (err) {
-		scn_errors_add(errs, "%s: cannot read: %s", path, read_errno ? strerror(read_errno) : "read error");
+		scn_errors_add(errs, "%s: cannot read: %s", shown, read_errno ? strerror(read_errno) : "read error");
 		free(buf);
 		return false;
 	}
 	*text = buf;
 	*len = n;
 	return true;
+}
+
+bool scn_read_file(const char *path, char **text, size_t *len, struct scn_errors *errs)
+{
+	/* The name is printed: no control character may reach a terminal. */
+	char *shown = scn_escape_dup(path);
+	bool ok = read_file(path, shown, text, len, errs);
+	free(shown);
+	return ok;
 }
 
 struct scenario *scn_load(const char *path, const struct scn_override *ov, size_t nov,

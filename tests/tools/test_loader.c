@@ -286,3 +286,13 @@ Test(scn_loader, the_memory_estimate_grows_with_the_network_and_the_records)
 	scn_free(wide);
 	scn_errors_free(&e);
 }
+
+/* The file name too: a file named with ESC sequences cannot reach the terminal. */
+Test(scn_loader, the_file_name_is_escaped_when_it_cannot_be_read)
+{
+	struct scn_errors e = { 0 };
+	cr_assert_null(scn_load("/nonexistent/t\x1b[2J.json", NULL, 0, &e));
+	cr_assert_eq(e.n, 1);
+	cr_assert_str_eq(e.lines[0], "/nonexistent/t\\x1b[2J.json: cannot open: No such file or directory");
+	scn_errors_free(&e);
+}
