@@ -2,7 +2,10 @@
  *
  * Only tools/ touches cJSON: a file is parsed, checked completely (every problem is
  * collected, one line each, naming the file and the JSON path), converted into the
- * plain structs below, and the cJSON tree is freed. The libraries never see JSON. */
+ * plain structs below, and the cJSON tree is freed. The libraries never see JSON.
+ * This header is the loader's whole interface; its modules (tools/scn_*.c: the
+ * generic validator, file reading, the --set paths, the budget, one per section) share
+ * tools/scn_internal.h, which says what each owns. */
 #ifndef L2SIM_TOOLS_SCENARIO_H
 #define L2SIM_TOOLS_SCENARIO_H
 
