@@ -2,7 +2,10 @@
  *
  * Only tools/ touches cJSON: a file is parsed, checked completely (every problem is
  * collected, one line each, naming the file and the JSON path), converted into the
- * plain structs below, and the cJSON tree is freed. The libraries never see JSON. */
+ * plain structs below, and the cJSON tree is freed. The libraries never see JSON.
+ * This header is the loader's whole interface; its modules (tools/scn_*.c: the
+ * generic validator, file reading, the --set paths, the budget, one per section) share
+ * tools/scn_internal.h, which says what each owns. */
 #ifndef L2SIM_TOOLS_SCENARIO_H
 #define L2SIM_TOOLS_SCENARIO_H
 
@@ -37,17 +40,41 @@
 #define SCN_MAX_PAY_COUNT 1000000u         /* count of one pay action */
 #define SCN_MAX_BLOCK_PAYMENTS 1000000.0   /* a workload's mean payments per block (rate x interval) */
 #define SCN_MAX_PAYMENTS 100000000.0       /* payments of a whole run: counts + workload means */
-#define SCN_MAX_SIGNED_PAYMENTS 10000000.0 /* the same with l2.signatures "ed25519" */
+#define SCN_MAX_SIGNED_PAYMENTS 10000000.0 /* two-party payments SCN_MAX_SIGNATURE_OPS allows */
+/* Signature operations of a run with l2.signatures "ed25519": every signed update of a
+ * channel of n parties costs n signs and n(n-1) verifies, n^2 in all (payments, opens,
+ * generated opens included, deposits and cooperative closes). 4 x 10^7 is 10^7
+ * two-party payments, about half an hour of CPU. */
+#define SCN_MAX_SIGNATURE_OPS 40000000.0
+#define SCN_MAX_GENERATED_MEMBERS 20000000u /* generate.channels x generate.channel_size */
+/* The memory a run may need (scn_memory_estimate); the lower of this, the address-
+ * space and data limits of the process (setrlimit) and the machine's memory applies. */
+#define SCN_MAX_MEMORY_BYTES (16ull << 30)
 #define SCN_MAX_FLOOD_TXS 1000000u         /* txs of one flood batch */
 #define SCN_MAX_FLOOD_TOTAL 10000000.0     /* txs x blocks, over all floods of a file */
 #define SCN_MAX_ERRORS 100u                /* problems listed for one file; the rest are counted */
 
-/* A list of error lines; the loader appends, the caller prints. */
+/* Where an error line comes from: the file, or the override (--set KEY=VALUE, index
+ * into the array given to scn_load) that caused it. The loader writes such a line as
+ * "FILE: --set KEY: PROBLEM"; `msg` is the offset of PROBLEM in the line, so that a
+ * caller that took the override from elsewhere (sweep's --vary) can name it its way. */
+#define SCN_FROM_FILE SIZE_MAX
+struct scn_origin {
+	size_t override;         /* SCN_FROM_FILE or the override's index */
+	size_t msg;              /* offset of the problem's text in the line */
+};
+
+/* A list of error lines; the loader appends, the caller prints. A zeroed struct is an
+ * empty list. */
 struct scn_errors {
 	char **lines;
 	size_t n, cap;
+	struct scn_origin *origin; /* [n]: where lines[i] comes from */
 };
+/* Appends a line from the file (origin SCN_FROM_FILE, msg 0). */
 void scn_errors_add(struct scn_errors *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void scn_errors_add_origin(struct scn_errors *e, struct scn_origin o, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 void scn_errors_free(struct scn_errors *e);
 
 struct scn_party {
@@ -186,6 +213,14 @@ bool scn_read_file(const char *path, char **text, size_t *len, struct scn_errors
 struct scenario *scn_load_buffer(const char *file, const char *text, size_t len,
 				 const struct scn_override *ov, size_t nov, struct scn_errors *errs);
 void scn_free(struct scenario *s);
+
+/* The bytes a run of s would need at its peak, estimated from its parties, channels
+ * (explicit and generated, by their number of parties), payments and flood txs
+ * (docs/security.md gives the figures). The loader refuses a file whose estimate is
+ * above scn_memory_limit(), so a run never starts what it cannot finish. */
+uint64_t scn_memory_estimate(const struct scenario *s);
+/* SCN_MAX_MEMORY_BYTES, or less when the process's limits or the machine say so. */
+uint64_t scn_memory_limit(void);
 
 /* The index of a party or channel by name, or SCN_NONE. O(1) for generated names,
  * O(explicit ones) otherwise. */

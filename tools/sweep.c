@@ -367,15 +367,6 @@ static char *run_label(const struct sweep *sw, size_t i)
 	return buf;
 }
 
-static bool is_axis_key(const struct sweep *sw, const char *key, size_t keylen)
-{
-	for (size_t k = 0; k < sw->naxes; k++) {
-		if (strlen(sw->axes[k].key) == keylen && strncmp(sw->axes[k].key, key, keylen) == 0)
-			return true;
-	}
-	return false;
-}
-
 /* Loads every combination; prints each distinct problem once (with the first
  * combination that shows it). Returns the number of invalid combinations. */
 static size_t validate_all(struct sweep *sw)
@@ -403,16 +394,12 @@ static size_t validate_all(struct sweep *sw)
 				scn_errors_add(&seen, "%s", line);
 				if (!label)
 					label = run_label(sw, i);
-				/* The loader names overrides "FILE: --set KEY"; here they may come
-				 * from --vary. */
-				size_t fl = strlen(sw->file);
-				const char *set = strncmp(line, sw->file, fl) == 0 && strncmp(line + fl, ": --set ", 8) == 0
-							  ? line + fl + 8
-							  : NULL;
-				const char *colon = set ? strchr(set, ':') : NULL;
-				if (colon && is_axis_key(sw, set, (size_t)(colon - set)))
-					fprintf(stderr, "l2sim: sweep run %zu (%s): %s: --vary %s\n", i + 1, label,
-						sw->file, set);
+				/* The loader says which override caused a line (the --set ones come
+				 * first in ov, then the --vary ones) and where its problem starts. */
+				const struct scn_origin *o = &errs.origin[e];
+				if (o->override != SCN_FROM_FILE && o->override >= sw->nsets)
+					fprintf(stderr, "l2sim: sweep run %zu (%s): %s: --vary %s: %s\n", i + 1, label,
+						sw->file, ov[o->override].key, line + o->msg);
 				else
 					fprintf(stderr, "l2sim: sweep run %zu (%s): %s\n", i + 1, label, line);
 			}

@@ -306,7 +306,7 @@ Test(sweep_args, a_bad_combination_is_named_before_anything_runs, .init = make_d
 	assert_only_scenario();
 	char *err = redirected_stderr();
 	cr_assert(strstr(err, "l2sim: sweep run 2 (script.1.count=1, l1.confirmations=0): "), "%s", err);
-	cr_assert(strstr(err, "s.json: l1.confirmations: must be"), "%s", err);
+	cr_assert(strstr(err, "s.json: --vary l1.confirmations: must be"), "%s", err);
 	cr_assert(strstr(err, "2 of 4 runs would have bad input; nothing ran"), "%s", err);
 	cr_assert_null(strstr(err, "sweep run 4"), "a problem is reported once: %s", err);
 	free(err);
