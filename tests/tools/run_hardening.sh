@@ -11,7 +11,7 @@ hello=docs/examples/hello.json
 for opt in --formatx --setx --tracex --max-blocksx --format=xml; do
 	"$L2SIM" run "$hello" "$opt" >/dev/null 2>"$tmp/err"
 	rc=$?
-	if [ $rc -eq 2 ] && grep -q "usage:" "$tmp/err"; then ok "run $opt: usage error, exit 2"; else bad "run $opt: exit $rc"; fi
+	if [ $rc -eq 2 ] && grep -q "^Try 'l2sim run --help'" "$tmp/err"; then ok "run $opt: usage error, exit 2"; else bad "run $opt: exit $rc"; fi
 done
 
 # --max-blocks N stops the run at block N with a message; the report covers N blocks.
@@ -94,7 +94,7 @@ fi
 # Every option the parsers know is in --help and in the man page.
 man_text=$(sed 's/\\-/-/g' docs/l2sim.1)
 help_text=$("$L2SIM" --help)
-for o in $(grep -ohE '"--?[a-z][a-z-]*' tools/l2sim.c tools/sweep.c | tr -d '"' | grep -vx -- '--name' | sort -u); do
+for o in $(grep -ohE '"--?[a-z][a-z-]*' tools/options.c tools/l2sim.c tools/sweep*.c | tr -d '"' | grep -vx -- '--name' | sort -u); do
 	if grep -qe "$o\b" <<<"$help_text" && grep -qe "$o\b" <<<"$man_text"; then
 		ok "$o is in --help and the man page"
 	else
