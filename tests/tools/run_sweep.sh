@@ -90,6 +90,74 @@ else
 	echo "SKIP sweep --plot: gnuplot is not installed (bash tools/setup.sh installs gnuplot-nox)"
 fi
 
+# --out and --plot: a planted FILE.tmp symlink (the old fixed temporary name) is not
+# followed, and a target that is not a regular file (here a pipe) is written in
+# place, never replaced.
+echo victim >"$tmp/victim"
+ln -s "$tmp/victim" "$tmp/planted.csv.tmp"
+"$L2SIM" sweep $gain --vary script.1.count=1,2 --out "$tmp/planted.csv" >/dev/null 2>&1
+if [ "$(cat "$tmp/victim")" = victim ] && [ -s "$tmp/planted.csv" ]; then
+	ok "sweep --out: a planted FILE.tmp symlink is not followed"
+else
+	bad "sweep --out followed a planted symlink: $(head -1 "$tmp/victim")"
+fi
+mkfifo "$tmp/out.fifo"
+timeout 60 cat "$tmp/out.fifo" >"$tmp/from-fifo" &
+reader=$!
+"$L2SIM" sweep $gain --vary script.1.count=1,2 --out "$tmp/out.fifo" >/dev/null 2>"$tmp/err"
+rc=$?
+[ -p "$tmp/out.fifo" ] || kill $reader 2>/dev/null
+wait $reader
+if [ $rc -eq 0 ] && [ -p "$tmp/out.fifo" ] && grep -q "^script.1.count," "$tmp/from-fifo"; then
+	ok "sweep --out to a pipe writes through it and leaves it a pipe"
+else
+	bad "sweep --out to a pipe: exit $rc"; cat "$tmp/err"
+fi
+
+if command -v gnuplot >/dev/null 2>&1; then
+	mkfifo "$tmp/plot.fifo"
+	timeout 60 cat "$tmp/plot.fifo" >"$tmp/plot-from-fifo" &
+	reader=$!
+	"$L2SIM" sweep $gain --vary script.1.count=1,2 --plot "$tmp/plot.fifo" >/dev/null 2>"$tmp/err"
+	rc=$?
+	[ -p "$tmp/plot.fifo" ] || kill $reader 2>/dev/null
+	wait $reader
+	if [ $rc -eq 0 ] && [ -p "$tmp/plot.fifo" ] && grep -q "<svg" "$tmp/plot-from-fifo"; then
+		ok "sweep --plot to a pipe writes the SVG through it and leaves it a pipe"
+	else
+		bad "sweep --plot to a pipe: exit $rc"; cat "$tmp/err"
+	fi
+	# Nothing in a --vary value reaches a shell: backquotes are not expanded.
+	"$L2SIM" sweep $gain --vary "description=a,\`touch $tmp/PWNED\`" --plot "$tmp/q.svg" \
+		>/dev/null 2>"$tmp/err"
+	rc=$?
+	if [ $rc -eq 0 ] && [ ! -e "$tmp/PWNED" ] && grep -q 'touch' "$tmp/q.svg"; then
+		ok "sweep --plot: backquotes in a --vary value are not run"
+	else
+		bad "sweep --plot ran a command from a --vary value (exit $rc)"; cat "$tmp/err"
+	fi
+	# --log y with only zeros says why nothing is drawn.
+	"$L2SIM" sweep $sec --vary script.8.blocks=1,2 --plot "$tmp/z.svg" --metric security_violations --log y \
+		>/dev/null 2>"$tmp/err"
+	rc=$?
+	if [ $rc -eq 1 ] && grep -q "zeros cannot go on a log axis" "$tmp/err" && [ -z "$(ls "$tmp" | grep '^z\.svg')" ]; then
+		ok "sweep --log y with only zeros: says zeros cannot go on a log axis"
+	else
+		bad "sweep --log y with only zeros: exit $rc"; cat "$tmp/err"
+	fi
+	# gnuplot's warnings (an empty y range: every value 0) stay off stderr when it draws.
+	"$L2SIM" sweep $sec --vary script.8.blocks=1,2 --plot "$tmp/w.svg" --metric security_violations \
+		>/dev/null 2>"$tmp/err"
+	rc=$?
+	if [ $rc -eq 0 ] && [ -s "$tmp/w.svg" ] && [ ! -s "$tmp/err" ]; then
+		ok "sweep --plot: gnuplot's warnings are not shown when it draws"
+	else
+		bad "sweep --plot warnings: exit $rc"; cat "$tmp/err"
+	fi
+else
+	echo "SKIP sweep --plot checks: gnuplot is not installed"
+fi
+
 # Ctrl-C: exit 130, the finished rows kept, no temporary file.
 "$L2SIM" sweep $sec --vary script.8.blocks=1..40 --vary l1.dispute_timeout_blocks=6,12,24,48 --jobs 2 \
 	--out "$tmp/int.csv" >"$tmp/int.table" 2>"$tmp/int.err" &
