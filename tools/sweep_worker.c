@@ -3,6 +3,8 @@
  * report and written to a pipe. */
 #include <cJSON.h>
 #include <errno.h>
+#include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,32 +91,41 @@ static const cJSON *json_path(const cJSON *root, const char *path)
 	return cur;
 }
 
-/* A report value as text: numbers as cJSON prints them (as in the report), strings
- * bare, null (or absent) empty. */
+/* A number in the shortest form that reads back as the same double: %.15g, %.16g or
+ * %.17g, the first that does (66.66666666666667, not 66.666666666666671). Whole
+ * numbers within int print as integers and NaN or infinity as null (empty), as
+ * cJSON prints them in the report. */
+static void put_double(FILE *f, double d)
+{
+	if (!isfinite(d))
+		return;
+	if (d >= INT_MIN && d <= INT_MAX && d == (double)(int)d) {
+		fprintf(f, "%d", (int)d);
+		return;
+	}
+	char buf[40];
+	for (int digits = 15; digits <= 17; digits++) {
+		snprintf(buf, sizeof(buf), "%.*g", digits, d);
+		if (strtod(buf, NULL) == d)
+			break;
+	}
+	fputs(buf, f);
+}
+
+/* A report value as text: numbers in their shortest round-trip form, strings bare,
+ * null (or absent) empty. */
 static void put_item(FILE *f, const cJSON *it)
 {
 	if (!it || cJSON_IsNull(it))
 		return;
-	if (cJSON_IsString(it)) {
+	if (cJSON_IsString(it))
 		fputs(it->valuestring, f);
-	} else if (cJSON_IsBool(it)) {
+	else if (cJSON_IsBool(it))
 		fputs(cJSON_IsTrue(it) ? "true" : "false", f);
-	} else {
-		char *s = cJSON_PrintUnformatted(it);
-		if (!s)
-			fatal_invariant("out of memory");
-		fputs(s, f);
-		cJSON_free(s);
-	}
-}
-
-static void put_number(FILE *f, double d)
-{
-	cJSON *n = cJSON_CreateNumber(d);
-	if (!n)
-		fatal_invariant("out of memory");
-	put_item(f, n);
-	cJSON_Delete(n);
+	else if (cJSON_IsNumber(it))
+		put_double(f, it->valuedouble);
+	else
+		fatal_invariant("a metric of the report is an object or an array");
 }
 
 /* Runs run i and writes its row (metrics separated by tabs, then a newline) to fd.
@@ -157,7 +168,7 @@ int sweep_worker_run(const struct sweep *sw, size_t i, int fd)
 		} else { /* l1_tps: included txs per second, as l2.tps is for payments */
 			const cJSON *txs = json_path(rep, "l1.txs"), *t = json_path(rep, "sim_time_s");
 			if (cJSON_IsNumber(txs) && cJSON_IsNumber(t) && t->valuedouble > 0)
-				put_number(f, txs->valuedouble / t->valuedouble);
+				put_double(f, txs->valuedouble / t->valuedouble);
 		}
 	}
 	fputc('\n', f);

@@ -90,6 +90,12 @@ else
 	echo "SKIP sweep --plot: gnuplot is not installed (bash tools/setup.sh installs gnuplot-nox)"
 fi
 
+# CSV numbers in their shortest form that reads back the same: 200/3 is
+# 66.66666666666667 (it was printed 66.666666666666671).
+"$L2SIM" sweep $gain --vary script.1.count=197 --vary script.2.state=0 --out - >"$tmp/short.csv" 2>"$tmp/err"
+g=$(awk -F, 'NR == 2 { print $7 }' "$tmp/short.csv")
+if [ "$g" = 66.66666666666667 ]; then ok "sweep CSV: shortest round-trip numbers (66.66666666666667)"; else bad "sweep CSV number: $g"; fi
+
 # --out and --plot: a planted FILE.tmp symlink (the old fixed temporary name) is not
 # followed, and a target that is not a regular file (here a pipe) is written in
 # place, never replaced.

@@ -370,14 +370,41 @@ static const cJSON *get(const cJSON *o, const char *a, const char *b, const char
 	return x;
 }
 
-/* The CSV field of a report value: numbers as cJSON prints them, null empty. */
+/* The CSV field of a report value: numbers in the shortest form that reads back the
+ * same (whole ones as integers), null empty. */
 static char *field_of(const cJSON *x)
 {
 	if (!x || cJSON_IsNull(x))
 		return strdup("");
 	if (cJSON_IsBool(x))
 		return strdup(cJSON_IsTrue(x) ? "true" : "false");
-	return cJSON_PrintUnformatted(x);
+	if (cJSON_IsString(x))
+		return strdup(x->valuestring);
+	char buf[40];
+	double d = x->valuedouble;
+	if (d == (double)(int)d) {
+		snprintf(buf, sizeof(buf), "%d", (int)d);
+		return strdup(buf);
+	}
+	for (int digits = 15; digits <= 17; digits++) {
+		snprintf(buf, sizeof(buf), "%.*g", digits, d);
+		if (strtod(buf, NULL) == d)
+			break;
+	}
+	return strdup(buf);
+}
+
+Test(sweep_csv, numbers_in_shortest_round_trip_form, .init = make_dir, .fini = remove_dir)
+{
+	/* 200/3: 66.66666666666667 reads back the same double as 66.666666666666671. */
+	char *s = path_in("s.json"), *out = path_in("out.csv");
+	cr_redirect_stdout();
+	cr_assert_eq(sweep(s, "--vary", "l1.block_interval_s=0.03", "--out", out, NULL), 0);
+	char *csv = slurp(out, NULL);
+	cr_assert_not_null(csv);
+	cr_assert(strstr(csv, ",66.66666666666667,"), "%s", csv);
+	cr_assert_null(strstr(csv, "66.666666666666671"), "%s", csv);
+	free(csv);
 }
 
 Test(sweep_csv, rows_match_runs_of_the_same_scenario, .init = make_dir, .fini = remove_dir)
