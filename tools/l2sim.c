@@ -79,8 +79,6 @@ static int cmd_run(const struct cli_options *o)
 		cli_usage(CLI_RUN, "--trace %s would overwrite the scenario", o->trace);
 		goto out;
 	}
-	/* The handlers first: an allocation failure while loading exits 2 too. */
-	output_catch_signals();
 	s = cli_load(file, o->sets, o->nsets, &errs);
 	if (!s) {
 		print_errors(&errs);
@@ -163,6 +161,9 @@ int main(int argc, char **argv)
 	}
 	if (cmd == CLI_NONE)
 		return cli_usage(CLI_NONE, "unknown command \"%s\"", name);
+	/* Before anything is allocated: an allocation that fails exits 2 (and a fatal
+	 * signal removes the temporaries of the output files). */
+	output_catch_signals();
 	struct cli_options o;
 	int rc;
 	switch (cli_parse(cmd, argc - 2, argv + 2, &o)) {

@@ -187,7 +187,7 @@ fi
 big='{"format":"l2sim/1","name":"big","l2":{"signatures":"off"},
  "generate":{"parties":1000000,"channels":3000000,"channel_size":2,"balance":10,"deposit":1}}'
 echo "$big" >"$tmp/big.json"
-if (ulimit -v 400000 && "$L2SIM" --version) >/dev/null 2>&1; then
+if bash -c 'ulimit -v 400000 && "$0" --version; exit $?' "$L2SIM" >/dev/null 2>&1; then
 	(ulimit -v 400000 && exec "$L2SIM" run "$tmp/big.json" --trace "$tmp/big.jsonl") >/dev/null 2>"$tmp/err"
 	rc=$?
 	if [ $rc -eq 2 ] && grep -q "out of memory" "$tmp/err" && [ -z "$(ls "$tmp" | grep '^big.jsonl')" ]; then
@@ -197,6 +197,16 @@ if (ulimit -v 400000 && "$L2SIM" --version) >/dev/null 2>&1; then
 	fi
 else
 	echo "SKIP out of memory: this build cannot start under ulimit -v (a sanitizer build)"
+fi
+
+# One version string: --version, the text report's first line and the man page agree.
+v=$("$L2SIM" --version)
+first=$("$L2SIM" run "$hello" | head -1)
+th=$(grep '^\.TH' docs/l2sim.1 | grep -o '"l2sim [^"]*"' | tr -d '"')
+if [ -n "$v" ] && [ "$v" = "$th" ] && [ "${first%%:*}" = "$v" ]; then
+	ok "one version: --version, the report and the man page say $v"
+else
+	bad "versions differ: --version '$v', report '${first%%:*}', man '$th'"
 fi
 
 # A trace to something other than a regular file (here a pipe; /dev/stdout is the
