@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "l1sim/util.h"
@@ -57,16 +56,6 @@ static int cmd_check(const struct cli_options *o)
 	return report_written(status, 0);
 }
 
-/* True when writing `out` would replace the scenario `file`. */
-static bool same_file(const char *out, const char *file)
-{
-	struct stat so, sf;
-	if (strcmp(file, "-") == 0)
-		return false;
-	return strcmp(out, file) == 0 || (stat(out, &so) == 0 && stat(file, &sf) == 0 && so.st_dev == sf.st_dev &&
-					  so.st_ino == sf.st_ino);
-}
-
 static int cmd_run(const struct cli_options *o)
 {
 	const char *file = o->files[0], *name = cli_input_name(file);
@@ -75,7 +64,7 @@ static int cmd_run(const struct cli_options *o)
 	struct scenario *s = NULL;
 	struct runner *r = NULL;
 	struct scn_errors errs = { 0 }, failures = { 0 };
-	if (o->trace && same_file(o->trace, file)) {
+	if (o->trace && strcmp(file, "-") != 0 && output_same_file(o->trace, file)) {
 		cli_usage(CLI_RUN, "--trace %s would overwrite the scenario", o->trace);
 		goto out;
 	}

@@ -272,3 +272,11 @@ int output_check_stdout(void)
 		return EIO;
 	return 0;
 }
+
+bool output_same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	if (strcmp(a, b) == 0)
+		return true;
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}

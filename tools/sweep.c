@@ -7,21 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "l1sim/util.h"
 #include "tools/options.h"
 #include "tools/output.h"
 #include "tools/sweep_internal.h"
-
-static bool same_file(const char *a, const char *b)
-{
-	struct stat sa, sb;
-	if (strcmp(a, b) == 0)
-		return true;
-	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-}
 
 static unsigned default_jobs(void)
 {
@@ -98,11 +89,11 @@ static bool check_options(struct sweep *sw, const struct cli_options *o, const c
 	if (sw->plot && !parse_metrics(sw, o->metric ? o->metric : "throughput_gain"))
 		return false;
 	bool stdin_file = strcmp(path, "-") == 0;
-	if (sw->out && strcmp(sw->out, "-") != 0 && !stdin_file && same_file(sw->out, path))
+	if (sw->out && strcmp(sw->out, "-") != 0 && !stdin_file && output_same_file(sw->out, path))
 		return cli_usage(CLI_SWEEP, "--out %s would overwrite the scenario", sw->out), false;
-	if (sw->plot && !stdin_file && same_file(sw->plot, path))
+	if (sw->plot && !stdin_file && output_same_file(sw->plot, path))
 		return cli_usage(CLI_SWEEP, "--plot %s would overwrite the scenario", sw->plot), false;
-	if (sw->plot && sw->out && same_file(sw->plot, sw->out))
+	if (sw->plot && sw->out && output_same_file(sw->plot, sw->out))
 		return cli_usage(CLI_SWEEP, "--out and --plot name the same file"), false;
 	return true;
 }
