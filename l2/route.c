@@ -34,13 +34,19 @@
 #define LND_PROBABILITY_LIMIT 0.01        /* CLoTH drops paths below 1% */
 #define LND_MAX_CLTV 2016                 /* blocks beyond final_cltv */
 
+/* A party's label. The policy of its outgoing hop is copied in when the label is set
+ * (from the in-record being read anyway), so popping it touches no policy array. */
 struct label {
 	uint64_t fee, exp, amt;
+	uint64_t fee_base;
+	uint32_t fee_ppm, cltv_delta;
 	uint32_t hops, out_dir;   /* out_dir: NONE at the receiver */
-	uint32_t stamp;           /* == ctx->gen: set in this search */
-	uint32_t done;            /* == ctx->gen: final in this search */
-	uint64_t dist;            /* lnd */
-	double weight, prob;      /* lnd */
+};
+
+/* What only L2_ROUTE_LND reads, apart so that the cheapest search stays compact. */
+struct lnd_label {
+	uint64_t dist;
+	double weight, prob;
 };
 
 /* Heap keys: (fee, exp, hops) or, for lnd, (distance, -probability, 0). */
@@ -53,6 +59,9 @@ struct l2_route_ctx {
 	const struct l2_graph *g;
 	const struct l2_route_mc *mc;
 	struct label *lab;         /* [nparties] */
+	struct lnd_label *lnd;     /* [nparties] */
+	uint32_t *state;           /* [nparties] 2 gen: label set in this search; 2 gen + 1:
+	                            * final; anything else: no label yet */
 	struct hent *heap;         /* [2 * nchannels + 1]: each hop pushes at most once */
 	uint32_t nheap;
 	uint32_t gen;
@@ -82,17 +91,22 @@ const char *l2_route_result_str(enum l2_route_result r)
 	return "unknown";
 }
 
+/* fee_base + floor(a * ppm / 10^6) without a 128-bit product: with a = q * 10^6 + r
+ * it is q * ppm + floor(r * ppm / 10^6), and r * ppm < 10^6 * 2^32 fits. */
+static inline bool fee_of(uint64_t *fee, uint64_t base, uint32_t ppm, uint64_t a)
+{
+	uint64_t q = a / 1000000, r = a % 1000000, prop;
+	if (__builtin_mul_overflow(q, (uint64_t)ppm, &prop) ||
+	    __builtin_add_overflow(prop, r * ppm / 1000000, &prop) ||
+	    __builtin_add_overflow(prop, base, &prop))
+		return false;
+	*fee = prop;
+	return true;
+}
+
 bool l2_route_fee(struct amount *fee, const struct l2_policy *p, struct amount a)
 {
-	/* floor(a * ppm / 10^6) without a 128-bit product: with a = q * 10^6 + r it is
-	 * q * ppm + floor(r * ppm / 10^6), and r * ppm < 10^6 * 2^32 fits. */
-	uint64_t q = a.units / 1000000, r = a.units % 1000000, prop;
-	if (__builtin_mul_overflow(q, (uint64_t)p->fee_ppm, &prop) ||
-	    __builtin_add_overflow(prop, r * p->fee_ppm / 1000000, &prop) ||
-	    __builtin_add_overflow(prop, p->fee_base.units, &prop))
-		return false;
-	fee->units = prop;
-	return true;
+	return fee_of(&fee->units, p->fee_base.units, p->fee_ppm, a.units);
 }
 
 struct l2_route_ctx *l2_route_ctx_new(const struct l2_graph *g)
@@ -100,6 +114,8 @@ struct l2_route_ctx *l2_route_ctx_new(const struct l2_graph *g)
 	struct l2_route_ctx *ctx = xcalloc(1, sizeof(*ctx));
 	ctx->g = g;
 	ctx->lab = xcalloc(g->nparties, sizeof(*ctx->lab));
+	ctx->lnd = xcalloc(g->nparties, sizeof(*ctx->lnd));
+	ctx->state = xcalloc(g->nparties, sizeof(*ctx->state));
 	ctx->heap = xcalloc(2 * (size_t)g->nchannels + 1, sizeof(*ctx->heap));
 	ctx->excluded = xcalloc(g->nchannels, sizeof(*ctx->excluded));
 	ctx->excl_gen = 1;
@@ -114,6 +130,8 @@ void l2_route_ctx_free(struct l2_route_ctx *ctx)
 	if (!ctx)
 		return;
 	free(ctx->lab);
+	free(ctx->lnd);
+	free(ctx->state);
 	free(ctx->heap);
 	free(ctx->excluded);
 	free(ctx->path_a);
@@ -190,13 +208,15 @@ static struct hent heap_pop(struct l2_route_ctx *ctx)
 	return top;
 }
 
-static struct hent key_of(const struct label *l, enum l2_route_mode mode, uint32_t party)
+static struct hent key_of(const struct l2_route_ctx *ctx, bool lnd, uint32_t party)
 {
-	if (mode == L2_ROUTE_LND) {
+	if (lnd) {
+		const struct lnd_label *l = &ctx->lnd[party];
 		uint64_t pbits;
 		memcpy(&pbits, &l->prob, sizeof(pbits)); /* positive doubles order as bits */
 		return (struct hent){ l->dist, UINT64_MAX - pbits, 0, party };
 	}
+	const struct label *l = &ctx->lab[party];
 	return (struct hent){ l->fee, l->exp, l->hops, party };
 }
 
@@ -242,6 +262,41 @@ static uint64_t lnd_dist(double weight, double prob)
 	return d >= 1.8e19 ? UINT64_MAX : (uint64_t)d;
 }
 
+/* lnd's relaxation of hop w -> v (CLoTH's dijkstra): w's own fee and cltv_delta count
+ * unless w is the sender; the hop's probability comes from mission control. Fills
+ * *nl and returns true when the new label beats w's. */
+static bool lnd_relax(const struct l2_route_ctx *ctx, const struct l2_route_query *q,
+		      const struct l2_graph_in *r, uint32_t w, uint32_t v, uint64_t amt_in,
+		      uint64_t exp_in, const struct lnd_label *lv, struct lnd_label *nl)
+{
+	uint64_t fw = 0, locked, lock_blocks;
+	uint32_t delta = 0;
+	if (w != q->from) {
+		if (!fee_of(&fw, r->fee_base, r->fee_ppm, amt_in))
+			return false;
+		delta = r->cltv_delta;
+	}
+	if (__builtin_add_overflow(amt_in, fw, &locked))
+		return false;
+	/* CLoTH's limit on the total lock, w's own delta included */
+	lock_blocks = exp_in - q->height; /* exp_in >= height + final_cltv */
+	if (__builtin_add_overflow(lock_blocks, (uint64_t)delta, &lock_blocks) ||
+	    lock_blocks > (uint64_t)q->final_cltv + LND_MAX_CLTV)
+		return false;
+	double pe = l2_route_mc_probability(ctx->mc, q->from, w, v, AMOUNT(amt_in), q->now_ms);
+	double prob = lv->prob * pe;
+	if (pe <= 0.0 || prob < LND_PROBABILITY_LIMIT)
+		return false;
+	double weight = lv->weight + lnd_edge_weight(locked, fw, delta);
+	uint64_t dist = lnd_dist(weight, prob);
+	const struct lnd_label *cur = &ctx->lnd[w];
+	if (ctx->state[w] == 2 * ctx->gen &&
+	    (dist > cur->dist || (dist == cur->dist && prob <= cur->prob)))
+		return false;
+	*nl = (struct lnd_label){ .dist = dist, .weight = weight, .prob = prob };
+	return true;
+}
+
 static void build_route(struct l2_route_ctx *ctx, uint32_t from, struct l2_route *out)
 {
 	const struct l2_graph *g = ctx->g;
@@ -268,35 +323,37 @@ enum l2_route_result l2_route_find(struct l2_route_ctx *ctx, const struct l2_rou
 		return L2_ROUTE_BAD_PARTY;
 	if (q->from == q->to)
 		return L2_ROUTE_SAME_PARTY;
-	if (++ctx->gen == 0) { /* wrapped: forget every old stamp */
-		memset(ctx->lab, 0, g->nparties * sizeof(*ctx->lab));
+	if (++ctx->gen >= (1u << 31)) { /* 2 gen + 1 must fit: forget every old stamp */
+		memset(ctx->state, 0, g->nparties * sizeof(*ctx->state));
 		ctx->gen = 1;
 	}
-	const uint32_t gen = ctx->gen, from = q->from;
+	const uint32_t set = 2 * ctx->gen, final = set + 1, from = q->from;
 	const bool lnd = q->mode == L2_ROUTE_LND;
 	uint64_t final_exp;
 	if (__builtin_add_overflow(q->height, (uint64_t)q->final_cltv, &final_exp))
 		return L2_ROUTE_NO_ROUTE;
 	struct label *lab = ctx->lab;
-	lab[q->to] = (struct label){ .amt = q->amount.units, .out_dir = NONE, .stamp = gen,
-				     .prob = 1.0 };
+	uint32_t *state = ctx->state;
+	lab[q->to] = (struct label){ .amt = q->amount.units, .out_dir = NONE };
+	ctx->lnd[q->to] = (struct lnd_label){ .prob = 1.0 };
+	state[q->to] = set;
 	ctx->nheap = 0;
-	heap_push(ctx, key_of(&lab[q->to], q->mode, q->to));
+	heap_push(ctx, key_of(ctx, lnd, q->to));
 
 	while (ctx->nheap > 0) {
 		struct hent e = heap_pop(ctx);
 		uint32_t v = e.party;
-		struct label *L = &lab[v];
-		if (L->done == gen)
+		if (state[v] == final)
 			continue;
-		struct hent cur = key_of(L, q->mode, v);
+		struct hent cur = key_of(ctx, lnd, v);
 		if (cur.k1 != e.k1 || cur.k2 != e.k2 || cur.k3 != e.k3)
 			continue; /* a label since replaced */
-		L->done = gen;
+		state[v] = final;
 		if (v == from) {
 			build_route(ctx, from, out);
 			return L2_ROUTE_OK;
 		}
+		const struct label *L = &lab[v];
 		if (L->hops >= q->max_hops)
 			continue;
 		/* the amount, expiry and fee of every hop into v */
@@ -304,34 +361,35 @@ enum l2_route_result l2_route_find(struct l2_route_ctx *ctx, const struct l2_rou
 		if (L->out_dir == NONE) {
 			amt_in = q->amount.units;
 			exp_in = final_exp;
-			fee_in = L->fee;
+			fee_in = 0;
 		} else {
-			const struct l2_policy *p = &g->policy[L->out_dir];
-			struct amount f;
-			if (!l2_route_fee(&f, p, AMOUNT(L->amt)) ||
-			    __builtin_add_overflow(L->amt, f.units, &amt_in) ||
-			    __builtin_add_overflow(L->exp, (uint64_t)p->cltv_delta, &exp_in) ||
-			    __builtin_add_overflow(L->fee, f.units, &fee_in))
+			uint64_t f;
+			if (!fee_of(&f, L->fee_base, L->fee_ppm, L->amt) ||
+			    __builtin_add_overflow(L->amt, f, &amt_in) ||
+			    __builtin_add_overflow(L->exp, (uint64_t)L->cltv_delta, &exp_in) ||
+			    __builtin_add_overflow(L->fee, f, &fee_in))
 				continue;
 		}
 		const uint32_t hops = L->hops + 1;
+		const struct lnd_label *LL = &ctx->lnd[v];
 		const struct l2_graph_in *r = g->in + g->in_start[v];
 		const struct l2_graph_in *end = g->in + g->in_start[v + 1];
 		for (; r < end; r++) {
-			uint32_t w = r->payer;
-			struct label *W = &lab[w];
-			if (W->done == gen || amt_in < r->min_htlc)
+			uint32_t w = r->payer, dir = r->dir & ~L2_GRAPH_DEAD_END;
+			if (state[w] == final || amt_in < r->min_htlc)
 				continue;
 			if (w == from) {
-				if (!g->open[r->dir] || amt_in > g->spendable[r->dir].units)
+				if (!g->open[dir] || amt_in > g->spendable[dir].units)
 					continue;
-			} else if (amt_in > r->capacity) {
-				continue;
+			} else if (amt_in > r->capacity || (r->dir & L2_GRAPH_DEAD_END)) {
+				continue; /* a path into a dead end other than the sender goes nowhere */
 			}
-			if (ctx->excluded[r->dir >> 1] == ctx->excl_gen)
+			if (ctx->excluded[dir >> 1] == ctx->excl_gen)
 				continue;
+			struct label *W = &lab[w];
+			struct lnd_label nl = { 0 };
 			if (!lnd) {
-				if (W->stamp == gen) {
+				if (state[w] == set) {
 					if (fee_in != W->fee) {
 						if (fee_in > W->fee)
 							continue;
@@ -341,45 +399,20 @@ enum l2_route_result l2_route_find(struct l2_route_ctx *ctx, const struct l2_rou
 					} else if (hops != W->hops) {
 						if (hops > W->hops)
 							continue;
-					} else if (!indices_below(ctx, v, r->dir >> 1, w)) {
+					} else if (!indices_below(ctx, v, dir >> 1, w)) {
 						continue;
 					}
 				}
-				*W = (struct label){ .fee = fee_in, .exp = exp_in, .amt = amt_in,
-						     .hops = hops, .out_dir = r->dir, .stamp = gen };
-				heap_push(ctx, key_of(W, q->mode, w));
+			} else if (!lnd_relax(ctx, q, r, w, v, amt_in, exp_in, LL, &nl)) {
 				continue;
 			}
-			/* lnd: w's own fee and delta count unless w is the sender */
-			struct amount fw = AMOUNT(0);
-			uint32_t delta = 0;
-			uint64_t locked, lock_blocks;
-			if (w != from) {
-				if (!l2_route_fee(&fw, &g->policy[r->dir], AMOUNT(amt_in)))
-					continue;
-				delta = g->policy[r->dir].cltv_delta;
-			}
-			if (__builtin_add_overflow(amt_in, fw.units, &locked))
-				continue;
-			/* CLoTH's limit on the total lock, w's own delta included */
-			lock_blocks = exp_in - q->height; /* exp_in >= height + final_cltv */
-			if (__builtin_add_overflow(lock_blocks, (uint64_t)delta, &lock_blocks) ||
-			    lock_blocks > (uint64_t)q->final_cltv + LND_MAX_CLTV)
-				continue;
-			double pe = l2_route_mc_probability(ctx->mc, from, w, v,
-							    AMOUNT(amt_in), q->now_ms);
-			double prob = L->prob * pe;
-			if (pe <= 0.0 || prob < LND_PROBABILITY_LIMIT)
-				continue;
-			double weight = L->weight + lnd_edge_weight(locked, fw.units, delta);
-			uint64_t dist = lnd_dist(weight, prob);
-			if (W->stamp == gen &&
-			    (dist > W->dist || (dist == W->dist && prob <= W->prob)))
-				continue;
 			*W = (struct label){ .fee = fee_in, .exp = exp_in, .amt = amt_in,
-					     .hops = hops, .out_dir = r->dir, .stamp = gen,
-					     .dist = dist, .weight = weight, .prob = prob };
-			heap_push(ctx, key_of(W, q->mode, w));
+					     .fee_base = r->fee_base, .fee_ppm = r->fee_ppm,
+					     .cltv_delta = r->cltv_delta, .hops = hops,
+					     .out_dir = dir };
+			ctx->lnd[w] = nl;
+			state[w] = set;
+			heap_push(ctx, key_of(ctx, lnd, w));
 		}
 	}
 	return L2_ROUTE_NO_ROUTE;

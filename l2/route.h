@@ -46,14 +46,18 @@ struct l2_graph_channel {
 };
 
 /* An incoming hop of a party v: paid by `payer` over direction `dir` (= 2 * channel +
- * d) into v. min_htlc and capacity are copies kept next to each other so that the
- * inner loop of a search reads one record. */
+ * d) into v. The payer's policy, min_htlc and the capacity are copies kept together so
+ * that the inner loop of a search reads one record, in order. */
 struct l2_graph_in {
 	uint32_t payer;
-	uint32_t dir;
-	uint64_t min_htlc;
-	uint64_t capacity;
+	uint32_t dir;                  /* | L2_GRAPH_DEAD_END: every channel of payer goes
+	                                * to v, so a path through payer ends there */
+	uint64_t min_htlc;             /* UINT64_MAX while the direction is not open */
+	uint64_t capacity;             /* 0 while the direction is not open */
+	uint64_t fee_base;
+	uint32_t fee_ppm, cltv_delta;
 };
+#define L2_GRAPH_DEAD_END 0x80000000u
 
 struct l2_graph {
 	uint32_t nparties, nchannels;
@@ -73,7 +77,7 @@ enum l2_graph_result {
 	L2_GRAPH_OK = 0,
 	L2_GRAPH_ERR_PARTY,            /* a party index >= nparties */
 	L2_GRAPH_ERR_SELF,             /* both parties of a channel are the same */
-	L2_GRAPH_ERR_TOO_BIG,          /* more than 2^31 - 1 channels */
+	L2_GRAPH_ERR_TOO_BIG,          /* 2^30 channels or more */
 };
 const char *l2_graph_result_str(enum l2_graph_result r);
 

@@ -33,7 +33,9 @@ static void refresh_in(struct l2_graph *g, uint32_t dir)
 enum l2_graph_result l2_graph_new(struct l2_graph **out, uint32_t nparties,
 				  uint32_t nchannels, const struct l2_graph_channel *chans)
 {
-	if (nchannels > INT32_MAX)
+	/* dir needs bit 31 free for L2_GRAPH_DEAD_END; UINT32_MAX - 1 and UINT32_MAX are
+	 * markers below */
+	if (nchannels >= (1u << 30) || nparties >= UINT32_MAX - 1)
 		return L2_GRAPH_ERR_TOO_BIG;
 	for (uint32_t c = 0; c < nchannels; c++) {
 		if (chans[c].party[0] >= nparties || chans[c].party[1] >= nparties)
@@ -69,18 +71,35 @@ enum l2_graph_result l2_graph_new(struct l2_graph **out, uint32_t nparties,
 	}
 	for (uint32_t v = 0; v < nparties; v++)
 		g->in_start[v + 1] += g->in_start[v];
+	/* peer[v]: v's one neighbour, NONE before the first, MANY after a second one */
+	uint32_t *peer = xcalloc(nparties, sizeof(*peer));
+	for (uint32_t v = 0; v < nparties; v++)
+		peer[v] = UINT32_MAX;
+	for (uint32_t dir = 0; dir < ndir; dir++) {
+		uint32_t v = g->payer[dir], u = g->payer[dir ^ 1];
+		if (peer[v] == UINT32_MAX)
+			peer[v] = u;
+		else if (peer[v] != u)
+			peer[v] = UINT32_MAX - 1;
+	}
 	uint32_t *fill = xcalloc(nparties ? nparties : 1, sizeof(*fill));
 	for (uint32_t v = 0; v < nparties; v++)
 		fill[v] = g->in_start[v];
 	for (uint32_t dir = 0; dir < ndir; dir++) {
 		uint32_t payee = g->payer[dir ^ 1];
 		uint32_t pos = fill[payee]++;
-		g->in[pos].payer = g->payer[dir];
-		g->in[pos].dir = dir;
+		const struct l2_policy *p = &g->policy[dir];
+		g->in[pos] = (struct l2_graph_in){
+			.payer = g->payer[dir],
+			.dir = dir | (peer[g->payer[dir]] == payee ? L2_GRAPH_DEAD_END : 0),
+			.fee_base = p->fee_base.units, .fee_ppm = p->fee_ppm,
+			.cltv_delta = p->cltv_delta,
+		};
 		g->in_pos[dir] = pos;
 		refresh_in(g, dir);
 	}
 	free(fill);
+	free(peer);
 	*out = g;
 	return L2_GRAPH_OK;
 }
