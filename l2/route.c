@@ -67,8 +67,9 @@ struct l2_route_ctx {
 	uint32_t gen;
 	uint32_t *excluded;        /* [nchannels]: == excl_gen when excluded */
 	uint32_t excl_gen;
-	uint32_t *path_a, *path_b; /* [nparties] scratch for the index tie-break */
 	struct l2_route_hop *hops; /* [nparties] the last route found */
+	uint32_t from;             /* of the search under way */
+	struct l2_graph_in *sender_in; /* [max in-degree] see sender_hops_only */
 };
 
 const char *l2_route_mode_str(enum l2_route_mode m)
@@ -119,9 +120,12 @@ struct l2_route_ctx *l2_route_ctx_new(const struct l2_graph *g)
 	ctx->heap = xcalloc(2 * (size_t)g->nchannels + 1, sizeof(*ctx->heap));
 	ctx->excluded = xcalloc(g->nchannels, sizeof(*ctx->excluded));
 	ctx->excl_gen = 1;
-	ctx->path_a = xcalloc(g->nparties, sizeof(*ctx->path_a));
-	ctx->path_b = xcalloc(g->nparties, sizeof(*ctx->path_b));
 	ctx->hops = xcalloc(g->nparties, sizeof(*ctx->hops));
+	uint32_t maxdeg = 0;
+	for (uint32_t v = 0; v < g->nparties; v++)
+		if (g->in_start[v + 1] - g->in_start[v] > maxdeg)
+			maxdeg = g->in_start[v + 1] - g->in_start[v];
+	ctx->sender_in = xcalloc(maxdeg, sizeof(*ctx->sender_in));
 	return ctx;
 }
 
@@ -134,9 +138,8 @@ void l2_route_ctx_free(struct l2_route_ctx *ctx)
 	free(ctx->state);
 	free(ctx->heap);
 	free(ctx->excluded);
-	free(ctx->path_a);
-	free(ctx->path_b);
 	free(ctx->hops);
+	free(ctx->sender_in);
 	free(ctx);
 }
 
@@ -220,29 +223,29 @@ static struct hent key_of(const struct l2_route_ctx *ctx, bool lnd, uint32_t par
 	return (struct hent){ l->fee, l->exp, l->hops, party };
 }
 
-/* The channel indices of x's label, read from the receiver's end, into buf[0..hops). */
-static void path_of(const struct l2_route_ctx *ctx, uint32_t x, uint32_t *buf)
+/* Whether v's path followed by channel c is lexicographically below w's path, both
+ * read from the receiver's end and of the same length. The two chains are walked in
+ * step from their tops: once they reach the same party they are the same path from
+ * there to the receiver (a final label never changes), so the first difference seen
+ * from the receiver's end is the last one met before they join. */
+static bool indices_below(const struct l2_route_ctx *ctx, uint32_t v, uint32_t c, uint32_t w)
 {
 	const struct l2_graph *g = ctx->g;
-	for (uint32_t i = ctx->lab[x].hops; i-- > 0;) {
-		uint32_t dir = ctx->lab[x].out_dir;
-		buf[i] = dir >> 1;
-		x = g->payer[dir ^ 1];
+	const struct label *lab = ctx->lab;
+	uint32_t x = v, y = g->payer[lab[w].out_dir ^ 1];
+	uint32_t da = c, db = lab[w].out_dir >> 1;
+	bool differ = da != db;
+	while (x != y) {
+		uint32_t cx = lab[x].out_dir >> 1, cy = lab[y].out_dir >> 1;
+		if (cx != cy) {
+			da = cx;
+			db = cy;
+			differ = true;
+		}
+		x = g->payer[lab[x].out_dir ^ 1];
+		y = g->payer[lab[y].out_dir ^ 1];
 	}
-}
-
-/* Whether v's path followed by channel c is lexicographically below w's path (both
- * of the same length, read from the receiver's end). */
-static bool indices_below(struct l2_route_ctx *ctx, uint32_t v, uint32_t c, uint32_t w)
-{
-	uint32_t n = ctx->lab[w].hops;
-	path_of(ctx, v, ctx->path_a);
-	ctx->path_a[n - 1] = c;
-	path_of(ctx, w, ctx->path_b);
-	for (uint32_t i = 0; i < n; i++)
-		if (ctx->path_a[i] != ctx->path_b[i])
-			return ctx->path_a[i] < ctx->path_b[i];
-	return false;
+	return differ && da < db;
 }
 
 /* lnd's edge weight (pathfind.go edgeWeight): the fee plus the risk of locking the
@@ -289,12 +292,43 @@ static bool lnd_relax(const struct l2_route_ctx *ctx, const struct l2_route_quer
 		return false;
 	double weight = lv->weight + lnd_edge_weight(locked, fw, delta);
 	uint64_t dist = lnd_dist(weight, prob);
+	/* a label above the sender's can only lead to labels above it (the distance
+	 * never shrinks along a path): the sender is popped first */
+	if (w != q->from && ctx->state[q->from] == 2 * ctx->gen && dist > ctx->lnd[q->from].dist)
+		return false;
 	const struct lnd_label *cur = &ctx->lnd[w];
 	if (ctx->state[w] == 2 * ctx->gen &&
 	    (dist > cur->dist || (dist == cur->dist && prob <= cur->prob)))
 		return false;
 	*nl = (struct lnd_label){ .dist = dist, .weight = weight, .prob = prob };
 	return true;
+}
+
+/* (fee, exp, hops) < l's, the first three components of SPEC's order. */
+static inline bool key_below(uint64_t fee, uint64_t exp, uint32_t hops, const struct label *l)
+{
+	if (fee != l->fee)
+		return fee < l->fee;
+	if (exp != l->exp)
+		return exp < l->exp;
+	return hops < l->hops;
+}
+
+/* Narrows [*r, *end) to the in-records of v paid by the sender. They are not
+ * contiguous in v's list, so they are copied into ctx->sender_in (the sender has few
+ * channels to any one party). */
+static void sender_hops_only(struct l2_route_ctx *ctx, uint32_t v,
+			     const struct l2_graph_in **r, const struct l2_graph_in **end)
+{
+	const struct l2_graph *g = ctx->g;
+	uint32_t from = ctx->from, n = 0;
+	for (uint32_t i = g->in_start[from]; i < g->in_start[from + 1]; i++)
+		if (g->in[i].payer == v) {
+			uint32_t out = (g->in[i].dir & ~L2_GRAPH_DEAD_END) ^ 1; /* from -> v */
+			ctx->sender_in[n++] = g->in[g->in_pos[out]];
+		}
+	*r = ctx->sender_in;
+	*end = ctx->sender_in + n;
 }
 
 static void build_route(struct l2_route_ctx *ctx, uint32_t from, struct l2_route *out)
@@ -328,6 +362,7 @@ enum l2_route_result l2_route_find(struct l2_route_ctx *ctx, const struct l2_rou
 		ctx->gen = 1;
 	}
 	const uint32_t set = 2 * ctx->gen, final = set + 1, from = q->from;
+	ctx->from = from;
 	const bool lnd = q->mode == L2_ROUTE_LND;
 	uint64_t final_exp;
 	if (__builtin_add_overflow(q->height, (uint64_t)q->final_cltv, &final_exp))
@@ -374,6 +409,13 @@ enum l2_route_result l2_route_find(struct l2_route_ctx *ctx, const struct l2_rou
 		const struct lnd_label *LL = &ctx->lnd[v];
 		const struct l2_graph_in *r = g->in + g->in_start[v];
 		const struct l2_graph_in *end = g->in + g->in_start[v + 1];
+		if (!lnd && state[from] == set && !key_below(fee_in, exp_in, hops, &lab[from])) {
+			/* Every label made here is at least the sender's: it can neither be
+			 * popped before the sender nor lead to a better label of it, so only
+			 * the sender's own hops into v are worth a look (few, listed with the
+			 * sender's incoming ones). */
+			sender_hops_only(ctx, v, &r, &end);
+		}
 		for (; r < end; r++) {
 			uint32_t w = r->payer, dir = r->dir & ~L2_GRAPH_DEAD_END;
 			if (state[w] == final || amt_in < r->min_htlc)
