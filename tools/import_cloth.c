@@ -162,6 +162,15 @@ static void csv_init(struct csv *c, const char *name, const char *buf, size_t le
 	c->err = err;
 }
 
+/* Row k must have id k (CLoTH indexes its arrays by id). */
+static bool bad_id(struct csv *c, size_t at, uint64_t id, uint64_t expected)
+{
+	if (id < expected)
+		return failf(c, at, "duplicate id %" PRIu64 " (ids are dense and in order)", id);
+	return failf(c, at, "id %" PRIu64 ": expected %" PRIu64 " (ids are dense and in order)",
+		     id, expected);
+}
+
 enum { CH_ID, CH_E1, CH_E2, CH_N1, CH_N2, CH_CAP, CH_N };
 static const char *const ch_cols[CH_N] = { "id", "edge1_id", "edge2_id", "node1_id",
 					   "node2_id", "capacity" };
@@ -172,9 +181,34 @@ static const char *const e_cols[E_N] = { "id", "channel_id", "counter_edge_id",
 
 struct chan_tmp {
 	uint64_t edge[2];
+	size_t edge_at[2];             /* byte offsets of edge1_id and edge2_id */
 	uint32_t line, edge_line[2];
 	bool seen[2];
 };
+
+/* Each channel has two edges and edge ids are dense: they are 0 .. 2 n - 1, each
+ * named by one channel. */
+static bool edges_unique(struct csv *c, const struct chan_tmp *tmps, uint32_t n)
+{
+	uint32_t *owner = xcalloc(2 * (size_t)n, sizeof(*owner)); /* channel + 1 */
+	bool ok = true;
+	for (uint32_t i = 0; i < n && ok; i++)
+		for (unsigned d = 0; d < 2 && ok; d++) {
+			uint64_t e = tmps[i].edge[d];
+			c->line = tmps[i].line;
+			if (e >= 2 * (uint64_t)n)
+				ok = failf(c, tmps[i].edge_at[d], "edge%u_id %" PRIu64 " out of range "
+					   "(%" PRIu32 " channels have edges 0 to %" PRIu64 ")", d + 1,
+					   e, n, 2 * (uint64_t)n - 1);
+			else if (owner[e])
+				ok = failf(c, tmps[i].edge_at[d], "edge%u_id %" PRIu64 " is also an "
+					   "edge of channel %" PRIu32, d + 1, e, owner[e] - 1);
+			else
+				owner[e] = i + 1;
+		}
+	free(owner);
+	return ok;
+}
 
 static bool read_nodes(struct csv *c, uint32_t *nnodes)
 {
@@ -187,8 +221,7 @@ static bool read_nodes(struct csv *c, uint32_t *nnodes)
 		if (!ok || !field_u64(c, 0, UINT64_MAX, &id))
 			return false;
 		if (id != n)
-			return failf(c, field_at(c, 0), "id %" PRIu64 ": expected %" PRIu32
-				     " (ids are dense and in order)", id, n);
+			return bad_id(c, field_at(c, 0), id, n);
 		if (n == UINT32_MAX - 1)
 			return failf(c, field_at(c, 0), "too many nodes");
 		n++;
@@ -212,8 +245,7 @@ static bool read_channels(struct csv *c, uint32_t nnodes, struct import_channel 
 			if (!field_u64(c, i, UINT64_MAX, &v[i]))
 				return false;
 		if (v[CH_ID] != n)
-			return failf(c, field_at(c, CH_ID), "id %" PRIu64 ": expected %" PRIu32
-				     " (ids are dense and in order)", v[CH_ID], n);
+			return bad_id(c, field_at(c, CH_ID), v[CH_ID], n);
 		for (uint32_t i = CH_N1; i <= CH_N2; i++)
 			if (v[i] >= nnodes)
 				return failf(c, field_at(c, i), "%s %" PRIu64 " out of range (%"
@@ -234,11 +266,12 @@ static bool read_channels(struct csv *c, uint32_t nnodes, struct import_channel 
 			.scid = v[CH_ID], .node = { (uint32_t)v[CH_N1], (uint32_t)v[CH_N2] },
 			.capacity = AMOUNT(v[CH_CAP]),
 		};
-		(*tmps)[n] = (struct chan_tmp){ .edge = { v[CH_E1], v[CH_E2] }, .line = c->line };
+		(*tmps)[n] = (struct chan_tmp){ .edge = { v[CH_E1], v[CH_E2] }, .line = c->line,
+			.edge_at = { field_at(c, CH_E1), field_at(c, CH_E2) } };
 		n++;
 		*nch = n;
 	}
-	return ok;
+	return ok && edges_unique(c, *tmps, n);
 }
 
 static bool read_edges(struct csv *c, struct import_channel *chs, struct chan_tmp *tmps,
@@ -258,8 +291,7 @@ static bool read_edges(struct csv *c, struct import_channel *chs, struct chan_tm
 				return false;
 		}
 		if (v[E_ID] != n)
-			return failf(c, field_at(c, E_ID), "id %" PRIu64 ": expected %" PRIu64
-				     " (ids are dense and in order)", v[E_ID], n);
+			return bad_id(c, field_at(c, E_ID), v[E_ID], n);
 		n++;
 		if (v[E_CH] >= nch)
 			return failf(c, field_at(c, E_CH), "channel_id %" PRIu64
