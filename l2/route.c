@@ -211,16 +211,62 @@ static struct hent heap_pop(struct l2_route_ctx *ctx)
 	return top;
 }
 
-static struct hent key_of(const struct l2_route_ctx *ctx, bool lnd, uint32_t party)
+/* The amount, expiry and total fee of every hop into the party of label l: what its
+ * extensions carry. False when one would pass 2^64-1 (then it has none). */
+static inline bool ext_of(const struct label *l, uint64_t amount, uint64_t final_exp,
+			  uint64_t *amt_in, uint64_t *exp_in, uint64_t *fee_in)
 {
-	if (lnd) {
-		const struct lnd_label *l = &ctx->lnd[party];
+	uint64_t f;
+	if (l->out_dir == NONE) {
+		*amt_in = amount;
+		*exp_in = final_exp;
+		*fee_in = 0;
+		return true;
+	}
+	return fee_of(&f, l->fee_base, l->fee_ppm, l->amt) &&
+	       !__builtin_add_overflow(l->amt, f, amt_in) &&
+	       !__builtin_add_overflow(l->exp, (uint64_t)l->cltv_delta, exp_in) &&
+	       !__builtin_add_overflow(l->fee, f, fee_in);
+}
+
+/* The heap key of party x's label. lnd: (distance, -probability). Cheapest: the
+ * sender's own (fee, exp, hops); any other party is keyed by what its extensions
+ * would be, (fee_in, exp_in, hops + 1). Those keys never decrease from pop to pop
+ * (a pushed key is always above the popped one), so a party's label is final when it
+ * is popped, exactly as in plain Dijkstra; but a party whose label is below the
+ * sender's while its extensions are not is never expanded, and that is most of the
+ * frontier. k3 = 2 hops + 1 for the sender sorts it after the others of its key: one
+ * of them may still give it a label of the same key with smaller indices. False: x's
+ * label is never extended (max_hops, overflow), so it needs no entry. */
+static bool key_of(const struct l2_route_ctx *ctx, const struct l2_route_query *q,
+		   uint64_t final_exp, uint32_t x, struct hent *e)
+{
+	if (q->mode == L2_ROUTE_LND) {
+		const struct lnd_label *l = &ctx->lnd[x];
 		uint64_t pbits;
 		memcpy(&pbits, &l->prob, sizeof(pbits)); /* positive doubles order as bits */
-		return (struct hent){ l->dist, UINT64_MAX - pbits, 0, party };
+		*e = (struct hent){ l->dist, UINT64_MAX - pbits, 0, x };
+		return true;
 	}
-	const struct label *l = &ctx->lab[party];
-	return (struct hent){ l->fee, l->exp, l->hops, party };
+	const struct label *l = &ctx->lab[x];
+	if (x == q->from) {
+		*e = (struct hent){ l->fee, l->exp, 2 * l->hops + 1, x };
+		return true;
+	}
+	uint64_t amt_in, exp_in, fee_in;
+	if (l->hops >= q->max_hops || !ext_of(l, q->amount.units, final_exp, &amt_in, &exp_in,
+					       &fee_in))
+		return false;
+	*e = (struct hent){ fee_in, exp_in, 2 * (l->hops + 1), x };
+	return true;
+}
+
+static inline void push_label(struct l2_route_ctx *ctx, const struct l2_route_query *q,
+			      uint64_t final_exp, uint32_t x)
+{
+	struct hent e;
+	if (key_of(ctx, q, final_exp, x, &e))
+		heap_push(ctx, e);
 }
 
 /* Whether v's path followed by channel c is lexicographically below w's path, both
@@ -373,15 +419,16 @@ enum l2_route_result l2_route_find(struct l2_route_ctx *ctx, const struct l2_rou
 	ctx->lnd[q->to] = (struct lnd_label){ .prob = 1.0 };
 	state[q->to] = set;
 	ctx->nheap = 0;
-	heap_push(ctx, key_of(ctx, lnd, q->to));
+	push_label(ctx, q, final_exp, q->to);
 
 	while (ctx->nheap > 0) {
 		struct hent e = heap_pop(ctx);
 		uint32_t v = e.party;
 		if (state[v] == final)
 			continue;
-		struct hent cur = key_of(ctx, lnd, v);
-		if (cur.k1 != e.k1 || cur.k2 != e.k2 || cur.k3 != e.k3)
+		struct hent cur;
+		if (!key_of(ctx, q, final_exp, v, &cur) || cur.k1 != e.k1 || cur.k2 != e.k2 ||
+		    cur.k3 != e.k3)
 			continue; /* a label since replaced */
 		state[v] = final;
 		if (v == from) {
@@ -393,18 +440,8 @@ enum l2_route_result l2_route_find(struct l2_route_ctx *ctx, const struct l2_rou
 			continue;
 		/* the amount, expiry and fee of every hop into v */
 		uint64_t amt_in, exp_in, fee_in;
-		if (L->out_dir == NONE) {
-			amt_in = q->amount.units;
-			exp_in = final_exp;
-			fee_in = 0;
-		} else {
-			uint64_t f;
-			if (!fee_of(&f, L->fee_base, L->fee_ppm, L->amt) ||
-			    __builtin_add_overflow(L->amt, f, &amt_in) ||
-			    __builtin_add_overflow(L->exp, (uint64_t)L->cltv_delta, &exp_in) ||
-			    __builtin_add_overflow(L->fee, f, &fee_in))
-				continue;
-		}
+		if (!ext_of(L, q->amount.units, final_exp, &amt_in, &exp_in, &fee_in))
+			continue;
 		const uint32_t hops = L->hops + 1;
 		const struct lnd_label *LL = &ctx->lnd[v];
 		const struct l2_graph_in *r = g->in + g->in_start[v];
@@ -454,7 +491,7 @@ enum l2_route_result l2_route_find(struct l2_route_ctx *ctx, const struct l2_rou
 					     .out_dir = dir };
 			ctx->lnd[w] = nl;
 			state[w] = set;
-			heap_push(ctx, key_of(ctx, lnd, w));
+			push_label(ctx, q, final_exp, w);
 		}
 	}
 	return L2_ROUTE_NO_ROUTE;
