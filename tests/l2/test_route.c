@@ -534,8 +534,8 @@ Test(l2_route, matches_the_plain_rule_on_random_graphs)
 	static const uint64_t amounts[] = { 1000, 1, 1000, 5000 };
 	uint32_t found = 0;
 	for (int iter = 0; iter < 3000; iter++) {
-		struct tg t = { .n = 3 + (uint32_t)rng_below(&rng, 7) };
-		uint32_t m = 2 + (uint32_t)rng_below(&rng, 20);
+		struct tg t = { .n = 3 + (uint32_t)rng_below(&rng, 10) };
+		uint32_t m = 2 + (uint32_t)rng_below(&rng, 30);
 		bool open[64], excl[64];
 		for (uint32_t i = 0; i < m; i++) {
 			uint32_t a = (uint32_t)rng_below(&rng, t.n), b;
