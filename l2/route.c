@@ -67,6 +67,7 @@ struct l2_route_ctx {
 	uint32_t gen;
 	uint32_t *excluded;        /* [nchannels]: == excl_gen when excluded */
 	uint32_t excl_gen;
+	uint32_t nexcluded;        /* channels added since the last clear (0: skip the check) */
 	struct l2_route_hop *hops; /* [nparties] the last route found */
 	uint32_t from;             /* of the search under way */
 	struct l2_graph_in *sender_in; /* [max in-degree] see sender_hops_only */
@@ -145,6 +146,7 @@ void l2_route_ctx_free(struct l2_route_ctx *ctx)
 
 void l2_route_exclude_clear(struct l2_route_ctx *ctx)
 {
+	ctx->nexcluded = 0;
 	if (++ctx->excl_gen == 0) { /* wrapped: forget every old stamp */
 		memset(ctx->excluded, 0, ctx->g->nchannels * sizeof(*ctx->excluded));
 		ctx->excl_gen = 1;
@@ -153,8 +155,10 @@ void l2_route_exclude_clear(struct l2_route_ctx *ctx)
 
 void l2_route_exclude_add(struct l2_route_ctx *ctx, uint32_t channel)
 {
-	if (channel < ctx->g->nchannels)
+	if (channel < ctx->g->nchannels) {
 		ctx->excluded[channel] = ctx->excl_gen;
+		ctx->nexcluded++;
+	}
 }
 
 bool l2_route_excluded(const struct l2_route_ctx *ctx, uint32_t channel)
@@ -165,6 +169,11 @@ bool l2_route_excluded(const struct l2_route_ctx *ctx, uint32_t channel)
 void l2_route_set_mc(struct l2_route_ctx *ctx, const struct l2_route_mc *mc)
 {
 	ctx->mc = mc;
+}
+
+static inline bool excluded(const struct l2_route_ctx *ctx, uint32_t dir)
+{
+	return ctx->nexcluded && ctx->excluded[dir >> 1] == ctx->excl_gen;
 }
 
 static inline bool hent_less(const struct hent *a, const struct hent *b)
@@ -261,12 +270,19 @@ static bool key_of(const struct l2_route_ctx *ctx, const struct l2_route_query *
 	return true;
 }
 
+/* Pushes x's label, unless x is not the sender and its key is above the sender's:
+ * such an entry would never be popped before the sender (and the sender's key only
+ * falls). The label stays set all the same, so that x still keeps its best one. */
 static inline void push_label(struct l2_route_ctx *ctx, const struct l2_route_query *q,
 			      uint64_t final_exp, uint32_t x)
 {
-	struct hent e;
-	if (key_of(ctx, q, final_exp, x, &e))
-		heap_push(ctx, e);
+	struct hent e, s;
+	if (!key_of(ctx, q, final_exp, x, &e))
+		return;
+	if (q->mode == L2_ROUTE_CHEAPEST && x != q->from && ctx->state[q->from] == 2 * ctx->gen &&
+	    key_of(ctx, q, final_exp, q->from, &s) && hent_less(&s, &e))
+		return;
+	heap_push(ctx, e);
 }
 
 /* Whether v's path followed by channel c is lexicographically below w's path, both
@@ -463,8 +479,6 @@ enum l2_route_result l2_route_find(struct l2_route_ctx *ctx, const struct l2_rou
 			} else if (amt_in > r->capacity || (r->dir & L2_GRAPH_DEAD_END)) {
 				continue; /* a path into a dead end other than the sender goes nowhere */
 			}
-			if (ctx->excluded[dir >> 1] == ctx->excl_gen)
-				continue;
 			struct label *W = &lab[w];
 			struct lnd_label nl = { 0 };
 			if (!lnd) {
@@ -482,9 +496,12 @@ enum l2_route_result l2_route_find(struct l2_route_ctx *ctx, const struct l2_rou
 						continue;
 					}
 				}
-			} else if (!lnd_relax(ctx, q, r, w, v, amt_in, exp_in, LL, &nl)) {
+			} else if (excluded(ctx, dir) ||
+				   !lnd_relax(ctx, q, r, w, v, amt_in, exp_in, LL, &nl)) {
 				continue;
 			}
+			if (!lnd && excluded(ctx, dir))
+				continue; /* checked last: rarely true, and most hops stop earlier */
 			*W = (struct label){ .fee = fee_in, .exp = exp_in, .amt = amt_in,
 					     .fee_base = r->fee_base, .fee_ppm = r->fee_ppm,
 					     .cltv_delta = r->cltv_delta, .hops = hops,
