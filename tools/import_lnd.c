@@ -5,7 +5,7 @@
  * Errors name the file and the JSON path, e.g. "g.json: edges[3].node2_policy: null". */
 #include "tools/import.h"
 
-#include <cjson/cJSON.h>
+#include <cJSON.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
