@@ -20,6 +20,7 @@
  */
 #include "l2/route.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "l1sim/util.h"
@@ -37,10 +38,13 @@
 /* A party's label. The policy of its outgoing hop is copied in when the label is set
  * (from the in-record being read anyway), so popping it touches no policy array. */
 struct label {
-	uint64_t fee, exp, amt;
+	uint64_t fee, exp;
+	uint32_t hops, out_dir;   /* out_dir: NONE at the receiver */
+	uint64_t amt;
 	uint64_t fee_base;
 	uint32_t fee_ppm, cltv_delta;
-	uint32_t hops, out_dir;   /* out_dir: NONE at the receiver */
+	uint32_t next;            /* the payee of out_dir: the next party of the path */
+	uint32_t pad[3];          /* one label, one cache line */
 };
 
 /* What only L2_ROUTE_LND reads, apart so that the cheapest search stays compact. */
@@ -115,7 +119,12 @@ struct l2_route_ctx *l2_route_ctx_new(const struct l2_graph *g)
 {
 	struct l2_route_ctx *ctx = xcalloc(1, sizeof(*ctx));
 	ctx->g = g;
-	ctx->lab = xcalloc(g->nparties, sizeof(*ctx->lab));
+	/* one label per cache line */
+	size_t lab_bytes = (g->nparties ? g->nparties : 1) * sizeof(*ctx->lab);
+	ctx->lab = aligned_alloc(64, lab_bytes);
+	if (!ctx->lab)
+		abort();
+	memset(ctx->lab, 0, lab_bytes);
 	ctx->lnd = xcalloc(g->nparties, sizeof(*ctx->lnd));
 	ctx->state = xcalloc(g->nparties, sizeof(*ctx->state));
 	ctx->heap = xcalloc(2 * (size_t)g->nchannels + 1, sizeof(*ctx->heap));
@@ -292,9 +301,8 @@ static inline void push_label(struct l2_route_ctx *ctx, const struct l2_route_qu
  * from the receiver's end is the last one met before they join. */
 static bool indices_below(const struct l2_route_ctx *ctx, uint32_t v, uint32_t c, uint32_t w)
 {
-	const struct l2_graph *g = ctx->g;
 	const struct label *lab = ctx->lab;
-	uint32_t x = v, y = g->payer[lab[w].out_dir ^ 1];
+	uint32_t x = v, y = lab[w].next;
 	uint32_t da = c, db = lab[w].out_dir >> 1;
 	bool differ = da != db;
 	while (x != y) {
@@ -304,8 +312,8 @@ static bool indices_below(const struct l2_route_ctx *ctx, uint32_t v, uint32_t c
 			db = cy;
 			differ = true;
 		}
-		x = g->payer[lab[x].out_dir ^ 1];
-		y = g->payer[lab[y].out_dir ^ 1];
+		x = lab[x].next;
+		y = lab[y].next;
 	}
 	return differ && da < db;
 }
@@ -505,7 +513,7 @@ enum l2_route_result l2_route_find(struct l2_route_ctx *ctx, const struct l2_rou
 			*W = (struct label){ .fee = fee_in, .exp = exp_in, .amt = amt_in,
 					     .fee_base = r->fee_base, .fee_ppm = r->fee_ppm,
 					     .cltv_delta = r->cltv_delta, .hops = hops,
-					     .out_dir = dir };
+					     .out_dir = dir, .next = v };
 			ctx->lnd[w] = nl;
 			state[w] = set;
 			push_label(ctx, q, final_exp, w);
