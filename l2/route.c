@@ -450,21 +450,26 @@ enum l2_route_result l2_route_find(struct l2_route_ctx *ctx, const struct l2_rou
 		uint32_t v = e.party;
 		if (state[v] == final)
 			continue;
-		struct hent cur;
-		if (!key_of(ctx, q, final_exp, v, &cur) || cur.k1 != e.k1 || cur.k2 != e.k2 ||
-		    cur.k3 != e.k3)
+		const struct label *L = &lab[v];
+		/* the amount, expiry and fee of every hop into v; for a cheapest search
+		 * they are also v's key, so that a stale entry is told apart with them */
+		uint64_t amt_in = 0, exp_in = 0, fee_in = 0;
+		bool ext = L->hops < q->max_hops &&
+			   ext_of(L, q->amount.units, final_exp, &amt_in, &exp_in, &fee_in);
+		if (lnd || v == from) {
+			struct hent cur;
+			if (!key_of(ctx, q, final_exp, v, &cur) || cur.k1 != e.k1 ||
+			    cur.k2 != e.k2 || cur.k3 != e.k3)
+				continue; /* a label since replaced */
+		} else if (!ext || fee_in != e.k1 || exp_in != e.k2 || 2 * (L->hops + 1) != e.k3) {
 			continue; /* a label since replaced */
+		}
 		state[v] = final;
 		if (v == from) {
 			build_route(ctx, from, out);
 			return L2_ROUTE_OK;
 		}
-		const struct label *L = &lab[v];
-		if (L->hops >= q->max_hops)
-			continue;
-		/* the amount, expiry and fee of every hop into v */
-		uint64_t amt_in, exp_in, fee_in;
-		if (!ext_of(L, q->amount.units, final_exp, &amt_in, &exp_in, &fee_in))
+		if (!ext)
 			continue;
 		const uint32_t hops = L->hops + 1;
 		const struct lnd_label *LL = &ctx->lnd[v];
