@@ -14,9 +14,10 @@
  * extension is strictly worse than the label it extends (its hop count grows while
  * fee and expiry never shrink), so a final party would reject the extension anyway:
  * refusing hops into final parties is exactly SPEC's rule, and the search stays plain
- * Dijkstra. The same argument lets the heap order by (fee, expiry, hops) alone: two
- * labels equal in those cannot improve one another, so their pop order changes
- * nothing; the channel indices only decide between two labels of one party.
+ * Dijkstra. The same argument lets the heap leave the channel indices out of its keys
+ * (see key_of): two labels equal in fee, expiry and hops cannot improve one another,
+ * so their pop order changes nothing; the indices only decide between two labels of
+ * one party.
  */
 #include "l2/route.h"
 
@@ -53,7 +54,7 @@ struct lnd_label {
 	double weight, prob;
 };
 
-/* Heap keys: (fee, exp, hops) or, for lnd, (distance, -probability, 0). */
+/* A heap entry: the key key_of gives party's label, compared in order, then party. */
 struct hent {
 	uint64_t k1, k2;
 	uint32_t k3, party;
