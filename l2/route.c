@@ -67,6 +67,8 @@ struct l2_route_ctx {
 	struct lnd_label *lnd;     /* [nparties] */
 	uint32_t *state;           /* [nparties] 2 gen: label set in this search; 2 gen + 1:
 	                            * final; anything else: no label yet */
+	uint64_t *kfee;            /* [nparties] lab[x].fee, in a small array: most hops are
+	                            * refused on the fee alone, without reading the label */
 	struct hent *heap;         /* [2 * nchannels + 1]: each hop pushes at most once */
 	uint32_t nheap;
 	uint32_t gen;
@@ -128,6 +130,7 @@ struct l2_route_ctx *l2_route_ctx_new(const struct l2_graph *g)
 	memset(ctx->lab, 0, lab_bytes);
 	ctx->lnd = xcalloc(g->nparties, sizeof(*ctx->lnd));
 	ctx->state = xcalloc(g->nparties, sizeof(*ctx->state));
+	ctx->kfee = xcalloc(g->nparties, sizeof(*ctx->kfee));
 	ctx->heap = xcalloc(2 * (size_t)g->nchannels + 1, sizeof(*ctx->heap));
 	ctx->excluded = xcalloc(g->nchannels, sizeof(*ctx->excluded));
 	ctx->excl_gen = 1;
@@ -147,6 +150,7 @@ void l2_route_ctx_free(struct l2_route_ctx *ctx)
 	free(ctx->lab);
 	free(ctx->lnd);
 	free(ctx->state);
+	free(ctx->kfee);
 	free(ctx->heap);
 	free(ctx->excluded);
 	free(ctx->hops);
@@ -440,6 +444,7 @@ enum l2_route_result l2_route_find(struct l2_route_ctx *ctx, const struct l2_rou
 		return L2_ROUTE_NO_ROUTE;
 	struct label *lab = ctx->lab;
 	uint32_t *state = ctx->state;
+	uint64_t *kfee = ctx->kfee;
 	lab[q->to] = (struct label){ .amt = q->amount.units, .out_dir = NONE };
 	ctx->lnd[q->to] = (struct lnd_label){ .prob = 1.0 };
 	state[q->to] = set;
@@ -497,8 +502,8 @@ enum l2_route_result l2_route_find(struct l2_route_ctx *ctx, const struct l2_rou
 			struct lnd_label nl = { 0 };
 			if (!lnd) {
 				if (state[w] == set) {
-					if (fee_in != W->fee) {
-						if (fee_in > W->fee)
+					if (fee_in != kfee[w]) {
+						if (fee_in > kfee[w])
 							continue;
 					} else if (exp_in != W->exp) {
 						if (exp_in > W->exp)
@@ -522,6 +527,7 @@ enum l2_route_result l2_route_find(struct l2_route_ctx *ctx, const struct l2_rou
 					     .out_dir = dir, .next = v };
 			ctx->lnd[w] = nl;
 			state[w] = set;
+			kfee[w] = fee_in;
 			push_label(ctx, q, final_exp, w);
 		}
 	}
