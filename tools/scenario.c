@@ -8,7 +8,7 @@
 #include "l1sim/util.h"
 
 static const char *const TOP_KEYS[] = { "format", "name", "description", "seed", "l1", "l2", "parties",
-					"generate", "channels", "script", "workload", "until_block", "expect", NULL };
+					"generate", "network", "channels", "script", "workload", "until_block", "expect", NULL };
 /* ---- the whole file ---- */
 
 static void load_root(struct scn_vctx *v, const cJSON *root)
@@ -23,7 +23,7 @@ static void load_root(struct scn_vctx *v, const cJSON *root)
 	scn_check_keys(v, root, TOP_KEYS);
 	scn_require(v, root, "format");
 	scn_require(v, root, "name");
-	if (!cJSON_GetObjectItemCaseSensitive(root, "generate"))
+	if (!cJSON_GetObjectItemCaseSensitive(root, "generate") && !cJSON_GetObjectItemCaseSensitive(root, "network"))
 		scn_require(v, root, "parties");
 	if ((j = scn_enter(v, root, "format", &old))) {
 		const char *f = scn_as_string(v, j);
@@ -69,12 +69,21 @@ static void load_root(struct scn_vctx *v, const cJSON *root)
 		scn_load_generate(v, j);
 		scn_leave(v, old);
 	}
+	if ((j = scn_enter(v, root, "network", &old))) {
+		if (cJSON_GetObjectItemCaseSensitive(root, "generate"))
+			scn_verr(v, "a scenario takes either generate or network, not both");
+		else
+			scn_load_network(v, j);
+		scn_leave(v, old);
+	}
 	if ((j = scn_enter(v, root, "channels", &old))) {
 		scn_load_channels(v, j);
 		scn_leave(v, old);
 	}
 	if (s->generate.present)
 		scn_place_generated(s);
+	if (s->network.present)
+		scn_place_network(s);
 	if ((j = scn_enter(v, root, "script", &old))) {
 		scn_load_script(v, j);
 		scn_leave(v, old);
@@ -110,6 +119,11 @@ static void scenario_defaults(struct scenario *s)
 	s->block_interval_s = 600;
 	s->latency_ms = 50;
 	s->signatures = true;
+	s->final_cltv_blocks = 18;
+	s->max_attempts = 3;
+	s->max_hops = 20;
+	s->go_onchain_blocks = 6;
+	s->routing = SCN_ROUTING_CHEAPEST;
 	s->description = xstrdup("");
 }
 
@@ -226,9 +240,17 @@ void scn_free(struct scenario *s)
 	free(s->channels);
 	free(s->generate.members);
 	free(s->generate.deposits);
+	for (int k = 0; k < 3; k++)
+		free(s->network.files[k]);
+	free(s->network.channels);
+	free(s->routing_feature);
 	free(s->script);
-	for (uint32_t i = 0; i < s->nworkload; i++)
+	for (uint32_t i = 0; i < s->nworkload; i++) {
 		free(s->workload[i].channels);
+		free(s->workload[i].parties);
+		free(s->workload[i].file);
+		free(s->workload[i].trace);
+	}
 	free(s->workload);
 	struct scn_expect *e = &s->expect;
 	free(e->balance_party);

@@ -13,6 +13,8 @@ uint32_t scn_find_channel(const struct scn_vctx *v, const char *id)
 	uint32_t i = scn_names_find(&v->channels, id), k;
 	if (i == SCN_NONE && v->s->generate.placed && scn_generated_name(id, 'c', v->s->generate.channels, &k))
 		i = v->s->generate.first_channel + k;
+	if (i == SCN_NONE && v->s->network.placed && scn_prefixed_name(id, "ch", v->s->network.nchannels, &k))
+		i = v->s->network.first_channel + k;
 	return i;
 }
 
@@ -31,6 +33,8 @@ uint32_t scn_channel_index(const struct scenario *s, const char *id)
 	uint32_t k;
 	if (s->generate.placed && scn_generated_name(id, 'c', s->generate.channels, &k))
 		return s->generate.first_channel + k;
+	if (s->network.placed && scn_prefixed_name(id, "ch", s->network.nchannels, &k))
+		return s->network.first_channel + k;
 	for (uint32_t i = 0; i < scn_explicit_channels(s); i++)
 		if (s->channels[i].id && strcmp(s->channels[i].id, id) == 0)
 			return i;
@@ -39,6 +43,10 @@ uint32_t scn_channel_index(const struct scenario *s, const char *id)
 
 const char *scn_channel_id(const struct scenario *s, uint32_t ch, char buf[SCN_ID_LEN])
 {
+	if (scn_channel_is_imported(s, ch)) {
+		snprintf(buf, SCN_ID_LEN, "ch%u", ch - s->network.first_channel);
+		return buf;
+	}
 	if (!scn_channel_is_generated(s, ch))
 		return s->channels[ch].id;
 	snprintf(buf, SCN_ID_LEN, "c%u", ch - s->generate.first_channel);
@@ -47,11 +55,15 @@ const char *scn_channel_id(const struct scenario *s, uint32_t ch, char buf[SCN_I
 
 uint32_t scn_channel_nparties(const struct scenario *s, uint32_t ch)
 {
+	if (scn_channel_is_imported(s, ch))
+		return 2;
 	return scn_channel_is_generated(s, ch) ? s->generate.channel_size : s->channels[ch].nparties;
 }
 
 const uint32_t *scn_channel_parties(const struct scenario *s, uint32_t ch)
 {
+	if (scn_channel_is_imported(s, ch))
+		return s->network.channels[ch - s->network.first_channel].node;
 	if (!scn_channel_is_generated(s, ch))
 		return s->channels[ch].parties;
 	return s->generate.members + (size_t)(ch - s->generate.first_channel) * s->generate.channel_size;
@@ -59,9 +71,11 @@ const uint32_t *scn_channel_parties(const struct scenario *s, uint32_t ch)
 
 const struct amount *scn_channel_deposits(const struct scenario *s, uint32_t ch)
 {
+	if (scn_channel_is_imported(s, ch))
+		return s->network.channels[ch - s->network.first_channel].balance;
 	return scn_channel_is_generated(s, ch) ? s->generate.deposits : s->channels[ch].deposit;
 }
-static const char *const CHANNEL_KEYS[] = { "id", "parties", "deposit", NULL };
+static const char *const CHANNEL_KEYS[] = { "id", "parties", "deposit", "policy", NULL };
 void scn_load_channels(struct scn_vctx *v, const cJSON *arr)
 {
 	struct scenario *s = v->s;
@@ -95,6 +109,9 @@ void scn_load_channels(struct scn_vctx *v, const cJSON *arr)
 				scn_verr(v, "id must match [A-Za-z0-9._-]{1,%u} (got \"%s\")", SCN_MAX_NAME_LEN, scn_show(id, 70));
 			else if (id && scn_names_find(&v->channels, id) != SCN_NONE)
 				scn_verr(v, "channel id \"%s\" is used twice", id);
+			else if (id && s->network.present && scn_prefixed_name(id, "ch", s->network.nchannels, &(uint32_t){ 0 }))
+				scn_verr(v, "channel id \"%s\" is also the name of an imported channel (the network has %u)",
+				     id, s->network.nchannels);
 			else if (id && s->generate.present && scn_generated_name(id, 'c', s->generate.channels, &(uint32_t){ 0 }))
 				scn_verr(v, "channel id \"%s\" is also the name of a generated channel (generate.channels is %u)",
 				     id, s->generate.channels);
@@ -162,6 +179,10 @@ void scn_load_channels(struct scn_vctx *v, const cJSON *arr)
 					scn_path_pop(v, o2);
 				}
 			}
+			scn_leave(v, old);
+		}
+		if ((j = scn_enter(v, c, "policy", &old))) {
+			scn_load_channel_policy(v, j, ch);
 			scn_leave(v, old);
 		}
 		scn_path_pop(v, o1);

@@ -107,10 +107,73 @@ static void load_expect_channel(struct scn_vctx *v, const cJSON *j, struct scn_e
 	}
 }
 
+static void opt_amount(struct scn_vctx *v, const cJSON *obj, const char *key, struct scn_opt *o)
+{
+	size_t old;
+	const cJSON *j = scn_enter(v, obj, key, &old);
+	if (!j)
+		return;
+	struct amount a;
+	o->present = true;
+	if (scn_as_amount(v, j, &a))
+		o->u = a.units;
+	scn_leave(v, old);
+}
+
+/* expect.routing: any subset of the report's routing object (SPEC section 10). */
+static void load_expect_routing(struct scn_vctx *v, const cJSON *j, struct scn_expect_routing *er)
+{
+	static const char *const keys[] = { "sent", "ok", "failed", "pending", "attempts", "hops", "fees",
+					    "failures", "htlc_losses", NULL };
+	scn_note_routing(v);
+	if (!cJSON_IsObject(j)) {
+		scn_verr(v, "must be an object (got %s)", scn_type_name(j));
+		return;
+	}
+	er->present = true;
+	scn_check_keys(v, j, keys);
+	opt_uint(v, j, "sent", false, &er->sent);
+	opt_uint(v, j, "ok", false, &er->ok);
+	opt_uint(v, j, "failed", false, &er->failed);
+	opt_uint(v, j, "pending", false, &er->pending);
+	opt_uint(v, j, "attempts", false, &er->attempts);
+	opt_amount(v, j, "fees", &er->fees);
+	opt_uint(v, j, "htlc_losses", false, &er->htlc_losses);
+	size_t old;
+	const cJSON *c;
+	if ((c = scn_enter(v, j, "hops", &old))) {
+		static const char *const k[] = { "min", "p50", "p95", "max", NULL };
+		if (!cJSON_IsObject(c))
+			scn_verr(v, "must be an object {\"min\", \"p50\", \"p95\", \"max\"} (got %s)", scn_type_name(c));
+		else {
+			scn_check_keys(v, c, k);
+			opt_uint(v, c, "min", true, &er->hops_min);
+			opt_uint(v, c, "p50", true, &er->hops_p50);
+			opt_uint(v, c, "p95", true, &er->hops_p95);
+			opt_uint(v, c, "max", true, &er->hops_max);
+		}
+		scn_leave(v, old);
+	}
+	if ((c = scn_enter(v, j, "failures", &old))) {
+		static const char *const k[] = { "no_route", "insufficient_balance", "offline", "expired", NULL };
+		if (!cJSON_IsObject(c))
+			scn_verr(v, "must be an object {\"no_route\", \"insufficient_balance\", \"offline\", \"expired\"} (got %s)",
+				 scn_type_name(c));
+		else {
+			scn_check_keys(v, c, k);
+			opt_uint(v, c, "no_route", false, &er->no_route);
+			opt_uint(v, c, "insufficient_balance", false, &er->insufficient_balance);
+			opt_uint(v, c, "offline", false, &er->offline);
+			opt_uint(v, c, "expired", false, &er->expired);
+		}
+		scn_leave(v, old);
+	}
+}
+
 void scn_load_expect(struct scn_vctx *v, const cJSON *j)
 {
 	static const char *const keys[] = { "l1_balances", "payments", "security_violations", "throughput_gain",
-					    "channels", NULL };
+					    "channels", "routing", NULL };
 	struct scenario *s = v->s;
 	struct scn_expect *e = &s->expect;
 	if (!cJSON_IsObject(j)) {
@@ -137,6 +200,10 @@ void scn_load_expect(struct scn_vctx *v, const cJSON *j)
 		scn_leave(v, old);
 	}
 	opt_uint(v, j, "security_violations", false, &e->security_violations);
+	if ((c = scn_enter(v, j, "routing", &old))) {
+		load_expect_routing(v, c, &e->routing);
+		scn_leave(v, old);
+	}
 	if ((c = scn_enter(v, j, "throughput_gain", &old))) {
 		static const char *const k[] = { "min", "max", NULL };
 		if (!cJSON_IsObject(c))

@@ -6,6 +6,10 @@
  *   scn_override.c  --set KEY=VALUE: the dotted path language
  *   scn_l1l2.c, scn_parties.c, scn_channels.c, scn_generate.c, scn_script.c,
  *   scn_workload.c, scn_expect.c   one section each
+ *   scn_policy.c    SPEC section 10: forwarding policies, scn_channel_policy, and which
+ *                   section-10 feature a file uses (scn_uses_routing)
+ *   scn_network.c   the `network` section: graphs imported through tools/import.h
+ *   scn_trace.c     a `trace` workload's CSV (CLoTH's payments)
  *   scn_budget.c    what a run would cost (work, memory) and its limits
  *   scenario.c      the top level: the whole file in order, scn_load*, scn_free */
 #ifndef L2SIM_TOOLS_SCN_INTERNAL_H
@@ -95,6 +99,8 @@ bool scn_array_within(struct scn_vctx *v, const cJSON *arr, uint32_t max, const 
 
 /* ---- scn_parties.c, scn_channels.c: references by name ---- */
 bool scn_generated_name(const char *name, char prefix, uint32_t count, uint32_t *k);
+/* The same with a prefix of any length ("ch" for imported channels). */
+bool scn_prefixed_name(const char *name, const char *prefix, uint32_t count, uint32_t *k);
 uint32_t scn_find_party(const struct scn_vctx *v, const char *name);
 uint32_t scn_find_channel(const struct scn_vctx *v, const char *id);
 uint32_t scn_party_ref(struct scn_vctx *v, const cJSON *j);
@@ -102,12 +108,14 @@ uint32_t scn_channel_ref(struct scn_vctx *v, const cJSON *j);
 
 static inline uint32_t scn_explicit_parties(const struct scenario *s)
 {
-	return s->generate.present ? s->generate.first_party : s->nparties;
+	return s->generate.present ? s->generate.first_party
+	       : s->network.present ? s->network.first_party : s->nparties;
 }
 
 static inline uint32_t scn_explicit_channels(const struct scenario *s)
 {
-	return s->generate.placed ? s->generate.first_channel : s->nchannels;
+	return s->generate.placed ? s->generate.first_channel
+	       : s->network.placed ? s->network.first_channel : s->nchannels;
 }
 
 /* ---- the sections, in the order scenario.c loads them ---- */
@@ -124,6 +132,27 @@ void scn_check_budget(struct scn_vctx *v);
 /* Refuses (false) generated parties and channels whose memory alone is over the
  * limit, before they are allocated. */
 bool scn_check_generate_memory(struct scn_vctx *v);
+
+/* ---- scn_policy.c ---- */
+/* Records the current path as the file's first section-10 feature (if none yet). */
+void scn_note_routing(struct scn_vctx *v);
+struct scn_policy scn_policy_default(void);
+void scn_load_policy_keys(struct scn_vctx *v, const cJSON *obj, struct scn_policy *p, bool with_min);
+void scn_load_channel_policy(struct scn_vctx *v, const cJSON *j, struct scn_channel *ch);
+
+/* ---- scn_network.c ---- */
+void scn_load_network(struct scn_vctx *v, const cJSON *n);
+void scn_place_network(struct scenario *s);
+/* A path from the file relative to the scenario's folder (absolute ones as they are);
+ * allocated. */
+char *scn_resolve_path(const struct scenario *s, const char *rel);
+/* The file string j names, resolved, if it is a regular file of at most max_bytes;
+ * else NULL with the problem at the current path. */
+char *scn_input_file(struct scn_vctx *v, const cJSON *j, unsigned long long max_bytes);
+
+/* ---- scn_trace.c ---- */
+/* Reads the trace CSV of workload w (w->file set); problems at the current path. */
+void scn_load_trace(struct scn_vctx *v, struct scn_workload *w);
 
 /* ---- scn_override.c ---- */
 /* Applies override number idx to the tree; returns the validator's path of the value it

@@ -2,10 +2,12 @@
 #include "scn_internal.h"
 
 #include <math.h>
+#include <stddef.h>
 
 static const char *const L1_KEYS[] = { "block_interval_s", "interval", "block_tx_limit", "confirmations",
 				       "fee", "dispute_timeout_blocks", "dispute_rule", NULL };
-static const char *const L2_KEYS[] = { "latency_ms", "signatures", NULL };
+static const char *const L2_KEYS[] = { "latency_ms", "signatures", "final_cltv_blocks", "max_attempts",
+				       "max_hops", "go_onchain_blocks", "routing", NULL };
 
 void scn_load_l1(struct scn_vctx *v, const cJSON *l1)
 {
@@ -90,6 +92,31 @@ void scn_load_l2(struct scn_vctx *v, const cJSON *l2)
 	if ((j = scn_enter(v, l2, "signatures", &old))) {
 		static const char *const c[] = { "ed25519", "off", NULL };
 		v->s->signatures = scn_as_choice(v, j, c) != 1;
+		scn_leave(v, old);
+	}
+	/* SPEC section 10: each a whole number in [min, max]. */
+	static const struct {
+		const char *key;
+		uint64_t min, max;
+		size_t off;
+	} nums[] = {
+		{ "final_cltv_blocks", 1, MAX_BLOCK, offsetof(struct scenario, final_cltv_blocks) },
+		{ "max_attempts", 1, SCN_MAX_ATTEMPTS, offsetof(struct scenario, max_attempts) },
+		{ "max_hops", 1, SCN_MAX_HOPS, offsetof(struct scenario, max_hops) },
+		{ "go_onchain_blocks", 0, MAX_BLOCK, offsetof(struct scenario, go_onchain_blocks) },
+	};
+	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
+		if ((j = scn_enter(v, l2, nums[i].key, &old))) {
+			uint64_t u;
+			scn_note_routing(v);
+			if (scn_as_uint(v, j, nums[i].min, nums[i].max, &u))
+				*(uint32_t *)((char *)v->s + nums[i].off) = (uint32_t)u;
+			scn_leave(v, old);
+		}
+	if ((j = scn_enter(v, l2, "routing", &old))) {
+		static const char *const c[] = { "cheapest", "lnd", NULL };
+		scn_note_routing(v);
+		v->s->routing = scn_as_choice(v, j, c) == 1 ? SCN_ROUTING_LND : SCN_ROUTING_CHEAPEST;
 		scn_leave(v, old);
 	}
 }

@@ -10,11 +10,21 @@
  * ("c0", "c17"; not "c017"): a generated name; *k is its number. */
 bool scn_generated_name(const char *name, char prefix, uint32_t count, uint32_t *k)
 {
-	if (name[0] != prefix || name[1] < '0' || name[1] > '9' || (name[1] == '0' && name[2] != '\0'))
+	const char pre[2] = { prefix, '\0' };
+	return scn_prefixed_name(name, pre, count, k);
+}
+
+bool scn_prefixed_name(const char *name, const char *prefix, uint32_t count, uint32_t *k)
+{
+	size_t pl = strlen(prefix);
+	if (strncmp(name, prefix, pl) != 0)
+		return false;
+	name += pl;
+	if (name[0] < '0' || name[0] > '9' || (name[0] == '0' && name[1] != '\0'))
 		return false;
 	uint64_t v = 0;
-	for (const char *p = name + 1; *p; p++) {
-		if (*p < '0' || *p > '9' || p - name > 10)
+	for (const char *p = name; *p; p++) {
+		if (*p < '0' || *p > '9' || p - name > 9)
 			return false;
 		v = v * 10 + (uint64_t)(*p - '0');
 	}
@@ -31,6 +41,8 @@ uint32_t scn_find_party(const struct scn_vctx *v, const char *name)
 	uint32_t i = scn_names_find(&v->parties, name), k;
 	if (i == SCN_NONE && v->s->generate.present && scn_generated_name(name, 'p', v->s->generate.parties, &k))
 		i = v->s->generate.first_party + k;
+	if (i == SCN_NONE && v->s->network.present && scn_prefixed_name(name, "n", v->s->network.nnodes, &k))
+		i = v->s->network.first_party + k;
 	return i;
 }
 
@@ -50,13 +62,16 @@ uint32_t scn_party_index(const struct scenario *s, const char *name)
 	uint32_t k;
 	if (s->generate.present && scn_generated_name(name, 'p', s->generate.parties, &k))
 		return s->generate.first_party + k;
+	if (s->network.present && scn_prefixed_name(name, "n", s->network.nnodes, &k))
+		return s->network.first_party + k;
 	for (uint32_t i = 0; i < scn_explicit_parties(s); i++)
 		if (s->parties[i].name && strcmp(s->parties[i].name, name) == 0)
 			return i;
 	return SCN_NONE;
 }
 
-static const char *const PARTY_KEYS[] = { "name", "balance", "watchtower", "challenge_fee", NULL };
+static const char *const PARTY_KEYS[] = { "name", "balance", "watchtower", "challenge_fee",
+					  "fee_base", "fee_ppm", "cltv_delta", NULL };
 void scn_load_parties(struct scn_vctx *v, const cJSON *arr)
 {
 	struct scenario *s = v->s;
@@ -78,6 +93,7 @@ void scn_load_parties(struct scn_vctx *v, const cJSON *arr)
 		size_t o1 = scn_path_push_index(v, idx), old;
 		struct scn_party *party = &s->parties[idx];
 		const cJSON *j;
+		party->policy = scn_policy_default();
 		if (!cJSON_IsObject(p)) {
 			scn_verr(v, "must be an object (got %s)", scn_type_name(p));
 			scn_path_pop(v, o1);
@@ -109,6 +125,7 @@ void scn_load_parties(struct scn_vctx *v, const cJSON *arr)
 			party->has_challenge_fee = scn_as_amount(v, j, &party->challenge_fee);
 			scn_leave(v, old);
 		}
+		scn_load_policy_keys(v, p, &party->policy, false);
 		scn_path_pop(v, o1);
 		s->nparties = (uint32_t)idx + 1;
 	}

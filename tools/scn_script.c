@@ -9,11 +9,11 @@
 const char *scn_action_str(enum scn_action_kind k)
 {
 	static const char *names[] = { "open", "deposit", "pay", "close", "offline", "online",
-				       "watchtower", "flood" };
+				       "watchtower", "flood", "send" };
 	return (unsigned)k < sizeof(names) / sizeof(names[0]) ? names[k] : "?";
 }
 static const char *const ACTION_NAMES[] = { "open", "deposit", "pay", "close", "offline", "online",
-					    "watchtower", "flood", NULL };
+					    "watchtower", "flood", "send", NULL };
 static const char *const *const ACTION_KEYS[] = {
 	(const char *const[]){ "at", "action", "channel", NULL },
 	(const char *const[]){ "at", "action", "channel", "party", "amount", NULL },
@@ -23,6 +23,7 @@ static const char *const *const ACTION_KEYS[] = {
 	(const char *const[]){ "at", "action", "party", NULL },
 	(const char *const[]){ "at", "action", "party", "enabled", NULL },
 	(const char *const[]){ "at", "action", "by", "txs", "fee", "blocks", NULL },
+	(const char *const[]){ "at", "action", "from", "to", "amount", "count", "max_fee", "hold_blocks", NULL },
 };
 /* Keys each action requires besides at and action. */
 static const char *const *const ACTION_REQUIRED[] = {
@@ -34,6 +35,7 @@ static const char *const *const ACTION_REQUIRED[] = {
 	(const char *const[]){ "party", NULL },
 	(const char *const[]){ "party", "enabled", NULL },
 	(const char *const[]){ "by", "txs", "fee", "blocks", NULL },
+	(const char *const[]){ "from", "to", "amount", NULL },
 };
 
 
@@ -69,11 +71,16 @@ static void load_action(struct scn_vctx *v, const cJSON *a, struct scn_action *a
 		/* Without a known action only the common keys can be checked. */
 		static const char *const common[] = { "at", "action", "channel", "party", "from", "to", "amount",
 						      "count", "by", "mode", "state", "tamper", "blocks", "enabled",
-						      "txs", "fee", NULL };
+						      "txs", "fee", "max_fee", "hold_blocks", NULL };
 		scn_check_keys(v, a, common);
 		return;
 	}
 	act->kind = (enum scn_action_kind)kind;
+	if (kind == SCN_SEND) {
+		size_t o = scn_path_push_key(v, "action");
+		scn_note_routing(v);
+		scn_path_pop(v, o);
+	}
 	scn_check_keys(v, a, ACTION_KEYS[kind]);
 	for (const char *const *r = ACTION_REQUIRED[kind]; *r; r++)
 		scn_require(v, a, *r);
@@ -102,7 +109,7 @@ static void load_action(struct scn_vctx *v, const cJSON *a, struct scn_action *a
 		scn_leave(v, old);
 	}
 	if ((j = scn_enter(v, a, "amount", &old))) {
-		if (scn_as_amount(v, j, &act->amount) && kind == SCN_PAY && act->amount.units == 0)
+		if (scn_as_amount(v, j, &act->amount) && (kind == SCN_PAY || kind == SCN_SEND) && act->amount.units == 0)
 			scn_verr(v, "a payment must be at least 1");
 		scn_leave(v, old);
 	}
@@ -110,9 +117,10 @@ static void load_action(struct scn_vctx *v, const cJSON *a, struct scn_action *a
 		/* u is set only when the value is a number in range. */
 		if (!scn_as_uint(v, j, 1, (uint64_t)MAX_JSON_INT, &u))
 			act->count = 0;
-		else if (u > SCN_MAX_PAY_COUNT)
-			scn_verr(v, "at most %u payments per pay action (got %llu); use a workload for more",
-				 SCN_MAX_PAY_COUNT, (unsigned long long)u);
+		else if (u > (kind == SCN_SEND ? SCN_MAX_SEND_COUNT : SCN_MAX_PAY_COUNT))
+			scn_verr(v, "at most %u payments per %s action (got %llu); use a workload for more",
+				 kind == SCN_SEND ? SCN_MAX_SEND_COUNT : SCN_MAX_PAY_COUNT, scn_action_str(act->kind),
+				 (unsigned long long)u);
 		else
 			act->count = u;
 		scn_leave(v, old);
@@ -153,6 +161,14 @@ static void load_action(struct scn_vctx *v, const cJSON *a, struct scn_action *a
 	}
 	if ((j = scn_enter(v, a, "blocks", &old))) {
 		act->has_blocks = scn_as_uint(v, j, 1, MAX_BLOCK, &act->blocks);
+		scn_leave(v, old);
+	}
+	if ((j = scn_enter(v, a, "max_fee", &old))) {
+		act->has_max_fee = scn_as_amount(v, j, &act->max_fee);
+		scn_leave(v, old);
+	}
+	if ((j = scn_enter(v, a, "hold_blocks", &old))) {
+		(void)scn_as_uint(v, j, 0, MAX_BLOCK, &act->hold_blocks);
 		scn_leave(v, old);
 	}
 	if ((j = scn_enter(v, a, "enabled", &old))) {
