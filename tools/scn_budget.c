@@ -4,6 +4,8 @@
 
 #include <stdio.h>
 #include <sys/resource.h>
+
+#include "tools/import.h"
 #include <unistd.h>
 
 /* Bytes, measured as peak resident sets of runs (docs/security.md, "Memory"), rounded
@@ -17,6 +19,30 @@
 #define MEM_SIGNATURE 64.0
 #define MEM_PAYMENT 48.0
 #define MEM_FLOOD_TX 64.0
+/* Section 10, estimated before the runner routes (to be measured once it does): an
+ * imported channel's record (struct import_channel, kept by the scenario) plus its two
+ * directions in the routing graph; a routed payment's record plus one HTLC per hop. */
+#define MEM_GRAPH_DIRECTIONS 96.0
+#define MEM_ROUTED_PAYMENT 96.0
+#define MEM_HTLC 64.0
+
+/* Hops a routed payment is assumed to take: about the diameter of a random graph of
+ * n parties, log2(n), at least 1 and at most l2.max_hops. Signature and memory
+ * estimates only; a route is never cut to it. */
+static double routed_hops(const struct scenario *s)
+{
+	double h = 1;
+	for (uint64_t n = 2; n < s->nparties && h < s->max_hops; n *= 2)
+		h++;
+	return h;
+}
+
+/* Signature operations of one routed payment: per hop, two signed updates (add the
+ * HTLC, settle it) of a two-party channel, 4 operations each. */
+static double routed_ops(const struct scenario *s)
+{
+	return routed_hops(s) * 2 * 4;
+}
 
 static double channel_bytes(uint32_t n, bool signatures)
 {
@@ -37,9 +63,12 @@ static bool script_closes(const struct scenario *s)
 	return false;
 }
 
-/* Mean payments of workload w: rate x interval x blocks, up to until_block. */
+/* Mean payments of workload w: rate x interval x blocks, up to until_block; a trace's
+ * rows. */
 static double workload_payments(const struct scenario *s, const struct scn_workload *w)
 {
+	if (w->kind == SCN_WL_TRACE)
+		return (double)w->ntrace;
 	uint64_t to = s->has_until_block && s->until_block < w->to_block ? s->until_block : w->to_block;
 	double blocks = to > w->from_block ? (double)(to - w->from_block) : 0;
 	return w->rate_per_s * s->block_interval_s * blocks;
@@ -49,7 +78,7 @@ static double total_payments(const struct scenario *s)
 {
 	double p = 0;
 	for (uint32_t i = 0; i < s->nscript; i++)
-		if (s->script[i].kind == SCN_PAY)
+		if (s->script[i].kind == SCN_PAY || s->script[i].kind == SCN_SEND)
 			p += (double)s->script[i].count;
 	for (uint32_t i = 0; i < s->nworkload; i++)
 		p += workload_payments(s, &s->workload[i]);
@@ -65,6 +94,11 @@ uint64_t scn_memory_estimate(const struct scenario *s)
 			b += (double)(s->nchannels - ch) * channel_bytes(s->generate.channel_size, s->signatures);
 			break;
 		}
+		if (scn_channel_is_imported(s, ch)) {
+			b += (double)(s->nchannels - ch) *
+			     (channel_bytes(2, s->signatures) + sizeof(struct import_channel) + MEM_GRAPH_DIRECTIONS);
+			break;
+		}
 		b += channel_bytes(scn_channel_nparties(s, ch), s->signatures);
 	}
 	if (s->generate.placed)
@@ -72,6 +106,22 @@ uint64_t scn_memory_estimate(const struct scenario *s)
 	/* Payment records are kept only for channels the script closes. */
 	if (script_closes(s))
 		b += total_payments(s) * MEM_PAYMENT;
+	/* Routed payments: a record each with its HTLCs; the routing graph of the other
+	 * two-party channels; the rows of traces. */
+	double routed = 0;
+	for (uint32_t i = 0; i < s->nscript; i++)
+		if (s->script[i].kind == SCN_SEND)
+			routed += (double)s->script[i].count;
+	for (uint32_t i = 0; i < s->nworkload; i++)
+		if (s->workload[i].routed)
+			routed += workload_payments(s, &s->workload[i]);
+	for (uint32_t i = 0; i < s->nworkload; i++)
+		b += (double)s->workload[i].ntrace * sizeof(struct scn_trace_payment);
+	if (s->routing_feature) {
+		b += routed * (MEM_ROUTED_PAYMENT + routed_hops(s) * MEM_HTLC);
+		uint32_t other = s->network.placed ? s->network.first_channel : s->nchannels;
+		b += (double)other * MEM_GRAPH_DIRECTIONS;
+	}
 	for (uint32_t i = 0; i < s->nscript; i++)
 		if (s->script[i].kind == SCN_FLOOD)
 			b += (double)s->script[i].count * (double)s->script[i].blocks * MEM_FLOOD_TX;
@@ -153,15 +203,31 @@ void scn_check_budget(struct scn_vctx *v)
 		scn_path_pop(v, o1);
 		scn_path_pop(v, o);
 	}
+	if (s->network.placed) {
+		o = scn_path_push_key(v, "network");
+		v->sig_ops += (double)s->network.nchannels * update_ops(2); /* the opens */
+		OPS_CHECK();
+		scn_path_pop(v, o);
+	}
 	o = scn_path_push_key(v, "script");
 	for (uint32_t i = 0; i < s->nscript; i++) {
 		const struct scn_action *a = &s->script[i];
 		size_t o1 = scn_path_push_index(v, i);
-		size_t o2 = scn_path_push_key(v, a->kind == SCN_FLOOD ? "txs" : a->kind == SCN_PAY ? "count" : "action");
+		size_t o2 = scn_path_push_key(v, a->kind == SCN_FLOOD		       ? "txs"
+						 : a->kind == SCN_PAY || a->kind == SCN_SEND ? "count"
+											   : "action");
 		uint32_t n = a->channel < s->nchannels && a->kind <= SCN_CLOSE
 				     ? scn_channel_nparties(s, a->channel)
 				     : 0;
-		if (a->kind == SCN_PAY) {
+		if (a->kind == SCN_SEND) {
+			v->payments += (double)a->count;
+			if (!pay_over && v->payments > SCN_MAX_PAYMENTS) {
+				pay_over = true;
+				scn_verr(v, "the run would make %.0f payments up to here, above the limit of %.0f",
+					 v->payments, SCN_MAX_PAYMENTS);
+			}
+			v->sig_ops += (double)a->count * routed_ops(s);
+		} else if (a->kind == SCN_PAY) {
 			v->payments += (double)a->count;
 			if (!pay_over && v->payments > SCN_MAX_PAYMENTS) {
 				pay_over = true;
@@ -192,6 +258,10 @@ void scn_check_budget(struct scn_vctx *v)
 			all_ops += (double)(s->nchannels - ch) * update_ops(s->generate.channel_size);
 			break;
 		}
+		if (scn_channel_is_imported(s, ch)) {
+			all_ops += (double)(s->nchannels - ch) * update_ops(2);
+			break;
+		}
 		all_ops += update_ops(scn_channel_nparties(s, ch));
 	}
 	all_ops = s->nchannels ? all_ops / s->nchannels : 0;
@@ -199,9 +269,9 @@ void scn_check_budget(struct scn_vctx *v)
 	for (uint32_t i = 0; i < s->nworkload; i++) {
 		const struct scn_workload *w = &s->workload[i];
 		size_t o1 = scn_path_push_index(v, i);
-		size_t o2 = scn_path_push_key(v, "rate_per_s");
+		size_t o2 = scn_path_push_key(v, w->kind == SCN_WL_TRACE ? "file" : "rate_per_s");
 		double per_block = w->rate_per_s * s->block_interval_s;
-		if (per_block > SCN_MAX_BLOCK_PAYMENTS) {
+		if (w->kind != SCN_WL_TRACE && per_block > SCN_MAX_BLOCK_PAYMENTS) {
 			scn_verr(v, "%.15g per second x l1.block_interval_s %.15g = %.0f payments per block, above the limit of %.0f",
 				 w->rate_per_s, s->block_interval_s, per_block, SCN_MAX_BLOCK_PAYMENTS);
 		}
@@ -213,7 +283,9 @@ void scn_check_budget(struct scn_vctx *v)
 				 v->payments, SCN_MAX_PAYMENTS);
 		}
 		double ops = all_ops;
-		if (!w->all_channels && w->nchannels) {
+		if (w->routed) {
+			ops = routed_ops(s);
+		} else if (!w->all_channels && w->nchannels) {
 			ops = 0;
 			for (uint32_t k = 0; k < w->nchannels; k++)
 				ops += w->channels[k] != SCN_NONE ? update_ops(scn_channel_nparties(s, w->channels[k])) : 0;
