@@ -89,6 +89,8 @@ Test(scn_network, cloth_ring12)
 	/* n0's L1 balance: 1000 + its deposits in ch0 (1941000), ch5 (1260000), ch6 (1792000) */
 	cr_expect_eq(s->parties[1].balance.units, 1000 + 1941000 + 1260000 + 1792000);
 	cr_expect_str_eq(scn_uses_routing(s), "network");
+	/* 16 MB base, 13 parties, 1 explicit and 18 imported channels with their records */
+	cr_expect_geq(scn_memory_estimate(s), 16.0 * 1024 * 1024 + 18 * (sizeof(struct import_channel) + 96 + 224 + 2 * 48));
 	scn_free(s);
 }
 

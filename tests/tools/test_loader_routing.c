@@ -288,3 +288,27 @@ Test(scn_routing, acceptance_routing_files_check_clean)
 	closedir(d);
 	cr_expect_geq(n, 4, "the four acceptance files at least");
 }
+
+/* ---- the budget ---- */
+
+Test(scn_routing, budget_counts_routed_payments)
+{
+	/* 3 parties: 2 assumed hops, 2 signed updates each, 4 operations per update: 16 per
+	 * payment; 3 x 10^6 sends are 4.8 x 10^7 operations, above 4 x 10^7. */
+	const char *send = "{\"at\": 1, \"action\": \"send\", \"from\": \"a\", \"to\": \"c\", \"amount\": 1, \"count\": 1000000}";
+	char text[2048];
+	snprintf(text, sizeof(text), HEAD ABC ", \"script\": [%s, %s, %s]}", send, send, send);
+	refused(text, "script[2].count: the run would make about 48000000 signature operations up to here");
+	snprintf(text, sizeof(text), HEAD ABC ", \"script\": [%s, %s]}", send, send);
+	struct scenario *s = accepted(text);
+	scn_free(s);
+	/* without signatures, the routed payments' memory is still estimated */
+	snprintf(text, sizeof(text), HEAD ABC ", \"l2\": {\"signatures\": \"off\"}, \"script\": [%s]}", send);
+	s = accepted(text);
+	uint64_t with_sends = scn_memory_estimate(s);
+	scn_free(s);
+	s = accepted(HEAD ABC ", \"l2\": {\"signatures\": \"off\"}}");
+	cr_expect_geq(with_sends, scn_memory_estimate(s) + 1000000ull * (96 + 2 * 64),
+		      "10^6 routed payments of 2 assumed hops add at least their records");
+	scn_free(s);
+}
