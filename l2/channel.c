@@ -190,7 +190,7 @@ static enum l2_result next_state(struct l2_net *n, uint32_t ch, struct l1_state 
 		return L2_ERR_OVERFLOW;
 	s->seq++;
 	if (!l1_state_is_unsigned(s))
-		memset(s->sigs, 0, (size_t)s->nparties * L1_SIG_LEN);
+		memset(l1_state_sig(s, 0), 0, (size_t)s->nparties * L1_SIG_LEN);
 	/* Without top-ups the latest state already includes every deposit (the opening
 	 * state includes the open's): nothing to add, and no need to look. */
 	if (!c->topped_up) {

@@ -1039,7 +1039,7 @@ static struct l1_state *fz_state(struct fuzz *f, uint32_t ch)
 	case 6: /* one corrupted signature */
 		h_sign_all(&f->h, s, ch);
 		resign = false;
-		s->sigs[rng_below(&f->r, n)][rng_below(&f->r, L1_SIG_LEN)] ^= (uint8_t)(1 + rng_below(&f->r, 255));
+		l1_state_sig(s, rng_below(&f->r, n))[rng_below(&f->r, L1_SIG_LEN)] ^= (uint8_t)(1 + rng_below(&f->r, 255));
 		break;
 	default:
 		break;
