@@ -113,8 +113,16 @@ struct l1_tx l1_channel_claim_tx(const struct l1_channel_contract *cc, uint32_t 
 enum l1_channel_op l1_channel_op_of(const struct l1_channel_contract *cc, const struct l1_tx *tx);
 /* The channel a tx of this contract names. */
 static inline uint32_t l1_channel_tx_channel(const struct l1_tx *tx) { return tx->target; }
-/* The state a tx of this contract carries (NULL for open and deposit). */
-static inline const struct l1_state *l1_channel_tx_state(const struct l1_tx *tx) { return tx->data; }
+/* The state a tx of this contract carries (NULL for open, deposit and htlc claim). */
+static inline const struct l1_state *l1_channel_tx_state(const struct l1_tx *tx)
+{
+	return tx->op == L1_CHANNEL_HTLC_CLAIM ? NULL : (const struct l1_state *)tx->data;
+}
+/* The claim an htlc claim tx of this contract carries (NULL for the other ops). */
+static inline const struct l1_htlc_claim_data *l1_channel_tx_claim(const struct l1_tx *tx)
+{
+	return tx->op == L1_CHANNEL_HTLC_CLAIM ? (const struct l1_htlc_claim_data *)tx->data : NULL;
+}
 /* True when ev is this contract's settlement of a channel (its id: ev->target). */
 bool l1_channel_is_settled_event(const struct l1_channel_contract *cc, const struct l1_event *ev);
 

@@ -143,7 +143,7 @@ enum l1_result l1_chhtlc_claim(struct l1_channel_contract *cc, const struct l1_t
 	int me = l1_channel_party_index(cc, tx->target, tx->submitter);
 	if (me < 0)
 		return L1_ERR_NOT_MEMBER;
-	const struct l1_htlc_claim_data *d = tx->data;
+	const struct l1_htlc_claim_data *d = l1_channel_tx_claim(tx);
 	if (!d)
 		return L1_ERR_BAD_PARAMS;
 	const struct l1_channel *rec = &cc->channels[tx->target];
@@ -155,10 +155,10 @@ enum l1_result l1_chhtlc_claim(struct l1_channel_contract *cc, const struct l1_t
 	if (h->payee != (uint32_t)me)
 		return L1_ERR_NOT_PAYEE;
 	const struct l1_channel_htlcs *x = l1_chhtlc_part(cc, tx->target);
-	if (claim_of(x, h) || (x && x->outcome && x->outcome[k] != L1_HTLC_HELD))
-		return L1_ERR_HTLC_RESOLVED;
 	if (c->height > h->expiry)
 		return L1_ERR_HTLC_EXPIRED;
+	if (claim_of(x, h) || (x && x->outcome && x->outcome[k] != L1_HTLC_HELD))
+		return L1_ERR_HTLC_RESOLVED;
 	uint8_t digest[crypto_hash_sha256_BYTES];
 	crypto_hash_sha256(digest, d->preimage, L1_PREIMAGE_LEN);
 	if (memcmp(digest, h->hash, L1_HASH_LEN) != 0)

@@ -92,7 +92,7 @@ static inline void h_on_event(void *ctx, const struct l1_event *ev)
 		r.fee = ev->tx->fee;
 		r.channel = ev->tx->target;
 		r.submit_height = ev->tx->submit_height;
-		if (ev->tx->data && ev->tx->op != L1_CHANNEL_HTLC_CLAIM)
+		if (l1_channel_tx_state(ev->tx))
 			r.seq = l1_channel_tx_state(ev->tx)->seq;
 	}
 	h->log[h->nlog++] = r;

@@ -274,7 +274,7 @@ Test(l1_htlc, claim_one_block_after_expiry_is_dropped_and_refund_timer_pays_paye
 	uint8_t before[32], after[32];
 	h_digest(&e.h, before);
 	h_block(&e.h); /* 10 > expiry */
-	h_assert_dropped(&e.h, tx, 10, L1_ERR_HTLC_RESOLVED);
+	h_assert_dropped(&e.h, tx, 10, L1_ERR_HTLC_EXPIRED);
 	h_digest(&e.h, after);
 	cr_assert_eq(memcmp(before, after, 32), 0);
 	cr_assert_eq(l1_channel_claimed_onchain(e.h.cc), 0);
