@@ -1115,6 +1115,9 @@ static void on_event(void *vctx, const struct l1_event *ev)
 		if (x->first_chal[ch] == NONE)
 			x->first_chal[ch] = (uint32_t)idx;
 		break;
+	case L1_CHANNEL_HTLC_CLAIM: /* runs make no HTLCs yet */
+		CHECK(x, false, "%s: an htlc claim included", gc->id);
+		break;
 	}
 }
 
