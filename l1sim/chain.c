@@ -114,7 +114,7 @@ static void free_tx_data(const struct l1_chain *c, struct l1_tx *tx)
 		return;
 	const struct l1_contract_ops *ops = c->contracts[tx->contract].ops; /* checked at submit */
 	if (ops->free_tx_data)
-		ops->free_tx_data(tx->data);
+		ops->free_tx_data(tx->op, tx->data);
 	tx->data = NULL;
 }
 

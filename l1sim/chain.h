@@ -124,8 +124,8 @@ struct l1_contract_ops {
 	void (*hash)(const void *self, struct l1_hasher *h);
 	/* The name of op (for traces), or NULL if the contract has no such op. */
 	const char *(*op_str)(uint32_t op);
-	/* Frees a tx's data (tx never executed, or executed). */
-	void (*free_tx_data)(void *data);
+	/* Frees a tx's data (tx never executed, or executed); op says what it is. */
+	void (*free_tx_data)(uint32_t op, void *data);
 	/* Frees self (l1_chain_free). */
 	void (*free)(void *self);
 };

@@ -23,6 +23,7 @@ const char *l1_channel_op_str(enum l1_channel_op op)
 	case L1_CHANNEL_COOP_CLOSE: return "cooperative_close";
 	case L1_CHANNEL_UNILATERAL_CLOSE: return "unilateral_close";
 	case L1_CHANNEL_CHALLENGE: return "challenge";
+	case L1_CHANNEL_HTLC_CLAIM: return "htlc_claim";
 	case L1_CHANNEL_OP_NONE: break;
 	}
 	return NULL;
@@ -99,7 +100,12 @@ static enum l1_result acceptable(struct l1_channel_contract *cc, const struct l1
 		if (amount_lt(l1_chrec_deposited(k)[i], s->included[i]))
 			return L1_ERR_BAD_STATE;
 	}
-	if (!amount_eq(bal, inc))
+	/* Balances plus HTLCs add up to the included deposits (SPEC section 10). */
+	struct amount htlcs;
+	enum l1_result r = l1_chhtlc_check(s, &htlcs);
+	if (r)
+		return r;
+	if (!amount_add_to(&bal, htlcs) || !amount_eq(bal, inc))
 		return L1_ERR_BAD_STATE;
 	if (cc->chain->params.verify_signatures) {
 		for (uint32_t i = 0; i < s->nparties; i++) {
@@ -214,13 +220,16 @@ static enum l1_result op_deposit(struct l1_channel_contract *cc, const struct l1
 	return L1_OK;
 }
 
-/* Payouts of the registered state; under penalty, a proven-stale closer's go to the
- * first challenger. Acceptability guarantees they add up to the holdings. */
+/* Payouts of the registered state's balances and deposits; under penalty, a
+ * proven-stale closer's go to the first challenger. Acceptability guarantees that
+ * they and the state's HTLCs add up to the holdings. */
 static void compute_payouts(const struct l1_channel_contract *cc, struct l1_channel *k)
 {
 	struct l1_channel_cold *x = k->cold; /* registered: allocated */
 	const struct l1_state *s = x->registered;
-	struct amount total = AMOUNT(0);
+	struct amount total;
+	if (!l1_state_htlc_total(s, &total))
+		fatal_invariant("HTLCs of an acceptable state");
 	for (uint32_t i = 0; i < k->nparties; i++) {
 		struct amount extra;
 		if (!amount_sub(&extra, l1_chrec_deposited(k)[i], s->included[i]) ||
@@ -238,13 +247,14 @@ static void compute_payouts(const struct l1_channel_contract *cc, struct l1_chan
 	}
 }
 
+/* Pays the balance payouts; what stays in the holdings is the HTLCs' (l1_chhtlc_settle). */
 static void pay_out(struct l1_channel_contract *cc, struct l1_channel *k)
 {
 	struct l1_chain *c = cc->chain;
 	for (uint32_t i = 0; i < k->nparties; i++)
-		if (!amount_add_to(&c->accounts[l1_chrec_accounts(k)[i]].balance, k->cold->payouts[i]))
+		if (!amount_add_to(&c->accounts[l1_chrec_accounts(k)[i]].balance, k->cold->payouts[i]) ||
+		    !amount_sub_from(&k->holdings, k->cold->payouts[i]))
 			fatal_invariant("payout overflows an account (supply is bounded)");
-	k->holdings = AMOUNT(0);
 	k->status = L1_CH_CLOSED;
 	k->cold->settled_height = c->height;
 }
@@ -268,9 +278,14 @@ static enum l1_result register_state(struct l1_channel_contract *cc, const struc
 	struct amount after;
 	if ((r = l1_chain_can_pay(c, tx->submitter, tx->fee, AMOUNT(0), &after)))
 		return r;
+	/* As in Lightning (BOLT 2): a cooperative close of a state with HTLCs fails. */
+	if (coop && l1_channel_tx_state(tx) && l1_state_nhtlcs(l1_channel_tx_state(tx)))
+		return L1_ERR_HTLC_PENDING;
 	if ((r = acceptable(cc, k, tx->target, l1_channel_tx_state(tx))))
 		return r;
 	c->accounts[tx->submitter].balance = after;
+	if (!coop)
+		l1_chhtlc_on_register(cc, tx->target, NULL, l1_channel_tx_state(tx));
 	struct l1_channel_cold *x = cold_of(k);
 	x->registered = l1_state_copy(l1_channel_tx_state(tx));
 	x->close_height = c->height;
@@ -309,6 +324,7 @@ static enum l1_result op_challenge(struct l1_channel_contract *cc, const struct 
 	if ((r = acceptable(cc, k, tx->target, s)))
 		return r;
 	c->accounts[tx->submitter].balance = after;
+	l1_chhtlc_on_register(cc, tx->target, x->registered, s);
 	l1_state_assign(x->registered, s);
 	/* The penalty goes to the first challenger other than the closer: a closer that
 	 * challenges its own stale close must not shield it from an honest challenge. */
@@ -333,6 +349,7 @@ static enum l1_result cc_execute(void *self, struct l1_chain *c, const struct l1
 	case L1_CHANNEL_COOP_CLOSE: r = register_state(cc, tx, true); break;
 	case L1_CHANNEL_UNILATERAL_CLOSE: r = register_state(cc, tx, false); break;
 	case L1_CHANNEL_CHALLENGE: r = op_challenge(cc, tx); break;
+	case L1_CHANNEL_HTLC_CLAIM: r = l1_chhtlc_claim(cc, tx); break;
 	default: return L1_ERR_NO_SUCH_OP;
 	}
 	if (r == L1_OK)
@@ -340,16 +357,22 @@ static enum l1_result cc_execute(void *self, struct l1_chain *c, const struct l1
 	return r;
 }
 
-/* The dispute window of channel `arg` has ended: settle on the registered state. */
+/* The dispute window of channel `arg` has ended: settle on the registered state.
+ * Or an HTLC held after settlement has reached its expiry (the timer bit). */
 static void cc_timer(void *self, struct l1_chain *c, uint64_t arg)
 {
 	struct l1_channel_contract *cc = self;
+	if (arg & L1_CHHTLC_TIMER_BIT) {
+		l1_chhtlc_timer(cc, arg);
+		return;
+	}
 	struct l1_channel *k = &cc->channels[arg];
 	if (k->status != L1_CH_DISPUTE)
 		fatal_invariant("settling a channel that is not in dispute");
 	compute_payouts(cc, k);
 	pay_out(cc, k);
 	l1_chain_emit(c, cc->id, L1_CHANNEL_EV_SETTLED, (uint32_t)arg);
+	l1_chhtlc_settle(cc, (uint32_t)arg);
 }
 
 static bool cc_holdings(const void *self, struct amount *sum)
@@ -374,6 +397,7 @@ static void cc_hash(const void *self, struct l1_hasher *h)
 		l1_hasher_u64(h, reg ? reg->seq : UINT64_MAX);
 		for (uint32_t j = 0; j < k->nparties; j++)
 			l1_hasher_u64(h, l1_chrec_deposited(k)[j].units);
+		l1_chhtlc_hash(cc, i, h);
 	}
 }
 
@@ -382,9 +406,12 @@ static const char *cc_op_str(uint32_t op)
 	return op < L1_CHANNEL_OP_NONE ? l1_channel_op_str((enum l1_channel_op)op) : NULL;
 }
 
-static void cc_free_tx_data(void *data)
+static void cc_free_tx_data(uint32_t op, void *data)
 {
-	l1_state_free(data);
+	if (op == L1_CHANNEL_HTLC_CLAIM)
+		free(data);
+	else
+		l1_state_free(data);
 }
 
 static void cc_free(void *self)
@@ -392,6 +419,7 @@ static void cc_free(void *self)
 	struct l1_channel_contract *cc = self;
 	for (uint32_t i = 0; i < cc->nchannels; i++)
 		cold_free(&cc->channels[i]); /* the per-party arrays belong to the arena */
+	l1_chhtlc_free(cc);
 	free(cc->channels);
 	arena_free(&cc->arrays);
 	free(cc);
@@ -505,9 +533,21 @@ uint64_t l1_channel_settled_height(const struct l1_channel_contract *cc, uint32_
 {
 	return l1_chrec_cold(&cc->channels[ch])->settled_height;
 }
-struct amount l1_channel_payout(const struct l1_channel_contract *cc, uint32_t ch, uint32_t i)
+struct amount l1_channel_balance_payout(const struct l1_channel_contract *cc, uint32_t ch, uint32_t i)
 {
 	return l1_chrec_payout(&cc->channels[ch], i);
+}
+struct amount l1_channel_htlc_payout(const struct l1_channel_contract *cc, uint32_t ch, uint32_t i)
+{
+	const struct l1_channel_htlcs *x = l1_chhtlc_part(cc, ch);
+	return x ? x->payouts[i] : AMOUNT(0);
+}
+struct amount l1_channel_payout(const struct l1_channel_contract *cc, uint32_t ch, uint32_t i)
+{
+	struct amount p = l1_chrec_payout(&cc->channels[ch], i);
+	if (!amount_add_to(&p, l1_channel_htlc_payout(cc, ch, i)))
+		fatal_invariant("a payout above the supply");
+	return p;
 }
 uint64_t l1_channel_txs(const struct l1_channel_contract *cc) { return cc->txs; }
 uint64_t l1_channel_verifies(const struct l1_channel_contract *cc) { return cc->verifies; }

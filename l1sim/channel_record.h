@@ -53,6 +53,16 @@ struct l1_channel {
 	struct l1_channel_cold *cold; /* NULL until its first top-up or close; owned */
 };
 
+/* A channel's HTLC part: allocated when a state with HTLCs is registered or a claim is
+ * included, so that channels without HTLCs (and runs without any) pay nothing. */
+struct l1_channel_htlcs {
+	struct l1_htlc_claim_rec *claims; /* included claims, in block order */
+	uint32_t nclaims, cap_claims;
+	uint32_t noutcome;          /* the settled state's HTLC count, once CLOSED */
+	uint8_t *outcome;           /* [noutcome]: enum l1_htlc_outcome of each, once CLOSED */
+	struct amount *payouts;     /* [nparties]: HTLC amounts paid to each party */
+};
+
 struct l1_channel_contract {
 	struct l1_chain *chain;     /* the owner */
 	uint32_t id;                /* on the chain */
@@ -61,7 +71,35 @@ struct l1_channel_contract {
 	struct arena arrays;        /* every channel's per-party arrays */
 	uint64_t txs;               /* included */
 	uint64_t verifies;
+	struct l1_channel_htlcs **htlc; /* [nhtlc]: channel -> its HTLC part or NULL; NULL
+	                            * until the first state with HTLCs is registered */
+	uint32_t nhtlc;
+	uint64_t htlcs_held;        /* HTLCs of registered states not yet paid out */
+	uint64_t claimed_onchain, refunded_onchain;
 };
+
+/* ---- the HTLC half of the contract (channel_htlc.c) ---- */
+
+/* Checks s's HTLCs (amount >= 1, payer and payee distinct parties, ids rising) and
+ * sums them into *total. */
+enum l1_result l1_chhtlc_check(const struct l1_state *s, struct amount *total);
+/* Channel ch's HTLC part, or NULL. */
+struct l1_channel_htlcs *l1_chhtlc_part(const struct l1_channel_contract *cc, uint32_t ch);
+/* The registered state of ch changes from old (NULL: none) to s: counts the HTLCs
+ * the contract holds. */
+void l1_chhtlc_on_register(struct l1_channel_contract *cc, uint32_t ch, const struct l1_state *old,
+			   const struct l1_state *s);
+/* The htlc claim operation. */
+enum l1_result l1_chhtlc_claim(struct l1_channel_contract *cc, const struct l1_tx *tx);
+/* At settlement (after the balances were paid): pays each HTLC of the registered state
+ * that can be paid and sets refund timers for the others. */
+void l1_chhtlc_settle(struct l1_channel_contract *cc, uint32_t ch);
+/* Timer args of HTLC refunds carry this bit (settlements carry the channel only). */
+#define L1_CHHTLC_TIMER_BIT (1ull << 63)
+void l1_chhtlc_timer(struct l1_channel_contract *cc, uint64_t arg);
+/* Feeds ch's HTLC part to the state hash (nothing when it has none). */
+void l1_chhtlc_hash(const struct l1_channel_contract *cc, uint32_t ch, struct l1_hasher *h);
+void l1_chhtlc_free(struct l1_channel_contract *cc);
 
 /* Channel ch's record (ch < nchannels). */
 static inline const struct l1_channel *l1_chrec(const struct l1_channel_contract *cc, uint32_t ch)

@@ -90,7 +90,7 @@ int l2_channel_index(const struct l2_net *n, uint32_t ch, uint32_t p)
 	return -1;
 }
 
-static bool all_online(const struct l2_net *n, const struct l2_channel *c)
+bool l2_channel_all_online(const struct l2_net *n, const struct l2_channel *c)
 {
 	if (n->noffline == 0)
 		return true;
@@ -116,7 +116,7 @@ bool l2_party_accepts(struct l2_net *n, uint32_t ch, uint32_t p, const struct l1
 }
 
 /* Everyone signs s; then everyone verifies the others. False if anyone refuses. */
-static bool sign_and_accept(struct l2_net *n, uint32_t ch, struct l1_state *s)
+bool l2_channel_sign_and_accept(struct l2_net *n, uint32_t ch, struct l1_state *s)
 {
 	const struct l2_channel *c = &n->channels[ch];
 	if (n->signatures == L2_SIG_OFF)
@@ -160,7 +160,7 @@ static void keep_if_wanted(struct l2_channel *c)
 }
 
 /* Makes `next` (the net's scratch) the latest state of c. */
-static void install(struct l2_net *n, struct l2_channel *c, struct l1_state *next)
+void l2_channel_install(struct l2_net *n, struct l2_channel *c, struct l1_state *next)
 {
 	struct l1_state *old = c->latest;
 	c->latest = next;
@@ -181,7 +181,7 @@ static struct amount unincluded_final_deposit(const struct l2_net *n, const stru
 }
 
 /* Builds the next state of c in scratch: seq + 1 and every final deposit included. */
-static enum l2_result next_state(struct l2_net *n, uint32_t ch, struct l1_state **out)
+enum l2_result l2_channel_next_state(struct l2_net *n, uint32_t ch, struct l1_state **out)
 {
 	struct l2_channel *c = &n->channels[ch];
 	struct l1_state *s = scratch_for(n, c->nparties);
@@ -190,7 +190,7 @@ static enum l2_result next_state(struct l2_net *n, uint32_t ch, struct l1_state 
 		return L2_ERR_OVERFLOW;
 	s->seq++;
 	if (!l1_state_is_unsigned(s))
-		memset(s->sigs, 0, (size_t)s->nparties * L1_SIG_LEN);
+		memset(l1_state_sig(s, 0), 0, (size_t)s->nparties * L1_SIG_LEN);
 	/* Without top-ups the latest state already includes every deposit (the opening
 	 * state includes the open's): nothing to add, and no need to look. */
 	if (!c->topped_up) {
@@ -211,12 +211,12 @@ enum l2_result l2_channel_open(struct l2_net *n, uint32_t ch, uint64_t *tx_out)
 	struct l2_channel *c = &n->channels[ch];
 	if (c->open_submitted || c->latest)
 		return L2_ERR_ALREADY_OPENED;
-	if (!all_online(n, c))
+	if (!l2_channel_all_online(n, c))
 		return L2_ERR_OFFLINE;
 	struct l1_state *s = new_state(n, c->l1_id, 0, c->nparties);
 	for (uint32_t i = 0; i < c->nparties; i++)
 		s->balances[i] = s->included[i] = l1_channel_open_deposit(n->l1, c->l1_id, i);
-	if (!sign_and_accept(n, ch, s)) {
+	if (!l2_channel_sign_and_accept(n, ch, s)) {
 		l1_state_free(s);
 		return L2_ERR_BAD_SIGNATURE;
 	}
@@ -251,19 +251,19 @@ static enum l2_result pay(struct l2_net *n, uint32_t ch, int fi, int ti, struct 
 	struct l2_channel *c = &n->channels[ch];
 	if (fi < 0 || ti < 0 || fi == ti)
 		return L2_ERR_NOT_MEMBERS;
-	if (!all_online(n, c))
+	if (!l2_channel_all_online(n, c))
 		return L2_ERR_OFFLINE;
 	struct l1_state *s;
-	enum l2_result r = next_state(n, ch, &s);
+	enum l2_result r = l2_channel_next_state(n, ch, &s);
 	if (r)
 		return r;
 	if (!amount_sub_from(&s->balances[fi], amount))
 		return L2_ERR_NO_FUNDS;
 	if (!amount_add_to(&s->balances[ti], amount))
 		return L2_ERR_OVERFLOW;
-	if (!sign_and_accept(n, ch, s))
+	if (!l2_channel_sign_and_accept(n, ch, s))
 		return L2_ERR_BAD_SIGNATURE;
-	install(n, c, s);
+	l2_channel_install(n, c, s);
 	return L2_OK;
 }
 
@@ -314,6 +314,12 @@ enum l2_result l2_channel_close(struct l2_net *n, uint32_t ch, uint32_t by,
 				enum l2_close_mode mode, uint64_t state, bool tamper,
 				uint64_t *tx_out)
 {
+	return l2_channel_close_fee(n, ch, by, mode, state, tamper, n->fee, tx_out);
+}
+
+enum l2_result l2_channel_close_fee(struct l2_net *n, uint32_t ch, uint32_t by, enum l2_close_mode mode,
+				    uint64_t state, bool tamper, struct amount fee, uint64_t *tx_out)
+{
 	struct l2_channel *c = &n->channels[ch];
 	int bi = l2_channel_index(n, ch, by);
 	if (bi < 0)
@@ -329,15 +335,18 @@ enum l2_result l2_channel_close(struct l2_net *n, uint32_t ch, uint32_t by,
 	if (mode == L2_CLOSE_COOPERATIVE) {
 		if (tamper)
 			return L2_ERR_TAMPER_COOP;
-		if (!all_online(n, c))
+		/* As in Lightning (BOLT 2): HTLCs are resolved before a cooperative close. */
+		if (l1_state_nhtlcs(c->latest))
+			return L2_ERR_HTLC_PENDING;
+		if (!l2_channel_all_online(n, c))
 			return L2_ERR_OFFLINE;
 		struct l1_state *s;
-		enum l2_result r = next_state(n, ch, &s);
+		enum l2_result r = l2_channel_next_state(n, ch, &s);
 		if (r)
 			return r;
-		if (!sign_and_accept(n, ch, s))
+		if (!l2_channel_sign_and_accept(n, ch, s))
 			return L2_ERR_BAD_SIGNATURE;
-		install(n, c, s);
+		l2_channel_install(n, c, s);
 		op = L1_CHANNEL_COOP_CLOSE;
 		state_copy = l1_state_copy(c->latest);
 	} else {
@@ -362,7 +371,7 @@ enum l2_result l2_channel_close(struct l2_net *n, uint32_t ch, uint32_t by,
 	}
 	c->close_submitted = true;
 	l2_channel_cold_of(c)->close_tx = l1_chain_submit(n->chain, l1_channel_tx(n->l1, op, n->parties[by].account, c->l1_id,
-										n->fee, AMOUNT(0), state_copy));
+										fee, AMOUNT(0), state_copy));
 	if (tx_out)
 		*tx_out = c->cold->close_tx;
 	return L2_OK;

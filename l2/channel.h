@@ -97,6 +97,12 @@ enum l2_result l2_channel_close(struct l2_net *n, uint32_t ch, uint32_t by,
 				enum l2_close_mode mode, uint64_t state, bool tamper,
 				uint64_t *tx_out);
 
+/* The same paying `fee` for the close tx (SPEC section 10: the closes of the pending-
+ * HTLC rules pay the party's challenge_fee). A cooperative close fails with
+ * L2_ERR_HTLC_PENDING while the latest state holds an HTLC. */
+enum l2_result l2_channel_close_fee(struct l2_net *n, uint32_t ch, uint32_t by, enum l2_close_mode mode,
+				    uint64_t state, bool tamper, struct amount fee, uint64_t *tx_out);
+
 /* Spendable balance of party index i (within the channel): 0 until the open is final,
  * then its balance in the latest state plus its final deposits the state does not yet
  * include. */

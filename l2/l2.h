@@ -6,6 +6,7 @@
  *   result.h   l2's result enum
  *   party.h    parties and keys
  *   channel.h  channels and their states (open, pay, deposit, close)
+ *   htlc.h     HTLCs off chain: add, fail, settle, the pending-HTLC rules
  *   react.h    honest reactions and watchtowers (phase 2)
  *   net.h      the net: life cycle, id maps, the chain's events
  */
@@ -13,6 +14,7 @@
 #define L2SIM_L2_L2_H
 
 #include "channel.h"
+#include "htlc.h"
 #include "net.h"
 #include "party.h"
 #include "react.h"

@@ -25,6 +25,10 @@ const char *l2_result_str(enum l2_result r)
 	case L2_ERR_FUTURE_STATE: return "state is newer than the latest";
 	case L2_ERR_STATE_NOT_KEPT: return "that old state was not kept";
 	case L2_ERR_TAMPER_COOP: return "tamper applies to unilateral closes only";
+	case L2_ERR_HTLC_PENDING: return "the latest state holds an HTLC";
+	case L2_ERR_NOT_TWO_PARTY: return "HTLCs need a two-party channel";
+	case L2_ERR_NO_SUCH_HTLC: return "no such HTLC in the latest state";
+	case L2_ERR_BAD_PREIMAGE: return "preimage does not match the payment hash";
 	}
 	return "unknown error";
 }
@@ -69,6 +73,7 @@ void l2_net_free(struct l2_net *n)
 	arena_free(&n->channel_arrays);
 	free(n->parties);
 	free(n->disputes);
+	free(n->pending_claims);
 	free(n->l1map);
 	free(n->acct_map);
 	free(n);
@@ -132,6 +137,15 @@ void l2_net_on_l1_event(struct l2_net *n, const struct l1_event *ev)
 							    sizeof(*n->disputes));
 			n->disputes[n->ndisputes++] = ch;
 		}
+		break;
+	case L1_CHANNEL_HTLC_CLAIM:
+		for (uint32_t j = 0; j < n->npending_claims; j++)
+			if (n->pending_claims[j].tx == tx->id) {
+				memmove(n->pending_claims + j, n->pending_claims + j + 1,
+					(n->npending_claims - j - 1) * sizeof(*n->pending_claims));
+				n->npending_claims--;
+				break;
+			}
 		break;
 	case L1_CHANNEL_DEPOSIT:
 		if (included)

@@ -13,6 +13,12 @@
 #include "party.h"
 #include "result.h"
 
+/* An htlc claim this net submitted, until it is included or dropped. */
+struct l2_pending_claim {
+	uint32_t ch;
+	uint64_t htlc, tx;
+};
+
 struct l2_net {
 	struct l1_chain *chain;    /* borrowed */
 	struct l1_channel_contract *l1; /* the channel contract on chain (the chain owns it) */
@@ -32,6 +38,8 @@ struct l2_net {
 	uint32_t *disputes;        /* channels with a registered unilateral close, unsettled */
 	uint32_t ndisputes, cap_disputes;
 	uint64_t signs, verifies;  /* real Ed25519 operations done off-chain */
+	struct l2_pending_claim *pending_claims; /* in submission order */
+	uint32_t npending_claims, cap_pending_claims;
 	uint32_t noffline;         /* parties offline; change `online` only through
 	                            * l2_party_set_offline/_online, which keep this count */
 };

@@ -18,6 +18,10 @@ enum l2_result {
 	L2_ERR_FUTURE_STATE,     /* a unilateral close with a seq above the latest */
 	L2_ERR_STATE_NOT_KEPT,   /* an old state nobody asked to keep */
 	L2_ERR_TAMPER_COOP,      /* tamper is for unilateral closes only */
+	L2_ERR_HTLC_PENDING,     /* a cooperative close while the latest state holds an HTLC */
+	L2_ERR_NOT_TWO_PARTY,    /* HTLCs are for two-party channels only */
+	L2_ERR_NO_SUCH_HTLC,     /* the latest state holds no HTLC of that id */
+	L2_ERR_BAD_PREIMAGE,     /* the preimage does not hash to the HTLC's payment hash */
 };
 const char *l2_result_str(enum l2_result r);
 

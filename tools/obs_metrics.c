@@ -113,7 +113,7 @@ bool obs_metrics_shortfall(const struct runner *r, uint32_t ch, uint32_t i, stru
 	    !amount_add(&owed, lc->latest->balances[i], extra))
 		owed.units = UINT64_MAX;
 	*owed_out = owed;
-	return !l2_channel_cheated(lc, i) && amount_lt(l1_channel_payout(cc, l1, i), owed);
+	return !l2_channel_cheated(lc, i) && amount_lt(l1_channel_balance_payout(cc, l1, i), owed);
 }
 
 static void settled(struct obs_metrics *m, const struct runner *r, uint32_t ch)

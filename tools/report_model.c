@@ -3,7 +3,7 @@
 #include "l1sim/util.h"
 #include "tools/obs_metrics.h"
 
-#define VERSION_STRING "0.1.0"
+#include "tools/version.h"
 
 const char *report_close_str(enum report_close c)
 {
@@ -43,7 +43,7 @@ void report_model_build(struct report_model *m, const struct runner *r)
 	*m = (struct report_model){ .r = r, .s = s };
 	m->scenario = s->name;
 	m->description = s->description;
-	m->version = VERSION_STRING;
+	m->version = L2SIM_VERSION;
 	m->seed = s->seed;
 	m->blocks = c->height;
 	m->sim_time_s = (double)c->time_ms / 1000.0;

@@ -2,7 +2,10 @@
  *
  * Only tools/ touches cJSON: a file is parsed, checked completely (every problem is
  * collected, one line each, naming the file and the JSON path), converted into the
- * plain structs below, and the cJSON tree is freed. The libraries never see JSON. */
+ * plain structs below, and the cJSON tree is freed. The libraries never see JSON.
+ * This header is the loader's whole interface; its modules (tools/scn_*.c: the
+ * generic validator, file reading, the --set paths, the budget, one per section) share
+ * tools/scn_internal.h, which says what each owns. */
 #ifndef L2SIM_TOOLS_SCENARIO_H
 #define L2SIM_TOOLS_SCENARIO_H
 
@@ -12,6 +15,7 @@
 
 #include "l1sim/amount.h"
 #include "l1sim/chain.h"
+#include "tools/import.h"
 
 #define SCN_NONE UINT32_MAX
 #define SCN_LATEST UINT64_MAX
@@ -37,18 +41,63 @@
 #define SCN_MAX_PAY_COUNT 1000000u         /* count of one pay action */
 #define SCN_MAX_BLOCK_PAYMENTS 1000000.0   /* a workload's mean payments per block (rate x interval) */
 #define SCN_MAX_PAYMENTS 100000000.0       /* payments of a whole run: counts + workload means */
-#define SCN_MAX_SIGNED_PAYMENTS 10000000.0 /* the same with l2.signatures "ed25519" */
+#define SCN_MAX_SIGNED_PAYMENTS 10000000.0 /* two-party payments SCN_MAX_SIGNATURE_OPS allows */
+/* Signature operations of a run with l2.signatures "ed25519": every signed update of a
+ * channel of n parties costs n signs and n(n-1) verifies, n^2 in all (payments, opens,
+ * generated opens included, deposits and cooperative closes). 4 x 10^7 is 10^7
+ * two-party payments, about half an hour of CPU. */
+#define SCN_MAX_SIGNATURE_OPS 40000000.0
+#define SCN_MAX_GENERATED_MEMBERS 20000000u /* generate.channels x generate.channel_size */
+/* The memory a run may need (scn_memory_estimate); the lower of this, the address-
+ * space and data limits of the process (setrlimit) and the machine's memory applies. */
+#define SCN_MAX_MEMORY_BYTES (16ull << 30)
 #define SCN_MAX_FLOOD_TXS 1000000u         /* txs of one flood batch */
 #define SCN_MAX_FLOOD_TOTAL 10000000.0     /* txs x blocks, over all floods of a file */
 #define SCN_MAX_ERRORS 100u                /* problems listed for one file; the rest are counted */
+/* Section 10 (routed payments) and the graphs of issue 11. */
+#define SCN_MAX_FEE_PPM 1000000u           /* fee_ppm: SPEC's 0..10^6 */
+#define SCN_MAX_HOPS 1000u                 /* l2.max_hops */
+#define SCN_MAX_ATTEMPTS 1000u             /* l2.max_attempts */
+#define SCN_MAX_SEND_COUNT 1000000u        /* count of one send action */
+#define SCN_MAX_IMPORTED 10000000u         /* nodes and channels of an imported graph */
+#define SCN_MAX_GRAPH_FILE_BYTES (1ull << 30) /* each file of a network section */
+#define SCN_MAX_TRACE_FILE_BYTES (1ull << 30) /* a trace workload's CSV */
+#define SCN_MAX_TRACE_ROWS 10000000u       /* payments of one trace workload */
+#define SCN_MAX_CHANNELS_PER_PARTY 1000u   /* generate.channels_per_party (scale_free) */
 
-/* A list of error lines; the loader appends, the caller prints. */
+/* Where an error line comes from: the file, or the override (--set KEY=VALUE, index
+ * into the array given to scn_load) that caused it. The loader writes such a line as
+ * "FILE: --set KEY: PROBLEM"; `msg` is the offset of PROBLEM in the line, so that a
+ * caller that took the override from elsewhere (sweep's --vary) can name it its way. */
+#define SCN_FROM_FILE SIZE_MAX
+struct scn_origin {
+	size_t override;         /* SCN_FROM_FILE or the override's index */
+	size_t msg;              /* offset of the problem's text in the line */
+};
+
+/* A list of error lines; the loader appends, the caller prints. A zeroed struct is an
+ * empty list. */
 struct scn_errors {
 	char **lines;
 	size_t n, cap;
+	struct scn_origin *origin; /* [n]: where lines[i] comes from */
 };
+/* Appends a line from the file (origin SCN_FROM_FILE, msg 0). */
 void scn_errors_add(struct scn_errors *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void scn_errors_add_origin(struct scn_errors *e, struct scn_origin o, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 void scn_errors_free(struct scn_errors *e);
+
+/* A forwarding policy (SPEC section 10): what a party charges, and the expiry margin
+ * it keeps, to forward a payment out over a channel, and the least HTLC it sends. */
+struct scn_policy {
+	struct amount fee_base;  /* default 0 */
+	uint32_t fee_ppm;        /* 0..10^6, default 0 */
+	uint32_t cltv_delta;     /* blocks, default 40 */
+	struct amount min_htlc;  /* default 1 (channel policies only; a party's is always 1) */
+	bool disabled;           /* imported lnd direction marked disabled (never set by a scenario) */
+};
+#define SCN_DEFAULT_CLTV_DELTA 40u
 
 struct scn_party {
 	char *name;
@@ -56,6 +105,7 @@ struct scn_party {
 	bool watchtower;
 	bool has_challenge_fee;
 	struct amount challenge_fee;
+	struct scn_policy policy; /* fee_base, fee_ppm, cltv_delta of parties[]; min_htlc 1 */
 };
 
 struct scn_channel {
@@ -63,21 +113,32 @@ struct scn_channel {
 	uint32_t nparties;
 	uint32_t *parties;       /* party indices */
 	struct amount *deposit;  /* [nparties] */
+	/* "policy" of a two-party channel: has_policy[d] when parties[d] has an entry;
+	 * then policy[d] is its policy (unset fields from the party's). */
+	bool has_policy[2];
+	struct scn_policy policy[2];
 };
 
 enum scn_action_kind {
 	SCN_OPEN, SCN_DEPOSIT, SCN_PAY, SCN_CLOSE, SCN_OFFLINE, SCN_ONLINE, SCN_WATCHTOWER, SCN_FLOOD,
 };
+/* A routed payment (SPEC section 10). Outside the enum for now so that the runner's
+ * switch over the kinds compiles unchanged while runs refuse routed scenarios
+ * (scn_uses_routing); the runner's routing change moves it into the enum. */
+#define SCN_SEND ((enum scn_action_kind)(SCN_FLOOD + 1))
 const char *scn_action_str(enum scn_action_kind k);
 
 struct scn_action {
 	uint64_t at;
 	enum scn_action_kind kind;
 	uint32_t channel;        /* open, deposit, pay, close */
-	uint32_t party;          /* deposit, offline, online, watchtower: party; pay: from; close, flood: by */
-	uint32_t to;             /* pay */
-	struct amount amount;    /* deposit, pay */
-	uint64_t count;          /* pay (>= 1); flood: txs */
+	uint32_t party;          /* deposit, offline, online, watchtower: party; pay, send: from; close, flood: by */
+	uint32_t to;             /* pay, send */
+	struct amount amount;    /* deposit, pay, send */
+	uint64_t count;          /* pay, send (>= 1); flood: txs */
+	bool has_max_fee;        /* send: max_fee given (default: no limit) */
+	struct amount max_fee;   /* send */
+	uint64_t hold_blocks;    /* send (default 0) */
 	bool unilateral;         /* close */
 	uint64_t state;          /* close: seq or SCN_LATEST */
 	bool tamper;             /* close */
@@ -87,6 +148,9 @@ struct scn_action {
 	struct amount fee;       /* flood */
 };
 
+enum scn_topology { SCN_TOPO_RANDOM = 0, SCN_TOPO_SCALE_FREE };
+const char *scn_topology_str(enum scn_topology t);
+
 /* The `generate` section: parties p0..p<parties-1> and channels c0..c<channels-1>,
  * appended after the explicit ones (see docs/scenario-format.md). Generated parties
  * are ordinary entries of scenario.parties; generated channels are not stored in
@@ -95,6 +159,8 @@ struct scn_action {
 struct scn_generate {
 	bool present;
 	uint32_t parties, channels, channel_size;
+	enum scn_topology topology; /* "random" (default) or "scale_free" */
+	uint32_t channels_per_party; /* scale_free: m (channels = scn_scale_free_channels) */
 	struct amount balance, deposit;
 	uint64_t open_at;
 	bool in_report;          /* list generated parties and channels in the JSON report */
@@ -105,14 +171,54 @@ struct scn_generate {
 	struct amount *deposits; /* [channel_size], every one `deposit` */
 };
 
+/* The `network` section: a graph imported from files (tools/import.h). Imported node
+ * k is party n<k> (scenario index first_party + k), channel j is ch<j> (index
+ * first_channel + j). Like generated channels they are not in scenario.channels: the
+ * scn_channel_* accessors reach them in graph.channels (whose node[] hold scenario
+ * party indices after loading, and balance[] the deposits). */
+enum scn_net_format { SCN_NET_CLOTH = 0, SCN_NET_LND };
+const char *scn_net_format_str(enum scn_net_format f);
+struct scn_network {
+	bool present;
+	enum scn_net_format format;
+	char *files[3];          /* cloth: nodes, channels, edges; lnd: file (files[0]); as resolved */
+	bool split_node1;        /* lnd "split": "node1" (default "half") */
+	uint64_t open_at;        /* block of every imported channel's open (default 0) */
+	struct amount balance;   /* each imported party's L1 balance beyond its deposits */
+	uint32_t first_party, first_channel;
+	bool placed;             /* first_channel is set */
+	uint32_t nnodes, nchannels;
+	struct import_channel *channels; /* [nchannels], owned */
+};
+
+/* One row of a trace workload (CLoTH's payments CSV). */
+struct scn_trace_payment {
+	uint64_t id;
+	uint32_t from, to;       /* party indices */
+	struct amount amount;    /* msat = units */
+	uint64_t start_ms;       /* after from_block's time */
+};
+
+enum scn_workload_kind { SCN_WL_POISSON = 0, SCN_WL_TRACE };
 struct scn_workload {
-	double rate_per_s;
+	enum scn_workload_kind kind;
+	double rate_per_s;       /* poisson */
 	bool all_channels;
 	uint32_t *channels;
 	uint32_t nchannels;
-	uint64_t from_block, to_block;
+	uint64_t from_block, to_block; /* trace: to_block = from_block + the last start's block (estimate) */
 	struct amount min, max;
+	bool routed;             /* poisson "routed": true (section 10), and every trace */
+	bool all_parties;        /* routed: "parties": "all" */
+	uint32_t *parties;       /* routed: the named parties (distinct) */
+	uint32_t nparties;
+	char *file;              /* trace: the CSV as resolved */
+	struct scn_trace_payment *trace; /* trace: [ntrace], in file order (start_ms non-decreasing) */
+	uint32_t ntrace;
 };
+
+enum scn_routing { SCN_ROUTING_CHEAPEST = 0, SCN_ROUTING_LND };
+const char *scn_routing_str(enum scn_routing r);
 
 /* A value an expectation compares with a report field that may be null. */
 struct scn_opt {
@@ -131,8 +237,17 @@ struct scn_expect_channel {
 	struct amount *payout;
 };
 
+/* expect.routing (SPEC section 10): any subset of the report's routing fields. */
+struct scn_expect_routing {
+	bool present;
+	struct scn_opt sent, ok, failed, pending, attempts, fees, htlc_losses;
+	struct scn_opt hops_min, hops_p50, hops_p95, hops_max; /* may expect null */
+	struct scn_opt no_route, insufficient_balance, offline, expired; /* failures */
+};
+
 struct scn_expect {
 	bool present;
+	struct scn_expect_routing routing;
 	uint32_t nbalances;
 	uint32_t *balance_party;
 	struct amount *balance;
@@ -153,11 +268,22 @@ struct scenario {
 	struct amount fee;       /* l1.fee */
 	double latency_ms;
 	bool signatures;         /* l2.signatures == "ed25519" */
+	/* l2's section-10 keys */
+	uint32_t final_cltv_blocks; /* 18 */
+	uint32_t max_attempts;   /* 3 */
+	uint32_t max_hops;       /* 20 */
+	uint32_t go_onchain_blocks; /* 6 */
+	enum scn_routing routing; /* "cheapest" */
+	/* The JSON path of the first section-10 feature the file uses (a policy key, an
+	 * l2 routing key, send, a routed or trace workload, network, expect.routing), or
+	 * NULL: see scn_uses_routing. */
+	char *routing_feature;
 	struct scn_party *parties;
 	uint32_t nparties;
 	struct scn_channel *channels; /* the explicit ones: [generate.first_channel] with generate */
 	uint32_t nchannels;      /* explicit + generated */
 	struct scn_generate generate;
+	struct scn_network network;
 	struct scn_action *script;
 	uint32_t nscript;
 	struct scn_workload *workload;
@@ -187,6 +313,30 @@ struct scenario *scn_load_buffer(const char *file, const char *text, size_t len,
 				 const struct scn_override *ov, size_t nov, struct scn_errors *errs);
 void scn_free(struct scenario *s);
 
+/* The bytes a run of s would need at its peak, estimated from its parties, channels
+ * (explicit and generated, by their number of parties), payments and flood txs
+ * (docs/security.md gives the figures). The loader refuses a file whose estimate is
+ * above scn_memory_limit(), so a run never starts what it cannot finish. */
+uint64_t scn_memory_estimate(const struct scenario *s);
+/* SCN_MAX_MEMORY_BYTES, or less when the process's limits or the machine say so. */
+uint64_t scn_memory_limit(void);
+
+/* NULL when s uses nothing of SPEC section 10, otherwise a short text naming the first
+ * feature it uses (its JSON path). Runs refuse such a scenario until routed payments
+ * are wired into the runner; `check` accepts it. */
+const char *scn_uses_routing(const struct scenario *s);
+/* The message a run prints for it: "routed payments (SPEC section 10) are not run
+ * yet: FILE: PATH" into buf; NULL when s may run. */
+const char *scn_routing_refusal(const struct scenario *s, char *buf, size_t cap);
+
+/* The channels a scale-free generation of n parties with m channels per party makes:
+ * sum over k = 1..n-1 of min(m, k). */
+uint64_t scn_scale_free_channels(uint64_t n, uint64_t m);
+
+/* The forwarding policy of parties[d] of two-party channel ch (explicit, generated or
+ * imported) when it sends over ch: the channel's "policy" entry, else the party's. */
+struct scn_policy scn_channel_policy(const struct scenario *s, uint32_t ch, uint32_t d);
+
 /* The index of a party or channel by name, or SCN_NONE. O(1) for generated names,
  * O(explicit ones) otherwise. */
 uint32_t scn_party_index(const struct scenario *s, const char *name);
@@ -202,6 +352,14 @@ const struct amount *scn_channel_deposits(const struct scenario *s, uint32_t ch)
 static inline bool scn_channel_is_generated(const struct scenario *s, uint32_t ch)
 {
 	return s->generate.placed && ch >= s->generate.first_channel;
+}
+static inline bool scn_channel_is_imported(const struct scenario *s, uint32_t ch)
+{
+	return s->network.placed && ch >= s->network.first_channel;
+}
+static inline bool scn_party_is_imported(const struct scenario *s, uint32_t p)
+{
+	return s->network.present && p >= s->network.first_party;
 }
 static inline bool scn_party_is_generated(const struct scenario *s, uint32_t p)
 {

@@ -44,10 +44,14 @@ extern const char *const SWEEP_METRICS[];
 /* The index of a metric by name, or -1. */
 int sweep_metric_index(const char *name);
 
-/* The `l2sim sweep` command: argv holds the arguments after "sweep". Returns the exit
- * status: 0 every run finished, 1 a run or the chart failed, 2 bad input or usage
+struct cli_options;
+
+/* The `l2sim sweep` command with its options parsed (tools/options.h). Returns the
+ * exit status: 0 every run finished, 1 a run or the chart failed, 2 bad input or usage
  * (nothing ran), 128 + signal number when interrupted by SIGINT or SIGTERM (the
  * finished rows are still written). */
+int sweep_command(const struct cli_options *o);
+/* The same from the arguments after "sweep" (parsed with cli_parse). */
 int sweep_main(int argc, char **argv);
 
 #endif

@@ -149,9 +149,15 @@ static struct scenario *fuzz_load(const char *json, size_t len, const struct scn
 		fuzz_check_scenario(s);
 	} else {
 		FUZZ_ASSERT(errs.n > 0);
-		for (size_t i = 0; i < errs.n; i++)
+		for (size_t i = 0; i < errs.n; i++) {
 			FUZZ_ASSERT(strncmp(errs.lines[i], "fuzz.json: ", 11) == 0 ||
 				    strncmp(errs.lines[i], "--set ", 6) == 0);
+			/* each line says where it comes from, and echoes nothing raw */
+			FUZZ_ASSERT(errs.origin[i].override == SCN_FROM_FILE || errs.origin[i].override < nov);
+			FUZZ_ASSERT(errs.origin[i].msg <= strlen(errs.lines[i]));
+			for (const unsigned char *c = (const unsigned char *)errs.lines[i]; *c; c++)
+				FUZZ_ASSERT(*c >= 0x20 && *c != 0x7f);
+		}
 	}
 	scn_errors_free(&errs);
 	return s;

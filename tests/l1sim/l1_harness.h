@@ -29,6 +29,7 @@ enum h_kind {
 	H_COOP_CLOSE = L1_CHANNEL_COOP_CLOSE,
 	H_UNILATERAL_CLOSE = L1_CHANNEL_UNILATERAL_CLOSE,
 	H_CHALLENGE = L1_CHANNEL_CHALLENGE,
+	H_HTLC_CLAIM = L1_CHANNEL_HTLC_CLAIM,
 	H_FILLER = L1_CHANNEL_OP_NONE,
 };
 /* The channel contract's settlement event, as the log records it. */
@@ -91,7 +92,7 @@ static inline void h_on_event(void *ctx, const struct l1_event *ev)
 		r.fee = ev->tx->fee;
 		r.channel = ev->tx->target;
 		r.submit_height = ev->tx->submit_height;
-		if (ev->tx->data)
+		if (l1_channel_tx_state(ev->tx))
 			r.seq = l1_channel_tx_state(ev->tx)->seq;
 	}
 	h->log[h->nlog++] = r;
@@ -338,7 +339,7 @@ static inline void h_digest(const struct h *h, uint8_t out[32])
 		}
 		if (l1_chrec_cold(k)->registered) {
 			uint8_t enc[4096];
-			cr_assert_leq(l1_state_encoded_len(l1_chrec_cold(k)->registered->nparties), sizeof(enc));
+			cr_assert_leq(l1_state_encoded_size(l1_chrec_cold(k)->registered), sizeof(enc));
 			crypto_generichash_update(&g, enc, l1_state_encode(l1_chrec_cold(k)->registered, enc));
 		}
 	}

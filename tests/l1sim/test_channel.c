@@ -727,7 +727,7 @@ Test(l1_contract, bad_signature_is_dropped_without_fee)
 	uint32_t a, b, ch;
 	open2_default(&h, &a, &b, &ch);
 	struct l1_state *s = h_state2(&h, ch, 1, 1000, 0, 600, 400);
-	s->sigs[1][10] ^= 0x01;
+	l1_state_sig(s, 1)[10] ^= 0x01;
 	uint64_t included = h.c->txs_included, fees = h.c->fees.units;
 	uint64_t id = h_submit(&h, H_UNILATERAL_CLOSE, a, ch, 25, 0, s);
 	assert_block_drops(&h, id, L1_ERR_BAD_SIGNATURE);
@@ -737,13 +737,13 @@ Test(l1_contract, bad_signature_is_dropped_without_fee)
 	cr_assert_eq(h_ch(&h, ch)->status, L1_CH_OPEN);
 	/* The same for a cooperative close and a challenge. */
 	s = h_state2(&h, ch, 1, 1000, 0, 600, 400);
-	s->sigs[0][63] ^= 0x80;
+	l1_state_sig(s, 0)[63] ^= 0x80;
 	id = h_submit(&h, H_COOP_CLOSE, b, ch, 25, 0, s);
 	assert_block_drops(&h, id, L1_ERR_BAD_SIGNATURE);
 	h_submit(&h, H_UNILATERAL_CLOSE, a, ch, 0, 0, h_state2(&h, ch, 1, 1000, 0, 600, 400));
 	h_block(&h);
 	s = h_state2(&h, ch, 9, 0, 1000, 600, 400);
-	s->sigs[0][0] ^= 0xff;
+	l1_state_sig(s, 0)[0] ^= 0xff;
 	id = h_submit(&h, H_CHALLENGE, b, ch, 25, 0, s);
 	assert_block_drops(&h, id, L1_ERR_BAD_SIGNATURE);
 	cr_assert_not(l1_chrec_cold(h_ch(&h, ch))->challenged);
@@ -784,9 +784,9 @@ Test(l1_contract, unsigned_or_wrongly_signed_states_are_dropped)
 	/* The signatures in swapped slots. */
 	s = h_state2(&h, ch, 1, 600, 400, 600, 400);
 	uint8_t tmp[L1_SIG_LEN];
-	memcpy(tmp, s->sigs[0], L1_SIG_LEN);
-	memcpy(s->sigs[0], s->sigs[1], L1_SIG_LEN);
-	memcpy(s->sigs[1], tmp, L1_SIG_LEN);
+	memcpy(tmp, l1_state_sig(s, 0), L1_SIG_LEN);
+	memcpy(l1_state_sig(s, 0), l1_state_sig(s, 1), L1_SIG_LEN);
+	memcpy(l1_state_sig(s, 1), tmp, L1_SIG_LEN);
 	id = h_submit(&h, H_UNILATERAL_CLOSE, a, ch, 0, 0, s);
 	assert_block_drops(&h, id, L1_ERR_BAD_SIGNATURE);
 	h_fini(&h);
@@ -845,7 +845,7 @@ Test(l1_contract, signature_verification_off_accepts_unsigned_states)
 	h_assert_included(&h, cl, 2);
 	/* Garbage signatures are ignored too... */
 	s = l1_state_new(ch, 2, 2);
-	memset(s->sigs, 0x77, 2 * L1_SIG_LEN);
+	memset(l1_state_sig(s, 0), 0x77, 2 * L1_SIG_LEN);
 	s->balances[1] = AMOUNT(1000);
 	s->included[0] = AMOUNT(600);
 	s->included[1] = AMOUNT(400);

@@ -229,7 +229,7 @@ static void snap_take(const struct env *e, uint32_t ch, struct snap *s)
 	for (uint32_t i = 0; i < l->nparties && i < 8; i++) {
 		s->bal[i] = l->balances[i].units;
 		s->inc[i] = l->included[i].units;
-		memcpy(s->sigs[i], l->sigs[i], L1_SIG_LEN);
+		memcpy(s->sigs[i], l1_state_sig(l, i), L1_SIG_LEN);
 	}
 	s->signs = e->net->signs;
 	s->verifies = e->net->verifies;
@@ -535,13 +535,13 @@ Test(l2_channel, party_refuses_a_state_with_a_corrupted_signature)
 	cr_assert(l2_party_accepts(e->net, ch, b, s));
 
 	uint64_t v = e->net->verifies;
-	s->sigs[1][5] ^= 0x01; /* bob's signature */
+	l1_state_sig(s, 1)[5] ^= 0x01; /* bob's signature */
 	cr_assert_not(l2_party_accepts(e->net, ch, a, s), "alice must refuse bob's bad signature");
 	cr_assert_eq(e->net->verifies - v, 1, "the check is counted");
-	s->sigs[1][5] ^= 0x01;
-	s->sigs[0][63] ^= 0x80; /* alice's signature */
+	l1_state_sig(s, 1)[5] ^= 0x01;
+	l1_state_sig(s, 0)[63] ^= 0x80; /* alice's signature */
 	cr_assert_not(l2_party_accepts(e->net, ch, b, s), "bob must refuse alice's bad signature");
-	s->sigs[0][63] ^= 0x80;
+	l1_state_sig(s, 0)[63] ^= 0x80;
 	cr_assert(l2_party_accepts(e->net, ch, b, s));
 
 	/* content altered after signing: nobody accepts */
@@ -589,7 +589,7 @@ Test(l2_channel, contract_drops_unilateral_close_with_corrupted_signature)
 	pay_ok(e, ch, a, b, 40);
 	uint64_t bal_a = l1_bal(e, a), fees = e->chain->fees.units;
 	struct l1_state *s = l1_state_copy(latest(e, ch));
-	s->sigs[1][0] ^= 0xff;
+	l1_state_sig(s, 1)[0] ^= 0xff;
 	uint64_t tx = l1_chain_submit(e->chain, l1_channel_tx(e->net->l1, L1_CHANNEL_UNILATERAL_CLOSE, e->net->parties[a].account, e->net->channels[ch].l1_id, AMOUNT(2), AMOUNT(0), s));
 	step(e);
 	const struct rec *r = tx_event(e, tx);
@@ -630,7 +630,7 @@ Test(l2_channel, contract_drops_challenge_with_corrupted_signature)
 	uint64_t bal_b = l1_bal(e, b);
 
 	struct l1_state *bad = l1_state_copy(latest(e, ch));
-	bad->sigs[0][10] ^= 0x04; /* alice's signature on the newer state */
+	l1_state_sig(bad, 0)[10] ^= 0x04; /* alice's signature on the newer state */
 	uint64_t tx = l1_chain_submit(e->chain, l1_channel_tx(e->net->l1, L1_CHANNEL_CHALLENGE, e->net->parties[b].account, e->net->channels[ch].l1_id, AMOUNT(3), AMOUNT(0), bad));
 	step(e);
 	const struct rec *r = tx_event(e, tx);
@@ -1956,7 +1956,7 @@ Test(l2_pay, unsigned_states_have_no_signature_room_and_read_as_zeros)
 	const struct l1_state *s = latest(e, ch);
 	cr_assert(l1_state_is_unsigned(s));
 	for (int i = 0; i < L1_SIG_LEN; i++)
-		cr_assert_eq(s->sigs[1][i], 0);
+		cr_assert_eq(l1_state_sig(s, 1)[i], 0);
 	struct l1_state *c = l1_state_copy(s);
 	cr_assert(l1_state_is_unsigned(c));
 	cr_assert_eq(c->balances[1].units, 101);

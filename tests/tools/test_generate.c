@@ -211,3 +211,44 @@ Test(generate, runs_open_all_at_open_at_and_report_by_the_rule)
 	scn_free(s);
 	scn_errors_free(&e);
 }
+
+/* Issue 14 item 2: members were redrawn until distinct. Now member i is one draw among
+ * the parties not yet taken: these values pin that draw (they changed with it). */
+Test(generate, members_are_drawn_without_rejection)
+{
+	struct scn_errors e = { 0 };
+	struct scenario *s = load(HEAD "\"seed\": 7, \"generate\": {\"parties\": 6, \"channels\": 4, \"channel_size\": 3}}", &e);
+	cr_assert_not_null(s, "%s", e.n ? e.lines[0] : "");
+	static const uint32_t want[4][3] = { { 3, 2, 1 }, { 2, 0, 5 }, { 4, 1, 2 }, { 2, 3, 1 } };
+	for (uint32_t c = 0; c < 4; c++)
+		for (uint32_t i = 0; i < 3; i++)
+			cr_assert_eq(scn_channel_parties(s, c)[i], want[c][i], "c%u member %u", c, i);
+	scn_free(s);
+	/* Every party in every channel: each channel is a permutation of all of them. */
+	s = load(HEAD "\"generate\": {\"parties\": 64, \"channels\": 200, \"channel_size\": 64}}", &e);
+	cr_assert_not_null(s, "%s", e.n ? e.lines[0] : "");
+	for (uint32_t c = 0; c < 200; c++) {
+		uint64_t seen = 0;
+		for (uint32_t i = 0; i < 64; i++)
+			seen |= 1ull << scn_channel_parties(s, c)[i];
+		cr_assert_eq(seen, UINT64_MAX, "c%u", c);
+	}
+	scn_free(s);
+	scn_errors_free(&e);
+}
+
+/* 10^7 channels of 64 took 135 s and 2.5 GB in check alone. */
+Test(generate, channels_times_channel_size_is_bounded)
+{
+	struct scn_errors e = { 0 };
+	cr_assert_null(load(HEAD "\"generate\": {\"parties\": 100, \"channels\": 10000000, \"channel_size\": 64}}", &e));
+	cr_assert(has_error(&e, "t.json: generate.channels: 10000000 channels x channel_size 64 = 640000000 channel "
+				"memberships, above the limit of 20000000; generate fewer or smaller channels"),
+		  "%s", e.n ? e.lines[0] : "");
+	scn_errors_free(&e);
+	struct scenario *s = load(HEAD "\"l2\": {\"signatures\": \"off\"}, "
+				  "\"generate\": {\"parties\": 100, \"channels\": 312500, \"channel_size\": 64}}", &e);
+	cr_assert_not_null(s, "at the limit: %s", e.n ? e.lines[0] : "");
+	scn_free(s);
+	scn_errors_free(&e);
+}

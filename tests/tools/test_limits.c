@@ -208,7 +208,41 @@ Test(scn_limits, payments_of_a_run)
 	eleven_million(&t, "off");
 	accepted(&t);
 	eleven_million(&t, "ed25519");
-	refused(&t, "lim.json: script[10].count: the run would make 11000000 payments up to here, above the limit of 10000000 with l2.signatures \"ed25519\"");
+	refused(&t, "lim.json: script[10].count: the run would make about 44000000 signature operations up to here "
+		    "(n signs + n(n-1) verifies per signed update of a channel of n parties), above the limit of 40000000: "
+		    "lower the counts or rates, use channels of fewer parties, or set l2.signatures to \"off\"");
+}
+
+/* Issue 14 item 1: one 64-party channel with 10^6 payments passed check (about 60 hours
+ * of signatures); the budget now weighs each update by n^2. */
+Test(scn_limits, signature_operations_of_many_party_channels)
+{
+	struct text t;
+	for (int sig = 0; sig < 2; sig++) {
+		text_open(&t);
+		parties_and_channels(&t, 64, 0);
+		put(&t, ",\"l2\":{\"signatures\":\"%s\"}", sig ? "ed25519" : "off");
+		put(&t, ",\"channels\":[{\"id\":\"big\",\"parties\":[");
+		for (unsigned i = 0; i < 64; i++)
+			put(&t, "%s\"p%u\"", i ? "," : "", i);
+		put(&t, "]}],\"script\":[{\"at\":1,\"action\":\"pay\",\"channel\":\"big\",\"from\":\"p0\",\"to\":\"p1\","
+			"\"amount\":1,\"count\":1000000}]}");
+		text_close(&t);
+		/* parties_and_channels wrote an empty channels array: drop it. */
+		char *empty = strstr(t.s, ",\"channels\":[]");
+		cr_assert(empty);
+		memmove(empty, empty + 14, strlen(empty + 14) + 1);
+		t.len = strlen(t.s);
+		if (sig)
+			refused(&t, "lim.json: script[0].count: the run would make about 4096000000 signature operations");
+		else
+			accepted(&t);
+	}
+	/* 10^6 generated opens of 8 parties: 6.4 x 10^7 operations. */
+	text_open(&t);
+	put(&t, HEAD "\"generate\":{\"parties\":1000,\"channels\":1000000,\"channel_size\":8}}");
+	text_close(&t);
+	refused(&t, "lim.json: generate.channels: the run would make about 64000000 signature operations");
 }
 
 Test(scn_limits, workload_rate)

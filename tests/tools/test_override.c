@@ -1,6 +1,7 @@
 /* --set KEY=VALUE (SPEC 1): dotted paths through objects, arrays by index or by name,
  * names that themselves contain dots, and the errors for paths that name nothing. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "tools/scenario.h"
@@ -85,4 +86,33 @@ Test(scn_override, paths_that_name_nothing_are_refused_with_the_segment)
 	assert_refused("l1..fee", "1", "not a dotted path");
 	assert_refused("l1.fee", "[1]", "only a scalar");
 	assert_refused("parties.bob.2", "7", "unknown key \"2\"");
+}
+
+/* Issue 14 item 6: VALUE is JSON only when all of it parses as JSON. cJSON alone kept
+ * the prefix ("3000abc" was 3000, "5 # five" was 5) and read "007" as 7, so these names
+ * were refused. */
+static const char *name_after(const char *value, char *buf, size_t n)
+{
+	struct scn_errors errs = { 0 };
+	struct scenario *s = load1("name", value, &errs);
+	cr_assert_not_null(s, "--set name=%s: %s", value, errs.n ? errs.lines[0] : "");
+	snprintf(buf, n, "%s", s->name);
+	scn_free(s);
+	scn_errors_free(&errs);
+	return buf;
+}
+
+Test(scn_override, a_value_is_json_only_when_all_of_it_is)
+{
+	char buf[80];
+	cr_assert_str_eq(name_after("1abc", buf, sizeof(buf)), "1abc");
+	cr_assert_str_eq(name_after("007", buf, sizeof(buf)), "007");
+	cr_assert_str_eq(name_after("true-story", buf, sizeof(buf)), "true-story");
+	cr_assert_str_eq(name_after("\"quoted\"", buf, sizeof(buf)), "quoted");
+	assert_refused("parties.bob.balance", "3000abc", "--set parties.bob.balance: amount must be a decimal string");
+	assert_refused("parties.bob.balance", "3000abc", "(got \"3000abc\")");
+	assert_refused("l1.fee", "5 # five", "(got \"5 # five\")");
+	assert_refused("l1.fee", "+5", "(got \"+5\")");
+	cr_assert_eq(balance_after("parties.bob.balance", " 7 ", 0), 7, "white space around JSON is JSON");
+	cr_assert_eq(balance_after("parties.bob.balance", "7e0", 0), 7);
 }

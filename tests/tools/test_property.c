@@ -389,12 +389,18 @@ static void gen_actions(struct gen *G)
 				return;
 			a->ch = ch;
 			a->party = chance(G, 85) ? c->p[below(G, c->n)] : anyone;
+			/* The loader refuses a deposit by an outsider (issue 14 item 11): keep the
+			 * draws (the rest of the scenario stays the same), use a member. */
+			if (member_index(c, a->party) < 0)
+				a->party = c->p[0];
 			a->amount = scaled(G, below(G, 500));
 		} else if (roll < 40) {
 			if (!(a = new_act(G, at, SCN_CLOSE)))
 				return;
 			a->ch = ch;
 			a->party = chance(G, 90) ? c->p[below(G, c->n)] : anyone;
+			if (member_index(c, a->party) < 0) /* refused by the loader: see above */
+				a->party = c->p[0];
 			a->unilateral = chance(G, 60);
 			if (a->unilateral) {
 				if (chance(G, 50))
@@ -1109,6 +1115,9 @@ static void on_event(void *vctx, const struct l1_event *ev)
 			x->caught++;
 		if (x->first_chal[ch] == NONE)
 			x->first_chal[ch] = (uint32_t)idx;
+		break;
+	case L1_CHANNEL_HTLC_CLAIM: /* runs make no HTLCs yet */
+		CHECK(x, false, "%s: an htlc claim included", gc->id);
 		break;
 	}
 }

@@ -1,0 +1,535 @@
+/* The route search of SPEC section 10 ("Route"), and lnd's order as CLoTH reproduces
+ * it (docs/routing.md).
+ *
+ * A label at party x describes a path x -> ... -> receiver: amt and exp are those of
+ * x's outgoing hop, fee is what the forwarders on it charge. Extending x's label over
+ * an incoming hop w -> x gives w the hop amount a + fee_x(a) and expiry exp +
+ * cltv_delta_x (x's policy on its outgoing hop), or, when x is the receiver, the
+ * payment's amount expiring at h + final_cltv. Because every hop into x carries the
+ * same amount and expiry, they are computed once per popped label, and the inner
+ * loop is a few comparisons per hop.
+ *
+ * Why finality stands in for "a party not on its path": every party on the path of
+ * a popped label was popped before it (a path is a chain of final labels), and an
+ * extension is strictly worse than the label it extends (its hop count grows while
+ * fee and expiry never shrink), so a final party would reject the extension anyway:
+ * refusing hops into final parties is exactly SPEC's rule, and the search stays plain
+ * Dijkstra. The same argument lets the heap leave the channel indices out of its keys
+ * (see key_of): two labels equal in fee, expiry and hops cannot improve one another,
+ * so their pop order changes nothing; the indices only decide between two labels of
+ * one party.
+ */
+#include "l2/route.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "l1sim/util.h"
+
+#define NONE UINT32_MAX
+
+/* lnd's constants, as CLoTH (src/routing.c) copies them from lnd v0.10 (routing/
+ * pathfind.go, routing/payment_session.go); docs/routing.md. */
+#define LND_RISK_FACTOR_BILLIONTHS 15.0   /* RiskFactorBillionths */
+#define LND_ATTEMPT_COST_MSAT 100000.0    /* DefaultPaymentAttemptPenalty: 100 sat */
+#define LND_MIN_PROBABILITY 0.00001       /* below it the distance is infinite */
+#define LND_PROBABILITY_LIMIT 0.01        /* CLoTH drops paths below 1% */
+#define LND_MAX_CLTV 2016                 /* blocks beyond final_cltv */
+
+/* A party's label. The policy of its outgoing hop is copied in when the label is set
+ * (from the in-record being read anyway), so popping it touches no policy array. */
+struct label {
+	uint64_t fee, exp;
+	uint32_t hops, out_dir;   /* out_dir: NONE at the receiver */
+	uint64_t amt;
+	uint64_t fee_base;
+	uint32_t fee_ppm, cltv_delta;
+	uint32_t next;            /* the payee of out_dir: the next party of the path */
+	uint32_t pad[3];          /* one label, one cache line */
+};
+
+/* What only L2_ROUTE_LND reads, apart so that the cheapest search stays compact. */
+struct lnd_label {
+	uint64_t dist;
+	double weight, prob;
+};
+
+/* A heap entry: the key key_of gives party's label, compared in order, then party. */
+struct hent {
+	uint64_t k1, k2;
+	uint32_t k3, party;
+};
+
+struct l2_route_ctx {
+	const struct l2_graph *g;
+	const struct l2_route_mc *mc;
+	struct label *lab;         /* [nparties] */
+	struct lnd_label *lnd;     /* [nparties] */
+	uint32_t *state;           /* [nparties] 2 gen: label set in this search; 2 gen + 1:
+	                            * final; anything else: no label yet */
+	uint64_t *kfee;            /* [nparties] lab[x].fee, in a small array: most hops are
+	                            * refused on the fee alone, without reading the label */
+	struct hent *heap;         /* [2 * nchannels + 1]: each hop pushes at most once */
+	uint32_t nheap;
+	uint32_t gen;
+	uint32_t *excluded;        /* [nchannels]: == excl_gen when excluded */
+	uint32_t excl_gen;
+	uint32_t nexcluded;        /* channels added since the last clear (0: skip the check) */
+	struct l2_route_hop *hops; /* [nparties] the last route found */
+	uint32_t from;             /* of the search under way */
+	struct l2_graph_in *sender_in; /* [max in-degree] see sender_hops_only */
+};
+
+const char *l2_route_mode_str(enum l2_route_mode m)
+{
+	switch (m) {
+	case L2_ROUTE_CHEAPEST: return "cheapest";
+	case L2_ROUTE_LND: return "lnd";
+	}
+	return "unknown";
+}
+
+const char *l2_route_result_str(enum l2_route_result r)
+{
+	switch (r) {
+	case L2_ROUTE_OK: return "ok";
+	case L2_ROUTE_NO_ROUTE: return "no route";
+	case L2_ROUTE_SAME_PARTY: return "sender and receiver are the same party";
+	case L2_ROUTE_BAD_PARTY: return "sender or receiver out of range";
+	}
+	return "unknown";
+}
+
+/* fee_base + floor(a * ppm / 10^6) without a 128-bit product: with a = q * 10^6 + r
+ * it is q * ppm + floor(r * ppm / 10^6), and r * ppm < 10^6 * 2^32 fits. */
+static inline bool fee_of(uint64_t *fee, uint64_t base, uint32_t ppm, uint64_t a)
+{
+	uint64_t q = a / 1000000, r = a % 1000000, prop;
+	if (__builtin_mul_overflow(q, (uint64_t)ppm, &prop) ||
+	    __builtin_add_overflow(prop, r * ppm / 1000000, &prop) ||
+	    __builtin_add_overflow(prop, base, &prop))
+		return false;
+	*fee = prop;
+	return true;
+}
+
+bool l2_route_fee(struct amount *fee, const struct l2_policy *p, struct amount a)
+{
+	return fee_of(&fee->units, p->fee_base.units, p->fee_ppm, a.units);
+}
+
+struct l2_route_ctx *l2_route_ctx_new(const struct l2_graph *g)
+{
+	struct l2_route_ctx *ctx = xcalloc(1, sizeof(*ctx));
+	ctx->g = g;
+	/* one label per cache line */
+	size_t lab_bytes = (g->nparties ? g->nparties : 1) * sizeof(*ctx->lab);
+	ctx->lab = aligned_alloc(64, lab_bytes);
+	if (!ctx->lab)
+		abort();
+	memset(ctx->lab, 0, lab_bytes);
+	ctx->lnd = xcalloc(g->nparties, sizeof(*ctx->lnd));
+	ctx->state = xcalloc(g->nparties, sizeof(*ctx->state));
+	ctx->kfee = xcalloc(g->nparties, sizeof(*ctx->kfee));
+	ctx->heap = xcalloc(2 * (size_t)g->nchannels + 1, sizeof(*ctx->heap));
+	ctx->excluded = xcalloc(g->nchannels, sizeof(*ctx->excluded));
+	ctx->excl_gen = 1;
+	ctx->hops = xcalloc(g->nparties, sizeof(*ctx->hops));
+	uint32_t maxdeg = 0;
+	for (uint32_t v = 0; v < g->nparties; v++)
+		if (g->in_start[v + 1] - g->in_start[v] > maxdeg)
+			maxdeg = g->in_start[v + 1] - g->in_start[v];
+	ctx->sender_in = xcalloc(maxdeg, sizeof(*ctx->sender_in));
+	return ctx;
+}
+
+void l2_route_ctx_free(struct l2_route_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	free(ctx->lab);
+	free(ctx->lnd);
+	free(ctx->state);
+	free(ctx->kfee);
+	free(ctx->heap);
+	free(ctx->excluded);
+	free(ctx->hops);
+	free(ctx->sender_in);
+	free(ctx);
+}
+
+void l2_route_exclude_clear(struct l2_route_ctx *ctx)
+{
+	ctx->nexcluded = 0;
+	if (++ctx->excl_gen == 0) { /* wrapped: forget every old stamp */
+		memset(ctx->excluded, 0, ctx->g->nchannels * sizeof(*ctx->excluded));
+		ctx->excl_gen = 1;
+	}
+}
+
+void l2_route_exclude_add(struct l2_route_ctx *ctx, uint32_t channel)
+{
+	if (channel < ctx->g->nchannels) {
+		ctx->excluded[channel] = ctx->excl_gen;
+		ctx->nexcluded++;
+	}
+}
+
+bool l2_route_excluded(const struct l2_route_ctx *ctx, uint32_t channel)
+{
+	return channel < ctx->g->nchannels && ctx->excluded[channel] == ctx->excl_gen;
+}
+
+void l2_route_set_mc(struct l2_route_ctx *ctx, const struct l2_route_mc *mc)
+{
+	ctx->mc = mc;
+}
+
+static inline bool excluded(const struct l2_route_ctx *ctx, uint32_t dir)
+{
+	return ctx->nexcluded && ctx->excluded[dir >> 1] == ctx->excl_gen;
+}
+
+static inline bool hent_less(const struct hent *a, const struct hent *b)
+{
+	if (a->k1 != b->k1)
+		return a->k1 < b->k1;
+	if (a->k2 != b->k2)
+		return a->k2 < b->k2;
+	if (a->k3 != b->k3)
+		return a->k3 < b->k3;
+	return a->party < b->party;
+}
+
+static void heap_push(struct l2_route_ctx *ctx, struct hent e)
+{
+	uint32_t i = ctx->nheap++;
+	while (i > 0) {
+		uint32_t up = (i - 1) / 2;
+		if (!hent_less(&e, &ctx->heap[up]))
+			break;
+		ctx->heap[i] = ctx->heap[up];
+		i = up;
+	}
+	ctx->heap[i] = e;
+}
+
+static struct hent heap_pop(struct l2_route_ctx *ctx)
+{
+	struct hent top = ctx->heap[0], last = ctx->heap[--ctx->nheap];
+	uint32_t n = ctx->nheap, i = 0;
+	for (;;) {
+		uint32_t c = 2 * i + 1;
+		if (c >= n)
+			break;
+		if (c + 1 < n && hent_less(&ctx->heap[c + 1], &ctx->heap[c]))
+			c++;
+		if (!hent_less(&ctx->heap[c], &last))
+			break;
+		ctx->heap[i] = ctx->heap[c];
+		i = c;
+	}
+	if (n > 0)
+		ctx->heap[i] = last;
+	return top;
+}
+
+/* The amount, expiry and total fee of every hop into the party of label l: what its
+ * extensions carry. False when one would pass 2^64-1 (then it has none). */
+static inline bool ext_of(const struct label *l, uint64_t amount, uint64_t final_exp,
+			  uint64_t *amt_in, uint64_t *exp_in, uint64_t *fee_in)
+{
+	uint64_t f;
+	if (l->out_dir == NONE) {
+		*amt_in = amount;
+		*exp_in = final_exp;
+		*fee_in = 0;
+		return true;
+	}
+	return fee_of(&f, l->fee_base, l->fee_ppm, l->amt) &&
+	       !__builtin_add_overflow(l->amt, f, amt_in) &&
+	       !__builtin_add_overflow(l->exp, (uint64_t)l->cltv_delta, exp_in) &&
+	       !__builtin_add_overflow(l->fee, f, fee_in);
+}
+
+/* The heap key of party x's label. lnd: (distance, -probability). Cheapest: the
+ * sender's own (fee, exp, hops); any other party is keyed by what its extensions
+ * would be, (fee_in, exp_in, hops + 1). Those keys never decrease from pop to pop
+ * (a pushed key is always above the popped one), so a party's label is final when it
+ * is popped, exactly as in plain Dijkstra; but a party whose label is below the
+ * sender's while its extensions are not is never expanded, and that is most of the
+ * frontier. k3 = 2 hops + 1 for the sender sorts it after the others of its key: one
+ * of them may still give it a label of the same key with smaller indices. False: x's
+ * label is never extended (max_hops, overflow), so it needs no entry. */
+static bool key_of(const struct l2_route_ctx *ctx, const struct l2_route_query *q,
+		   uint64_t final_exp, uint32_t x, struct hent *e)
+{
+	if (q->mode == L2_ROUTE_LND) {
+		const struct lnd_label *l = &ctx->lnd[x];
+		uint64_t pbits;
+		memcpy(&pbits, &l->prob, sizeof(pbits)); /* positive doubles order as bits */
+		*e = (struct hent){ l->dist, UINT64_MAX - pbits, 0, x };
+		return true;
+	}
+	const struct label *l = &ctx->lab[x];
+	if (x == q->from) {
+		*e = (struct hent){ l->fee, l->exp, 2 * l->hops + 1, x };
+		return true;
+	}
+	uint64_t amt_in, exp_in, fee_in;
+	if (l->hops >= q->max_hops || !ext_of(l, q->amount.units, final_exp, &amt_in, &exp_in,
+					       &fee_in))
+		return false;
+	*e = (struct hent){ fee_in, exp_in, 2 * (l->hops + 1), x };
+	return true;
+}
+
+/* Pushes x's label, unless x is not the sender and its key is above the sender's:
+ * such an entry would never be popped before the sender (and the sender's key only
+ * falls). The label stays set all the same, so that x still keeps its best one. */
+static inline void push_label(struct l2_route_ctx *ctx, const struct l2_route_query *q,
+			      uint64_t final_exp, uint32_t x)
+{
+	struct hent e, s;
+	if (!key_of(ctx, q, final_exp, x, &e))
+		return;
+	if (q->mode == L2_ROUTE_CHEAPEST && x != q->from && ctx->state[q->from] == 2 * ctx->gen &&
+	    key_of(ctx, q, final_exp, q->from, &s) && hent_less(&s, &e))
+		return;
+	heap_push(ctx, e);
+}
+
+/* Whether v's path followed by channel c is lexicographically below w's path, both
+ * read from the receiver's end and of the same length. The two chains are walked in
+ * step from their tops: once they reach the same party they are the same path from
+ * there to the receiver (a final label never changes), so the first difference seen
+ * from the receiver's end is the last one met before they join. */
+static bool indices_below(const struct l2_route_ctx *ctx, uint32_t v, uint32_t c, uint32_t w)
+{
+	const struct label *lab = ctx->lab;
+	uint32_t x = v, y = lab[w].next;
+	uint32_t da = c, db = lab[w].out_dir >> 1;
+	bool differ = da != db;
+	while (x != y) {
+		uint32_t cx = lab[x].out_dir >> 1, cy = lab[y].out_dir >> 1;
+		if (cx != cy) {
+			da = cx;
+			db = cy;
+			differ = true;
+		}
+		x = lab[x].next;
+		y = lab[y].next;
+	}
+	return differ && da < db;
+}
+
+/* lnd's edge weight (pathfind.go edgeWeight): the fee plus the risk of locking the
+ * incoming amount for the forwarder's cltv_delta, 15 msat per 10^9 msat per block.
+ * In doubles (lnd uses int64, which CLoTH turns into double). */
+static double lnd_edge_weight(uint64_t locked, uint64_t fee, uint32_t cltv_delta)
+{
+	return (double)fee + (double)locked * (double)cltv_delta * LND_RISK_FACTOR_BILLIONTHS / 1e9;
+}
+
+/* lnd's distance (getProbabilityBasedDist): weight + attempt cost / probability. */
+static uint64_t lnd_dist(double weight, double prob)
+{
+	if (prob < LND_MIN_PROBABILITY)
+		return UINT64_MAX;
+	double d = weight + LND_ATTEMPT_COST_MSAT / prob;
+	return d >= 1.8e19 ? UINT64_MAX : (uint64_t)d;
+}
+
+/* lnd's relaxation of hop w -> v (CLoTH's dijkstra): w's own fee and cltv_delta count
+ * unless w is the sender; the hop's probability comes from mission control. Fills
+ * *nl and returns true when the new label beats w's. */
+static bool lnd_relax(const struct l2_route_ctx *ctx, const struct l2_route_query *q,
+		      const struct l2_graph_in *r, uint32_t w, uint32_t v, uint64_t amt_in,
+		      uint64_t exp_in, const struct lnd_label *lv, struct lnd_label *nl)
+{
+	uint64_t fw = 0, locked, lock_blocks;
+	uint32_t delta = 0;
+	if (w != q->from) {
+		if (!fee_of(&fw, r->fee_base, r->fee_ppm, amt_in))
+			return false;
+		delta = r->cltv_delta;
+	}
+	if (__builtin_add_overflow(amt_in, fw, &locked))
+		return false;
+	/* CLoTH's limit on the total lock, w's own delta included */
+	lock_blocks = exp_in - q->height; /* exp_in >= height + final_cltv */
+	if (__builtin_add_overflow(lock_blocks, (uint64_t)delta, &lock_blocks) ||
+	    lock_blocks > (uint64_t)q->final_cltv + LND_MAX_CLTV)
+		return false;
+	double pe = l2_route_mc_probability(ctx->mc, q->from, w, v, AMOUNT(amt_in), q->now_ms);
+	double prob = lv->prob * pe;
+	if (pe <= 0.0 || prob < LND_PROBABILITY_LIMIT)
+		return false;
+	double weight = lv->weight + lnd_edge_weight(locked, fw, delta);
+	uint64_t dist = lnd_dist(weight, prob);
+	/* a label above the sender's can only lead to labels above it (the distance
+	 * never shrinks along a path): the sender is popped first */
+	if (w != q->from && ctx->state[q->from] == 2 * ctx->gen && dist > ctx->lnd[q->from].dist)
+		return false;
+	const struct lnd_label *cur = &ctx->lnd[w];
+	if (ctx->state[w] == 2 * ctx->gen &&
+	    (dist > cur->dist || (dist == cur->dist && prob <= cur->prob)))
+		return false;
+	*nl = (struct lnd_label){ .dist = dist, .weight = weight, .prob = prob };
+	return true;
+}
+
+/* (fee, exp, hops) < l's, the first three components of SPEC's order. */
+static inline bool key_below(uint64_t fee, uint64_t exp, uint32_t hops, const struct label *l)
+{
+	if (fee != l->fee)
+		return fee < l->fee;
+	if (exp != l->exp)
+		return exp < l->exp;
+	return hops < l->hops;
+}
+
+/* Narrows [*r, *end) to the in-records of v paid by the sender. They are not
+ * contiguous in v's list, so they are copied into ctx->sender_in (the sender has few
+ * channels to any one party). */
+static void sender_hops_only(struct l2_route_ctx *ctx, uint32_t v,
+			     const struct l2_graph_in **r, const struct l2_graph_in **end)
+{
+	const struct l2_graph *g = ctx->g;
+	uint32_t from = ctx->from, n = 0;
+	for (uint32_t i = g->in_start[from]; i < g->in_start[from + 1]; i++)
+		if (g->in[i].payer == v) {
+			uint32_t out = (g->in[i].dir & ~L2_GRAPH_DEAD_END) ^ 1; /* from -> v */
+			ctx->sender_in[n++] = g->in[g->in_pos[out]];
+		}
+	*r = ctx->sender_in;
+	*end = ctx->sender_in + n;
+}
+
+static void build_route(struct l2_route_ctx *ctx, uint32_t from, struct l2_route *out)
+{
+	const struct l2_graph *g = ctx->g;
+	uint32_t n = ctx->lab[from].hops, x = from;
+	for (uint32_t i = 0; i < n; i++) {
+		const struct label *l = &ctx->lab[x];
+		uint32_t payee = g->payer[l->out_dir ^ 1];
+		ctx->hops[i] = (struct l2_route_hop){
+			.channel = l->out_dir >> 1, .payer = x, .payee = payee,
+			.amount = AMOUNT(l->amt), .expiry = l->exp,
+		};
+		x = payee;
+	}
+	out->nhops = n;
+	out->fee = AMOUNT(ctx->lab[from].fee);
+	out->hops = ctx->hops;
+}
+
+enum l2_route_result l2_route_find(struct l2_route_ctx *ctx, const struct l2_route_query *q,
+				   struct l2_route *out)
+{
+	const struct l2_graph *g = ctx->g;
+	if (q->from >= g->nparties || q->to >= g->nparties)
+		return L2_ROUTE_BAD_PARTY;
+	if (q->from == q->to)
+		return L2_ROUTE_SAME_PARTY;
+	if (++ctx->gen >= (1u << 31)) { /* 2 gen + 1 must fit: forget every old stamp */
+		memset(ctx->state, 0, g->nparties * sizeof(*ctx->state));
+		ctx->gen = 1;
+	}
+	const uint32_t set = 2 * ctx->gen, final = set + 1, from = q->from;
+	ctx->from = from;
+	const bool lnd = q->mode == L2_ROUTE_LND;
+	uint64_t final_exp;
+	if (__builtin_add_overflow(q->height, (uint64_t)q->final_cltv, &final_exp))
+		return L2_ROUTE_NO_ROUTE;
+	struct label *lab = ctx->lab;
+	uint32_t *state = ctx->state;
+	uint64_t *kfee = ctx->kfee;
+	lab[q->to] = (struct label){ .amt = q->amount.units, .out_dir = NONE };
+	ctx->lnd[q->to] = (struct lnd_label){ .prob = 1.0 };
+	state[q->to] = set;
+	ctx->nheap = 0;
+	push_label(ctx, q, final_exp, q->to);
+
+	while (ctx->nheap > 0) {
+		struct hent e = heap_pop(ctx);
+		uint32_t v = e.party;
+		if (state[v] == final)
+			continue;
+		const struct label *L = &lab[v];
+		/* the amount, expiry and fee of every hop into v; for a cheapest search
+		 * they are also v's key, so that a stale entry is told apart with them */
+		uint64_t amt_in = 0, exp_in = 0, fee_in = 0;
+		bool ext = L->hops < q->max_hops &&
+			   ext_of(L, q->amount.units, final_exp, &amt_in, &exp_in, &fee_in);
+		if (lnd || v == from) {
+			struct hent cur;
+			if (!key_of(ctx, q, final_exp, v, &cur) || cur.k1 != e.k1 ||
+			    cur.k2 != e.k2 || cur.k3 != e.k3)
+				continue; /* a label since replaced */
+		} else if (!ext || fee_in != e.k1 || exp_in != e.k2 || 2 * (L->hops + 1) != e.k3) {
+			continue; /* a label since replaced */
+		}
+		state[v] = final;
+		if (v == from) {
+			build_route(ctx, from, out);
+			return L2_ROUTE_OK;
+		}
+		if (!ext)
+			continue;
+		const uint32_t hops = L->hops + 1;
+		const struct lnd_label *LL = &ctx->lnd[v];
+		const struct l2_graph_in *r = g->in + g->in_start[v];
+		const struct l2_graph_in *end = g->in + g->in_start[v + 1];
+		if (!lnd && state[from] == set && !key_below(fee_in, exp_in, hops, &lab[from])) {
+			/* Every label made here is at least the sender's: it can neither be
+			 * popped before the sender nor lead to a better label of it, so only
+			 * the sender's own hops into v are worth a look (few, listed with the
+			 * sender's incoming ones). */
+			sender_hops_only(ctx, v, &r, &end);
+		}
+		for (; r < end; r++) {
+			uint32_t w = r->payer, dir = r->dir & ~L2_GRAPH_DEAD_END;
+			if (state[w] == final || amt_in < r->min_htlc)
+				continue;
+			if (w == from) {
+				if (!g->open[dir] || amt_in > g->spendable[dir].units)
+					continue;
+			} else if (amt_in > r->capacity || (r->dir & L2_GRAPH_DEAD_END)) {
+				continue; /* a path into a dead end other than the sender goes nowhere */
+			}
+			struct label *W = &lab[w];
+			struct lnd_label nl = { 0 };
+			if (!lnd) {
+				if (state[w] == set) {
+					if (fee_in != kfee[w]) {
+						if (fee_in > kfee[w])
+							continue;
+					} else if (exp_in != W->exp) {
+						if (exp_in > W->exp)
+							continue;
+					} else if (hops != W->hops) {
+						if (hops > W->hops)
+							continue;
+					} else if (!indices_below(ctx, v, dir >> 1, w)) {
+						continue;
+					}
+				}
+			} else if (excluded(ctx, dir) ||
+				   !lnd_relax(ctx, q, r, w, v, amt_in, exp_in, LL, &nl)) {
+				continue;
+			}
+			if (!lnd && excluded(ctx, dir))
+				continue; /* checked last: rarely true, and most hops stop earlier */
+			*W = (struct label){ .fee = fee_in, .exp = exp_in, .amt = amt_in,
+					     .fee_base = r->fee_base, .fee_ppm = r->fee_ppm,
+					     .cltv_delta = r->cltv_delta, .hops = hops,
+					     .out_dir = dir, .next = v };
+			ctx->lnd[w] = nl;
+			state[w] = set;
+			kfee[w] = fee_in;
+			push_label(ctx, q, final_exp, w);
+		}
+	}
+	return L2_ROUTE_NO_ROUTE;
+}

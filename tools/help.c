@@ -1,0 +1,184 @@
+/* The help texts of l2sim: the whole help (l2sim --help) is assembled from the same
+ * pieces as each command's own (l2sim CMD --help), so the two never disagree. */
+#include <stdio.h>
+
+#include "tools/options.h"
+
+static const char SYNOPSIS_RUN[] =
+	"l2sim run FILE|- [--format text|json] [--set KEY=VALUE]... [--trace FILE.jsonl]\n"
+	"                      [--max-blocks N]\n";
+static const char SYNOPSIS_CHECK[] = "l2sim check FILE|-... [--set KEY=VALUE]...\n";
+static const char SYNOPSIS_SWEEP[] =
+	"l2sim sweep FILE --vary KEY=V1,V2,... [--vary ...] [--set KEY=VALUE]...\n"
+	"                   [--jobs N] [--out FILE.csv|-]\n"
+	"                   [--plot FILE.svg [--metric NAME[,NAME]...] [--log x|y|xy]]\n";
+static const char SYNOPSIS_BENCH[] = "l2sim bench [--format text|json] [--quick]\n";
+
+static const char INTRO[] =
+	"l2sim: a deterministic Layer1 simulator with a channel contract, driving Layer2\n"
+	"state channels through scripted JSON scenarios (format l2sim/1).\n";
+
+static const char COMMANDS[] =
+	"Commands\n"
+	"  run FILE        run a scenario and print its report (FILE - reads standard input)\n"
+	"  check FILE...   validate scenarios without running them; prints every problem\n"
+	"  sweep FILE      run FILE over every combination of --vary values, on all cores;\n"
+	"                  prints a table, writes a CSV and draws a chart (docs/benchmarks.md)\n"
+	"  bench           measure how fast the simulator is, each figure beside its bound\n"
+	"                  (signed payments, 10^6 unsigned channels, memory per channel,\n"
+	"                  L1 blocks); about 15 s of CPU (docs/performance.md)\n";
+
+static const char SET_OPTION[] =
+	"  --set KEY=VALUE override a scalar of the file by its dotted path, e.g.\n"
+	"                  --set l1.dispute_timeout_blocks=6   --set seed=7\n"
+	"                  --set parties.alice.balance=500    --set l2.signatures=off\n"
+	"                  --set generate.channels=1000000 (a generate section's size)\n"
+	"                  VALUE is JSON when all of it parses as JSON, else a string.\n"
+	"                  Repeatable; applied in order before the file is validated.\n";
+
+static const char OPTIONS_RUN[] =
+	"  FILE            the scenario; - reads it from standard input\n"
+	"  --format text   (default) a block-by-block timeline, a summary and the theorems\n"
+	"  --format json   the JSON report of SPEC section 7, and nothing else on stdout\n";
+static const char OPTIONS_RUN_2[] =
+	"  --trace FILE    also write every event as one JSON object per line to FILE\n"
+	"                  (written to a temporary beside FILE and renamed when the run\n"
+	"                  ends: an error or Ctrl-C leaves no partial FILE and no temporary;\n"
+	"                  a FILE that is not a regular file, e.g. /dev/stdout, is written\n"
+	"                  in place)\n"
+	"  --max-blocks N  stop the run after block N (0 to 10000000, the default) with a\n"
+	"                  message on stderr; the report covers the blocks that ran\n";
+
+static const char OPTIONS_CHECK[] =
+	"  FILE...         the scenarios; - reads one from standard input\n"
+	"  --set KEY=VALUE as for run, applied to every FILE before it is validated\n";
+
+static const char OPTIONS_SWEEP[] =
+	"  --vary KEY=V1,V2,...  a --set KEY (as for run) and its values; repeatable, at least\n"
+	"                  one. Each value is a value, A..B (whole numbers A to B) or A:B:S\n"
+	"                  (A, A+S, ... up to B), e.g. --vary script.1.count=1,5..8,10:100:10.\n"
+	"                  Runs are the cartesian product, the first --vary outermost; every\n"
+	"                  combination is validated before any runs (exit 2 naming it).\n"
+	"                  At most 64 --vary, 100000 values each, 1000000 runs.\n"
+	"  --set KEY=VALUE fixed for every run\n"
+	"  -j, --jobs N    worker processes, 1 to 1024 (default: the online CPUs); the output\n"
+	"                  is the same whatever N is\n"
+	"  -o, --out FILE  write one CSV row per run: the varied values, then blocks, sim_time_s,\n"
+	"                  payments_ok, payments_failed, throughput_gain, l1_txs, l1_channel_txs,\n"
+	"                  l1_tps, l1_capacity_tps, l2_tps, finality_l1_blocks_{min,p50,p95},\n"
+	"                  finality_l1_s_{p50,p95}, unsettled_payments, stale_closes, challenges,\n"
+	"                  security_violations, fees, expect_ok, hit_block_cap (empty for null;\n"
+	"                  numbers in their shortest form that reads back the same).\n"
+	"                  --out - writes the CSV on stdout instead of the table.\n"
+	"  --plot FILE.svg draw the chart with gnuplot (Debian: gnuplot-nox): x is the first\n"
+	"                  --vary, one line per value of the others and per metric; gnuplot's\n"
+	"                  messages are shown only when it fails\n"
+	"  --metric NAME[,NAME]...  what the chart shows: CSV metric names (throughput_gain)\n"
+	"  --log x|y|xy    logarithmic axes on the chart (0 and below have no place on them)\n"
+	"  --out and --plot are written like run's --trace: whole or not at all, and a\n"
+	"  FILE that is not a regular file (/dev/null, a pipe) is written in place.\n"
+	"  A progress bar goes to stderr when it is a terminal. Ctrl-C stops the sweep and\n"
+	"  writes the rows of the runs that finished. An expectation that fails does not\n"
+	"  change the exit status of a sweep: see the expect_ok column.\n";
+
+static const char OPTIONS_BENCH[] =
+	"  --format text   (default) a table: measured, bound, ratio, goal\n"
+	"  --format json   {\"ed25519\", \"off\", \"memory\", \"l1\"} as one JSON object\n"
+	"  --quick         a few-second smoke run with small sizes (used by make test)\n";
+
+static const char OTHER_OPTIONS[] =
+	"Other options\n"
+	"  -h, --help      this help (l2sim CMD --help: the help of CMD)\n"
+	"  --version       the version\n";
+
+static const char EXIT_STATUS[] =
+	"Exit status\n"
+	"  0  run: ran, and every expectation of the scenario held (or it had none);\n"
+	"     check: every FILE is valid; sweep: every run finished; bench: measured\n"
+	"  1  run: ran, and an expectation failed (each failure is listed);\n"
+	"     sweep: a run or the chart failed (each is named)\n"
+	"  2  bad input or usage: nothing ran; one line per problem on stderr, naming the\n"
+	"     file and the JSON path (line and column for files that are not JSON);\n"
+	"     also: the report or the trace could not be written (a full disk), the run\n"
+	"     ran out of memory (no temporary is left), or a bench process failed\n"
+	"  128+N  killed by signal N: 130 for Ctrl-C, 143 for SIGTERM. run leaves no\n"
+	"     partial --trace FILE; sweep writes the rows of the runs that finished\n";
+
+static const char LIMITS[] =
+	"Limits\n"
+	"  Scenario files are untrusted input. A file above a limit (64 MiB, 5000000 JSON\n"
+	"  values, nesting 32, 100000 parties or channels listed, 10^7 generated, 1000000\n"
+	"  script actions, 10^6 payments per pay action or per block of a workload, 10^8\n"
+	"  payments in a run (10^7 with signatures), 10^7 flood txs) is refused with exit\n"
+	"  status 2.\n"
+	"  docs/security.md lists them all.\n";
+
+static const char EXAMPLES_RUN[] =
+	"  l2sim run scenarios/quickstart.json\n"
+	"  l2sim run scenarios/quickstart.json --format json --set l1.dispute_timeout_blocks=6\n"
+	"        (exit 1: the file expects the settlement of its own T = 10, at block 14)\n"
+	"  l2sim run scenarios/tampered-state-signed.json --set l2.signatures=off\n"
+	"        (exit 1: without signatures the tampered close wins: a security violation)\n"
+	"  l2sim run scenarios/quickstart.json --max-blocks 100 --trace /tmp/quickstart.jsonl\n";
+static const char EXAMPLES_CHECK[] =
+	"  l2sim check scenarios/*.json\n"
+	"  l2sim check scenarios/quickstart.json --set l1.confirmations=3\n";
+static const char EXAMPLES_SWEEP[] =
+	"  l2sim sweep docs/examples/sweep-security.json --vary script.8.blocks=1..32 \\\n"
+	"        --vary l1.dispute_timeout_blocks=6,12,24 --out results.csv --plot chart.svg \\\n"
+	"        --metric security_violations\n";
+static const char EXAMPLES_BENCH[] = "  l2sim bench --quick --format json\n";
+
+static const char DOCS[] =
+	"Documentation: docs/scenario-format.md, docs/metrics.md, docs/benchmarks.md,\n"
+	"docs/teaching-disputes.md, docs/scenarios.md, docs/security.md, docs/l1sim.md,\n"
+	"docs/l2.md, docs/performance.md, and man l2sim.\n";
+
+void cli_synopsis(FILE *f)
+{
+	fprintf(f, "usage: %s       %s       %s       %s", SYNOPSIS_RUN, SYNOPSIS_CHECK, SYNOPSIS_SWEEP,
+		SYNOPSIS_BENCH);
+	fputs("       l2sim --help | --version\n"
+	      "l2sim --help describes every command and option.\n",
+	      f);
+}
+
+void cli_help(FILE *f, enum cli_command cmd)
+{
+	switch (cmd) {
+	case CLI_RUN:
+		fprintf(f, "usage: %s\nRun a scenario and print its report.\n\nOptions\n%s%s%s", SYNOPSIS_RUN,
+			OPTIONS_RUN, SET_OPTION, OPTIONS_RUN_2);
+		fprintf(f, "\n%s\nExamples\n%s", EXIT_STATUS, EXAMPLES_RUN);
+		break;
+	case CLI_CHECK:
+		fprintf(f, "usage: %s\nValidate scenarios without running them; prints every problem.\n\nOptions\n%s",
+			SYNOPSIS_CHECK, OPTIONS_CHECK);
+		fprintf(f, "\n%s\nExamples\n%s", EXIT_STATUS, EXAMPLES_CHECK);
+		break;
+	case CLI_SWEEP:
+		fprintf(f,
+			"usage: %s\nRun FILE over every combination of --vary values, on all cores; print a\n"
+			"table, write a CSV and draw a chart (docs/benchmarks.md).\n\nOptions\n%s",
+			SYNOPSIS_SWEEP, OPTIONS_SWEEP);
+		fprintf(f, "\n%s\nExamples\n%s", EXIT_STATUS, EXAMPLES_SWEEP);
+		break;
+	case CLI_BENCH:
+		fprintf(f,
+			"usage: %s\nMeasure how fast the simulator is, each figure beside its bound; about\n"
+			"15 s of CPU (docs/performance.md).\n\nOptions\n%s",
+			SYNOPSIS_BENCH, OPTIONS_BENCH);
+		fprintf(f, "\n%s\nExamples\n%s", EXIT_STATUS, EXAMPLES_BENCH);
+		break;
+	case CLI_NONE:
+		fprintf(f, "%s\n%s\n", INTRO, COMMANDS);
+		fprintf(f, "Options of run\n%s%s%s\n", OPTIONS_RUN, SET_OPTION, OPTIONS_RUN_2);
+		fprintf(f, "Options of check\n%s\n", OPTIONS_CHECK);
+		fprintf(f, "Options of sweep\n%s\n", OPTIONS_SWEEP);
+		fprintf(f, "Options of bench\n%s\n", OPTIONS_BENCH);
+		fprintf(f, "%s\n%s\n%s\n", OTHER_OPTIONS, EXIT_STATUS, LIMITS);
+		fprintf(f, "Examples\n%s%s%s%s\n%s", EXAMPLES_RUN, EXAMPLES_CHECK, EXAMPLES_SWEEP, EXAMPLES_BENCH, DOCS);
+		return;
+	}
+	fputs("\nl2sim --help describes every command; man l2sim.\n", f);
+}
