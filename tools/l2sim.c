@@ -73,11 +73,6 @@ static int cmd_run(const struct cli_options *o)
 		print_errors(&errs);
 		goto out;
 	}
-	char why[512];
-	if (scn_routing_refusal(s, why, sizeof(why))) {
-		fprintf(stderr, "l2sim: %s\n", why);
-		goto out;
-	}
 	if (o->trace && !(trace = output_open(o->trace, OUTPUT_DEFAULT))) {
 		fprintf(stderr, "l2sim: %s: cannot write the trace: %s\n", o->trace, strerror(errno));
 		goto out;

@@ -125,6 +125,53 @@ static void settled(struct obs_metrics *m, const struct runner *r, uint32_t ch)
 			m->security_violations++;
 }
 
+/* ---- routed payments ---- */
+
+static uint64_t us_of_ms(double ms)
+{
+	double us = ms * 1000.0;
+	return us >= 1.8e19 ? UINT64_MAX : (uint64_t)(us + 0.5);
+}
+
+static void routed(struct obs_metrics *m, const struct runner *r, const struct run_event *ev)
+{
+	struct obs_routing *rt = &m->rt;
+	const struct run_payment *p = ev->u.routed.p;
+	switch (ev->u.routed.step) {
+	case RUN_ROUTED_SENT:
+		rt->sent++;
+		break;
+	case RUN_ROUTED_ADDED:
+		rt->attempts += p->attempts;
+		break;
+	case RUN_ROUTED_OK:
+		rt->ok++;
+		m->payments_ok++;
+		samples_add(&rt->hops, p->nhops, 1);
+		if (!amount_add_to(&rt->fees, p->fee))
+			rt->fees.units = UINT64_MAX;
+		/* a round trip per hop to add, another to settle, plus the time it was held */
+		samples_add(&rt->offchain_us,
+			    us_of_ms(4.0 * p->nhops * r->s->latency_ms) + ms_to_us(p->done_ms - p->sent_ms), 1);
+		break;
+	case RUN_ROUTED_FAILED:
+		rt->failed++;
+		m->payments_failed++;
+		rt->failures[p->reason]++;
+		if (p->reason != RUN_FAIL_EXPIRED) /* an expired one counted its attempts when added */
+			rt->attempts += p->attempts;
+		break;
+	}
+}
+
+static void htlc_step(struct obs_metrics *m, const struct run_event *ev)
+{
+	if (ev->u.htlc.step == RUN_HTLC_SETTLED)
+		m->rt.settled_offchain++;
+	else if (ev->u.htlc.step == RUN_HTLC_REMOVED)
+		m->rt.failed_offchain++;
+}
+
 /* ---- the run's end ---- */
 
 static void finish(struct obs_metrics *m, const struct runner *r)
@@ -134,8 +181,16 @@ static void finish(struct obs_metrics *m, const struct runner *r)
 		for (uint32_t i = 0; i < r->s->nchannels; i++)
 			if (!m->ch[i].settled_final)
 				m->unsettled_payments += m->ch[i].payments_ok;
+		m->unsettled_payments += m->rt.ok; /* routed: L1 finality not measured (yet) */
 	} else {
 		m->unsettled_payments = m->payments_ok;
+	}
+	if (m->rt.on) {
+		uint64_t direct = m->payments_ok - m->rt.ok;
+		if (direct)
+			samples_add(&m->rt.offchain_us, us_of_ms(2.0 * r->s->latency_ms), direct);
+		samples_sort(&m->rt.offchain_us);
+		samples_sort(&m->rt.hops);
 	}
 	samples_sort(&m->fin_blocks);
 	samples_sort(&m->fin_us);
@@ -182,6 +237,15 @@ static void on_event(void *ctx, const struct runner *r, const struct run_event *
 	case RUN_EV_RUN_END:
 		finish(m, r);
 		break;
+	case RUN_EV_ROUTED:
+		routed(m, r, ev);
+		break;
+	case RUN_EV_HTLC:
+		htlc_step(m, ev);
+		break;
+	case RUN_EV_HTLC_LOSS:
+		m->rt.htlc_losses++;
+		break;
 	default:
 		break;
 	}
@@ -198,6 +262,10 @@ struct obs_metrics *obs_metrics_new(struct runner *r)
 		m->ch = xcalloc(r->s->nchannels ? r->s->nchannels : 1, sizeof(*m->ch));
 		mask |= RUN_EV_MASK(RUN_EV_PAYMENT);
 	}
+	if (r->routing) {
+		m->rt.on = true;
+		mask |= RUN_EV_MASK(RUN_EV_ROUTED) | RUN_EV_MASK(RUN_EV_HTLC) | RUN_EV_MASK(RUN_EV_HTLC_LOSS);
+	}
 	runner_subscribe(r, mask, on_event, m);
 	return m;
 }
@@ -212,5 +280,7 @@ void obs_metrics_free(struct obs_metrics *m)
 	free(m->ch);
 	free(m->fin_blocks.v);
 	free(m->fin_us.v);
+	free(m->rt.hops.v);
+	free(m->rt.offchain_us.v);
 	free(m);
 }

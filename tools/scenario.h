@@ -121,11 +121,8 @@ struct scn_channel {
 
 enum scn_action_kind {
 	SCN_OPEN, SCN_DEPOSIT, SCN_PAY, SCN_CLOSE, SCN_OFFLINE, SCN_ONLINE, SCN_WATCHTOWER, SCN_FLOOD,
+	SCN_SEND,                /* a routed payment (SPEC section 10) */
 };
-/* A routed payment (SPEC section 10). Outside the enum for now so that the runner's
- * switch over the kinds compiles unchanged while runs refuse routed scenarios
- * (scn_uses_routing); the runner's routing change moves it into the enum. */
-#define SCN_SEND ((enum scn_action_kind)(SCN_FLOOD + 1))
 const char *scn_action_str(enum scn_action_kind k);
 
 struct scn_action {
