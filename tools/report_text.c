@@ -148,10 +148,14 @@ static void theorems(FILE *f, const struct report_model *m)
 	if (m->t21_holds)
 		fprintf(f, "  2.1 security    HOLDS: every party that did not cheat was paid at least what the latest\n"
 			   "                  signed state owed it\n");
-	else
+	else if (m->security_violations)
 		fprintf(f, "  2.1 security    FAILS: %" PRIu64 " (channel, party) pair%s paid less than the latest signed\n"
 			   "                  state owed (see SECURITY VIOLATION in the timeline for why)\n",
 			m->security_violations, m->security_violations == 1 ? " was" : "s were");
+	if (m->security_violations == 0 && m->rt_htlc_losses)
+		fprintf(f, "  2.1 security    FAILS: %" PRIu64 " htlc loss%s: a forwarder or receiver gave up its outgoing\n"
+			   "                  HTLC and its incoming one went back to its payer (SPEC section 10)\n",
+			m->rt_htlc_losses, m->rt_htlc_losses == 1 ? "" : "es");
 	if (m->has_gain)
 		fprintf(f, "  2.2 throughput  gain %.4g: each L1 channel tx carried %.4g payments on average\n", m->gain,
 			m->payments_per_channel_tx);

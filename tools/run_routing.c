@@ -325,7 +325,7 @@ static void send_one(struct runner *r, const struct scn_action *a, uint32_t from
 	struct run_payment *p = &rt->pay[rt->npay];
 	*p = (struct run_payment){ .id = rt->npay++, .from = from, .to = to, .amount = amount,
 				   .sent_height = r->chain->height, .sent_ms = r->chain->time_ms, .t_us = t_us,
-				   .status = RUN_ROUTED_SENT };
+				   .status = RUN_ROUTED_SENT, .scripted = a != NULL };
 	/* Every payment draws its preimage, so later ones do not depend on earlier outcomes. */
 	for (unsigned i = 0; i < L1_PREIMAGE_LEN; i += 8) {
 		uint64_t x = rng_next(&rt->rng);

@@ -83,6 +83,7 @@ struct run_payment {
 	enum run_routed_step status;
 	enum run_route_fail reason;
 	bool revealed;
+	bool scripted;             /* a send action's (not a workload's) */
 	uint8_t preimage[L1_PREIMAGE_LEN], hash[L1_HASH_LEN];
 };
 
