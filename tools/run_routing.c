@@ -14,15 +14,6 @@
 #include "l2/route.h"
 #include "tools/runner_internal.h"
 
-/* A hop's HTLC, as the runner follows it. */
-enum {
-	RUN_HOP_NONE = 0,      /* not added (a failed attempt's hop beyond the failing one) */
-	RUN_HOP_PENDING,       /* in the channel's latest state, or with the contract */
-	RUN_HOP_PAYEE,         /* went to its payee (settled off chain, or paid on chain) */
-	RUN_HOP_PAYER,         /* went back to its payer (removed, refunded, or left out of
-	                        * the settled state) */
-};
-
 struct run_routing {
 	struct l2_graph *g;
 	struct l2_route_ctx *ctx;

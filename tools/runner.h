@@ -60,12 +60,21 @@ struct run_observers {
 	uint32_t n, cap;
 };
 
+/* A hop's HTLC, as the runner follows it (run_hop.state). */
+enum run_hop_state {
+	RUN_HOP_NONE = 0,      /* not added (a failed attempt's hop beyond the failing one) */
+	RUN_HOP_PENDING,       /* in the channel's latest state, or with the contract */
+	RUN_HOP_PAYEE,         /* went to its payee (settled off chain, or paid on chain) */
+	RUN_HOP_PAYER,         /* went back to its payer (removed, refunded, or left out of
+	                        * the settled state) */
+};
+
 /* One hop of a routed payment's current (or last) path. */
 struct run_hop {
 	uint32_t ch;               /* scenario channel */
 	uint32_t payer, payee;     /* scenario party indices */
 	struct l1_htlc htlc;       /* the HTLC as added (its payer/payee: channel indices) */
-	uint8_t state;             /* RUN_HOP_* (run_routing.c) */
+	uint8_t state;             /* enum run_hop_state */
 	bool settled_offchain;
 };
 
