@@ -86,7 +86,9 @@ void sweep_free(struct sweep *sw);
  * first line of a --shard CSV (without its newline); the caller frees. */
 char *sweep_shard_header(const struct sweep *sw, const struct cli_options *o);
 
-/* The progress bar on stderr (sweep_runs.c): runs done of total, elapsed, left. */
+/* The progress bar on sweep_progress_file (NULL: stderr; sweep_runs.c): runs done of
+ * total, elapsed, left. */
+extern FILE *sweep_progress_file;
 double sweep_now(void);
 void sweep_progress_draw(size_t done, size_t total, double elapsed);
 void sweep_progress_clear(void);

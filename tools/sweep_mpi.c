@@ -262,8 +262,39 @@ static bool take_result(struct sweep *sw, int r, char *msg, size_t len, size_t *
 	return false;
 }
 
+/* The terminal of mpirun, when rank 0 is its child and mpirun's stderr is one: the
+ * ranks' own stderr is a pipe to mpirun, so the progress bar goes there directly
+ * (and nowhere when mpirun's output is redirected, or rank 0 runs on another node). */
+static FILE *mpirun_terminal(void)
+{
+	char link[64], target[256];
+	snprintf(link, sizeof(link), "/proc/%ld/fd/2", (long)getppid());
+	ssize_t n = readlink(link, target, sizeof(target) - 1);
+	if (n <= 0)
+		return NULL;
+	target[n] = '\0';
+	if (strncmp(target, "/dev/pts/", 9) != 0 && strncmp(target, "/dev/tty", 8) != 0)
+		return NULL;
+	int fd = open(target, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	if (!isatty(fd)) {
+		close(fd);
+		return NULL;
+	}
+	FILE *f = fdopen(fd, "w");
+	if (!f)
+		close(fd);
+	return f;
+}
+
 static size_t mpi_run_all(struct sweep *sw)
 {
+	FILE *tty = sw->progress ? NULL : mpirun_terminal();
+	if (tty) {
+		sweep_progress_file = tty;
+		sw->progress = true;
+	}
 	/* busy[r]: the run rank r is on, or SIZE_MAX; rank 0's own is `local`. */
 	size_t *busy = xcalloc((size_t)nranks, sizeof(*busy));
 	for (int r = 0; r < nranks; r++)
@@ -336,9 +367,17 @@ static size_t mpi_run_all(struct sweep *sw)
 			sweep_progress_draw(finished, sw->nsel, sweep_now() - t0);
 		sweep_progress_clear();
 	}
+	if (tty) {
+		fclose(tty);
+		sweep_progress_file = NULL;
+	}
 	if (sweep_stop_signal && active > 0) {
-		fprintf(stderr, "l2sim: sweep --mpi stopped by signal %d with %zu run%s in flight (mpirun stops every "
-			"rank when one dies):", (int)sweep_stop_signal, active, active == 1 ? "" : "s");
+		/* mpirun turns Ctrl-C into SIGTERM for every rank, and sends SIGTERM when a
+		 * rank died: either way these runs did not finish. */
+		fprintf(stderr,
+			"l2sim: sweep --mpi stopped by signal %d (Ctrl-C, or mpirun stopping the job because a rank "
+			"died) with %zu run%s unfinished:",
+			(int)sweep_stop_signal, active, active == 1 ? "" : "s");
 		for (int r = 0; r < nranks; r++) {
 			if (busy[r] == SIZE_MAX)
 				continue;

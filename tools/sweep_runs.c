@@ -150,8 +150,11 @@ double sweep_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+FILE *sweep_progress_file;
+
 void sweep_progress_draw(size_t done, size_t total, double elapsed)
 {
+	FILE *out = sweep_progress_file ? sweep_progress_file : stderr;
 	enum { WIDTH = 30 };
 	size_t fill = total ? done * WIDTH / total : WIDTH;
 	char bar[WIDTH + 1];
@@ -159,18 +162,19 @@ void sweep_progress_draw(size_t done, size_t total, double elapsed)
 		bar[k] = k < fill ? '#' : '.';
 	bar[WIDTH] = '\0';
 	unsigned e = (unsigned)elapsed;
-	fprintf(stderr, "\r\033[K[%s] %zu/%zu runs  %u:%02u elapsed", bar, done, total, e / 60, e % 60);
+	fprintf(out, "\r\033[K[%s] %zu/%zu runs  %u:%02u elapsed", bar, done, total, e / 60, e % 60);
 	if (done > 0 && done < total) {
 		unsigned left = (unsigned)(elapsed / (double)done * (double)(total - done));
-		fprintf(stderr, "  ~%u:%02u left", left / 60, left % 60);
+		fprintf(out, "  ~%u:%02u left", left / 60, left % 60);
 	}
-	fflush(stderr);
+	fflush(out);
 }
 
 void sweep_progress_clear(void)
 {
-	fputs("\r\033[K", stderr);
-	fflush(stderr);
+	FILE *out = sweep_progress_file ? sweep_progress_file : stderr;
+	fputs("\r\033[K", out);
+	fflush(out);
 }
 
 static bool spawn(struct sweep *sw, struct sweep_worker *w, size_t run, const struct sweep_worker *all, size_t nall)
