@@ -34,6 +34,7 @@
 
 #include "l1sim/util.h"
 #include "tools/options.h"
+#include "tools/output.h"
 #include "tools/sweep_internal.h"
 
 enum { TAG_START = 1, TAG_QUIT, TAG_RUN, TAG_RESULT };
@@ -288,8 +289,46 @@ static FILE *mpirun_terminal(void)
 	return f;
 }
 
+/* ---- checkpoints ---- */
+
+/* mpirun follows its SIGTERM with SIGKILL after odls_base_sigkill_timeout, and at
+ * times within milliseconds: too soon, now and then, for rank 0 to write the rows.
+ * So rank 0 also rewrites --out with the rows finished so far, whole (through
+ * tools/output.c), at most about once a second and never taking more than a twentieth
+ * of the time: if it is killed, the file holds every row finished up to the last
+ * checkpoint (docs/benchmarks.md shows how to give rank 0 more time). The end of the
+ * sweep writes the file once more, as without --mpi. Not
+ * for --out - or a file that is not a regular one (written in place, only once). */
+struct checkpoint {
+	bool off;
+	double last, cost;
+	size_t rows; /* finished rows in the file */
+};
+
+static void checkpoint(struct sweep *sw, struct checkpoint *c, size_t finished)
+{
+	double t = sweep_now();
+	if (c->off || !sw->out || strcmp(sw->out, "-") == 0 || finished == c->rows)
+		return;
+	if (t - c->last < 1.0 || t - c->last < 20 * c->cost)
+		return;
+	struct output *o = output_open(sw->out, OUTPUT_DEFAULT);
+	if (!o || output_in_place(o)) {
+		output_discard(o);
+		c->off = true;
+		return;
+	}
+	sweep_write_csv(output_file(o), sw);
+	if (!output_commit(o))
+		c->off = true; /* the end says why, when it cannot write either */
+	c->rows = finished;
+	c->last = sweep_now();
+	c->cost = c->last - t;
+}
+
 static size_t mpi_run_all(struct sweep *sw)
 {
+	struct checkpoint ck = { .last = sweep_now() };
 	FILE *tty = sw->progress ? NULL : mpirun_terminal();
 	if (tty) {
 		sweep_progress_file = tty;
@@ -350,8 +389,10 @@ static size_t mpi_run_all(struct sweep *sw)
 			int flag = 0;
 			MPI_Status st;
 			MPI_Iprobe(MPI_ANY_SOURCE, TAG_RESULT, MPI_COMM_WORLD, &flag, &st);
-			if (!flag)
+			if (!flag) {
+				checkpoint(sw, &ck, finished - failed);
 				break;
+			}
 			int count;
 			size_t run;
 			char *msg = receive(&st, &count);
