@@ -13,6 +13,8 @@
 #   make bench        the full benchmark: how fast the simulator is (about 15 s of CPU)
 #   make fuzz         libFuzzer targets (clang) in build-fuzz/, 30 s each (tests/fuzz/)
 #   make DEBUG=1      unoptimised build with assertions
+#   make L2SIM_NO_MPI=1   build without Open MPI (no sweep --mpi); by default it is
+#                     used when pkg-config finds ompi-c, installed when missing
 #   make install PREFIX=/usr/local   (make uninstall removes it)
 #   make clean
 #   .ci/run           CI: make test, make SAN=1 test, valgrind, make fuzz
