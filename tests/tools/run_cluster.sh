@@ -3,7 +3,8 @@
 # the CSV of --jobs 1 byte for byte and refuse shards that do not make one sweep;
 # under mpirun (skipped with a message when mpirun or an MPI build is absent),
 # --mpi on 3 ranks gives that CSV too, a run that crashes and a rank that dies are
-# named with the finished rows kept, and no process is left behind.
+# named with the finished rows kept, rank 0 killed outright leaves its last
+# checkpoint of --out, and no process is left behind.
 # Prints one line per check and closes with "N passed, N failed".
 set -u
 L2SIM=$(realpath "${L2SIM:-build/l2sim}")
@@ -187,6 +188,27 @@ if [ -n "$killed" ] && [ $rc -ne 0 ] && grep -q "unfinished:" "$tmp/dead.err" &&
 	ok "a rank that dies: exit $rc, the $rows finished rows kept, the unfinished runs named"
 else
 	bad "a dead rank: killed=$killed exit $rc, $rows rows"; cat "$tmp/dead.err"; ls "$tmp"
+fi
+
+# Rank 0 killed outright (SIGKILL, no chance to write): --out holds the rows of its
+# last checkpoint, about once a second, whole.
+mpi -np 2 "$L2SIM" sweep $sec "${longer[@]}" --mpi --out "$tmp/ck.csv" >/dev/null 2>"$tmp/ck.err" &
+mpirun_pid=$!
+for _ in $(seq 1 1000); do
+	[ -f "$tmp/ck.csv" ] || ! kill -0 $mpirun_pid 2>/dev/null && break
+	sleep 0.01
+done
+r0=$(rank_pid "$tmp/ck.csv" 0)
+[ -n "$r0" ] && kill -KILL "$r0" 2>/dev/null
+wait $mpirun_pid
+rc=$?
+rows=$(($(wc -l <"$tmp/ck.csv" 2>/dev/null || echo 1) - 1))
+if [ -n "$r0" ] && [ $rc -ne 0 ] && [ $rows -gt 0 ] && [ $rows -lt 160 ] &&
+	[ "$(head -1 "$tmp/ck.csv")" = "$(head -1 "$tmp/ref.csv")" ] &&
+	[ -z "$(awk -F, 'NR > 1 && NF != 24' "$tmp/ck.csv")" ]; then
+	ok "rank 0 killed with SIGKILL: --out holds the $rows rows of its last checkpoint, whole"
+else
+	bad "rank 0 killed: exit $rc, $rows rows (rank 0: ${r0:-none})"; cat "$tmp/ck.err"
 fi
 
 sleep 0.2
