@@ -18,6 +18,7 @@
 #include "l1sim/state.h"
 #include "l1sim/util.h"
 #include "tools/report.h"
+#include "tools/obs_metrics.h"
 #include "tools/runner.h"
 #include "tools/scenario.h"
 
@@ -96,22 +97,22 @@ static struct sim_result run_timed(const char *text, uint64_t blocks, FILE *repo
 	runner_start(r);
 	while (r->chain->height < 1 && runner_step(r))
 		;
-	uint64_t before = r->payments_ok + r->payments_failed, failed = r->payments_failed;
+	uint64_t before = runner_metrics(r)->payments_ok + runner_metrics(r)->payments_failed, failed = runner_metrics(r)->payments_failed;
 	/* The timed blocks in ROUNDS runs of consecutive blocks; the best run is kept too. */
 	for (int k = 0; k < ROUNDS; k++) {
 		uint64_t until = 1 + blocks * (uint64_t)(k + 1) / ROUNDS;
-		uint64_t p0 = r->payments_ok + r->payments_failed;
+		uint64_t p0 = runner_metrics(r)->payments_ok + runner_metrics(r)->payments_failed;
 		double t0 = now_s();
 		while (r->chain->height < until && runner_step(r))
 			;
 		double dt = now_s() - t0;
-		uint64_t n = r->payments_ok + r->payments_failed - p0;
+		uint64_t n = runner_metrics(r)->payments_ok + runner_metrics(r)->payments_failed - p0;
 		res.seconds += dt;
 		if (dt > 0 && (double)n / dt > res.best_per_s)
 			res.best_per_s = (double)n / dt;
 	}
-	res.payments = r->payments_ok + r->payments_failed - before;
-	res.failed = r->payments_failed - failed;
+	res.payments = runner_metrics(r)->payments_ok + runner_metrics(r)->payments_failed - before;
+	res.failed = runner_metrics(r)->payments_failed - failed;
 	while (runner_step(r))
 		;
 	runner_finish(r);

@@ -1,6 +1,9 @@
 /* The runner: drives the Layer1 chain and the Layer2 network through a scenario's
  * script and workloads, block by block (the three phases of SPEC section 3), and
- * collects what the report needs. */
+ * tells its observers what happened as typed events (run_event.h). It keeps only what
+ * driving needs (what is pending, when the run is over); the figures of the report
+ * are the metrics observer's (obs_metrics.h), the timeline and the trace are
+ * observers too (obs_timeline.h, obs_trace.h). */
 #ifndef L2SIM_TOOLS_RUNNER_H
 #define L2SIM_TOOLS_RUNNER_H
 
@@ -10,53 +13,22 @@
 
 #include "l1sim/evq.h"
 #include "l2/l2.h"
+#include "tools/run_event.h"
 #include "tools/scenario.h"
 
-struct pay_run {
-	uint64_t height;   /* block of the payment */
-	uint64_t t_us;     /* its time, in microseconds */
-	uint64_t count;
-};
-
-/* What the runner knows of a closable channel's finality: allocated at its first
- * recorded payment or its settlement, so that channels no script closes do not pay
- * for it. */
-struct run_finality {
-	struct pay_run *runs;  /* ok payments whose L1 finality is not known yet */
-	uint32_t nruns, cap_runs;
-	uint64_t settled_height;
-};
-
-/* What the runner knows of a channel beyond L1 and L2. */
+/* What the runner knows of a channel beyond L1 and L2 (one byte a channel). */
 struct run_channel {
-	uint64_t payments_ok;
-	uint32_t fin;          /* 1 + its index in the runner's fins; 0 until needed */
 	bool closable : 1;     /* the script has a close of this channel */
 	bool close_was_stale : 1; /* the included unilateral close was older than the latest */
 	bool open_pending : 1; /* counted in opening */
 	bool close_pending : 1;/* counted in closing */
 	bool caught : 1;       /* a challenge replaced its stale close */
-	bool settled_final : 1;
-};
-
-/* (value, count) pairs; percentiles by nearest rank once sorted. */
-struct samples {
-	struct { uint64_t value, count; } *v;
-	size_t n, cap;
-	uint64_t total;
 };
 
 struct flood {
 	uint32_t party;
 	uint64_t txs, batches_left;
 	struct amount fee;
-};
-
-/* Flood (filler) txs the chain reached in the current block, for the timeline. */
-struct block_fill {
-	uint64_t included, dropped;
-	uint32_t party;        /* the flooder, or SCN_NONE when several */
-	struct amount fee_min, fee_max;
 };
 
 #define RUNNER_LOOKAHEAD 16
@@ -82,23 +54,27 @@ struct wl_draw {
 	double last_gap_us;        /* the gap drawn after the payment just made */
 };
 
-struct timeline {
-	char *buf;
-	size_t len, cap;
-	uint64_t lines, dropped_lines;
-	uint64_t max_lines;
+/* The observers of one event kind, in subscription order. */
+struct run_observers {
+	struct { run_observer_fn fn; void *ctx; } *list;
+	uint32_t n, cap;
 };
 
-#define RUNNER_ID_BUFS 4
+struct obs_metrics;
+struct obs_timeline;
+struct obs_trace;
 
 struct runner {
 	const struct scenario *s;
 	struct l1_chain *chain;
 	struct l2_net *net;
 	struct run_channel *ch;
-	struct run_finality *fins;  /* the channels' finality records (run_channel.fin) */
-	uint32_t nfins, cap_fins;
-	struct evq events;          /* workload arrivals and parties coming back online */
+	struct run_observers obs[RUN_EV_KINDS];
+	/* the standard observers runner_new attaches (owned) */
+	struct obs_metrics *metrics;
+	struct obs_timeline *timeline; /* NULL: no timeline */
+	struct obs_trace *trace;       /* NULL: no trace */
+	struct evq events;          /* parties coming back online */
 	struct rng *wl_rng;         /* one stream per workload */
 	struct wl_draw *wl_draw;
 	double *wl_next_us;         /* next arrival of each workload, in microseconds */
@@ -112,22 +88,11 @@ struct runner {
 	uint64_t last_inclusion, last_settlement;
 	bool any_inclusion, any_settlement;
 	uint64_t last_activity_block; /* max script at and workload to_block */
-	/* counters */
-	uint64_t payments_ok, payments_failed, actions_failed;
-	uint64_t unilateral_closes, stale_closes, challenges, stale_closes_caught;
-	uint64_t security_violations;
 	uint64_t wl_ok_block, wl_failed_block; /* workload payments of the current block */
-	struct samples fin_blocks, fin_us;
-	uint64_t unsettled_payments;
-	struct block_fill fill;
+	uint64_t gen_opens_block;   /* generated channels whose open was included in this block */
 	bool any_closable;          /* some script action closes a channel */
-	uint64_t payments_unclosable; /* ok payments while no channel is closable */
 	bool hit_block_cap;
 	uint64_t max_blocks;
-	/* output */
-	FILE *trace;                /* NULL: no trace */
-	bool want_timeline;
-	struct timeline tl;
 	bool progress;              /* progress on stderr */
 	bool progress_shown;
 	uint64_t progress_payments; /* payments tried, ok or not */
@@ -135,18 +100,20 @@ struct runner {
 	 * genesis), when set: lets a test check invariants block by block. */
 	void (*on_block)(void *ctx, const struct runner *r);
 	void *on_block_ctx;
-	uint64_t gen_opens_block;   /* generated channels whose open was included in this block */
-	char idbuf[RUNNER_ID_BUFS][SCN_ID_LEN]; /* generated channel ids being formatted */
-	unsigned idslot;
 	/* the run in progress (runner_start .. runner_finish) */
 	const struct scn_action **order; /* the script by (at, file order) */
 	uint32_t next_action;
 	uint64_t stop;
 };
 
-/* Prepares a run of s (borrowed; it must outlive the runner). trace may be NULL. */
+/* Prepares a run of s (borrowed; it must outlive the runner) with the standard
+ * observers: the metrics always, a timeline when want_timeline, a trace written to
+ * `trace` (borrowed) when not NULL. */
 struct runner *runner_new(const struct scenario *s, FILE *trace, bool want_timeline);
 void runner_free(struct runner *r);
+/* Adds an observer of the kinds in mask (RUN_EV_MASK bits), called after those
+ * already subscribed. Before runner_start. */
+void runner_subscribe(struct runner *r, uint32_t mask, run_observer_fn fn, void *ctx);
 /* Runs to the end (SPEC section 9) or until_block, or max_blocks: runner_start, then
  * runner_step until it returns false, then runner_finish. */
 void runner_run(struct runner *r);
@@ -158,9 +125,45 @@ void runner_start(struct runner *r);
 bool runner_step(struct runner *r);
 void runner_finish(struct runner *r);
 
-/* Report helpers. */
-const char *runner_channel_status(const struct runner *r, uint32_t ch);
-/* Nearest-rank percentile p (0 < p <= 100) of sorted samples. */
-uint64_t samples_percentile(const struct samples *s, double p);
+/* The run's figures (never NULL). */
+static inline const struct obs_metrics *runner_metrics(const struct runner *r)
+{
+	return r->metrics;
+}
+
+enum run_channel_status {
+	RUN_CH_NONE, RUN_CH_OPENING, RUN_CH_OPEN, RUN_CH_CLOSING, RUN_CH_CLOSED, RUN_CH_STATUSES
+};
+const char *run_channel_status_str(enum run_channel_status st);
+enum run_channel_status runner_channel_status(const struct runner *r, uint32_t ch);
+
+/* True when channel ch's registered state differs from the parties' own signed copy
+ * of the same seq: it was altered after signing (only possible with signatures off). */
+bool runner_registered_altered(const struct runner *r, uint32_t ch);
+
+/* The chain's channel contract, through which the run reads every channel. */
+static inline const struct l1_channel_contract *runner_l1_channels(const struct runner *r)
+{
+	return l2_net_l1_channels(r->net);
+}
+
+/* Scenario channel ch's id in the L1 channel contract (the net keeps the map: the two
+ * are never assumed equal). */
+static inline uint32_t runner_l1_id(const struct runner *r, uint32_t ch)
+{
+	return r->net->channels[ch].l1_id;
+}
+
+/* The scenario channel of L1 channel id `l1_id`, or UINT32_MAX when it is none of the
+ * net's. */
+static inline uint32_t runner_channel_of_l1(const struct runner *r, uint32_t l1_id)
+{
+	return l1_id < r->net->nl1map ? r->net->l1map[l1_id] : UINT32_MAX;
+}
+
+static inline const char *runner_party_name(const struct runner *r, uint32_t p)
+{
+	return r->s->parties[p].name;
+}
 
 #endif

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "tools/report.h"
+#include "tools/obs_metrics.h"
 #include "tools/runner.h"
 #include "tools/scenario.h"
 
@@ -180,7 +181,7 @@ Test(generate, runs_open_all_at_open_at_and_report_by_the_rule)
 	cr_assert_eq(l1_channel_txs(l2_net_l1_channels(r->net)), 10);
 	cr_assert_eq(l1_channel_open_height(l2_net_l1_channels(r->net), s->generate.first_channel + 3), 3);
 	cr_assert_eq(l1_channel_open_height(l2_net_l1_channels(r->net), s->generate.first_channel + 9), 5);
-	cr_assert_gt(r->payments_ok, 0);
+	cr_assert_gt(runner_metrics(r)->payments_ok, 0);
 	char *json = report_of(r);
 	cr_assert(strstr(json, "\"generated\":"));
 	cr_assert(strstr(json, "\"open\":\t10"), "%s", json);

@@ -59,6 +59,7 @@
 #include "l1sim/rng.h"
 #include "l2/l2.h"
 #include "tools/report.h"
+#include "tools/obs_metrics.h"
 #include "tools/runner.h"
 #include "tools/scenario.h"
 
@@ -1336,9 +1337,9 @@ static void check_report(struct ctx *x, const char *text)
 	 * final confirmations - 1 blocks after that. */
 	const cJSON *t23 = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "theorems"), "2.3");
 	CHECK(x, cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t23, "holds")), "theorem 2.3 does not hold");
-	CHECK(x, x->r->fin_blocks.total + x->r->unsettled_payments == x->r->payments_ok,
+	CHECK(x, runner_metrics(x->r)->fin_blocks.total + runner_metrics(x->r)->unsettled_payments == runner_metrics(x->r)->payments_ok,
 	      "%" PRIu64 " payments with an L1 finality and %" PRIu64 " unsettled, of %" PRIu64 " ok",
-	      x->r->fin_blocks.total, x->r->unsettled_payments, x->r->payments_ok);
+	      runner_metrics(x->r)->fin_blocks.total, runner_metrics(x->r)->unsettled_payments, runner_metrics(x->r)->payments_ok);
 	const cJSON *ok = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "expect"), "ok");
 	CHECK(x, cJSON_IsTrue(ok) || !G->safe, "safe class: the expectation security_violations == 0 failed");
 	x->st->payments_ok += jnum(root, "l2", "payments_ok");
@@ -1611,8 +1612,8 @@ static void run_case(uint64_t seed, struct stats *st)
 			CHECK(x, end == 0 || !quiescent_at(x, end - 1), "the run went on past block %" PRIu64 ", already quiescent", end - 1);
 		}
 	}
-	CHECK(x, x->violations == r->security_violations, "the runner counted %" PRIu64 " violations, the settlements show %" PRIu64,
-	      r->security_violations, x->violations);
+	CHECK(x, x->violations == runner_metrics(r)->security_violations, "the runner counted %" PRIu64 " violations, the settlements show %" PRIu64,
+	      runner_metrics(r)->security_violations, x->violations);
 	if (G->safe)
 		CHECK(x, x->violations == 0, "safe class: %" PRIu64 " security violations", x->violations);
 	/* Every trace line is a JSON object, and the payments in it follow the model. */
@@ -1632,8 +1633,8 @@ static void run_case(uint64_t seed, struct stats *st)
 			replay(x, m, j);
 		cJSON_Delete(j);
 	}
-	CHECK(x, m->payments == r->payments_ok + r->payments_failed, "the trace shows %" PRIu64 " payments, the runner counted %" PRIu64,
-	      m->payments, r->payments_ok + r->payments_failed);
+	CHECK(x, m->payments == runner_metrics(r)->payments_ok + runner_metrics(r)->payments_failed, "the trace shows %" PRIu64 " payments, the runner counted %" PRIu64,
+	      m->payments, runner_metrics(r)->payments_ok + runner_metrics(r)->payments_failed);
 	free(m);
 	free(trace_buf);
 	char *text = NULL;

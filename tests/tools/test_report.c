@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "tools/report.h"
+#include "tools/obs_metrics.h"
 #include "tools/runner.h"
 #include "tools/scenario.h"
 
@@ -697,7 +698,7 @@ Test(report_decisions, switching_a_watchtower_needs_the_party_online)
 			  "  {'at': 3, 'action': 'close', 'channel': 'ab', 'by': 'alice', 'mode': 'unilateral', 'state': 0}]}");
 	struct run x;
 	run_text(&x, text);
-	cr_expect_eq(x.r->actions_failed, 1);
+	cr_expect_eq(runner_metrics(x.r)->actions_failed, 1);
 	EXPECT_NUM(x.j, "disputes/challenges", 0);
 	EXPECT_NUM(x.j, "security_violations", 1);
 	EXPECT_NUM(x.j, "channels/ab/payouts/bob", 500);

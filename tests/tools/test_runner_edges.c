@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tools/obs_metrics.h"
 #include "tools/report.h"
 #include "tools/runner.h"
 #include "tools/scenario.h"
@@ -138,6 +139,105 @@ Test(runner, workload_draw_order)
 	}
 	cr_assert(seen > 50 && next_us >= 50e6, "the workload runs for 30 s at 3/s: %u payments", seen);
 	free(buf);
+	scn_free(s);
+	scn_errors_free(&errs);
+}
+
+/* ---- the observer interface ---- */
+
+struct tally {
+	uint64_t by_kind[RUN_EV_KINDS];
+	uint64_t workload_ok, workload_failed, script_ok, script_failed;
+	uint64_t last_height;
+	bool out_of_order;
+};
+
+static void tally(void *ctx, const struct runner *r, const struct run_event *ev)
+{
+	struct tally *t = ctx;
+	(void)r;
+	t->by_kind[ev->kind]++;
+	if (ev->height < t->last_height)
+		t->out_of_order = true;
+	t->last_height = ev->height;
+	if (ev->kind == RUN_EV_PAYMENT && !ev->u.pay.scripted) {
+		if (ev->u.pay.result == L2_OK)
+			t->workload_ok++;
+		else
+			t->workload_failed++;
+	} else if (ev->kind == RUN_EV_PAY_ACTION) {
+		t->script_ok += ev->u.pay_action.ok;
+		t->script_failed += ev->u.pay_action.failed;
+	}
+}
+
+static const char OBSERVED[] =
+	"{\"format\":\"l2sim/1\",\"name\":\"observed\",\"seed\":7,"
+	"\"l1\":{\"block_interval_s\":10,\"confirmations\":2,\"dispute_timeout_blocks\":3},"
+	"\"parties\":[{\"name\":\"a\",\"balance\":1000},{\"name\":\"b\",\"balance\":1000}],"
+	"\"channels\":[{\"id\":\"ab\",\"parties\":[\"a\",\"b\"],\"deposit\":{\"a\":500,\"b\":500}}],"
+	"\"script\":[{\"at\":0,\"action\":\"open\",\"channel\":\"ab\"},"
+	"{\"at\":3,\"action\":\"pay\",\"channel\":\"ab\",\"from\":\"a\",\"to\":\"b\",\"amount\":400,\"count\":2},"
+	"{\"at\":8,\"action\":\"close\",\"channel\":\"ab\",\"by\":\"b\",\"mode\":\"unilateral\",\"state\":1}],"
+	"\"workload\":[{\"kind\":\"poisson\",\"rate_per_s\":2,\"channels\":\"all\",\"from_block\":4,"
+	"\"to_block\":8,\"amount\":{\"min\":1,\"max\":5}}]}";
+
+/* A subscriber sees every payment, in block order, and its count agrees with the
+ * metrics observer's (which counts from per-block totals, not from each payment); a
+ * stale close, its challenge and the settlement come as typed events. */
+Test(runner, an_observer_sees_what_the_metrics_count)
+{
+	struct scn_errors errs = { 0 };
+	struct scenario *s = scn_load_buffer("observed.json", OBSERVED, strlen(OBSERVED), NULL, 0, &errs);
+	cr_assert(s, "loader refused: %s", errs.n ? errs.lines[0] : "?");
+	struct runner *r = runner_new(s, NULL, false);
+	struct tally t = { 0 };
+	runner_subscribe(r, ~0u, tally, &t);
+	runner_run(r);
+	const struct obs_metrics *m = runner_metrics(r);
+	cr_expect(!t.out_of_order);
+	cr_expect_eq(t.script_ok, 1, "the second 400 payment lacks the funds");
+	cr_expect_eq(t.script_failed, 1);
+	cr_expect_eq(t.by_kind[RUN_EV_PAYMENT], 2 + t.workload_ok + t.workload_failed, "scripted ones too");
+	cr_expect_gt(t.workload_ok, 10);
+	cr_expect_eq(m->payments_ok, t.script_ok + t.workload_ok);
+	cr_expect_eq(m->payments_failed, t.script_failed + t.workload_failed);
+	cr_expect_eq(t.by_kind[RUN_EV_CLOSE_SUBMITTED], 1);
+	cr_expect_eq(t.by_kind[RUN_EV_CHALLENGE_SUBMITTED], 1, "a challenges b's stale close");
+	cr_expect_eq(t.by_kind[RUN_EV_SETTLED], 1);
+	cr_expect_eq(t.by_kind[RUN_EV_SETTLEMENT_FINAL], 1);
+	cr_expect_eq(t.by_kind[RUN_EV_RUN_END], 1);
+	cr_expect_eq(m->stale_closes, 1);
+	cr_expect_eq(m->stale_closes_caught, 1);
+	cr_expect_eq(m->fin_blocks.total + m->unsettled_payments, m->payments_ok);
+	cr_expect_str_eq(run_ev_kind_str(RUN_EV_SETTLEMENT_FINAL), "settlement_final");
+	runner_free(r);
+	scn_free(s);
+	scn_errors_free(&errs);
+}
+
+/* Without a trace and without a scripted close, nothing takes payment events: the
+ * workload's hot path makes none (the metrics count per-block totals). */
+Test(runner, payment_events_only_for_subscribers)
+{
+	const char *text =
+		"{\"format\":\"l2sim/1\",\"name\":\"quiet\",\"l2\":{\"signatures\":\"off\"},"
+		"\"parties\":[{\"name\":\"a\",\"balance\":1000},{\"name\":\"b\",\"balance\":1000}],"
+		"\"channels\":[{\"id\":\"ab\",\"parties\":[\"a\",\"b\"],\"deposit\":{\"a\":500,\"b\":500}}],"
+		"\"script\":[{\"at\":0,\"action\":\"open\",\"channel\":\"ab\"}],"
+		"\"workload\":[{\"kind\":\"poisson\",\"rate_per_s\":1,\"channels\":\"all\",\"from_block\":6,"
+		"\"to_block\":8,\"amount\":{\"min\":1,\"max\":5}}]}";
+	struct scn_errors errs = { 0 };
+	struct scenario *s = scn_load_buffer("quiet.json", text, strlen(text), NULL, 0, &errs);
+	cr_assert(s);
+	struct runner *r = runner_new(s, NULL, true);
+	cr_expect_eq(r->obs[RUN_EV_PAYMENT].n, 0, "the metrics and the timeline take no payment events");
+	struct runner *traced = runner_new(s, stderr, false);
+	cr_expect_eq(traced->obs[RUN_EV_PAYMENT].n, 1, "the trace takes them");
+	runner_run(r);
+	cr_expect_gt(runner_metrics(r)->payments_ok, 100);
+	runner_free(traced);
+	runner_free(r);
 	scn_free(s);
 	scn_errors_free(&errs);
 }

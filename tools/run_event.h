@@ -1,0 +1,106 @@
+/* What a run does, as typed events: the runner produces them, observers (metrics,
+ * timeline, trace, a test's checks) subscribe to the kinds they need. The runner
+ * derives each fact once (is a close stale, is a challenge the first to catch it) and
+ * puts it in the event, so that no two observers work it out separately. */
+#ifndef L2SIM_TOOLS_RUN_EVENT_H
+#define L2SIM_TOOLS_RUN_EVENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "l1sim/chain.h"
+#include "l1sim/channel.h"
+#include "l2/l2.h"
+
+struct runner;
+struct scn_action;
+
+enum run_ev_kind {
+	RUN_EV_TX_INCLUDED,        /* u.tx: an L1 tx reached a block */
+	RUN_EV_TX_DROPPED,         /* u.tx: ... and was dropped (reason) */
+	RUN_EV_SETTLED,            /* u.channel: its dispute window ended, or a cooperative close */
+	RUN_EV_BLOCK_EXECUTED,     /* phase 1 of the block is over (its txs and settlements) */
+	RUN_EV_OPENS_USABLE,       /* u.count.ok: generated opens included in this block */
+	RUN_EV_SETTLEMENT_FINAL,   /* u.channel: its settlement has its confirmations */
+	RUN_EV_PARTY_ONLINE,       /* u.party: back online (phase 2 or the script) */
+	RUN_EV_CHALLENGE_SUBMITTED,/* u.challenge: an honest party (or its watchtower) reacts */
+	RUN_EV_OPEN_SUBMITTED,     /* u.submitted: a script open (action set) or a generated one */
+	RUN_EV_GENERATED_OPENS,    /* u.count: the generated opens, after all were tried */
+	RUN_EV_DEPOSIT_SUBMITTED,  /* u.submitted */
+	RUN_EV_CLOSE_SUBMITTED,    /* u.close */
+	RUN_EV_PARTY_OFFLINE,      /* u.party, action set */
+	RUN_EV_WATCHTOWER,         /* u.party, action set (enabled) */
+	RUN_EV_FLOOD_STARTED,      /* u.party, action set */
+	RUN_EV_ACTION_FAILED,      /* u.failed */
+	RUN_EV_PAYMENT,            /* u.pay: one payment (made only when someone subscribed) */
+	RUN_EV_PAY_ACTION,         /* u.pay_action: a script pay action, all its count done */
+	RUN_EV_WORKLOAD_BLOCK,     /* u.count: the block's workload payments */
+	RUN_EV_RUN_END,            /* runner_finish */
+	RUN_EV_KINDS
+};
+const char *run_ev_kind_str(enum run_ev_kind k);
+
+#define RUN_EV_MASK(k) (1u << (k))
+
+struct run_event {
+	enum run_ev_kind kind;
+	uint64_t height;           /* the block in progress and its time */
+	uint64_t time_ms;
+	const struct scn_action *action; /* the script action behind it, or NULL */
+	union {
+		struct {
+			const struct l1_tx *tx;   /* valid during the call only */
+			bool fee_only;            /* a flood's filler tx: no channel, no op */
+			enum l1_channel_op op;    /* the channel contract's operation */
+			uint32_t party;           /* the submitter (scenario index) */
+			uint32_t channel;         /* scenario channel; unused for fee-only txs */
+			uint64_t seq;             /* of the tx's state, 0 without one */
+			enum l1_result reason;    /* DROPPED */
+			bool stale;               /* a unilateral close older than the latest state */
+			bool altered;             /* its state was changed after signing */
+			bool first_catch;         /* a challenge that first replaces a stale close */
+		} tx;
+		uint32_t channel;
+		uint32_t party;
+		struct {
+			uint32_t channel;
+			uint64_t tx;
+		} submitted;
+		struct {
+			uint32_t party, channel;
+			uint64_t tx;
+			bool watchtower;          /* the party is offline: its watchtower acts */
+		} challenge;
+		struct {
+			uint32_t channel;
+			uint64_t tx, seq, latest; /* seq closed on, the latest before the close */
+			bool unilateral, tamper;
+			bool tamper_changed;      /* the tamper moved money (the closer did not hold it all) */
+		} close;
+		struct {
+			uint32_t channel;         /* a generated open's channel (action NULL) */
+			const char *why;
+		} failed;
+		struct {
+			uint32_t channel, from, to; /* scenario indices */
+			struct amount amount;
+			uint64_t t_us;            /* its time in microseconds */
+			enum l2_result result;
+			bool scripted;            /* a script pay (counted by its PAY_ACTION) */
+		} pay;
+		struct {
+			uint64_t ok, failed, t_us, latest_seq;
+			enum l2_result last_err;
+		} pay_action;
+		struct {
+			uint64_t ok, failed;
+			enum l2_result last_err;  /* GENERATED_OPENS: the last failure's */
+		} count;
+	} u;
+};
+
+/* An observer: fn is called with every event of the kinds it subscribed to, in the
+ * order they happen, with the runner (read-only) for names and chain state. */
+typedef void (*run_observer_fn)(void *ctx, const struct runner *r, const struct run_event *ev);
+
+#endif

@@ -1,0 +1,41 @@
+/* What runner.c shares with run_workload.c (the workloads' payments): the event
+ * helpers and the progress counter. Not for observers. */
+#ifndef L2SIM_TOOLS_RUNNER_INTERNAL_H
+#define L2SIM_TOOLS_RUNNER_INTERNAL_H
+
+#include "tools/runner.h"
+
+/* Calls every observer of ev->kind, in subscription order. */
+void runner_emit(struct runner *r, const struct run_event *ev);
+void runner_show_progress(struct runner *r);
+
+/* Some observer takes events of kind k: a payment's event is made only then. */
+static inline bool observed(const struct runner *r, enum run_ev_kind k)
+{
+	return r->obs[k].n != 0;
+}
+
+/* An event of kind k at the current block. */
+static inline struct run_event event(const struct runner *r, enum run_ev_kind k, const struct scn_action *a)
+{
+	return (struct run_event){ .kind = k, .height = r->chain->height, .time_ms = r->chain->time_ms, .action = a };
+}
+
+/* Payment times are in microseconds; block times in ms. Saturates instead of wrapping. */
+static inline uint64_t ms_to_us(uint64_t ms)
+{
+	return ms > UINT64_MAX / 1000 ? UINT64_MAX : ms * 1000;
+}
+
+static inline void payment_done(struct runner *r)
+{
+	if (++r->progress_payments % 1000000 == 0 && r->progress)
+		runner_show_progress(r);
+}
+
+/* run_workload.c: the workloads' generators and draws (runner_new), and the payments
+ * due in the current block, in time order (phase 3). */
+void run_workloads_prepare(struct runner *r);
+void run_workloads_block(struct runner *r);
+
+#endif
