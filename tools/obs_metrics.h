@@ -54,6 +54,11 @@ struct obs_routing {
 	struct samples offchain_us;        /* every ok payment's off-chain finality, the
 	                                    * direct ones included (2 x latency) */
 	uint64_t settled_offchain, failed_offchain;
+	/* L1 finality of routed payments: each channel's final settlement (height + 1 and
+	 * time; 0: none yet), and the ok payments, whose paths are read at the run's end */
+	uint64_t *final_h1, *final_us;     /* [nchannels] */
+	const struct run_payment **okp;
+	size_t nokp, cap_okp;
 };
 
 struct obs_metrics {

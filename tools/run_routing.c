@@ -266,6 +266,7 @@ static void reveal(struct runner *r, struct run_payment *p)
 	if (p->revealed || last->state != RUN_HOP_PENDING || r->chain->height >= last->htlc.expiry || !online(r, p->to))
 		return;
 	p->revealed = true;
+	p->reveal_ms = r->chain->time_ms;
 	p->knows[p->nhops] = true;
 	settle_back(r, p, p->nhops);
 }

@@ -85,7 +85,8 @@ struct run_payment {
 	struct amount amount, fee; /* fee: of its last attempt's route */
 	uint64_t sent_height, sent_ms, t_us;
 	uint64_t reveal_at;        /* height from which the receiver reveals */
-	uint64_t done_ms;          /* time it succeeded (held time = done - sent) */
+	uint64_t done_ms;          /* time it succeeded or failed */
+	uint64_t reveal_ms;        /* time the receiver revealed (held time = reveal - sent) */
 	uint32_t attempts, nhops;
 	struct run_hop *hops;      /* [nhops]: sender's hop first */
 	bool *knows;               /* [nhops + 1]: path party k knows the preimage */
