@@ -24,7 +24,8 @@ struct run_routing {
 	bool dirty;                    /* usable flags and capacities to refresh */
 	uint64_t refreshed_at;         /* the height of the last refresh */
 	struct rng rng;                /* preimages: a stream of its own */
-	struct run_payment *pay;       /* every routed payment, in send order */
+	struct run_payment **pay;      /* every routed payment, in send order (each
+	                                * allocated once: observers keep pointers to them) */
 	uint32_t npay, cap_pay;
 	uint32_t *pending;             /* payments with a pending HTLC, in send order */
 	uint32_t npending, cap_pending;
@@ -116,8 +117,9 @@ void run_routing_free(struct runner *r)
 	if (!rt)
 		return;
 	for (uint32_t i = 0; i < rt->npay; i++) {
-		free(rt->pay[i].hops);
-		free(rt->pay[i].knows);
+		free(rt->pay[i]->hops);
+		free(rt->pay[i]->knows);
+		free(rt->pay[i]);
 	}
 	free(rt->pay);
 	free(rt->pending);
@@ -314,7 +316,7 @@ static void send_one(struct runner *r, const struct scn_action *a, uint32_t from
 	const struct scenario *s = r->s;
 	if (rt->npay == rt->cap_pay)
 		rt->pay = xreallocarray(rt->pay, rt->cap_pay = rt->cap_pay ? 2 * rt->cap_pay : 16, sizeof(*rt->pay));
-	struct run_payment *p = &rt->pay[rt->npay];
+	struct run_payment *p = rt->pay[rt->npay] = xcalloc(1, sizeof(*p));
 	*p = (struct run_payment){ .id = rt->npay++, .from = from, .to = to, .amount = amount,
 				   .sent_height = r->chain->height, .sent_ms = r->chain->time_ms, .t_us = t_us,
 				   .status = RUN_ROUTED_SENT, .scripted = a != NULL };
@@ -433,7 +435,7 @@ static void compact_pending(struct run_routing *rt)
 {
 	uint32_t keep = 0;
 	for (uint32_t i = 0; i < rt->npending; i++)
-		if (has_pending(&rt->pay[rt->pending[i]]))
+		if (has_pending(rt->pay[rt->pending[i]]))
 			rt->pending[keep++] = rt->pending[i];
 	rt->npending = keep;
 }
@@ -468,15 +470,15 @@ void run_routing_phase2_early(struct runner *r)
 {
 	struct run_routing *rt = r->routing;
 	for (uint32_t i = 0; i < rt->npending; i++) {
-		struct run_payment *p = &rt->pay[rt->pending[i]];
+		struct run_payment *p = rt->pay[rt->pending[i]];
 		for (uint32_t k = p->nhops; k-- > 0;)
 			if (p->hops[k].state == RUN_HOP_PENDING)
 				resolve_onchain(r, p, k);
 	}
 	for (uint32_t i = 0; i < rt->npending; i++)
-		learn(r, &rt->pay[rt->pending[i]], UINT32_MAX);
+		learn(r, rt->pay[rt->pending[i]], UINT32_MAX);
 	for (uint32_t i = 0; i < rt->npending; i++) {
-		struct run_payment *p = &rt->pay[rt->pending[i]];
+		struct run_payment *p = rt->pay[rt->pending[i]];
 		if (!p->revealed && r->chain->height > p->reveal_at) /* due earlier, it was offline */
 			reveal(r, p);
 	}
@@ -537,7 +539,7 @@ void run_routing_phase2_rules(struct runner *r)
 {
 	struct run_routing *rt = r->routing;
 	for (uint32_t i = 0; i < rt->npending; i++)
-		apply_rules(r, &rt->pay[rt->pending[i]], UINT32_MAX);
+		apply_rules(r, rt->pay[rt->pending[i]], UINT32_MAX);
 	compact_pending(rt);
 }
 
@@ -546,7 +548,7 @@ void run_routing_phase3_reveals(struct runner *r)
 {
 	struct run_routing *rt = r->routing;
 	for (uint32_t i = 0; i < rt->npending; i++) {
-		struct run_payment *p = &rt->pay[rt->pending[i]];
+		struct run_payment *p = rt->pay[rt->pending[i]];
 		if (!p->revealed && r->chain->height >= p->reveal_at)
 			reveal(r, p);
 	}
@@ -559,13 +561,13 @@ void run_routing_online(struct runner *r, uint32_t party)
 {
 	struct run_routing *rt = r->routing;
 	for (uint32_t i = 0; i < rt->npending; i++) {
-		struct run_payment *p = &rt->pay[rt->pending[i]];
+		struct run_payment *p = rt->pay[rt->pending[i]];
 		learn(r, p, party);
 		if (p->to == party && !p->revealed && r->chain->height >= p->reveal_at)
 			reveal(r, p);
 	}
 	for (uint32_t i = 0; i < rt->npending; i++)
-		apply_rules(r, &rt->pay[rt->pending[i]], party);
+		apply_rules(r, rt->pay[rt->pending[i]], party);
 	compact_pending(rt);
 }
 
@@ -577,7 +579,7 @@ bool run_routing_busy(const struct runner *r)
 	if (l1_channel_htlcs_held(runner_l1_channels(r)) > 0 || run_workloads_trace_left(r))
 		return true;
 	for (uint32_t i = 0; i < rt->npending; i++) {
-		const struct run_payment *p = &rt->pay[rt->pending[i]];
+		const struct run_payment *p = rt->pay[rt->pending[i]];
 		for (uint32_t k = 0; k < p->nhops; k++) {
 			const struct run_hop *h = &p->hops[k];
 			if (h->state == RUN_HOP_PENDING && r->chain->height < h->htlc.expiry &&
@@ -605,7 +607,7 @@ void run_routing_finish(struct runner *r)
 {
 	struct run_routing *rt = r->routing;
 	for (uint32_t i = 0; i < rt->npay; i++) {
-		const struct run_payment *p = &rt->pay[i];
+		const struct run_payment *p = rt->pay[i];
 		for (uint32_t k = 1; k <= p->nhops; k++) {
 			const struct run_hop *in = &p->hops[k - 1];
 			bool gave_up = k < p->nhops ? p->hops[k].state == RUN_HOP_PAYEE : p->revealed;

@@ -78,7 +78,8 @@ struct run_hop {
 	bool settled_offchain;
 };
 
-/* A routed payment (SPEC section 10), kept from its send to the run's end. */
+/* A routed payment (SPEC section 10), kept from its send to the run's end at the same
+ * address (observers may keep a pointer until runner_free). */
 struct run_payment {
 	uint32_t id;               /* send order, from 0 */
 	uint32_t from, to;
