@@ -24,7 +24,7 @@ struct obs_svg;
 #define OBS_SVG_WIDTH 1200
 #define OBS_SVG_CHANNEL_LANES 16
 #define OBS_SVG_PARTY_LANES 8
-#define OBS_SVG_MAX_MARKS 2500
+#define OBS_SVG_MAX_MARKS 800
 
 /* Subscribes a new picture to r's events (before runner_start). The caller frees it
  * with obs_svg_free, after runner_free or before: it keeps no pointer into r's events. */

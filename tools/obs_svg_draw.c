@@ -20,6 +20,7 @@
 #define LABEL_CHARS 46     /* longer labels end in "..." (the tooltip has them whole) */
 #define CHAR_W 5.6         /* a label's character, estimated, at font-size 10 */
 #define COLUMN_PX 6.0      /* marks of one kind closer than this merge */
+#define OBS_SVG_MAX_SPANS 400
 
 struct draw {
 	const struct obs_svg *v;
@@ -27,36 +28,38 @@ struct draw {
 	uint64_t nblocks;      /* blocks drawn: 0 .. nblocks-1 */
 	uint64_t bucket;       /* blocks a column merges */
 	double cw;             /* px a block */
-	uint64_t drawn, not_drawn;
+	uint64_t drawn, not_drawn, spans_drawn;
+	int cut_level;         /* marks of a lower priority level are all drawn, */
+	uint64_t cut_left;     /* and this many more of cut_level (OBS_SVG_MAX_MARKS) */
 	bool used[MK_KINDS], used_window, used_offline, used_flood;
 	struct txt_buf t;
 };
 
 static const struct {
-	const char *name, *legend;
+	const char *name, *legend, *plural;
 	int priority;          /* labels of lower values are placed first */
 } KINDS[MK_KINDS] = {
-	[MK_OPEN] = { "open", "open included (channel usable)", 3 },
-	[MK_DEPOSIT] = { "deposit", "deposit included", 3 },
-	[MK_PAY] = { "pay", "off-chain payments (count)", 4 },
-	[MK_PAY_FAILED] = { "pay-failed", "failed payments (count)", 4 },
-	[MK_COOP_CLOSE] = { "coop-close", "cooperative close included", 2 },
-	[MK_CLOSE] = { "close", "unilateral close, latest state", 1 },
-	[MK_CLOSE_STALE] = { "close-stale", "STALE close (an older state)", 0 },
-	[MK_CLOSE_TAMPERED] = { "close-tampered", "TAMPERED close (altered state)", 0 },
-	[MK_CHALLENGE_SENT] = { "challenge-sent", "challenge submitted", 1 },
-	[MK_CHALLENGE] = { "challenge", "challenge included", 1 },
-	[MK_DROPPED] = { "dropped", "tx dropped by L1", 1 },
-	[MK_SETTLED] = { "settled", "settled (payouts made)", 1 },
-	[MK_FINAL] = { "final", "settlement final (confirmed)", 2 },
-	[MK_VIOLATION] = { "violation", "security violation (Thm 2.1)", 0 },
-	[MK_FAILED] = { "failed", "script action failed", 2 },
-	[MK_OFFLINE] = { "offline", "party goes offline", 2 },
-	[MK_ONLINE] = { "online", "party back online", 1 },
-	[MK_WATCHTOWER] = { "watchtower", "watchtower switched", 3 },
-	[MK_FLOOD] = { "flood", "flood of L1 txs starts", 2 },
-	[MK_FILL] = { "fill", "L1 slots taken by flood txs", 5 },
-	[MK_WORKLOAD] = { "workload", "workload payments a block", 5 },
+	[MK_OPEN] = { "open", "open included (channel usable)", "opens", 3 },
+	[MK_DEPOSIT] = { "deposit", "deposit included", "deposits", 3 },
+	[MK_PAY] = { "pay", "off-chain payments (count)", "payments", 4 },
+	[MK_PAY_FAILED] = { "pay-failed", "failed payments (count)", "payments FAILED", 4 },
+	[MK_COOP_CLOSE] = { "coop-close", "cooperative close included", "cooperative closes", 2 },
+	[MK_CLOSE] = { "close", "unilateral close, latest state", "unilateral closes", 1 },
+	[MK_CLOSE_STALE] = { "close-stale", "STALE close (an older state)", "STALE closes", 0 },
+	[MK_CLOSE_TAMPERED] = { "close-tampered", "TAMPERED close (altered state)", "TAMPERED closes", 0 },
+	[MK_CHALLENGE_SENT] = { "challenge-sent", "challenge submitted", "challenges submitted", 1 },
+	[MK_CHALLENGE] = { "challenge", "challenge included", "challenges included", 1 },
+	[MK_DROPPED] = { "dropped", "tx dropped by L1", "txs DROPPED", 1 },
+	[MK_SETTLED] = { "settled", "settled (payouts made)", "settlements", 1 },
+	[MK_FINAL] = { "final", "settlement final (confirmed)", "settlements final", 2 },
+	[MK_VIOLATION] = { "violation", "security violation (Thm 2.1)", "SECURITY VIOLATIONS", 0 },
+	[MK_FAILED] = { "failed", "script action failed", "actions FAILED", 2 },
+	[MK_OFFLINE] = { "offline", "party goes offline", "times offline", 2 },
+	[MK_ONLINE] = { "online", "party back online", "times back online", 1 },
+	[MK_WATCHTOWER] = { "watchtower", "watchtower switched", "watchtower switches", 3 },
+	[MK_FLOOD] = { "flood", "flood of L1 txs starts", "floods", 2 },
+	[MK_FILL] = { "fill", "L1 slots taken by flood txs", "flood txs", 5 },
+	[MK_WORKLOAD] = { "workload", "workload payments a block", "payments", 5 },
 };
 
 const char *svg_mark_kind_str(enum svg_mark_kind k)
@@ -185,8 +188,8 @@ static void axes(struct draw *d, double y_end)
 	FILE *f = d->f;
 	uint64_t step = nice_step(d->nblocks, 16), at;
 	uint64_t max_ms = time_of(d, d->nblocks - 1, &at);
-	fprintf(f, "<text class=\"axis-name\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">block</text>\n", X0 - 8, TOP - 10);
-	fprintf(f, "<text class=\"axis-name\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">time</text>\n", X0 - 8, y_end + 16);
+	fprintf(f, "<text class=\"axis-name\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">block</text>\n", X0 - 22, TOP - 10);
+	fprintf(f, "<text class=\"axis-name\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">time</text>\n", X0 - 22, y_end + 16);
 	for (uint64_t t = 0; t < d->nblocks; t += step) {
 		double x = d->bucket == 1 ? cx(d, t) : bx(d, t);
 		fprintf(f, "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n", x, TOP - 6, x, y_end);
@@ -219,16 +222,17 @@ static const char *mark_label(const struct obs_svg *v, const struct svg_mark *m)
 static void generic_label(char *buf, size_t n, const struct dmark *m)
 {
 	uint64_t c = m->count;
-	switch ((enum svg_mark_kind)m->m->kind) {
-	case MK_PAY: snprintf(buf, n, "%" PRIu64 " payment%s", c, c == 1 ? "" : "s"); return;
-	case MK_PAY_FAILED: snprintf(buf, n, "%" PRIu64 " payment%s FAILED", c, c == 1 ? "" : "s"); return;
-	case MK_FILL: snprintf(buf, n, "%" PRIu64 " flood txs", c); return;
-	case MK_WORKLOAD: snprintf(buf, n, "%" PRIu64 " payment%s", c, c == 1 ? "" : "s"); return;
-	case MK_VIOLATION: snprintf(buf, n, "%" PRIu64 " SECURITY VIOLATION%s", c, c == 1 ? "" : "S"); return;
-	case MK_OPEN: snprintf(buf, n, "%" PRIu64 " open%s", c, c == 1 ? "" : "s"); return;
-	default: break;
-	}
-	snprintf(buf, n, "%" PRIu64 " x %s", c, KINDS[m->m->kind].name);
+	enum svg_mark_kind k = m->m->kind;
+	if (c == 1 && (k == MK_PAY || k == MK_WORKLOAD))
+		snprintf(buf, n, "1 payment");
+	else if (c == 1 && k == MK_PAY_FAILED)
+		snprintf(buf, n, "1 payment FAILED");
+	else if (c == 1 && k == MK_VIOLATION)
+		snprintf(buf, n, "1 SECURITY VIOLATION");
+	else if (c == 1)
+		snprintf(buf, n, "%s", KINDS[k].name);
+	else
+		snprintf(buf, n, "%" PRIu64 " %s", c, KINDS[k].plural);
 }
 
 static void shape(FILE *f, enum svg_mark_kind k, double x, double y)
@@ -314,9 +318,15 @@ static void place_labels(struct dmark *ms, uint32_t n, struct placed *pl)
 	for (uint32_t i = 0; i < n; i++)
 		order[i] = &ms[i];
 	qsort(order, n, sizeof(*order), by_priority);
+	/* Payments in many columns are read from their dots: labels would be noise. */
+	uint32_t per_kind[MK_KINDS] = { 0 };
+	for (uint32_t i = 0; i < n; i++)
+		per_kind[ms[i].m->kind]++;
 	for (uint32_t k = 0; k < n; k++) {
 		struct dmark *m = order[k];
 		uint32_t i = (uint32_t)(m - ms);
+		if ((m->m->kind == MK_PAY || m->m->kind == MK_PAY_FAILED) && per_kind[m->m->kind] > 6)
+			continue;
 		char gen[96];
 		generic_label(gen, sizeof(gen), m);
 		enum svg_mark_kind kind = m->m->kind;
@@ -339,6 +349,45 @@ static void place_labels(struct dmark *ms, uint32_t n, struct placed *pl)
 	free(order);
 }
 
+/* Whether a mark of kind k is drawn: within the limit, the important kinds first
+ * (every violation whatever the limit). */
+static bool budget(struct draw *d, enum svg_mark_kind k)
+{
+	int level = KINDS[k].priority;
+	if (k != MK_VIOLATION && (level > d->cut_level || (level == d->cut_level && d->cut_left == 0))) {
+		d->not_drawn++;
+		return false;
+	}
+	if (level == d->cut_level && d->cut_left)
+		d->cut_left--;
+	d->drawn++;
+	return true;
+}
+
+/* Sets the cut: the priority levels that fit in OBS_SVG_MAX_MARKS whole, then part of
+ * the next one. */
+static void plan_budget(struct draw *d, const struct svg_lane *const *lanes, uint32_t nlanes)
+{
+	uint64_t per_level[8] = { 0 };
+	for (uint32_t i = 0; i < nlanes; i++) {
+		uint32_t n;
+		struct dmark *ms = lane_marks(d, lanes[i], &n);
+		for (uint32_t k = 0; k < n; k++)
+			per_level[KINDS[ms[k].m->kind].priority]++;
+		free(ms);
+	}
+	uint64_t used = 0;
+	d->cut_level = 8;
+	for (int level = 0; level < 8; level++) {
+		if (used + per_level[level] > OBS_SVG_MAX_MARKS) {
+			d->cut_level = level;
+			d->cut_left = OBS_SVG_MAX_MARKS - used;
+			return;
+		}
+		used += per_level[level];
+	}
+}
+
 static void lane_marks_draw(struct draw *d, const struct svg_lane *l, double y)
 {
 	FILE *f = d->f;
@@ -349,11 +398,8 @@ static void lane_marks_draw(struct draw *d, const struct svg_lane *l, double y)
 	for (uint32_t i = 0; i < n; i++) {
 		const struct dmark *m = &ms[i];
 		enum svg_mark_kind k = m->m->kind;
-		if (d->drawn >= OBS_SVG_MAX_MARKS && k != MK_VIOLATION) {
-			d->not_drawn++;
+		if (!budget(d, k))
 			continue;
-		}
-		d->drawn++;
 		d->used[k] = true;
 		char gen[96];
 		generic_label(gen, sizeof(gen), m);
@@ -411,11 +457,8 @@ static void lane_bars(struct draw *d, const struct svg_lane *l, double y, bool f
 			tallest = i;
 	for (uint32_t i = 0; i < n && top > 0; i++) {
 		const struct dmark *m = &ms[i];
-		if (d->drawn >= OBS_SVG_MAX_MARKS) {
-			d->not_drawn++;
+		if (!budget(d, m->m->kind))
 			continue;
-		}
-		d->drawn++;
 		d->used[m->m->kind] = true;
 		double per = (double)m->count / (double)d->bucket, hgt = 40 * (per > top ? 1 : per / top);
 		uint64_t b = m->height / d->bucket * d->bucket;
@@ -505,41 +548,83 @@ static void lane_title(struct draw *d, const struct svg_lane *l, double y)
 	fputs("</text>\n", f);
 }
 
-static void spans_draw(struct draw *d, const struct svg_lane *l, uint32_t lane_no, double y)
+/* One span, or several of one kind merged (their blocks closer than a column):
+ * then it has no channel and no label, and `merged` says how many it stands for. */
+static void span_draw(struct draw *d, const struct svg_lane *l, uint32_t lane_no, uint32_t i, const struct svg_span *s,
+		      double y)
 {
 	FILE *f = d->f;
 	char id[SCN_ID_LEN];
-	for (uint32_t i = 0; i < l->nspans; i++) {
-		const struct svg_span *s = &l->spans[i];
-		uint64_t to = s->to >= d->nblocks ? d->nblocks - 1 : s->to;
-		if (s->from >= d->nblocks)
-			continue;
-		double x0 = bx(d, s->from), x1 = bx(d, to + 1);
-		if (s->kind == SP_WINDOW) {
-			d->used_window = true;
-			fprintf(f, "<rect class=\"window\" id=\"window-%u-%u\" data-first-block=\"%" PRIu64 "\" data-last-block=\"%" PRIu64 "\"",
-				lane_no, i, s->from, s->to);
-			if (l->kind == LANE_CHANNEL) {
-				fputs(" data-channel=\"", f);
-				text(d, scn_channel_id(d->v->r->s, l->id, id), SIZE_MAX);
-				fputs("\"", f);
-			}
-			fprintf(f, " x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"><title>dispute window: blocks %" PRIu64 "..%" PRIu64 "</title></rect>\n",
-				x0, y + 3, x1 - x0, LANE_H - 6, s->from, s->to);
-			if (x1 - x0 > 90 && s->merged == 0)
-				fprintf(f, "<text class=\"window-label\" x=\"%.1f\" y=\"%.1f\">dispute window, blocks %" PRIu64 "..%" PRIu64 "</text>\n",
-					x0 + 3, y + LANE_H - 7, s->from, s->to);
-		} else {
-			bool off = s->kind == SP_OFFLINE;
-			if (off)
-				d->used_offline = true;
-			else
-				d->used_flood = true;
-			fprintf(f, "<rect class=\"%s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"14\"><title>%s: blocks %" PRIu64 "..%" PRIu64 "</title></rect>\n",
-				off ? "offline" : "flood-span", x0, y + MARK_DY - 7, x1 - x0, off ? "offline" : "flooding L1", s->from,
-				to);
-		}
+	uint64_t to = s->to >= d->nblocks ? d->nblocks - 1 : s->to;
+	double x0 = bx(d, s->from), x1 = bx(d, to + 1);
+	if (d->spans_drawn >= OBS_SVG_MAX_SPANS) {
+		d->not_drawn++;
+		return;
 	}
+	d->spans_drawn++;
+	if (s->kind == SP_WINDOW) {
+		d->used_window = true;
+		fprintf(f, "<rect class=\"window\" id=\"window-%u-%u\" data-first-block=\"%" PRIu64 "\" data-last-block=\"%" PRIu64 "\"",
+			lane_no, i, s->from, s->to);
+		if (s->merged)
+			fprintf(f, " data-windows=\"%" PRIu64 "\"", s->merged + 1);
+		else if (l->kind == LANE_CHANNEL) {
+			fputs(" data-channel=\"", f);
+			text(d, scn_channel_id(d->v->r->s, l->id, id), SIZE_MAX);
+			fputs("\"", f);
+		}
+		fprintf(f, " x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"><title>", x0, y + 3, x1 - x0, LANE_H - 6);
+		if (s->merged)
+			fprintf(f, "%" PRIu64 " dispute windows within blocks %" PRIu64 "..%" PRIu64, s->merged + 1, s->from, to);
+		else
+			fprintf(f, "dispute window: blocks %" PRIu64 "..%" PRIu64, s->from, s->to);
+		fputs("</title></rect>\n", f);
+		if (x1 - x0 > 150 && !s->merged)
+			fprintf(f, "<text class=\"window-label\" x=\"%.1f\" y=\"%.1f\">dispute window, blocks %" PRIu64 "..%" PRIu64 "</text>\n",
+				x0 + 3, y + LANE_H - 7, s->from, s->to);
+		return;
+	}
+	bool off = s->kind == SP_OFFLINE;
+	if (off)
+		d->used_offline = true;
+	else
+		d->used_flood = true;
+	fprintf(f, "<rect class=\"%s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"14\"><title>%s: blocks %" PRIu64 "..%" PRIu64,
+		off ? "offline" : "flood-span", x0, y + MARK_DY - 7, x1 - x0, off ? "offline" : "flooding L1", s->from, to);
+	if (s->merged)
+		fprintf(f, " (%" PRIu64 " spans)", s->merged + 1);
+	fputs("</title></rect>\n", f);
+}
+
+static void spans_draw(struct draw *d, const struct svg_lane *l, uint32_t lane_no, double y)
+{
+	struct svg_span pending[3];
+	uint32_t first[3];
+	bool has[3] = { false, false, false };
+	for (uint32_t i = 0; i < l->nspans; i++) {
+		struct svg_span s = l->spans[i];
+		if (s.from >= d->nblocks)
+			continue;
+		uint64_t to = s.to >= d->nblocks ? d->nblocks - 1 : s.to;
+		struct svg_span *p = &pending[s.kind];
+		if (has[s.kind]) {
+			uint64_t pto = p->to >= d->nblocks ? d->nblocks - 1 : p->to;
+			if (bx(d, s.from) <= bx(d, pto + 1) + COLUMN_PX) {
+				if (s.to > p->to)
+					p->to = s.to;
+				p->merged += 1 + s.merged;
+				continue;
+			}
+			span_draw(d, l, lane_no, first[s.kind], p, y);
+		}
+		(void)to;
+		*p = s;
+		first[s.kind] = i;
+		has[s.kind] = true;
+	}
+	for (int k = 0; k < 3; k++)
+		if (has[k])
+			span_draw(d, l, lane_no, first[k], &pending[k], y);
 }
 
 static void lane_draw(struct draw *d, const struct svg_lane *l, uint32_t no, double y)
@@ -656,10 +741,10 @@ void obs_svg_write(const struct obs_svg *v, FILE *out, bool inline_svg)
 				violations += v->lanes[i].marks[k].count;
 	}
 	qsort(lanes, v->nlanes, sizeof(*lanes), by_lane);
+	plan_budget(&d, lanes, v->nlanes);
 	heading(&d, violations);
 	double y = TOP;
 	axes(&d, TOP + LANE_H * (double)(v->nlanes ? v->nlanes : 1));
-	/* Violations are drawn whatever the limit: the lanes of channels first. */
 	for (uint32_t i = 0; i < v->nlanes; i++, y += LANE_H)
 		lane_draw(&d, lanes[i], i, y);
 	if (!v->nlanes) {
