@@ -81,7 +81,7 @@ include tests/fuzz/Makefile.inc
 
 ALL_OBJS := $(call obj,$(L1SIM_SRCS) $(L2_SRCS) $(TOOLS_SRCS) $(TOOLS_MAIN) $(TEST_SRCS) $(FUZZ_REPLAY_SRCS))
 
-.PHONY: all demo test test-long check-unit check-scenarios check-golden golden check-hardening bench install uninstall clean
+.PHONY: all demo test test-long check-unit check-scenarios check-golden golden check-hardening check-pictures pictures bench install uninstall clean
 # Keep the test objects (make would delete them as intermediates and rebuild them).
 .SECONDARY:
 all: $(L2SIM)
@@ -116,7 +116,7 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TOOLS_LIB) $(L2_LIB) $(L1SIM_LIB)
 demo: $(L2SIM)
 	$(L2SIM) run scenarios/quickstart.json
 
-test: check-unit check-scenarios check-golden check-hardening check-fuzz-regressions
+test: check-unit check-scenarios check-golden check-hardening check-pictures check-fuzz-regressions
 	@echo "l2sim: all tests passed"
 
 check-unit: $(TEST_BINS)
@@ -143,6 +143,15 @@ golden: $(L2SIM)
 
 check-hardening: $(L2SIM)
 	@L2SIM=$(L2SIM) bash tests/tools/run_hardening.sh
+
+# The pictures of run --svg/--html (tests/tools/run_pictures.sh), and those committed
+# under docs/img/ are the ones the current build draws.
+check-pictures: $(L2SIM)
+	@L2SIM=$(L2SIM) bash tests/tools/run_pictures.sh
+
+# Redraws the pictures the docs show (docs/teaching-disputes.md, README.md).
+pictures: $(L2SIM)
+	@L2SIM=$(L2SIM) bash tests/tools/run_pictures.sh --write
 
 # The full benchmark (docs/performance.md); make test runs only its --quick smoke run,
 # through tests/tools/test_bench.c.

@@ -125,7 +125,7 @@ static bool merge_back(struct svg_mark *marks, uint32_t n, const struct svg_mark
 	for (uint32_t i = n; i-- > 0 && (marks[i].height >> shift) == (m->height >> shift);) {
 		if (marks[i].kind != m->kind)
 			continue;
-		if (shift == 0 && !counted(m->kind))
+		if (shift == 0 && !counted(m->kind) && (marks[i].label || m->label))
 			return false; /* one block, two labelled events: both are drawn */
 		marks[i].count += m->count;
 		if (m->last > marks[i].last)
@@ -341,7 +341,10 @@ static void on_event(void *ctx, const struct runner *r, const struct run_event *
 			tx_included(v, ev);
 		break;
 	case RUN_EV_TX_DROPPED:
-		if (!ev->u.tx.fee_only)
+		if (!ev->u.tx.fee_only && ev->u.tx.op == L1_CHANNEL_OPEN && scn_channel_is_generated(r->s, ev->u.tx.channel) &&
+		    !v->ch_lane[ev->u.tx.channel])
+			add_mark(v, shared_lane(v, &v->gen_lane, LANE_GENERATED), MK_DROPPED, h, 1, 0);
+		else if (!ev->u.tx.fee_only)
 			add_mark(v, ch_lane(v, ev->u.tx.channel), MK_DROPPED, h, 1,
 				 label(v, "%s by %s DROPPED: %s", l1_channel_op_str(ev->u.tx.op), pname(v, ev->u.tx.party),
 				       l1_result_str(ev->u.tx.reason)));

@@ -8,7 +8,8 @@
  * The picture is bounded whatever the run's size: at most OBS_SVG_CHANNEL_LANES
  * channel lanes and OBS_SVG_PARTY_LANES party lanes (the rest share an "other" lane
  * each, and the picture says how many it holds), marks of one kind close together are
- * merged into one with a count, and at most OBS_SVG_MAX_MARKS marks are drawn. Every
+ * merged into one with a count, and at most OBS_SVG_MAX_MARKS marks are drawn (the
+ * most important kinds first): no picture exceeds 1 MiB. Every
  * text is escaped for XML (after textout.h's escaping of control characters and
  * invalid UTF-8). The bytes depend on the run only. */
 #ifndef L2SIM_TOOLS_OBS_SVG_H

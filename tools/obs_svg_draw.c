@@ -17,7 +17,7 @@
 #define TOP 96.0           /* the first lane */
 #define LANE_H 68.0
 #define MARK_DY 44.0       /* a lane's marks, below its top */
-#define LABEL_CHARS 46     /* longer labels end in "..." (the tooltip has them whole) */
+#define LABEL_CHARS 56     /* longer labels end in "..." (the tooltip has them whole) */
 #define CHAR_W 5.6         /* a label's character, estimated, at font-size 10 */
 #define COLUMN_PX 6.0      /* marks of one kind closer than this merge */
 #define OBS_SVG_MAX_SPANS 400
@@ -31,7 +31,9 @@ struct draw {
 	uint64_t drawn, not_drawn, spans_drawn;
 	int cut_level;         /* marks of a lower priority level are all drawn, */
 	uint64_t cut_left;     /* and this many more of cut_level (OBS_SVG_MAX_MARKS) */
-	bool used[MK_KINDS], used_window, used_offline, used_flood;
+	bool used[MK_KINDS], used_window, used_offline, used_flood, used_failed_bar;
+	double busy[2 * 8];    /* the lane's window labels (row 3), x0 and x1 each */
+	uint32_t nbusy;
 	struct txt_buf t;
 };
 
@@ -59,7 +61,7 @@ static const struct {
 	[MK_WATCHTOWER] = { "watchtower", "watchtower switched", "watchtower switches", 3 },
 	[MK_FLOOD] = { "flood", "flood of L1 txs starts", "floods", 2 },
 	[MK_FILL] = { "fill", "L1 slots taken by flood txs", "flood txs", 5 },
-	[MK_WORKLOAD] = { "workload", "workload payments a block", "payments", 5 },
+	[MK_WORKLOAD] = { "workload", "workload payments that succeeded", "payments", 5 },
 };
 
 const char *svg_mark_kind_str(enum svg_mark_kind k)
@@ -122,7 +124,7 @@ static void style(FILE *f)
 	      ".window{fill:#ffe082;fill-opacity:0.55;stroke:#f9a825;stroke-width:1}\n"
 	      ".window-label{font-size:9px;fill:#8d6e00}\n"
 	      ".offline{fill:url(#hatch);stroke:#757575;stroke-width:1}.flood-span{fill:#ffccbc;stroke:#e64a19;stroke-width:1}\n"
-	      ".bar{fill:#90a4ae}.bar-fill{fill:#e64a19}\n"
+	      ".bar{fill:#90a4ae}.bar-fill{fill:#e64a19}.bar-failed{fill:#ef9a9a}\n"
 	      ".lbl-strong{font-weight:bold}.lbl-bad{font-weight:bold;fill:#c62828}\n"
 	      ".violation-line{stroke:#d50000;stroke-width:2}\n"
 	      ".alarm{font-size:13px;font-weight:bold;fill:#d50000}.note{font-size:11px;fill:#444}\n"
@@ -304,15 +306,16 @@ static int by_priority(const void *a, const void *b)
 	return x->height < y->height ? -1 : x->height > y->height ? 1 : (x->m < y->m ? -1 : x->m > y->m);
 }
 
-/* Labels on two rows above the marks, the important ones first, none overlapping;
- * placed[i]: row+1 of mark i's label and its anchor, 0 when not drawn. */
+/* Labels on two rows above the marks and one below (beside the window labels), the
+ * important ones first, none overlapping; placed[i]: the row (1..3) of mark i's label
+ * and its anchor, row 0 when not drawn. */
 struct placed {
 	int row;
 	double x0, x1;
 	bool end_anchor;
 };
 
-static void place_labels(struct dmark *ms, uint32_t n, struct placed *pl)
+static void place_labels(const struct draw *d, struct dmark *ms, uint32_t n, struct placed *pl)
 {
 	struct dmark **order = xcalloc(n ? n : 1, sizeof(*order));
 	for (uint32_t i = 0; i < n; i++)
@@ -337,10 +340,13 @@ static void place_labels(struct dmark *ms, uint32_t n, struct placed *pl)
 		double a = end ? m->x + 4 - w : m->x - 4, b = a + w;
 		if (a < X0 - 60)
 			a = X0 - 60, b = a + w; /* (cannot happen at 1200 px: kept for narrow plots) */
-		for (int row = 1; row <= 2 && !pl[i].row; row++) {
+		for (int row = 1; row <= 3 && !pl[i].row; row++) {
 			bool free = true;
 			for (uint32_t j = 0; j < n && free; j++)
 				if (pl[j].row == row && !(b + 6 <= pl[j].x0 || a >= pl[j].x1 + 6))
+					free = false;
+			for (uint32_t j = 0; row == 3 && j < d->nbusy && free; j++)
+				if (!(b + 6 <= d->busy[2 * j] || a >= d->busy[2 * j + 1] + 6))
 					free = false;
 			if (free)
 				pl[i] = (struct placed){ row, a, b, end };
@@ -350,11 +356,11 @@ static void place_labels(struct dmark *ms, uint32_t n, struct placed *pl)
 }
 
 /* Whether a mark of kind k is drawn: within the limit, the important kinds first
- * (every violation whatever the limit). */
+ * (violations, stale and tampered closes are of the first level). */
 static bool budget(struct draw *d, enum svg_mark_kind k)
 {
 	int level = KINDS[k].priority;
-	if (k != MK_VIOLATION && (level > d->cut_level || (level == d->cut_level && d->cut_left == 0))) {
+	if (level > d->cut_level || (level == d->cut_level && d->cut_left == 0)) {
 		d->not_drawn++;
 		return false;
 	}
@@ -394,7 +400,7 @@ static void lane_marks_draw(struct draw *d, const struct svg_lane *l, double y)
 	uint32_t n;
 	struct dmark *ms = lane_marks(d, l, &n);
 	struct placed *pl = xcalloc(n ? n : 1, sizeof(*pl));
-	place_labels(ms, n, pl);
+	place_labels(d, ms, n, pl);
 	for (uint32_t i = 0; i < n; i++) {
 		const struct dmark *m = &ms[i];
 		enum svg_mark_kind k = m->m->kind;
@@ -412,11 +418,11 @@ static void lane_marks_draw(struct draw *d, const struct svg_lane *l, double y)
 			fprintf(f, "blocks %" PRIu64 "..%" PRIu64 ": ", m->height, m->last);
 		else
 			fprintf(f, "block %" PRIu64 ": ", m->height);
-		text(d, lbl, SIZE_MAX);
+		text(d, lbl, 3 * LABEL_CHARS);
 		fputs("</title>", f);
 		if (k == MK_VIOLATION)
 			fprintf(f, "<line class=\"violation-line\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", m->x, y + 31,
-				m->x, y + LANE_H - 4);
+				m->x, y + MARK_DY + 12);
 		shape(f, k, m->x, y + MARK_DY);
 		fputs("</g>\n", f);
 		if (!pl[i].row)
@@ -427,7 +433,7 @@ static void lane_marks_draw(struct draw *d, const struct svg_lane *l, double y)
 				  : k == MK_CLOSE_STALE ? "lbl-strong"
 							: NULL;
 		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\"%s", pl[i].end_anchor ? pl[i].x1 : pl[i].x0,
-			y + (pl[i].row == 1 ? 15 : 28), pl[i].end_anchor ? " text-anchor=\"end\"" : "");
+			y + (pl[i].row == 1 ? 15 : pl[i].row == 2 ? 28 : LANE_H - 5), pl[i].end_anchor ? " text-anchor=\"end\"" : "");
 		if (cls)
 			fprintf(f, " class=\"%s\"", cls);
 		fputs(">", f);
@@ -439,27 +445,39 @@ static void lane_marks_draw(struct draw *d, const struct svg_lane *l, double y)
 }
 
 /* Bars of counted marks (the L1 and workload lanes): each column's count per block,
- * scaled to the lane's largest (the L1 lane: to the block's tx limit). */
+ * scaled to the lane's largest (the L1 lane: to the block's tx limit); a column's
+ * failed payments are stacked on its successful ones. */
 static void lane_bars(struct draw *d, const struct svg_lane *l, double y, bool fill)
 {
 	FILE *f = d->f;
 	uint32_t n;
 	struct dmark *ms = lane_marks(d, l, &n);
 	double top = 0;
-	for (uint32_t i = 0; i < n; i++)
-		if ((double)ms[i].count / (double)d->bucket > top)
-			top = (double)ms[i].count / (double)d->bucket;
+	for (uint32_t i = 0, j; i < n; i = j) {
+		uint64_t sum = 0;
+		for (j = i; j < n && ms[j].height / d->bucket == ms[i].height / d->bucket; j++)
+			sum += ms[j].count;
+		if ((double)sum / (double)d->bucket > top)
+			top = (double)sum / (double)d->bucket;
+	}
 	if (fill)
 		top = d->v->r->chain->params.block_tx_limit;
 	uint32_t tallest = UINT32_MAX;
 	for (uint32_t i = 0; i < n; i++)
 		if (ms[i].m->kind != MK_PAY_FAILED && (tallest == UINT32_MAX || ms[i].count > ms[tallest].count))
 			tallest = i;
+	double stacked = 0;
 	for (uint32_t i = 0; i < n && top > 0; i++) {
 		const struct dmark *m = &ms[i];
+		if (i == 0 || m->height / d->bucket != ms[i - 1].height / d->bucket)
+			stacked = 0;
 		if (!budget(d, m->m->kind))
 			continue;
-		d->used[m->m->kind] = true;
+		bool failed = m->m->kind == MK_PAY_FAILED;
+		if (failed)
+			d->used_failed_bar = true;
+		else
+			d->used[m->m->kind] = true;
 		double per = (double)m->count / (double)d->bucket, hgt = 40 * (per > top ? 1 : per / top);
 		uint64_t b = m->height / d->bucket * d->bucket;
 		double w = d->cw * (double)d->bucket;
@@ -472,10 +490,11 @@ static void lane_bars(struct draw *d, const struct svg_lane *l, double y, bool f
 		else
 			fprintf(f, "block %" PRIu64 ": ", m->height);
 		fprintf(f, "%s</title><rect class=\"%s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/></g>\n", gen,
-			m->m->kind == MK_PAY_FAILED ? "bar-fill" : fill ? "bar-fill" : "bar", bx(d, b) + (w > 4 ? 1 : 0),
-			y + LANE_H - 8 - hgt, w > 4 ? w - 2 : w, hgt);
+			failed ? "bar-failed" : fill ? "bar-fill" : "bar", bx(d, b) + (w > 4 ? 1 : 0),
+			y + LANE_H - 8 - stacked - hgt, w > 4 ? w - 2 : w, hgt);
+		stacked += hgt;
 		if (i == tallest) /* the scale: the tallest bar says what it counts */
-			fprintf(f, "<text x=\"%.1f\" y=\"%.1f\"%s>%s%s</text>\n", bx(d, b) + w / 2, y + LANE_H - 12 - hgt,
+			fprintf(f, "<text x=\"%.1f\" y=\"%.1f\"%s>%s%s</text>\n", bx(d, b) + w / 2, y + 14,
 				bx(d, b) + w / 2 > X1 - 80 ? " text-anchor=\"end\"" : " text-anchor=\"middle\"", gen,
 				d->bucket > 1 ? " (widest column)" : "");
 	}
@@ -579,6 +598,10 @@ static void span_draw(struct draw *d, const struct svg_lane *l, uint32_t lane_no
 		else
 			fprintf(f, "dispute window: blocks %" PRIu64 "..%" PRIu64, s->from, s->to);
 		fputs("</title></rect>\n", f);
+		if (x1 - x0 > 150 && !s->merged && d->nbusy < 8) {
+			d->busy[2 * d->nbusy] = x0 + 3;
+			d->busy[2 * d->nbusy++ + 1] = x0 + 3 + 150;
+		}
 		if (x1 - x0 > 150 && !s->merged)
 			fprintf(f, "<text class=\"window-label\" x=\"%.1f\" y=\"%.1f\">dispute window, blocks %" PRIu64 "..%" PRIu64 "</text>\n",
 				x0 + 3, y + LANE_H - 7, s->from, s->to);
@@ -633,6 +656,7 @@ static void lane_draw(struct draw *d, const struct svg_lane *l, uint32_t no, dou
 	fprintf(f, "<g class=\"lane\" id=\"lane-%u\">\n<rect x=\"4\" y=\"%.1f\" width=\"%d\" height=\"%.1f\" fill=\"%s\"/>\n", no,
 		y, OBS_SVG_WIDTH - 8, LANE_H, no % 2 ? "#ffffff" : "#f5f7f8");
 	lane_title(d, l, y);
+	d->nbusy = 0;
 	spans_draw(d, l, no, y);
 	if (l->kind == LANE_CHANNEL && l->has_open) {
 		uint64_t end = l->has_settled ? l->settled_h : d->nblocks - 1;
@@ -674,6 +698,12 @@ static double legend(struct draw *d, double y)
 		double x = 12 + col * (i % per_row) + 2, yy = y + 22.0 * (i / per_row);
 		fprintf(f, "<rect class=\"flood-span\" x=\"%.1f\" y=\"%.1f\" width=\"16\" height=\"12\"/>", x, yy - 6);
 		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\">flooding L1</text>\n", x + 24, yy + 4);
+		i++;
+	}
+	if (d->used_failed_bar) {
+		double x = 12 + col * (i % per_row) + 10, yy = y + 22.0 * (i / per_row);
+		fprintf(f, "<rect class=\"bar-failed\" x=\"%.1f\" y=\"%.1f\" width=\"8\" height=\"12\"/>", x - 4, yy - 6);
+		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\">workload payments that failed</text>\n", x + 16, yy + 4);
 		i++;
 	}
 	for (int k = 0; k < MK_KINDS; k++) {
@@ -764,7 +794,7 @@ void obs_svg_write(const struct obs_svg *v, FILE *out, bool inline_svg)
 			shown++;
 		}
 	if (d.not_drawn) {
-		fprintf(d.f, "<text class=\"note\" x=\"12\" y=\"%.1f\">%" PRIu64 " marks not drawn: a picture draws at most %u (every violation is drawn).</text>\n",
+		fprintf(d.f, "<text class=\"note\" x=\"12\" y=\"%.1f\">%" PRIu64 " marks not drawn: a picture draws at most %u, the most important first.</text>\n",
 			y, d.not_drawn, OBS_SVG_MAX_MARKS);
 		y += 16;
 		shown++;
