@@ -13,6 +13,8 @@
 #   make bench        the full benchmark: how fast the simulator is (about 15 s of CPU)
 #   make fuzz         libFuzzer targets (clang) in build-fuzz/, 30 s each (tests/fuzz/)
 #   make DEBUG=1      unoptimised build with assertions
+#   make L2SIM_NO_MPI=1   build without Open MPI (no sweep --mpi); by default it is
+#                     used when pkg-config finds ompi-c, installed when missing
 #   make install PREFIX=/usr/local   (make uninstall removes it)
 #   make clean
 #   .ci/run           CI: make test, make SAN=1 test, valgrind, make fuzz
@@ -53,6 +55,31 @@ ifneq ($(DEPS_OK),yes)
   endif
 endif
 
+# Open MPI is optional: it gives `sweep --mpi` (tools/sweep_mpi.c, linked into l2sim
+# alone). When pkg-config cannot find ompi-c, tools/setup.sh tries to install it; where
+# it cannot (no apt, no root), the build goes on without --mpi, says so, and remembers
+# the attempt in $(BUILD)/.no-mpi (remove it to try again). L2SIM_NO_MPI=1 skips MPI.
+ifneq ($(L2SIM_NO_MPI),1)
+  MPI_OK := $(shell pkg-config --exists ompi-c 2>/dev/null && echo yes)
+  ifneq ($(MPI_OK),yes)
+    ifeq ($(filter clean,$(MAKECMDGOALS)),)
+      ifeq ($(wildcard $(BUILD)/.no-mpi),)
+        $(info l2sim: Open MPI (pkg-config ompi-c) not found; running tools/setup.sh to add it)
+        MPI_SETUP := $(shell mkdir -p $(BUILD); bash tools/setup.sh >&2 || touch $(BUILD)/.no-mpi)
+        MPI_OK := $(shell pkg-config --exists ompi-c 2>/dev/null && echo yes)
+      endif
+      ifneq ($(MPI_OK),yes)
+        $(info l2sim: building without Open MPI: sweep --mpi is off (tools/setup.sh installs it; then rm -f $(BUILD)/.no-mpi))
+      endif
+    endif
+  endif
+endif
+ifeq ($(MPI_OK),yes)
+  # -isystem: the MPI headers are not held to -Werror.
+  MPI_CFLAGS := -DL2SIM_HAVE_MPI $(patsubst -I%,-isystem %,$(shell pkg-config --cflags ompi-c))
+  MPI_LIBS := $(shell pkg-config --libs ompi-c)
+endif
+
 SODIUM_CFLAGS := $(shell pkg-config --cflags libsodium 2>/dev/null)
 SODIUM_LIBS := $(shell pkg-config --libs libsodium 2>/dev/null)
 CJSON_CFLAGS := $(shell pkg-config --cflags libcjson 2>/dev/null)
@@ -79,7 +106,9 @@ L2SIM := $(BUILD)/l2sim
 # The fuzz targets and their replay drivers (needs the library names above).
 include tests/fuzz/Makefile.inc
 
-ALL_OBJS := $(call obj,$(L1SIM_SRCS) $(L2_SRCS) $(TOOLS_SRCS) $(TOOLS_MAIN) $(TEST_SRCS) $(FUZZ_REPLAY_SRCS))
+L2SIM_MPI_OBJS := $(if $(MPI_OK),$(call obj,$(TOOLS_MPI_SRCS)))
+ALL_OBJS := $(call obj,$(L1SIM_SRCS) $(L2_SRCS) $(TOOLS_SRCS) $(TOOLS_MAIN) $(TEST_SRCS) $(FUZZ_REPLAY_SRCS)) \
+	$(L2SIM_MPI_OBJS)
 
 .PHONY: all demo test test-long check-unit check-scenarios check-golden golden check-hardening check-pictures pictures bench install uninstall clean
 # Keep the test objects (make would delete them as intermediates and rebuild them).
@@ -88,11 +117,13 @@ all: $(L2SIM)
 
 # Objects are rebuilt when the compiler flags change.
 FLAGS_STAMP := $(BUILD)/.flags
-$(shell mkdir -p $(BUILD) && echo '$(CC) $(CFLAGS_ALL)' | cmp -s - $(FLAGS_STAMP) || echo '$(CC) $(CFLAGS_ALL)' > $(FLAGS_STAMP))
+$(shell mkdir -p $(BUILD) && echo '$(CC) $(CFLAGS_ALL) $(MPI_CFLAGS)' | cmp -s - $(FLAGS_STAMP) || echo '$(CC) $(CFLAGS_ALL) $(MPI_CFLAGS)' > $(FLAGS_STAMP))
 
+# The MPI flags go to l2sim.c (which registers sweep --mpi) and sweep_mpi.c only.
 $(BUILD)/obj/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(if $(findstring tests/,$<),$(CRITERION_CFLAGS)) -c $< -o $@
+	$(CC) $(CFLAGS_ALL) $(if $(findstring tests/,$<),$(CRITERION_CFLAGS)) \
+		$(if $(filter $<,$(TOOLS_MAIN) $(TOOLS_MPI_SRCS)),$(MPI_CFLAGS)) -c $< -o $@
 
 $(L1SIM_LIB): $(call obj,$(L1SIM_SRCS))
 	@rm -f $@
@@ -104,8 +135,8 @@ $(TOOLS_LIB): $(call obj,$(TOOLS_SRCS))
 	@rm -f $@
 	ar rcs $@ $^
 
-$(L2SIM): $(call obj,$(TOOLS_MAIN)) $(TOOLS_LIB) $(L2_LIB) $(L1SIM_LIB)
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(CJSON_LIBS) $(LIBS)
+$(L2SIM): $(call obj,$(TOOLS_MAIN)) $(L2SIM_MPI_OBJS) $(TOOLS_LIB) $(L2_LIB) $(L1SIM_LIB)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(CJSON_LIBS) $(LIBS) $(MPI_LIBS)
 
 # One Criterion binary per test source, linked with every library.
 TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
@@ -132,6 +163,7 @@ test-long: $(BUILD)/tests/tools/test_property
 check-scenarios: $(L2SIM)
 	@L2SIM=$(L2SIM) ACCEPTANCE=$(ACCEPTANCE) bash tests/tools/run_scenarios.sh
 	@L2SIM=$(L2SIM) bash tests/tools/run_sweep.sh
+	@L2SIM=$(L2SIM) bash tests/tools/run_cluster.sh
 
 # Golden outputs (tests/golden/): every report, trace and a sweep CSV, byte for byte.
 check-golden: $(L2SIM)

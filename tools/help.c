@@ -10,8 +10,9 @@ static const char SYNOPSIS_RUN[] =
 static const char SYNOPSIS_CHECK[] = "l2sim check FILE|-... [--set KEY=VALUE]...\n";
 static const char SYNOPSIS_SWEEP[] =
 	"l2sim sweep FILE --vary KEY=V1,V2,... [--vary ...] [--set KEY=VALUE]...\n"
-	"                   [--jobs N] [--out FILE.csv|-]\n"
+	"                   [--jobs N | --mpi] [--shard I/N] [--out FILE.csv|-]\n"
 	"                   [--plot FILE.svg [--metric NAME[,NAME]...] [--log x|y|xy]]\n";
+static const char SYNOPSIS_MERGE[] = "l2sim sweep-merge OUT.csv|- PART.csv...\n";
 static const char SYNOPSIS_BENCH[] = "l2sim bench [--format text|json] [--quick]\n";
 
 static const char INTRO[] =
@@ -23,7 +24,9 @@ static const char COMMANDS[] =
 	"  run FILE        run a scenario and print its report (FILE - reads standard input)\n"
 	"  check FILE...   validate scenarios without running them; prints every problem\n"
 	"  sweep FILE      run FILE over every combination of --vary values, on all cores;\n"
-	"                  prints a table, writes a CSV and draws a chart (docs/benchmarks.md)\n"
+	"                  prints a table, writes a CSV and draws a chart (docs/benchmarks.md);\n"
+	"                  on a cluster with mpirun and --mpi, or split with --shard I/N\n"
+	"  sweep-merge OUT PART...  join the CSVs of sweep --shard 0/N ... N-1/N into OUT\n"
 	"  bench           measure how fast the simulator is, each figure beside its bound\n"
 	"                  (signed payments, 10^6 unsigned channels, memory per channel,\n"
 	"                  L1 blocks); about 15 s of CPU (docs/performance.md)\n";
@@ -84,9 +87,28 @@ static const char OPTIONS_SWEEP[] =
 	"  --log x|y|xy    logarithmic axes on the chart (0 and below have no place on them)\n"
 	"  --out and --plot are written like run's --trace: whole or not at all, and a\n"
 	"  FILE that is not a regular file (/dev/null, a pipe) is written in place.\n"
+	"  --mpi           under mpirun (Open MPI): rank 0 checks the grid and hands the runs\n"
+	"                  to the ranks as they become free, each rank one run at a time,\n"
+	"                  rank 0 too; the CSV is the same bytes as with --jobs. E.g.\n"
+	"                  mpirun -np 16 --hostfile hosts l2sim sweep FILE --vary ... --mpi\n"
+	"                  A run that crashes is named and its row left out (exit 1); a rank\n"
+	"                  that dies makes mpirun stop the job: the finished rows are written\n"
+	"                  and the runs in flight named (exit 143). Needs l2sim built with\n"
+	"                  Open MPI (Debian: libopenmpi-dev openmpi-bin; tools/setup.sh)\n"
+	"  --shard I/N     run only runs I, I+N, I+2N, ... (0 <= I < N), e.g. one Slurm array\n"
+	"                  task each; the CSV starts with a line naming the sweep (a hash of\n"
+	"                  the scenario text, the --set and --vary arguments): join the N\n"
+	"                  files with sweep-merge. Not with --plot\n"
 	"  A progress bar goes to stderr when it is a terminal. Ctrl-C stops the sweep and\n"
 	"  writes the rows of the runs that finished. An expectation that fails does not\n"
 	"  change the exit status of a sweep: see the expect_ok column.\n";
+
+static const char OPTIONS_MERGE[] =
+	"  OUT.csv         the merged CSV (- for standard output): exactly what one machine\n"
+	"                  writes for the sweep; written whole or not at all\n"
+	"  PART.csv...     the CSVs of sweep --shard I/N --out PART.csv, in any order. Refused\n"
+	"                  (exit 2, OUT untouched): parts of different sweeps, a shard missing,\n"
+	"                  given twice or short of rows (a run failed or was interrupted)\n";
 
 static const char OPTIONS_BENCH[] =
 	"  --format text   (default) a table: measured, bound, ratio, goal\n"
@@ -101,10 +123,12 @@ static const char OTHER_OPTIONS[] =
 static const char EXIT_STATUS[] =
 	"Exit status\n"
 	"  0  run: ran, and every expectation of the scenario held (or it had none);\n"
-	"     check: every FILE is valid; sweep: every run finished; bench: measured\n"
+	"     check: every FILE is valid; sweep: every run finished; bench: measured;\n"
+	"     sweep-merge: OUT written\n"
 	"  1  run: ran, and an expectation failed (each failure is listed);\n"
 	"     sweep: a run or the chart failed (each is named)\n"
-	"  2  bad input or usage: nothing ran; one line per problem on stderr, naming the\n"
+	"  2  bad input or usage: nothing ran (sweep-merge: shards that do not make one\n"
+	"     sweep); one line per problem on stderr, naming the\n"
 	"     file and the JSON path (line and column for files that are not JSON);\n"
 	"     also: the report or the trace could not be written (a full disk), the run\n"
 	"     ran out of memory (no temporary is left), or a bench process failed\n"
@@ -135,6 +159,10 @@ static const char EXAMPLES_SWEEP[] =
 	"  l2sim sweep docs/examples/sweep-security.json --vary script.8.blocks=1..32 \\\n"
 	"        --vary l1.dispute_timeout_blocks=6,12,24 --out results.csv --plot chart.svg \\\n"
 	"        --metric security_violations\n";
+static const char EXAMPLES_MERGE[] =
+	"  l2sim sweep docs/examples/sweep-gain.json --vary script.1.count=1..30 --shard 0/3 \\\n"
+	"        --out part0.csv        (and 1/3, 2/3 elsewhere)\n"
+	"  l2sim sweep-merge gain.csv part0.csv part1.csv part2.csv\n";
 static const char EXAMPLES_BENCH[] = "  l2sim bench --quick --format json\n";
 
 static const char DOCS[] =
@@ -144,8 +172,8 @@ static const char DOCS[] =
 
 void cli_synopsis(FILE *f)
 {
-	fprintf(f, "usage: %s       %s       %s       %s", SYNOPSIS_RUN, SYNOPSIS_CHECK, SYNOPSIS_SWEEP,
-		SYNOPSIS_BENCH);
+	fprintf(f, "usage: %s       %s       %s       %s       %s", SYNOPSIS_RUN, SYNOPSIS_CHECK, SYNOPSIS_SWEEP,
+		SYNOPSIS_MERGE, SYNOPSIS_BENCH);
 	fputs("       l2sim --help | --version\n"
 	      "l2sim --help describes every command and option.\n",
 	      f);
@@ -171,6 +199,13 @@ void cli_help(FILE *f, enum cli_command cmd)
 			SYNOPSIS_SWEEP, OPTIONS_SWEEP);
 		fprintf(f, "\n%s\nExamples\n%s", EXIT_STATUS, EXAMPLES_SWEEP);
 		break;
+	case CLI_SWEEP_MERGE:
+		fprintf(f,
+			"usage: %s\nJoin the CSVs of `l2sim sweep --shard I/N` into the CSV one machine\n"
+			"writes for the same sweep, byte for byte.\n\nOptions\n%s",
+			SYNOPSIS_MERGE, OPTIONS_MERGE);
+		fprintf(f, "\n%s\nExamples\n%s", EXIT_STATUS, EXAMPLES_MERGE);
+		break;
 	case CLI_BENCH:
 		fprintf(f,
 			"usage: %s\nMeasure how fast the simulator is, each figure beside its bound; about\n"
@@ -183,9 +218,11 @@ void cli_help(FILE *f, enum cli_command cmd)
 		fprintf(f, "Options of run\n%s%s%s\n", OPTIONS_RUN, SET_OPTION, OPTIONS_RUN_2);
 		fprintf(f, "Options of check\n%s\n", OPTIONS_CHECK);
 		fprintf(f, "Options of sweep\n%s\n", OPTIONS_SWEEP);
+		fprintf(f, "Options of sweep-merge\n%s\n", OPTIONS_MERGE);
 		fprintf(f, "Options of bench\n%s\n", OPTIONS_BENCH);
 		fprintf(f, "%s\n%s\n%s\n", OTHER_OPTIONS, EXIT_STATUS, LIMITS);
-		fprintf(f, "Examples\n%s%s%s%s\n%s", EXAMPLES_RUN, EXAMPLES_CHECK, EXAMPLES_SWEEP, EXAMPLES_BENCH, DOCS);
+		fprintf(f, "Examples\n%s%s%s%s%s\n%s", EXAMPLES_RUN, EXAMPLES_CHECK, EXAMPLES_SWEEP, EXAMPLES_MERGE,
+			EXAMPLES_BENCH, DOCS);
 		return;
 	}
 	fputs("\nl2sim --help describes every command; man l2sim.\n", f);

@@ -190,7 +190,11 @@ int main(int argc, char **argv)
 		printf("l2sim %s\n", L2SIM_VERSION);
 		return output_check_stdout() ? 2 : 0;
 	}
-	static const enum cli_command CMDS[] = { CLI_RUN, CLI_CHECK, CLI_SWEEP, CLI_BENCH };
+#ifdef L2SIM_HAVE_MPI
+	/* Built with Open MPI (the Makefile found ompi-c): sweep --mpi works. */
+	sweep_mpi_command = sweep_mpi_main;
+#endif
+	static const enum cli_command CMDS[] = { CLI_RUN, CLI_CHECK, CLI_SWEEP, CLI_BENCH, CLI_SWEEP_MERGE };
 	enum cli_command cmd = CLI_NONE;
 	for (size_t i = 0; i < sizeof(CMDS) / sizeof(CMDS[0]); i++) {
 		if (strcmp(name, cli_command_str(CMDS[i])) == 0)
@@ -214,6 +218,7 @@ int main(int argc, char **argv)
 		rc = cmd == CLI_RUN     ? cmd_run(&o)
 		     : cmd == CLI_CHECK ? cmd_check(&o)
 		     : cmd == CLI_SWEEP ? sweep_command(&o)
+		     : cmd == CLI_SWEEP_MERGE ? sweep_merge_command(&o)
 					: cmd_bench(&o);
 	}
 	cli_options_free(&o);

@@ -23,6 +23,8 @@ enum opt_id {
 	OPT_METRIC,
 	OPT_LOG,
 	OPT_QUICK,
+	OPT_MPI,
+	OPT_SHARD,
 	OPT_HELP,
 };
 
@@ -49,7 +51,10 @@ static const struct {
 	{ OPT_METRIC, "--metric", NULL, true, FOR(CLI_SWEEP) },
 	{ OPT_LOG, "--log", NULL, true, FOR(CLI_SWEEP) },
 	{ OPT_QUICK, "--quick", NULL, false, FOR(CLI_BENCH) },
-	{ OPT_HELP, "--help", "-h", false, FOR(CLI_RUN) | FOR(CLI_CHECK) | FOR(CLI_SWEEP) | FOR(CLI_BENCH) },
+	{ OPT_MPI, "--mpi", NULL, false, FOR(CLI_SWEEP) },
+	{ OPT_SHARD, "--shard", NULL, true, FOR(CLI_SWEEP) },
+	{ OPT_HELP, "--help", "-h", false,
+	  FOR(CLI_RUN) | FOR(CLI_CHECK) | FOR(CLI_SWEEP) | FOR(CLI_BENCH) | FOR(CLI_SWEEP_MERGE) },
 };
 #define NOPTIONS (sizeof(OPTIONS) / sizeof(OPTIONS[0]))
 
@@ -61,6 +66,7 @@ const char *cli_command_str(enum cli_command c)
 	case CLI_CHECK: return "check";
 	case CLI_SWEEP: return "sweep";
 	case CLI_BENCH: return "bench";
+	case CLI_SWEEP_MERGE: return "sweep-merge";
 	}
 	return "?";
 }
@@ -165,6 +171,28 @@ static bool take(enum cli_command cmd, enum opt_id id, const char *v, struct cli
 	case OPT_QUICK:
 		o->quick = true;
 		return true;
+	case OPT_MPI:
+		o->mpi = true;
+		return true;
+	case OPT_SHARD: {
+		/* I/N: whole numbers, I < N. */
+		const char *slash = strchr(v, '/');
+		unsigned long long i = 0, nn = 0;
+		char ibuf[32];
+		size_t ilen = slash ? (size_t)(slash - v) : 0;
+		if (slash && ilen < sizeof(ibuf)) {
+			memcpy(ibuf, v, ilen);
+			ibuf[ilen] = '\0';
+		}
+		if (!slash || ilen >= sizeof(ibuf) || !whole(ibuf, 0, SWEEP_MAX_RUNS, &i) ||
+		    !whole(slash + 1, 1, SWEEP_MAX_RUNS, &nn) || i >= nn)
+			return cli_usage(cmd, "--shard must be I/N with whole numbers 0 <= I < N <= %u (got \"%s\")",
+					 SWEEP_MAX_RUNS, v),
+			       false;
+		o->shard_i = (unsigned)i;
+		o->shard_n = (unsigned)nn;
+		return true;
+	}
 	case OPT_HELP:
 		return true;
 	}
@@ -243,6 +271,10 @@ enum cli_parse_result cli_parse(enum cli_command cmd, int argc, char **argv, str
 	case CLI_BENCH:
 		if (o->nfiles > 0)
 			return cli_usage(cmd, "takes no FILE (got %s)", o->files[0]), CLI_USAGE;
+		break;
+	case CLI_SWEEP_MERGE:
+		if (o->nfiles < 2)
+			return cli_usage(cmd, "needs OUT.csv and at least one PART.csv"), CLI_USAGE;
 		break;
 	case CLI_NONE:
 		break;

@@ -22,6 +22,7 @@ enum cli_command {
 	CLI_CHECK,
 	CLI_SWEEP,
 	CLI_BENCH,
+	CLI_SWEEP_MERGE, /* sweep-merge OUT.csv PART... */
 };
 const char *cli_command_str(enum cli_command c);
 
@@ -43,6 +44,8 @@ struct cli_options {
 	const char *out, *plot, *metric;
 	bool log_x, log_y, log_given;
 	bool quick;                /* bench --quick */
+	bool mpi;                  /* sweep --mpi */
+	unsigned shard_i, shard_n; /* sweep --shard I/N; shard_n 0: not given */
 };
 
 enum cli_parse_result {

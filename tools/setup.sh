@@ -1,50 +1,66 @@
 #!/usr/bin/env bash
 # Installs what l2sim needs to build and test, on Debian or Ubuntu, when it is missing.
 # Run by the Makefile when pkg-config cannot find a dependency; safe to run again.
+#
+# Two groups: what the build needs (a failure to install it fails), and what only a
+# feature needs: gnuplot-nox (the charts of `sweep --plot`), Open MPI
+# (libopenmpi-dev, openmpi-bin: `sweep --mpi`, found by the Makefile through
+# pkg-config ompi-c), and the test tools of the pictures of `run --svg` (libxml2-utils:
+# xmllint parses them; librsvg2-bin: rsvg-convert renders them; make test skips those
+# checks with a message without them). When the optional ones cannot be installed (no apt-get, no root
+# and no password-less sudo, no network) this says so and exits 1 only if a required
+# package is missing too; the Makefile then builds without --mpi.
 set -euo pipefail
 
-# gnuplot-nox draws the charts of `l2sim sweep --plot`; nothing else needs it, and the
-# Makefile does not check for it, so running this script is how to add it later.
-pkgs=(build-essential pkg-config libsodium-dev libcjson-dev libcriterion-dev gnuplot-nox)
-# Optional test tools: make test checks the pictures of run --svg with them (xmllint
-# parses them, rsvg-convert renders them) and skips those checks with a message when
-# they are missing; failing to install them never fails this script.
-optional=(libxml2-utils librsvg2-bin)
-missing=()
-for p in "${pkgs[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-missing_optional=()
-for p in "${optional[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing_optional+=("$p")
-done
-install_optional() {
-	[ ${#missing_optional[@]} -gt 0 ] || return 0
-	local s=()
-	[ "$(id -u)" -eq 0 ] || s=(sudo)
-	if command -v apt-get >/dev/null 2>&1 &&
-		{ [ ${#s[@]} -eq 0 ] || { command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; }; }; then
-		echo "l2sim: installing the optional test tools ${missing_optional[*]} with apt-get" >&2
-		DEBIAN_FRONTEND=noninteractive "${s[@]}" apt-get install -y -qq --no-install-recommends "${missing_optional[@]}" >&2 ||
-			echo "l2sim: the optional ${missing_optional[*]} could not be installed: make test skips the checks that need them" >&2
-	else
-		echo "l2sim: optional test tools missing: ${missing_optional[*]} (sudo apt-get install ${missing_optional[*]})" >&2
-	fi
-	return 0
+required=(build-essential pkg-config libsodium-dev libcjson-dev libcriterion-dev)
+optional=(gnuplot-nox libopenmpi-dev openmpi-bin libxml2-utils librsvg2-bin)
+missing_of() {
+	local p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || echo "$p"
+	done
 }
-if [ ${#missing[@]} -eq 0 ]; then
-	install_optional
+if command -v dpkg-query >/dev/null 2>&1; then
+	mapfile -t missing < <(missing_of "${required[@]}")
+	mapfile -t missing_opt < <(missing_of "${optional[@]}")
+else
+	missing=(unknown)
+	missing_opt=()
+fi
+if [ ${#missing[@]} -eq 0 ] && [ ${#missing_opt[@]} -eq 0 ]; then
 	exit 0
 fi
 
-cmd="apt-get install -y --no-install-recommends ${missing[*]}"
 if ! command -v apt-get >/dev/null 2>&1; then
-	echo "l2sim: missing ${missing[*]}; this is not a Debian-like system: install libsodium, cJSON and Criterion (with pkg-config files) and run make again" >&2
+	if [ ${#missing[@]} -eq 0 ]; then
+		echo "l2sim: not a Debian-like system: install Open MPI (pkg-config ompi-c) for sweep --mpi and gnuplot for --plot; building without them" >&2
+		exit 1
+	fi
+	echo "l2sim: this is not a Debian-like system: install libsodium, cJSON and Criterion (with pkg-config files) and run make again" >&2
 	exit 1
 fi
+all=("${missing[@]}" "${missing_opt[@]}")
 . "$(dirname "${BASH_SOURCE[0]}")/apt.sh"
+if [ ${#missing[@]} -eq 0 ]; then
+	# Only optional packages are missing: never fail hard for them.
+	if ! apt_can_sudo; then
+		echo "l2sim: optional ${missing_opt[*]} not installed (sweep --plot, sweep --mpi, the picture tests); to add them:" >&2
+		echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${missing_opt[*]}" >&2
+		exit 1
+	fi
+	echo "l2sim: installing ${missing_opt[*]} with apt-get (optional: sweep --plot, sweep --mpi, the picture tests)" >&2
+	if ! { "${sudo[@]}" apt-get update -qq && "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing_opt[@]}"; } >&2; then
+		echo "l2sim: could not install ${missing_opt[*]}; building without them" >&2
+		exit 1
+	fi
+	exit 0
+fi
+cmd="apt-get install -y --no-install-recommends ${all[*]}"
 apt_sudo "missing ${missing[*]}" make "$cmd"
-echo "l2sim: installing ${missing[*]} with apt-get" >&2
+echo "l2sim: installing ${all[*]} with apt-get" >&2
 "${sudo[@]}" apt-get update -qq >&2
-"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
-install_optional
+if ! "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${all[@]}" >&2; then
+	# The optional ones may be what failed (a mirror without Open MPI): retry without.
+	"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+	echo "l2sim: could not install ${missing_opt[*]}; building without them" >&2
+fi

@@ -49,9 +49,13 @@ static bool parse_metrics(struct sweep *sw, const char *list)
 	return ok;
 }
 
-/* The checks of the options that need no file; false after a usage error. */
-static bool check_options(struct sweep *sw, const struct cli_options *o, const char *path)
+/* The parts of the sweep that need no file: the axes, the overrides, the shard; false
+ * after a usage error. */
+bool sweep_setup_grid(struct sweep *sw, const struct cli_options *o)
 {
+	sw->sets = o->sets;
+	sw->nsets = o->nsets;
+	sw->axes = xcalloc(o->nvary + 1, sizeof(*sw->axes));
 	if (o->nvary == 0)
 		return cli_usage(CLI_SWEEP, "needs at least one --vary KEY=V1,V2,..."), false;
 	if (o->nvary > 64)
@@ -75,6 +79,20 @@ static bool check_options(struct sweep *sw, const struct cli_options *o, const c
 	}
 	if (!sweep_count(sw->axes, sw->naxes, &sw->nruns))
 		return cli_usage(CLI_SWEEP, "more than %u runs", SWEEP_MAX_RUNS), false;
+	sw->sharded = o->shard_n > 0;
+	sw->shard_i = sw->sharded ? o->shard_i : 0;
+	sw->shard_n = sw->sharded ? o->shard_n : 1;
+	sw->nsel = sw->shard_i < sw->nruns ? (sw->nruns - 1 - sw->shard_i) / sw->shard_n + 1 : 0;
+	return true;
+}
+
+/* The checks of the options that need no file; false after a usage error. */
+static bool check_options(struct sweep *sw, const struct cli_options *o, const char *path)
+{
+	if (!sweep_setup_grid(sw, o))
+		return false;
+	if (sw->sharded && sw->plot)
+		return cli_usage(CLI_SWEEP, "--plot draws every run; with --shard, draw the merged CSV (sweep-merge)"), false;
 	if ((o->metric || o->log_given) && !sw->plot)
 		return cli_usage(CLI_SWEEP, "%s shapes the chart; give --plot FILE.svg too",
 				 o->metric ? "--metric" : "--log"),
@@ -111,7 +129,7 @@ static bool prepare(struct sweep *sw, const char *path)
 		return false;
 	size_t bad = sweep_validate_all(sw);
 	if (bad) {
-		fprintf(stderr, "l2sim: sweep: %zu of %zu runs would have bad input; nothing ran\n", bad, sw->nruns);
+		fprintf(stderr, "l2sim: sweep: %zu of %zu runs would have bad input; nothing ran\n", bad, sw->nsel);
 		return false;
 	}
 	if (sw->plot) {
@@ -140,7 +158,7 @@ static bool commit(struct output *o, const char *option)
 	return ok;
 }
 
-static void sweep_free(struct sweep *sw)
+void sweep_free(struct sweep *sw)
 {
 	for (size_t i = 0; sw->rows && i < sw->nruns; i++)
 		free(sw->rows[i].line);
@@ -151,10 +169,29 @@ static void sweep_free(struct sweep *sw)
 	free(sw->metrics);
 	free(sw->text);
 	free(sw->scenario_name);
+	free(sw->shard_header);
 	free((char *)sw->gnuplot);
 }
 
+int (*sweep_mpi_command)(const struct cli_options *o);
+
 int sweep_command(const struct cli_options *o)
+{
+	if (o->mpi && sweep_mpi_command)
+		return sweep_mpi_command(o);
+	if (o->mpi) {
+		fprintf(stderr,
+			"l2sim: sweep: --mpi needs Open MPI, and this l2sim was built without it (nothing ran).\n"
+			"  On Debian or Ubuntu: %sapt-get install libopenmpi-dev openmpi-bin\n"
+			"  then rebuild: make clean && make (or run `bash tools/setup.sh` in the l2sim sources);\n"
+			"  without MPI, --jobs N uses one machine and --shard I/N splits a sweep between jobs\n",
+			getuid() == 0 ? "" : "sudo ");
+		return 2;
+	}
+	return sweep_command_with(o, sweep_run_all);
+}
+
+int sweep_command_with(const struct cli_options *o, sweep_run_all_fn *run_all)
 {
 	struct sweep sw = { 0 };
 	int rc = 2;
@@ -163,17 +200,16 @@ int sweep_command(const struct cli_options *o)
 	struct sweep_saved_signals saved;
 	const char *path = o->files[0];
 	sw.file = cli_input_name(path);
-	sw.sets = o->sets;
-	sw.nsets = o->nsets;
 	sw.out = o->out;
 	sw.plot = o->plot;
 	sw.log_x = o->log_x;
 	sw.log_y = o->log_y;
 	sw.jobs = o->jobs ? o->jobs : default_jobs();
-	sw.axes = xcalloc(o->nvary + 1, sizeof(*sw.axes));
 	/* Everything is checked before anything runs. */
 	if (!check_options(&sw, o, path) || !prepare(&sw, path))
 		goto out;
+	if (sw.sharded)
+		sw.shard_header = sweep_shard_header(&sw, o);
 
 	/* The fatal handlers first (they remove temporaries), then the graceful stop of
 	 * SIGINT and SIGTERM; restoring it gives the fatal handlers back. */
@@ -193,7 +229,7 @@ int sweep_command(const struct cli_options *o)
 
 	sw.rows = xcalloc(sw.nruns, sizeof(*sw.rows));
 	sw.progress = isatty(STDERR_FILENO);
-	size_t failed = sweep_run_all(&sw);
+	size_t failed = run_all(&sw);
 	size_t finished = 0;
 	for (size_t i = 0; i < sw.nruns; i++)
 		finished += sw.rows[i].done;
@@ -239,7 +275,7 @@ int sweep_command(const struct cli_options *o)
 	}
 	if (sweep_stop_signal && !interrupted_in_chart) {
 		bool kept = sw.out && strcmp(sw.out, "-") != 0 && finished;
-		fprintf(stderr, "l2sim: sweep interrupted: %zu of %zu runs finished%s%s%s\n", finished, sw.nruns,
+		fprintf(stderr, "l2sim: sweep interrupted: %zu of %zu runs finished%s%s%s\n", finished, sw.nsel,
 			kept ? "; their rows are in " : "", kept ? sw.out : "", sw.plot ? "; no chart drawn" : "");
 	}
 out:

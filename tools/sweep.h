@@ -51,6 +51,15 @@ struct cli_options;
  * (nothing ran), 128 + signal number when interrupted by SIGINT or SIGTERM (the
  * finished rows are still written). */
 int sweep_command(const struct cli_options *o);
+/* Set by l2sim's main when it is built with Open MPI (tools/sweep_mpi.c): what
+ * `sweep --mpi` runs; NULL: --mpi says how to get Open MPI and exits 2. A pointer, so
+ * only the l2sim binary links with MPI, not the tests that link this library. */
+extern int (*sweep_mpi_command)(const struct cli_options *o);
+int sweep_mpi_main(const struct cli_options *o);
+/* `l2sim sweep-merge OUT.csv PART...` (tools/sweep_merge.c): joins the CSVs of
+ * --shard I/N runs into the CSV one machine writes. Exit status 0, or 2 (nothing
+ * written) for shards of different sweeps, a missing, duplicate or incomplete shard. */
+int sweep_merge_command(const struct cli_options *o);
 /* The same from the arguments after "sweep" (parsed with cli_parse). */
 int sweep_main(int argc, char **argv);
 

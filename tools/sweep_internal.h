@@ -4,7 +4,10 @@
  *   sweep_worker.c  the metrics of a row; one run in a worker process
  *   sweep_runs.c    validating every combination, the pool of workers, the CSV
  *   sweep_table.c   the table on standard output
- *   sweep_chart.c   the gnuplot chart */
+ *   sweep_chart.c   the gnuplot chart
+ *   sweep_shard.c   --shard: the header line naming the sweep and its grid
+ *   sweep_merge.c   l2sim sweep-merge: shards joined into the one-machine CSV
+ *   sweep_mpi.c     --mpi: the runs handed to the ranks of mpirun (built with Open MPI) */
 #ifndef L2SIM_TOOLS_SWEEP_INTERNAL_H
 #define L2SIM_TOOLS_SWEEP_INTERNAL_H
 
@@ -43,6 +46,11 @@ struct sweep {
 	const struct scn_override *sets;
 	size_t nsets;
 	size_t nruns;
+	/* --shard I/N: the runs I, I+N, ...; every run is shard 0/1. nsel runs are
+	 * selected; the k-th of them is run sweep_sel_run(sw, k). */
+	size_t shard_i, shard_n, nsel;
+	bool sharded;            /* --shard given: the CSV starts with sweep_shard_header */
+	char *shard_header;
 	unsigned jobs;
 	const char *out;         /* NULL, "-" or a path */
 	const char *plot;
@@ -56,6 +64,37 @@ struct sweep {
 	struct sweep_worker *workers; /* run_all's pool */
 	struct pollfd *pollfds;
 };
+
+/* The run index of the k-th selected run (k < sw->nsel). */
+static inline size_t sweep_sel_run(const struct sweep *sw, size_t k)
+{
+	return sw->shard_i + k * sw->shard_n;
+}
+
+/* The `sweep` command with the function that runs the selected combinations into
+ * sw->rows (sweep_run_all on one machine, the MPI dispatcher under --mpi): returns
+ * the number of runs that failed. */
+typedef size_t sweep_run_all_fn(struct sweep *sw);
+int sweep_command_with(const struct cli_options *o, sweep_run_all_fn *run_all);
+/* The parts of the sweep that need no file: the --vary axes, the --set overrides and
+ * the shard (what an MPI worker rank builds from its own command line); false after
+ * a usage error. */
+bool sweep_setup_grid(struct sweep *sw, const struct cli_options *o);
+void sweep_free(struct sweep *sw);
+
+/* "# l2sim sweep shard I/N: runs=R scenario=blake2b:HEX --set ... --vary ...": the
+ * first line of a --shard CSV (without its newline); the caller frees. */
+char *sweep_shard_header(const struct sweep *sw, const struct cli_options *o);
+
+/* The progress bar on sweep_progress_file (NULL: stderr; sweep_runs.c): runs done of
+ * total, elapsed, left. */
+extern FILE *sweep_progress_file;
+double sweep_now(void);
+void sweep_progress_draw(size_t done, size_t total, double elapsed);
+void sweep_progress_clear(void);
+/* Splits a worker's row line buf[0..len) into row's fields; false when it is not a
+ * whole row (then the row is untouched). */
+bool sweep_take_row(struct sweep_row *row, char *buf, size_t len);
 
 /* A plain decimal number (no sign '+', hex, inf or nan) of s[0..len), finite. */
 bool sweep_parse_double(const char *s, size_t len, double *out);

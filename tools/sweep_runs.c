@@ -60,7 +60,8 @@ size_t sweep_validate_all(struct sweep *sw)
 	struct scn_override *ov = xcalloc(sw->nsets + sw->naxes + 1, sizeof(*ov));
 	struct scn_errors seen = { 0 };
 	size_t bad = 0;
-	for (size_t i = 0; i < sw->nruns; i++) {
+	for (size_t k = 0; k < sw->nsel; k++) {
+		size_t i = sweep_sel_run(sw, k);
 		struct scn_errors errs = { 0 };
 		sweep_run_overrides(sw, i, ov);
 		struct scenario *s = scn_load_buffer(sw->file, sw->text, sw->text_len, ov, sw->nsets + sw->naxes, &errs);
@@ -149,15 +150,18 @@ void sweep_signals_restore(const struct sweep_saved_signals *saved)
 
 /* ---- the pool of workers ---- */
 
-static double now_s(void)
+double sweep_now(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void progress_draw(size_t done, size_t total, double elapsed)
+FILE *sweep_progress_file;
+
+void sweep_progress_draw(size_t done, size_t total, double elapsed)
 {
+	FILE *out = sweep_progress_file ? sweep_progress_file : stderr;
 	enum { WIDTH = 30 };
 	size_t fill = total ? done * WIDTH / total : WIDTH;
 	char bar[WIDTH + 1];
@@ -165,18 +169,19 @@ static void progress_draw(size_t done, size_t total, double elapsed)
 		bar[k] = k < fill ? '#' : '.';
 	bar[WIDTH] = '\0';
 	unsigned e = (unsigned)elapsed;
-	fprintf(stderr, "\r\033[K[%s] %zu/%zu runs  %u:%02u elapsed", bar, done, total, e / 60, e % 60);
+	fprintf(out, "\r\033[K[%s] %zu/%zu runs  %u:%02u elapsed", bar, done, total, e / 60, e % 60);
 	if (done > 0 && done < total) {
 		unsigned left = (unsigned)(elapsed / (double)done * (double)(total - done));
-		fprintf(stderr, "  ~%u:%02u left", left / 60, left % 60);
+		fprintf(out, "  ~%u:%02u left", left / 60, left % 60);
 	}
-	fflush(stderr);
+	fflush(out);
 }
 
-static void progress_clear(void)
+void sweep_progress_clear(void)
 {
-	fputs("\r\033[K", stderr);
-	fflush(stderr);
+	FILE *out = sweep_progress_file ? sweep_progress_file : stderr;
+	fputs("\r\033[K", out);
+	fflush(out);
 }
 
 static bool spawn(struct sweep *sw, struct sweep_worker *w, size_t run, const struct sweep_worker *all, size_t nall)
@@ -221,7 +226,7 @@ static bool spawn(struct sweep *sw, struct sweep_worker *w, size_t run, const st
 }
 
 /* Splits a worker's line into the row's fields; false when it is not a whole row. */
-static bool take_row(struct sweep_row *row, char *buf, size_t len)
+bool sweep_take_row(struct sweep_row *row, char *buf, size_t len)
 {
 	if (len == 0 || buf[len - 1] != '\n' || memchr(buf, '\0', len))
 		return false;
@@ -265,7 +270,7 @@ static bool reap(struct sweep *sw, struct sweep_worker *w)
 	close(w->fd);
 	w->pid = 0;
 	bool ok = status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
-		  take_row(&sw->rows[w->run], w->buf, w->len);
+		  sweep_take_row(&sw->rows[w->run], w->buf, w->len);
 	if (!ok) {
 		char *label = sweep_run_label(sw, w->run);
 		if (status != -1 && WIFSIGNALED(status))
@@ -283,20 +288,20 @@ static bool reap(struct sweep *sw, struct sweep_worker *w)
  * failed; stops early (killing the workers) when a signal arrives. */
 size_t sweep_run_all(struct sweep *sw)
 {
-	unsigned nw = sw->jobs < sw->nruns ? sw->jobs : (unsigned)sw->nruns;
+	unsigned nw = sw->jobs < sw->nsel ? sw->jobs : (unsigned)sw->nsel;
 	/* Kept in sw, not only here: a worker that exits inside spawn() still reaches
 	 * them (valgrind --trace-children sees no leak). */
 	struct sweep_worker *ws = sw->workers = xcalloc(nw, sizeof(*ws));
 	struct pollfd *pfd = sw->pollfds = xcalloc(nw + 1, sizeof(*pfd));
 	size_t next = 0, finished = 0, failed = 0, active = 0;
-	double t0 = now_s(), last_draw = -1;
+	double t0 = sweep_now(), last_draw = -1;
 	bool spawn_failed = false;
 	for (;;) {
-		while (!sweep_stop_signal && !spawn_failed && active < nw && next < sw->nruns) {
+		while (!sweep_stop_signal && !spawn_failed && active < nw && next < sw->nsel) {
 			size_t k = 0;
 			while (ws[k].pid > 0)
 				k++;
-			if (!spawn(sw, &ws[k], next, ws, nw)) {
+			if (!spawn(sw, &ws[k], sweep_sel_run(sw, next), ws, nw)) {
 				spawn_failed = true;
 				break;
 			}
@@ -304,15 +309,15 @@ size_t sweep_run_all(struct sweep *sw)
 			active++;
 		}
 		if (spawn_failed && active == 0) {
-			failed += sw->nruns - next;
+			failed += sw->nsel - next;
 			break;
 		}
 		if (active == 0 || sweep_stop_signal)
 			break;
 		if (sw->progress) {
-			double t = now_s();
+			double t = sweep_now();
 			if (t - last_draw >= 0.1) {
-				progress_draw(finished, sw->nruns, t - t0);
+				sweep_progress_draw(finished, sw->nsel, t - t0);
 				last_draw = t;
 			}
 		}
@@ -372,8 +377,8 @@ size_t sweep_run_all(struct sweep *sw)
 	}
 	if (sw->progress) {
 		if (!sweep_stop_signal)
-			progress_draw(finished, sw->nruns, now_s() - t0);
-		progress_clear();
+			sweep_progress_draw(finished, sw->nsel, sweep_now() - t0);
+		sweep_progress_clear();
 	}
 	for (size_t k = 0; k < nw; k++)
 		free(ws[k].buf);
@@ -400,6 +405,8 @@ static void csv_field(FILE *f, const char *s)
 
 void sweep_write_csv(FILE *f, const struct sweep *sw)
 {
+	if (sw->sharded)
+		fprintf(f, "%s\n", sw->shard_header);
 	for (size_t k = 0; k < sw->naxes; k++) {
 		csv_field(f, sw->axes[k].key);
 		fputc(',', f);

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tools/options.h"
 #include "tools/report.h"
 #include "tools/runner.h"
 #include "tools/scenario.h"
@@ -537,4 +538,85 @@ Test(sweep_csv, out_dash_writes_the_csv_to_stdout, .init = make_dir, .fini = rem
 	cr_assert_eq(strncmp(got, "script.1.count  ", 16), 0, "the table first: %s", got);
 	free(want);
 	free(got);
+}
+
+/* ---- --shard and sweep-merge ---- */
+
+static int merge(const char *first, ...)
+{
+	char *argv[32];
+	int argc = 0;
+	va_list ap;
+	va_start(ap, first);
+	for (const char *a = first; a; a = va_arg(ap, const char *))
+		argv[argc++] = (char *)a;
+	va_end(ap);
+	struct cli_options o;
+	int rc = cli_parse(CLI_SWEEP_MERGE, argc, argv, &o) == CLI_PARSED ? sweep_merge_command(&o) : 2;
+	cli_options_free(&o);
+	return rc;
+}
+
+/* Values with a newline, a comma and quotes: a CSV row spans two lines, and the merge
+ * must cut records, not lines. */
+#define SHARD_VARY "--vary", "description=a\nb,\"q\",c", "--vary", "script.1.count=1..2"
+
+Test(sweep_shard, merged_shards_are_the_one_machine_csv, .init = make_dir, .fini = remove_dir)
+{
+	char s[160]; /* path_in reuses 4 buffers */
+	snprintf(s, sizeof(s), "%s", path_in("s.json"));
+	cr_redirect_stdout();
+	cr_assert_eq(sweep(s, SHARD_VARY, "--jobs", "1", "--out", path_in("all.csv"), NULL), 0);
+	cr_assert_eq(sweep(s, SHARD_VARY, "--shard", "0/4", "--out", path_in("p0.csv"), NULL), 0);
+	cr_assert_eq(sweep(s, SHARD_VARY, "--shard", "1/4", "--out", path_in("p1.csv"), NULL), 0);
+	cr_assert_eq(sweep(s, SHARD_VARY, "--shard", "2/4", "--out", path_in("p2.csv"), NULL), 0);
+	cr_assert_eq(sweep(s, SHARD_VARY, "--shard", "3/4", "--out", path_in("p3.csv"), NULL), 0);
+	char *p1 = slurp(path_in("p1.csv"), NULL);
+	const char *head = "# l2sim sweep shard 1/4: runs=6 scenario=blake2b:";
+	cr_assert_eq(strncmp(p1, head, strlen(head)), 0, "%s", p1);
+	cr_assert(strstr(p1, " --vary description=a\\x0ab,\"q\",c --vary script.1.count=1..2\n"), "%s", p1);
+	char out[160], part[4][160];
+	snprintf(out, sizeof(out), "%s", path_in("m.csv"));
+	for (int k = 0; k < 4; k++)
+		snprintf(part[k], sizeof(part[k]), "%s/p%d.csv", dir, k);
+	cr_assert_eq(merge(out, part[3], part[1], part[0], part[2], NULL), 0);
+	size_t na, nm;
+	char *all = slurp(path_in("all.csv"), &na), *m = slurp(path_in("m.csv"), &nm);
+	cr_assert(strstr(all, "\"a\nb\","), "a value with a newline is quoted: %s", all);
+	cr_assert(na == nm && memcmp(all, m, na) == 0, "merged:\n%s\none machine:\n%s", m, all);
+	free(p1);
+	free(all);
+	free(m);
+}
+
+Test(sweep_shard, a_shard_past_the_last_run_is_empty_and_merges, .init = make_dir, .fini = remove_dir)
+{
+	char s[160]; /* path_in reuses 4 buffers */
+	snprintf(s, sizeof(s), "%s", path_in("s.json"));
+	cr_redirect_stdout();
+	cr_assert_eq(sweep(s, "--vary", "script.1.count=1..2", "--out", path_in("all.csv"), NULL), 0);
+	cr_assert_eq(sweep(s, "--vary", "script.1.count=1..2", "--shard", "0/3", "--out", path_in("p0.csv"), NULL), 0);
+	cr_assert_eq(sweep(s, "--vary", "script.1.count=1..2", "--shard", "1/3", "--out", path_in("p1.csv"), NULL), 0);
+	cr_assert_eq(sweep(s, "--vary", "script.1.count=1..2", "--shard", "2/3", "--out", path_in("p2.csv"), NULL), 0);
+	cr_assert_eq(merge(path_in("m.csv"), path_in("p0.csv"), path_in("p1.csv"), path_in("p2.csv"), NULL), 0);
+	size_t na, nm;
+	char *all = slurp(path_in("all.csv"), &na), *m = slurp(path_in("m.csv"), &nm);
+	cr_assert(na == nm && memcmp(all, m, na) == 0);
+	free(all);
+	free(m);
+}
+
+Test(sweep_shard, usage_errors, .init = make_dir, .fini = remove_dir)
+{
+	char s[160]; /* path_in reuses 4 buffers */
+	snprintf(s, sizeof(s), "%s", path_in("s.json"));
+	cr_redirect_stderr();
+	cr_assert_eq(sweep(s, "--vary", "script.1.count=1..2", "--shard", "2/2", NULL), 2);
+	cr_assert_eq(sweep(s, "--vary", "script.1.count=1..2", "--shard", "1", NULL), 2);
+	cr_assert_eq(sweep(s, "--vary", "script.1.count=1..2", "--shard", "-1/2", NULL), 2);
+	cr_assert_eq(sweep(s, "--vary", "script.1.count=1..2", "--shard", "0/2", "--plot", path_in("c.svg"), NULL), 2);
+	cr_assert_eq(merge(path_in("m.csv"), NULL), 2);
+	/* OUT that is also a PART would be overwritten. */
+	cr_assert_eq(merge(s, s, NULL), 2);
+	assert_only_scenario();
 }
