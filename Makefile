@@ -5,7 +5,9 @@
 #   make test         build and run every test: unit tests (with the property test's
 #                     200 scenarios and a few-second smoke run of the benchmark), the
 #                     acceptance and example scenarios, the doc examples, sweeps,
-#                     the golden outputs, hardening, and the fuzz regression inputs
+#                     the golden outputs, hardening, the pictures of run --svg/--html,
+#                     and the fuzz regression inputs
+#   make pictures     redraw the pictures the docs show (docs/img/; make test checks them)
 #   make golden       rewrite tests/golden/ (only in a commit that says which output
 #                     changed and why; make test compares them)
 #   make SAN=1 test   the same under AddressSanitizer + UndefinedBehaviorSanitizer

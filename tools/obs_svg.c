@@ -264,7 +264,7 @@ static void tx_included(struct obs_svg *v, const struct run_event *ev)
 		break;
 	}
 	case L1_CHANNEL_CHALLENGE:
-		add_mark(v, l, MK_CHALLENGE, h, 1, label(v, "%s%schallenge in: state %" PRIu64, pre, sep, seq));
+		add_mark(v, l, MK_CHALLENGE, h, 1, label(v, "%s%schallenge included: state %" PRIu64 " now", pre, sep, seq));
 		break;
 	default:
 		break;
