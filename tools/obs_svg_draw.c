@@ -1,8 +1,8 @@
-/* The picture observer, drawing: lays out what obs_svg.c collected as an SVG document
- * OBS_SVG_WIDTH pixels wide. Marks of one kind in one column of the picture (a bucket
- * of blocks about 6 px wide) are merged into one with a count; labels go on two rows
- * above the marks of each lane where they do not overlap (the important ones first),
- * and every mark keeps its label as a tooltip (<title>). */
+/* The picture observer, drawing the lanes of what obs_svg.c collected (the frame
+ * around them is obs_svg_frame.c's). Marks of one kind in one column of the picture
+ * (a bucket of blocks about 6 px wide) are merged into one with a count; labels go on
+ * two rows above the marks of each lane and one below, where they do not overlap (the
+ * important ones first), and every mark keeps its label as a tooltip (<title>). */
 #include "tools/obs_svg_internal.h"
 
 #include <inttypes.h>
@@ -12,35 +12,8 @@
 #include "l1sim/util.h"
 #include "tools/runner.h"
 
-#define X0 200.0           /* the plot's left edge: lane names are left of it */
-#define X1 1176.0          /* its right edge */
-#define TOP 96.0           /* the first lane */
-#define LANE_H 68.0
-#define MARK_DY 44.0       /* a lane's marks, below its top */
-#define LABEL_CHARS 56     /* longer labels end in "..." (the tooltip has them whole) */
-#define CHAR_W 5.6         /* a label's character, estimated, at font-size 10 */
-#define COLUMN_PX 6.0      /* marks of one kind closer than this merge */
-#define OBS_SVG_MAX_SPANS 400
 
-struct draw {
-	const struct obs_svg *v;
-	FILE *f;
-	uint64_t nblocks;      /* blocks drawn: 0 .. nblocks-1 */
-	uint64_t bucket;       /* blocks a column merges */
-	double cw;             /* px a block */
-	uint64_t drawn, not_drawn, spans_drawn;
-	int cut_level;         /* marks of a lower priority level are all drawn, */
-	uint64_t cut_left;     /* and this many more of cut_level (OBS_SVG_MAX_MARKS) */
-	bool used[MK_KINDS], used_window, used_offline, used_flood, used_failed_bar;
-	double busy[2 * 8];    /* the lane's window labels (row 3), x0 and x1 each */
-	uint32_t nbusy;
-	struct txt_buf t;
-};
-
-static const struct {
-	const char *name, *legend, *plural;
-	int priority;          /* labels of lower values are placed first */
-} KINDS[MK_KINDS] = {
+const struct svg_kind svg_kinds[MK_KINDS] = {
 	[MK_OPEN] = { "open", "open included (channel usable)", "opens", 3 },
 	[MK_DEPOSIT] = { "deposit", "deposit included", "deposits", 3 },
 	[MK_PAY] = { "pay", "off-chain payments (count)", "payments", 4 },
@@ -66,28 +39,28 @@ static const struct {
 
 const char *svg_mark_kind_str(enum svg_mark_kind k)
 {
-	return k < MK_KINDS ? KINDS[k].name : "?";
+	return k < MK_KINDS ? svg_kinds[k].name : "?";
 }
 
 /* ---- geometry ---- */
 
-static double bx(const struct draw *d, uint64_t h)
+double svg_bx(const struct draw *d, uint64_t h)
 {
 	return X0 + (double)h * d->cw;
 }
 
 /* The centre of block h's column (of its bucket's, when blocks merge). */
-static double cx(const struct draw *d, uint64_t h)
+double svg_cx(const struct draw *d, uint64_t h)
 {
 	uint64_t b = h / d->bucket * d->bucket;
 	uint64_t e = b + d->bucket < d->nblocks ? b + d->bucket : d->nblocks;
-	return (bx(d, b) + bx(d, e)) / 2;
+	return (svg_bx(d, b) + svg_bx(d, e)) / 2;
 }
 
 /* ---- text ---- */
 
 /* Writes s escaped for XML, cut to at most max characters ("..." ending a cut). */
-static void text(struct draw *d, const char *s, size_t max)
+void svg_text(struct draw *d, const char *s, size_t max)
 {
 	size_t n = strlen(s), chars = 0, i = 0;
 	while (i < n && chars < max) {
@@ -108,103 +81,6 @@ static size_t shown_chars(const char *s, size_t max)
 {
 	size_t c = txt_chars(s);
 	return c > max ? max + 3 : c;
-}
-
-/* ---- the frame ---- */
-
-static void style(FILE *f)
-{
-	fputs("<style>\n"
-	      "text{font-family:'DejaVu Sans',Verdana,Arial,sans-serif;font-size:10px;fill:#222}\n"
-	      ".title{font-size:18px;font-weight:bold}.sub{font-size:12px;fill:#444}\n"
-	      ".lane-name{font-size:12px;font-weight:bold}.lane-sub{font-size:10px;fill:#666}\n"
-	      ".axis{font-size:10px;fill:#555}.axis-name{font-size:11px;fill:#333;font-style:italic}\n"
-	      ".grid{stroke:#e3e3e3;stroke-width:1}.life{stroke:#b0b0b0;stroke-width:3}\n"
-	      ".confirm{stroke:#2e7d32;stroke-width:2;stroke-dasharray:3,2}\n"
-	      ".window{fill:#ffe082;fill-opacity:0.55;stroke:#f9a825;stroke-width:1}\n"
-	      ".window-label{font-size:9px;fill:#8d6e00}\n"
-	      ".offline{fill:url(#hatch);stroke:#757575;stroke-width:1}.flood-span{fill:#ffccbc;stroke:#e64a19;stroke-width:1}\n"
-	      ".bar{fill:#90a4ae}.bar-fill{fill:#e64a19}.bar-failed{fill:#ef9a9a}\n"
-	      ".lbl-strong{font-weight:bold}.lbl-bad{font-weight:bold;fill:#c62828}\n"
-	      ".violation-line{stroke:#d50000;stroke-width:2}\n"
-	      ".alarm{font-size:13px;font-weight:bold;fill:#d50000}.note{font-size:11px;fill:#444}\n"
-	      "</style>\n",
-	      f);
-	fputs("<defs><pattern id=\"hatch\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" "
-	      "patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#eeeeee\"/>"
-	      "<line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#9e9e9e\" stroke-width=\"2\"/></pattern></defs>\n",
-	      f);
-}
-
-/* A "nice" step (1, 2 or 5 times a power of ten) giving at most `most` ticks. */
-static uint64_t nice_step(uint64_t span, uint64_t most)
-{
-	uint64_t step = 1;
-	for (;;) {
-		static const uint64_t M[] = { 1, 2, 5 };
-		for (size_t i = 0; i < 3; i++)
-			if (span / (step * M[i]) < most)
-				return step * M[i];
-		if (step > UINT64_MAX / 100)
-			return step * 10;
-		step *= 10;
-	}
-}
-
-/* The time of block h: exact with fixed intervals, else the nearest kept block at or
- * before h (*at: which). */
-static uint64_t time_of(const struct draw *d, uint64_t h, uint64_t *at)
-{
-	const struct obs_svg *v = d->v;
-	const struct l1_params *p = &v->r->s->l1;
-	*at = h;
-	if (!p->exponential)
-		return h * p->block_interval_ms;
-	uint32_t lo = 0, hi = v->ntimes; /* the last sample with height <= h */
-	while (hi - lo > 1) {
-		uint32_t mid = (lo + hi) / 2;
-		if (v->times[mid].height <= h)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	*at = v->times[lo].height;
-	return v->times[lo].time_ms;
-}
-
-static void time_str(char *buf, size_t n, uint64_t ms, uint64_t max_ms)
-{
-	double s = (double)ms / 1000.0;
-	if (max_ms <= 300000)
-		snprintf(buf, n, "%g s", s);
-	else if (max_ms <= 3 * 3600000ull)
-		snprintf(buf, n, "%.3g min", s / 60);
-	else if (max_ms <= 3 * 86400000ull)
-		snprintf(buf, n, "%.3g h", s / 3600);
-	else
-		snprintf(buf, n, "%.3g d", s / 86400);
-}
-
-static void axes(struct draw *d, double y_end)
-{
-	FILE *f = d->f;
-	uint64_t step = nice_step(d->nblocks, 16), at;
-	uint64_t max_ms = time_of(d, d->nblocks - 1, &at);
-	fprintf(f, "<text class=\"axis-name\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">block</text>\n", X0 - 22, TOP - 10);
-	fprintf(f, "<text class=\"axis-name\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">time</text>\n", X0 - 22, y_end + 16);
-	for (uint64_t t = 0; t < d->nblocks; t += step) {
-		double x = d->bucket == 1 ? cx(d, t) : bx(d, t);
-		fprintf(f, "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n", x, TOP - 6, x, y_end);
-		fprintf(f, "<text class=\"axis\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%" PRIu64 "</text>\n", x,
-			TOP - 10, t);
-		char ts[48];
-		uint64_t ms = time_of(d, t, &at);
-		time_str(ts, sizeof(ts), ms, max_ms);
-		double tx = d->bucket == 1 ? cx(d, at) : bx(d, at);
-		fprintf(f, "<text class=\"axis\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n", tx, y_end + 16, ts);
-		if (step > UINT64_MAX - t)
-			break;
-	}
 }
 
 /* ---- marks ---- */
@@ -232,12 +108,12 @@ static void generic_label(char *buf, size_t n, const struct dmark *m)
 	else if (c == 1 && k == MK_VIOLATION)
 		snprintf(buf, n, "1 SECURITY VIOLATION");
 	else if (c == 1)
-		snprintf(buf, n, "%s", KINDS[k].name);
+		snprintf(buf, n, "%s", svg_kinds[k].name);
 	else
-		snprintf(buf, n, "%" PRIu64 " %s", c, KINDS[k].plural);
+		snprintf(buf, n, "%" PRIu64 " %s", c, svg_kinds[k].plural);
 }
 
-static void shape(FILE *f, enum svg_mark_kind k, double x, double y)
+void svg_shape(FILE *f, enum svg_mark_kind k, double x, double y)
 {
 	switch (k) {
 	case MK_OPEN: fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"#fff\" stroke=\"#546e7a\" stroke-width=\"2\"/>", x, y); break;
@@ -282,7 +158,7 @@ static struct dmark *lane_marks(struct draw *d, const struct svg_lane *l, uint32
 			out[j].label = NULL;
 			continue;
 		}
-		out[n++] = (struct dmark){ m, m->height, m->last, m->count, mark_label(d->v, m), cx(d, m->height) };
+		out[n++] = (struct dmark){ m, m->height, m->last, m->count, mark_label(d->v, m), svg_cx(d, m->height) };
 	}
 	/* Marks in one column side by side, in the order they happened. */
 	double colpx = d->cw * (double)d->bucket;
@@ -300,7 +176,7 @@ static struct dmark *lane_marks(struct draw *d, const struct svg_lane *l, uint32
 static int by_priority(const void *a, const void *b)
 {
 	const struct dmark *x = *(const struct dmark *const *)a, *y = *(const struct dmark *const *)b;
-	int px = KINDS[x->m->kind].priority, py = KINDS[y->m->kind].priority;
+	int px = svg_kinds[x->m->kind].priority, py = svg_kinds[y->m->kind].priority;
 	if (px != py)
 		return px - py;
 	return x->height < y->height ? -1 : x->height > y->height ? 1 : (x->m < y->m ? -1 : x->m > y->m);
@@ -359,7 +235,7 @@ static void place_labels(const struct draw *d, struct dmark *ms, uint32_t n, str
  * (violations, stale and tampered closes are of the first level). */
 static bool budget(struct draw *d, enum svg_mark_kind k)
 {
-	int level = KINDS[k].priority;
+	int level = svg_kinds[k].priority;
 	if (level > d->cut_level || (level == d->cut_level && d->cut_left == 0)) {
 		d->not_drawn++;
 		return false;
@@ -372,14 +248,14 @@ static bool budget(struct draw *d, enum svg_mark_kind k)
 
 /* Sets the cut: the priority levels that fit in OBS_SVG_MAX_MARKS whole, then part of
  * the next one. */
-static void plan_budget(struct draw *d, const struct svg_lane *const *lanes, uint32_t nlanes)
+void svg_plan_budget(struct draw *d, const struct svg_lane *const *lanes, uint32_t nlanes)
 {
 	uint64_t per_level[8] = { 0 };
 	for (uint32_t i = 0; i < nlanes; i++) {
 		uint32_t n;
 		struct dmark *ms = lane_marks(d, lanes[i], &n);
 		for (uint32_t k = 0; k < n; k++)
-			per_level[KINDS[ms[k].m->kind].priority]++;
+			per_level[svg_kinds[ms[k].m->kind].priority]++;
 		free(ms);
 	}
 	uint64_t used = 0;
@@ -410,7 +286,7 @@ static void lane_marks_draw(struct draw *d, const struct svg_lane *l, double y)
 		char gen[96];
 		generic_label(gen, sizeof(gen), m);
 		const char *lbl = m->label ? m->label : gen;
-		fprintf(f, "<g class=\"mark %s\" data-block=\"%" PRIu64 "\"", KINDS[k].name, m->height);
+		fprintf(f, "<g class=\"mark %s\" data-block=\"%" PRIu64 "\"", svg_kinds[k].name, m->height);
 		if (m->last != m->height)
 			fprintf(f, " data-last-block=\"%" PRIu64 "\"", m->last);
 		fputs("><title>", f);
@@ -418,12 +294,12 @@ static void lane_marks_draw(struct draw *d, const struct svg_lane *l, double y)
 			fprintf(f, "blocks %" PRIu64 "..%" PRIu64 ": ", m->height, m->last);
 		else
 			fprintf(f, "block %" PRIu64 ": ", m->height);
-		text(d, lbl, 3 * LABEL_CHARS);
+		svg_text(d, lbl, 3 * LABEL_CHARS);
 		fputs("</title>", f);
 		if (k == MK_VIOLATION)
 			fprintf(f, "<line class=\"violation-line\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", m->x, y + 31,
 				m->x, y + MARK_DY + 12);
-		shape(f, k, m->x, y + MARK_DY);
+		svg_shape(f, k, m->x, y + MARK_DY);
 		fputs("</g>\n", f);
 		if (!pl[i].row)
 			continue;
@@ -437,7 +313,7 @@ static void lane_marks_draw(struct draw *d, const struct svg_lane *l, double y)
 		if (cls)
 			fprintf(f, " class=\"%s\"", cls);
 		fputs(">", f);
-		text(d, lbl, LABEL_CHARS);
+		svg_text(d, lbl, LABEL_CHARS);
 		fputs("</text>\n", f);
 	}
 	free(pl);
@@ -484,18 +360,18 @@ static void lane_bars(struct draw *d, const struct svg_lane *l, double y, bool f
 		char gen[96];
 		generic_label(gen, sizeof(gen), m);
 		fprintf(f, "<g class=\"mark %s\" data-block=\"%" PRIu64 "\" data-count=\"%" PRIu64 "\"><title>",
-			KINDS[m->m->kind].name, m->height, m->count);
+			svg_kinds[m->m->kind].name, m->height, m->count);
 		if (d->bucket > 1)
 			fprintf(f, "blocks %" PRIu64 "..%" PRIu64 ": ", b, b + d->bucket - 1);
 		else
 			fprintf(f, "block %" PRIu64 ": ", m->height);
 		fprintf(f, "%s</title><rect class=\"%s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/></g>\n", gen,
-			failed ? "bar-failed" : fill ? "bar-fill" : "bar", bx(d, b) + (w > 4 ? 1 : 0),
+			failed ? "bar-failed" : fill ? "bar-fill" : "bar", svg_bx(d, b) + (w > 4 ? 1 : 0),
 			y + LANE_H - 8 - stacked - hgt, w > 4 ? w - 2 : w, hgt);
 		stacked += hgt;
 		if (i == tallest) /* the scale: the tallest bar says what it counts */
-			fprintf(f, "<text x=\"%.1f\" y=\"%.1f\"%s>%s%s</text>\n", bx(d, b) + w / 2, y + 14,
-				bx(d, b) + w / 2 > X1 - 80 ? " text-anchor=\"end\"" : " text-anchor=\"middle\"", gen,
+			fprintf(f, "<text x=\"%.1f\" y=\"%.1f\"%s>%s%s</text>\n", svg_bx(d, b) + w / 2, y + 14,
+				svg_bx(d, b) + w / 2 > X1 - 80 ? " text-anchor=\"end\"" : " text-anchor=\"middle\"", gen,
 				d->bucket > 1 ? " (widest column)" : "");
 	}
 	free(ms);
@@ -517,7 +393,7 @@ static int lane_rank(const struct svg_lane *l)
 	return 7;
 }
 
-static int by_lane(const void *a, const void *b)
+int svg_by_lane(const void *a, const void *b)
 {
 	const struct svg_lane *x = *(const struct svg_lane *const *)a, *y = *(const struct svg_lane *const *)b;
 	int rx = lane_rank(x), ry = lane_rank(y);
@@ -533,8 +409,8 @@ static void lane_title(struct draw *d, const struct svg_lane *l, double y)
 	char id[SCN_ID_LEN];
 	fprintf(f, "<text class=\"lane-name\" x=\"12\" y=\"%.1f\">", y + 24);
 	switch (l->kind) {
-	case LANE_CHANNEL: text(d, scn_channel_id(r->s, l->id, id), 26); break;
-	case LANE_PARTY: text(d, runner_party_name(r, l->id), 26); break;
+	case LANE_CHANNEL: svg_text(d, scn_channel_id(r->s, l->id, id), 26); break;
+	case LANE_PARTY: svg_text(d, runner_party_name(r, l->id), 26); break;
 	case LANE_OTHER_CHANNELS: fputs("other channels", f); break;
 	case LANE_OTHER_PARTIES: fputs("other parties", f); break;
 	case LANE_L1: fputs("Layer1 blocks", f); break;
@@ -549,7 +425,7 @@ static void lane_title(struct draw *d, const struct svg_lane *l, double y)
 		struct txt_buf who = { 0 };
 		for (uint32_t i = 0; i < np && who.len < 40; i++)
 			txt_buf_printf(&who, "%s%s", i ? ", " : "channel: ", runner_party_name(r, ps[i]));
-		text(d, who.s ? who.s : "channel", 32);
+		svg_text(d, who.s ? who.s : "channel", 32);
 		txt_buf_free(&who);
 		break;
 	}
@@ -575,7 +451,7 @@ static void span_draw(struct draw *d, const struct svg_lane *l, uint32_t lane_no
 	FILE *f = d->f;
 	char id[SCN_ID_LEN];
 	uint64_t to = s->to >= d->nblocks ? d->nblocks - 1 : s->to;
-	double x0 = bx(d, s->from), x1 = bx(d, to + 1);
+	double x0 = svg_bx(d, s->from), x1 = svg_bx(d, to + 1);
 	if (d->spans_drawn >= OBS_SVG_MAX_SPANS) {
 		d->not_drawn++;
 		return;
@@ -589,7 +465,7 @@ static void span_draw(struct draw *d, const struct svg_lane *l, uint32_t lane_no
 			fprintf(f, " data-windows=\"%" PRIu64 "\"", s->merged + 1);
 		else if (l->kind == LANE_CHANNEL) {
 			fputs(" data-channel=\"", f);
-			text(d, scn_channel_id(d->v->r->s, l->id, id), SIZE_MAX);
+			svg_text(d, scn_channel_id(d->v->r->s, l->id, id), SIZE_MAX);
 			fputs("\"", f);
 		}
 		fprintf(f, " x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"><title>", x0, y + 3, x1 - x0, LANE_H - 6);
@@ -632,7 +508,7 @@ static void spans_draw(struct draw *d, const struct svg_lane *l, uint32_t lane_n
 		struct svg_span *p = &pending[s.kind];
 		if (has[s.kind]) {
 			uint64_t pto = p->to >= d->nblocks ? d->nblocks - 1 : p->to;
-			if (bx(d, s.from) <= bx(d, pto + 1) + COLUMN_PX) {
+			if (svg_bx(d, s.from) <= svg_bx(d, pto + 1) + COLUMN_PX) {
 				if (s.to > p->to)
 					p->to = s.to;
 				p->merged += 1 + s.merged;
@@ -650,7 +526,7 @@ static void spans_draw(struct draw *d, const struct svg_lane *l, uint32_t lane_n
 			span_draw(d, l, lane_no, first[k], &pending[k], y);
 }
 
-static void lane_draw(struct draw *d, const struct svg_lane *l, uint32_t no, double y)
+void svg_lane_draw(struct draw *d, const struct svg_lane *l, uint32_t no, double y)
 {
 	FILE *f = d->f;
 	fprintf(f, "<g class=\"lane\" id=\"lane-%u\">\n<rect x=\"4\" y=\"%.1f\" width=\"%d\" height=\"%.1f\" fill=\"%s\"/>\n", no,
@@ -661,167 +537,14 @@ static void lane_draw(struct draw *d, const struct svg_lane *l, uint32_t no, dou
 	if (l->kind == LANE_CHANNEL && l->has_open) {
 		uint64_t end = l->has_settled ? l->settled_h : d->nblocks - 1;
 		fprintf(f, "<line class=\"life\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"><title>open: blocks %" PRIu64 "..%" PRIu64 "</title></line>\n",
-			cx(d, l->open_h), y + MARK_DY, cx(d, end), y + MARK_DY, l->open_h, end);
+			svg_cx(d, l->open_h), y + MARK_DY, svg_cx(d, end), y + MARK_DY, l->open_h, end);
 	}
 	if (l->kind == LANE_CHANNEL && l->has_settled && l->has_final && l->final_h >= l->settled_h)
-		fprintf(f, "<line class=\"confirm\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n", cx(d, l->settled_h),
-			y + MARK_DY + 9, cx(d, l->final_h), y + MARK_DY + 9);
+		fprintf(f, "<line class=\"confirm\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n", svg_cx(d, l->settled_h),
+			y + MARK_DY + 9, svg_cx(d, l->final_h), y + MARK_DY + 9);
 	if (l->kind == LANE_L1 || l->kind == LANE_WORKLOAD)
 		lane_bars(d, l, y, l->kind == LANE_L1);
 	else
 		lane_marks_draw(d, l, y);
 	fputs("</g>\n", f);
-}
-
-/* ---- the legend ---- */
-
-static double legend(struct draw *d, double y)
-{
-	FILE *f = d->f;
-	const double col = 228;
-	int per_row = (int)((OBS_SVG_WIDTH - 24) / col), i = 0;
-	fprintf(f, "<g class=\"legend\">\n<text class=\"lane-name\" x=\"12\" y=\"%.1f\">Legend</text>\n", y + 12);
-	y += 22;
-	if (d->used_window) {
-		double x = 12 + col * (i % per_row) + 2, yy = y + 22.0 * (i / per_row);
-		fprintf(f, "<rect class=\"window\" x=\"%.1f\" y=\"%.1f\" width=\"16\" height=\"12\"/>", x, yy - 6);
-		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\">dispute window: close to its end</text>\n", x + 24, yy + 4);
-		i++;
-	}
-	if (d->used_offline) {
-		double x = 12 + col * (i % per_row) + 2, yy = y + 22.0 * (i / per_row);
-		fprintf(f, "<rect class=\"offline\" x=\"%.1f\" y=\"%.1f\" width=\"16\" height=\"12\"/>", x, yy - 6);
-		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\">party offline</text>\n", x + 24, yy + 4);
-		i++;
-	}
-	if (d->used_flood) {
-		double x = 12 + col * (i % per_row) + 2, yy = y + 22.0 * (i / per_row);
-		fprintf(f, "<rect class=\"flood-span\" x=\"%.1f\" y=\"%.1f\" width=\"16\" height=\"12\"/>", x, yy - 6);
-		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\">flooding L1</text>\n", x + 24, yy + 4);
-		i++;
-	}
-	if (d->used_failed_bar) {
-		double x = 12 + col * (i % per_row) + 10, yy = y + 22.0 * (i / per_row);
-		fprintf(f, "<rect class=\"bar-failed\" x=\"%.1f\" y=\"%.1f\" width=\"8\" height=\"12\"/>", x - 4, yy - 6);
-		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\">workload payments that failed</text>\n", x + 16, yy + 4);
-		i++;
-	}
-	for (int k = 0; k < MK_KINDS; k++) {
-		if (!d->used[k])
-			continue;
-		double x = 12 + col * (i % per_row) + 10, yy = y + 22.0 * (i / per_row);
-		if (k == MK_FILL || k == MK_WORKLOAD)
-			fprintf(f, "<rect class=\"%s\" x=\"%.1f\" y=\"%.1f\" width=\"8\" height=\"12\"/>",
-				k == MK_FILL ? "bar-fill" : "bar", x - 4, yy - 6);
-		else
-			shape(f, (enum svg_mark_kind)k, x, yy);
-		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\"%s>%s</text>\n", x + 16, yy + 4,
-			k == MK_VIOLATION ? " class=\"lbl-bad\"" : "", KINDS[k].legend);
-		i++;
-	}
-	fputs("</g>\n", f);
-	return y + 22.0 * ((i + per_row - 1) / per_row);
-}
-
-/* ---- the document ---- */
-
-static void heading(struct draw *d, uint64_t violations)
-{
-	FILE *f = d->f;
-	const struct runner *r = d->v->r;
-	const struct scenario *s = r->s;
-	const struct l1_params *p = &s->l1;
-	fputs("<text class=\"title\" x=\"12\" y=\"28\">", f);
-	text(d, s->name, 60);
-	fputs(": the run block by block</text>\n<text class=\"sub\" x=\"12\" y=\"50\">", f);
-	fprintf(f, "dispute window T = %" PRIu64 " block%s; a block every %g s%s; final after %u confirmation%s; rule %s; signatures %s",
-		p->dispute_timeout_blocks, p->dispute_timeout_blocks == 1 ? "" : "s", s->block_interval_s,
-		p->exponential ? " on average" : "", p->confirmations, p->confirmations == 1 ? "" : "s",
-		p->dispute_rule == L1_RULE_PENALTY ? "penalty" : "latest state", s->signatures ? "on" : "off");
-	fputs("</text>\n", f);
-	if (violations)
-		fprintf(f, "<text class=\"alarm\" x=\"%d\" y=\"28\" text-anchor=\"end\">Theorem 2.1 broken: %" PRIu64
-			   " security violation%s</text>\n",
-			OBS_SVG_WIDTH - 12, violations, violations == 1 ? "" : "s");
-	else
-		fprintf(f, "<text class=\"sub\" x=\"%d\" y=\"28\" text-anchor=\"end\">no security violation</text>\n",
-			OBS_SVG_WIDTH - 12);
-}
-
-void obs_svg_write(const struct obs_svg *v, FILE *out, bool inline_svg)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	struct draw d = { .v = v };
-	d.f = open_memstream(&buf, &len);
-	if (!d.f)
-		fatal_invariant("out of memory drawing the picture");
-	d.nblocks = v->max_height + 1;
-	double plot = X1 - X0;
-	uint64_t columns = (uint64_t)(plot / COLUMN_PX);
-	d.bucket = d.nblocks <= columns ? 1 : (d.nblocks + columns - 1) / columns;
-	d.cw = plot / (double)d.nblocks;
-
-	const struct svg_lane **lanes = xcalloc(v->nlanes ? v->nlanes : 1, sizeof(*lanes));
-	uint64_t violations = 0;
-	for (uint32_t i = 0; i < v->nlanes; i++) {
-		lanes[i] = &v->lanes[i];
-		for (uint32_t k = 0; k < v->lanes[i].nmarks; k++)
-			if (v->lanes[i].marks[k].kind == MK_VIOLATION)
-				violations += v->lanes[i].marks[k].count;
-	}
-	qsort(lanes, v->nlanes, sizeof(*lanes), by_lane);
-	plan_budget(&d, lanes, v->nlanes);
-	heading(&d, violations);
-	double y = TOP;
-	axes(&d, TOP + LANE_H * (double)(v->nlanes ? v->nlanes : 1));
-	for (uint32_t i = 0; i < v->nlanes; i++, y += LANE_H)
-		lane_draw(&d, lanes[i], i, y);
-	if (!v->nlanes) {
-		fprintf(d.f, "<text class=\"note\" x=\"%.1f\" y=\"%.1f\">nothing happened on any channel</text>\n", X0, y + 30);
-		y += LANE_H;
-	}
-	y += 34;
-	uint64_t shown = 0;
-	for (uint32_t i = 0; i < v->nlanes; i++)
-		if (lanes[i]->kind == LANE_OTHER_CHANNELS || lanes[i]->kind == LANE_OTHER_PARTIES) {
-			fprintf(d.f, "<text class=\"note\" x=\"12\" y=\"%.1f\">%" PRIu64 " more %s not shown in lanes of their own: their marks share the lane \"%s\".</text>\n",
-				y, lanes[i]->members,
-				lanes[i]->kind == LANE_OTHER_CHANNELS ? (lanes[i]->members == 1 ? "channel" : "channels")
-								      : (lanes[i]->members == 1 ? "party" : "parties"),
-				lanes[i]->kind == LANE_OTHER_CHANNELS ? "other channels" : "other parties");
-			y += 16;
-			shown++;
-		}
-	if (d.not_drawn) {
-		fprintf(d.f, "<text class=\"note\" x=\"12\" y=\"%.1f\">%" PRIu64 " marks not drawn: a picture draws at most %u, the most important first.</text>\n",
-			y, d.not_drawn, OBS_SVG_MAX_MARKS);
-		y += 16;
-		shown++;
-	}
-	if (d.bucket > 1) {
-		fprintf(d.f, "<text class=\"note\" x=\"12\" y=\"%.1f\">Each column is %" PRIu64 " blocks: marks of one kind in it are merged, with their count.</text>\n",
-			y, d.bucket);
-		y += 16;
-		shown++;
-	}
-	if (shown)
-		y += 8;
-	y = legend(&d, y) + 12;
-	free(lanes);
-	txt_buf_free(&d.t);
-	if (fclose(d.f) != 0)
-		fatal_invariant("out of memory drawing the picture");
-	if (!inline_svg)
-		fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", out);
-	fprintf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%.0f\" viewBox=\"0 0 %d %.0f\" role=\"img\">\n",
-		OBS_SVG_WIDTH, y, OBS_SVG_WIDTH, y);
-	fputs("<title>", out);
-	xml_write(out, v->r->s->name);
-	fputs(": the run block by block (l2sim)</title>\n", out);
-	style(out);
-	fprintf(out, "<rect width=\"%d\" height=\"%.0f\" fill=\"#ffffff\"/>\n", OBS_SVG_WIDTH, y);
-	fwrite(buf, 1, len, out);
-	fputs("</svg>\n", out);
-	free(buf);
 }

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "tools/obs_svg.h"
 #include "tools/textout.h"
@@ -98,7 +99,55 @@ struct obs_svg {
 #define SVG_KEEP_TIMES 4096u
 #define SVG_LABELS_MAX (1u << 20)
 
-/* Drawing (obs_svg_draw.c). */
+/* ---- drawing: obs_svg_draw.c (the lanes), obs_svg_frame.c (the rest) ---- */
+
+#define X0 200.0           /* the plot's left edge: lane names are left of it */
+#define X1 1176.0          /* its right edge */
+#define TOP 96.0           /* the first lane */
+#define LANE_H 68.0
+#define MARK_DY 44.0       /* a lane's marks, below its top */
+#define LABEL_CHARS 56     /* longer labels end in "..." (the tooltip has them whole) */
+#define CHAR_W 5.6         /* a label's character, estimated, at font-size 10 */
+#define COLUMN_PX 6.0      /* marks of one kind closer than this merge */
+#define OBS_SVG_MAX_SPANS 400
+
+/* One drawing in progress. */
+struct draw {
+	const struct obs_svg *v;
+	FILE *f;
+	uint64_t nblocks;      /* blocks drawn: 0 .. nblocks-1 */
+	uint64_t bucket;       /* blocks a column merges */
+	double cw;             /* px a block */
+	uint64_t drawn, not_drawn, spans_drawn;
+	int cut_level;         /* marks of a lower priority level are all drawn, */
+	uint64_t cut_left;     /* and this many more of cut_level (OBS_SVG_MAX_MARKS) */
+	bool used[MK_KINDS], used_window, used_offline, used_flood, used_failed_bar;
+	double busy[2 * 8];    /* the lane's window labels (row 3), x0 and x1 each */
+	uint32_t nbusy;
+	struct txt_buf t;
+};
+
+/* What each mark kind is called (its CSS class), says in the legend and, merged, with
+ * a count; its priority: labels and the limit take lower values first. */
+struct svg_kind {
+	const char *name, *legend, *plural;
+	int priority;
+};
+extern const struct svg_kind svg_kinds[MK_KINDS];
 const char *svg_mark_kind_str(enum svg_mark_kind k);
+
+/* Block h's left edge; the centre of its column (of its bucket's, when blocks merge). */
+double svg_bx(const struct draw *d, uint64_t h);
+double svg_cx(const struct draw *d, uint64_t h);
+/* Writes s escaped for XML, cut to at most max characters ("..." ending a cut). */
+void svg_text(struct draw *d, const char *s, size_t max);
+/* A mark of kind k centred at (x, y). */
+void svg_shape(FILE *f, enum svg_mark_kind k, double x, double y);
+/* Sets d's limit of marks over the sorted lanes, the important kinds first. */
+void svg_plan_budget(struct draw *d, const struct svg_lane *const *lanes, uint32_t nlanes);
+/* qsort order of lanes: L1, channels, shared channels, generated, parties, workload. */
+int svg_by_lane(const void *a, const void *b);
+/* Draws lane l (number no) with its top at y. */
+void svg_lane_draw(struct draw *d, const struct svg_lane *l, uint32_t no, double y);
 
 #endif
