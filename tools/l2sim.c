@@ -146,11 +146,8 @@ static int cmd_run(const struct cli_options *o)
 	rc = failures.n ? 1 : 0;
 	if (outs[OUT_SVG])
 		obs_svg_write(svg, output_file(outs[OUT_SVG]), false);
-	if (outs[OUT_HTML]) {
-		struct report_model m;
-		report_model_build(&m, r);
+	if (outs[OUT_HTML])
 		report_write_html(output_file(outs[OUT_HTML]), &m, &failures, svg);
-	}
 	for (int i = 0; i < RUN_OUTPUTS; i++)
 		if (outs[i] && !commit_output(&outs[i], path[i], i))
 			rc = 2;

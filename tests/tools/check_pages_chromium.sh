@@ -23,7 +23,10 @@ for f in scenarios/*.json; do
 	"$L2SIM" run "$f" --html "$tmp/$b.html" >/dev/null 2>&1
 	rm -f "$dir/$b.png"
 	# A profile of its own: nothing of the user's browser is read or written.
+	# No background networking, sync or updates: this machine has no network, and
+	# Chromium's own connections would fail (and log) otherwise.
 	timeout 120 "$browser" --headless --no-sandbox --disable-gpu --no-first-run \
+		--disable-quic --disable-background-networking --disable-component-update --disable-sync \
 		--user-data-dir="$tmp/profile" --enable-logging=stderr --v=0 --hide-scrollbars \
 		--window-size=1280,1600 --screenshot="$dir/$b.png" "file://$tmp/$b.html" \
 		>/dev/null 2>"$tmp/err"
