@@ -5,7 +5,9 @@
 #   make test         build and run every test: unit tests (with the property test's
 #                     200 scenarios and a few-second smoke run of the benchmark), the
 #                     acceptance and example scenarios, the doc examples, sweeps,
-#                     the golden outputs, hardening, and the fuzz regression inputs
+#                     the golden outputs, hardening, the pictures of run --svg/--html,
+#                     and the fuzz regression inputs
+#   make pictures     redraw the pictures the docs show (docs/img/; make test checks them)
 #   make golden       rewrite tests/golden/ (only in a commit that says which output
 #                     changed and why; make test compares them)
 #   make SAN=1 test   the same under AddressSanitizer + UndefinedBehaviorSanitizer
@@ -111,7 +113,7 @@ L2SIM_MPI_OBJS := $(if $(MPI_OK),$(call obj,$(TOOLS_MPI_SRCS)))
 ALL_OBJS := $(call obj,$(L1SIM_SRCS) $(L2_SRCS) $(TOOLS_SRCS) $(TOOLS_MAIN) $(TEST_SRCS) $(FUZZ_REPLAY_SRCS)) \
 	$(L2SIM_MPI_OBJS)
 
-.PHONY: all demo test test-long check-unit check-scenarios check-golden golden check-hardening bench install uninstall clean
+.PHONY: all demo test test-long check-unit check-scenarios check-golden golden check-hardening check-pictures pictures bench install uninstall clean
 # Keep the test objects (make would delete them as intermediates and rebuild them).
 .SECONDARY:
 all: $(L2SIM)
@@ -148,7 +150,7 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TOOLS_LIB) $(L2_LIB) $(L1SIM_LIB)
 demo: $(L2SIM)
 	$(L2SIM) run scenarios/quickstart.json
 
-test: check-unit check-scenarios check-golden check-hardening check-fuzz-regressions
+test: check-unit check-scenarios check-golden check-hardening check-pictures check-fuzz-regressions
 	@echo "l2sim: all tests passed"
 
 check-unit: $(TEST_BINS)
@@ -176,6 +178,15 @@ golden: $(L2SIM)
 
 check-hardening: $(L2SIM)
 	@L2SIM=$(L2SIM) bash tests/tools/run_hardening.sh
+
+# The pictures of run --svg/--html (tests/tools/run_pictures.sh), and those committed
+# under docs/img/ are the ones the current build draws.
+check-pictures: $(L2SIM)
+	@L2SIM=$(L2SIM) bash tests/tools/run_pictures.sh
+
+# Redraws the pictures the docs show (docs/teaching-disputes.md, README.md).
+pictures: $(L2SIM)
+	@L2SIM=$(L2SIM) bash tests/tools/run_pictures.sh --write
 
 # The full benchmark (docs/performance.md); make test runs only its --quick smoke run,
 # through tests/tools/test_bench.c.

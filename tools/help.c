@@ -6,7 +6,7 @@
 
 static const char SYNOPSIS_RUN[] =
 	"l2sim run FILE|- [--format text|json] [--set KEY=VALUE]... [--trace FILE.jsonl]\n"
-	"                      [--max-blocks N]\n";
+	"                      [--svg FILE.svg] [--html FILE.html] [--max-blocks N]\n";
 static const char SYNOPSIS_CHECK[] = "l2sim check FILE|-... [--set KEY=VALUE]...\n";
 static const char SYNOPSIS_SWEEP[] =
 	"l2sim sweep FILE --vary KEY=V1,V2,... [--vary ...] [--set KEY=VALUE]...\n"
@@ -49,6 +49,13 @@ static const char OPTIONS_RUN_2[] =
 	"                  ends: an error or Ctrl-C leaves no partial FILE and no temporary;\n"
 	"                  a FILE that is not a regular file, e.g. /dev/stdout, is written\n"
 	"                  in place)\n"
+	"  --svg FILE      also draw the run as an SVG timeline for teaching: one lane per\n"
+	"                  channel and per party that goes offline, the dispute windows\n"
+	"                  shaded, stale closes, challenges, settlements and violations\n"
+	"                  marked (written like --trace; docs/teaching-disputes.md)\n"
+	"  --html FILE     also write one self-contained page: the description, the picture,\n"
+	"                  the summary, the theorems, the L1 balances and the expectations\n"
+	"                  (no network, no script; written like --trace)\n"
 	"  --max-blocks N  stop the run after block N (0 to 10000000, the default) with a\n"
 	"                  message on stderr; the report covers the blocks that ran\n";
 
@@ -143,7 +150,8 @@ static const char EXAMPLES_RUN[] =
 	"        (exit 1: the file expects the settlement of its own T = 10, at block 14)\n"
 	"  l2sim run scenarios/tampered-state-signed.json --set l2.signatures=off\n"
 	"        (exit 1: without signatures the tampered close wins: a security violation)\n"
-	"  l2sim run scenarios/quickstart.json --max-blocks 100 --trace /tmp/quickstart.jsonl\n";
+	"  l2sim run scenarios/quickstart.json --max-blocks 100 --trace /tmp/quickstart.jsonl\n"
+	"  l2sim run scenarios/stale-close-missed.json --svg missed.svg --html missed.html\n";
 static const char EXAMPLES_CHECK[] =
 	"  l2sim check scenarios/*.json\n"
 	"  l2sim check scenarios/quickstart.json --set l1.confirmations=3\n";

@@ -9,9 +9,11 @@
 
 #include "l1sim/util.h"
 #include "tools/bench.h"
+#include "tools/obs_svg.h"
 #include "tools/options.h"
 #include "tools/output.h"
 #include "tools/report.h"
+#include "tools/report_html.h"
 #include "tools/runner.h"
 #include "tools/scenario.h"
 #include "tools/sweep.h"
@@ -56,28 +58,65 @@ static int cmd_check(const struct cli_options *o)
 	return report_written(status, 0);
 }
 
+/* The output files of run besides the report: what each is called in messages. */
+enum { OUT_TRACE, OUT_SVG, OUT_HTML, RUN_OUTPUTS };
+static const char *const OUT_OPTION[RUN_OUTPUTS] = { "--trace", "--svg", "--html" };
+static const char *const OUT_WHAT[RUN_OUTPUTS] = { "the trace", "the picture", "the page" };
+
+/* Refuses an output that would replace the scenario or another output. */
+static bool outputs_distinct(const char *file, const char *const path[RUN_OUTPUTS])
+{
+	for (int i = 0; i < RUN_OUTPUTS; i++) {
+		if (!path[i])
+			continue;
+		if (strcmp(file, "-") != 0 && output_same_file(path[i], file)) {
+			cli_usage(CLI_RUN, "%s %s would overwrite the scenario", OUT_OPTION[i], path[i]);
+			return false;
+		}
+		for (int j = 0; j < i; j++)
+			if (path[j] && output_same_file(path[i], path[j])) {
+				cli_usage(CLI_RUN, "%s and %s name the same file %s", OUT_OPTION[j], OUT_OPTION[i], path[i]);
+				return false;
+			}
+	}
+	return true;
+}
+
+/* Commits output i; false (after saying why) when it could not be written. */
+static bool commit_output(struct output **out, const char *path, int i)
+{
+	bool ok = output_commit(*out);
+	*out = NULL;
+	if (!ok)
+		fprintf(stderr, "l2sim: %s: cannot write %s: %s\n", path, OUT_WHAT[i], strerror(errno));
+	return ok;
+}
+
 static int cmd_run(const struct cli_options *o)
 {
 	const char *file = o->files[0], *name = cli_input_name(file);
+	const char *const path[RUN_OUTPUTS] = { o->trace, o->svg, o->html };
 	int rc = 2;
-	struct output *trace = NULL;
+	struct output *outs[RUN_OUTPUTS] = { NULL };
+	struct obs_svg *svg = NULL;
 	struct scenario *s = NULL;
 	struct runner *r = NULL;
 	struct scn_errors errs = { 0 }, failures = { 0 };
-	if (o->trace && strcmp(file, "-") != 0 && output_same_file(o->trace, file)) {
-		cli_usage(CLI_RUN, "--trace %s would overwrite the scenario", o->trace);
+	if (!outputs_distinct(file, path))
 		goto out;
-	}
 	s = cli_load(file, o->sets, o->nsets, &errs);
 	if (!s) {
 		print_errors(&errs);
 		goto out;
 	}
-	if (o->trace && !(trace = output_open(o->trace, OUTPUT_DEFAULT))) {
-		fprintf(stderr, "l2sim: %s: cannot write the trace: %s\n", o->trace, strerror(errno));
-		goto out;
-	}
-	r = runner_new(s, trace ? output_file(trace) : NULL, !o->json);
+	for (int i = 0; i < RUN_OUTPUTS; i++)
+		if (path[i] && !(outs[i] = output_open(path[i], OUTPUT_DEFAULT))) {
+			fprintf(stderr, "l2sim: %s: cannot write %s: %s\n", path[i], OUT_WHAT[i], strerror(errno));
+			goto out;
+		}
+	r = runner_new(s, outs[OUT_TRACE] ? output_file(outs[OUT_TRACE]) : NULL, !o->json);
+	if (o->svg || o->html)
+		svg = obs_svg_new(r);
 	r->progress = isatty(STDERR_FILENO);
 	r->max_blocks = o->max_blocks;
 	runner_run(r);
@@ -87,27 +126,31 @@ static int cmd_run(const struct cli_options *o)
 	else if (r->hit_block_cap)
 		fprintf(stderr, "l2sim: %s: the run did not quiesce; stopped at block %llu\n", name,
 			(unsigned long long)r->chain->height);
-	report_check_expect(r, &failures);
+	/* The report model is derived once; expect and the writer read it. */
+	struct report_model m;
+	report_model_build(&m, r);
+	report_expect(&m, &failures);
 	if (o->json)
-		report_json(stdout, r, &failures);
+		report_write_json(stdout, &m, &failures);
 	else
-		report_text(stdout, r, &failures);
+		report_write_text(stdout, &m, &failures);
 	/* The report first, then the failures, also when both go to one pipe. */
 	int out_err = output_check_stdout();
 	for (size_t i = 0; i < failures.n; i++)
 		fprintf(stderr, "%s: expectation failed: %s\n", name, failures.lines[i]);
 	rc = failures.n ? 1 : 0;
-	if (trace) {
-		bool ok = output_commit(trace);
-		trace = NULL;
-		if (!ok) {
-			fprintf(stderr, "l2sim: %s: cannot write the trace: %s\n", o->trace, strerror(errno));
+	if (outs[OUT_SVG])
+		obs_svg_write(svg, output_file(outs[OUT_SVG]), false);
+	if (outs[OUT_HTML])
+		report_write_html(output_file(outs[OUT_HTML]), &m, &failures, svg);
+	for (int i = 0; i < RUN_OUTPUTS; i++)
+		if (outs[i] && !commit_output(&outs[i], path[i], i))
 			rc = 2;
-		}
-	}
 	rc = report_written(rc, out_err);
 out:
-	output_discard(trace);
+	for (int i = 0; i < RUN_OUTPUTS; i++)
+		output_discard(outs[i]);
+	obs_svg_free(svg);
 	runner_free(r);
 	scn_free(s);
 	scn_errors_free(&errs);

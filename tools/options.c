@@ -13,6 +13,8 @@ enum opt_id {
 	OPT_FORMAT,
 	OPT_SET,
 	OPT_TRACE,
+	OPT_SVG,
+	OPT_HTML,
 	OPT_MAX_BLOCKS,
 	OPT_VARY,
 	OPT_JOBS,
@@ -39,6 +41,8 @@ static const struct {
 	{ OPT_FORMAT, "--format", NULL, true, FOR(CLI_RUN) | FOR(CLI_BENCH) },
 	{ OPT_SET, "--set", NULL, true, FOR(CLI_RUN) | FOR(CLI_CHECK) | FOR(CLI_SWEEP) },
 	{ OPT_TRACE, "--trace", NULL, true, FOR(CLI_RUN) },
+	{ OPT_SVG, "--svg", NULL, true, FOR(CLI_RUN) },
+	{ OPT_HTML, "--html", NULL, true, FOR(CLI_RUN) },
 	{ OPT_MAX_BLOCKS, "--max-blocks", NULL, true, FOR(CLI_RUN) },
 	{ OPT_VARY, "--vary", NULL, true, FOR(CLI_SWEEP) },
 	{ OPT_JOBS, "--jobs", "-j", true, FOR(CLI_SWEEP) },
@@ -120,6 +124,12 @@ static bool take(enum cli_command cmd, enum opt_id id, const char *v, struct cli
 		if (!*v)
 			return cli_usage(cmd, "--trace needs a file name"), false;
 		o->trace = v;
+		return true;
+	case OPT_SVG:
+	case OPT_HTML:
+		if (!*v)
+			return cli_usage(cmd, "%s needs a file name", id == OPT_SVG ? "--svg" : "--html"), false;
+		*(id == OPT_SVG ? &o->svg : &o->html) = v;
 		return true;
 	case OPT_MAX_BLOCKS:
 		if (!whole(v, 0, SCN_MAX_BLOCK, &n))

@@ -3,15 +3,17 @@
 # Run by the Makefile when pkg-config cannot find a dependency; safe to run again.
 #
 # Two groups: what the build needs (a failure to install it fails), and what only a
-# feature needs: gnuplot-nox (the charts of `sweep --plot`) and Open MPI
+# feature needs: gnuplot-nox (the charts of `sweep --plot`), Open MPI
 # (libopenmpi-dev, openmpi-bin: `sweep --mpi`, found by the Makefile through
-# pkg-config ompi-c). When the optional ones cannot be installed (no apt-get, no root
+# pkg-config ompi-c), and the test tools of the pictures of `run --svg` (libxml2-utils:
+# xmllint parses them; librsvg2-bin: rsvg-convert renders them; make test skips those
+# checks with a message without them). When the optional ones cannot be installed (no apt-get, no root
 # and no password-less sudo, no network) this says so and exits 1 only if a required
 # package is missing too; the Makefile then builds without --mpi.
 set -euo pipefail
 
 required=(build-essential pkg-config libsodium-dev libcjson-dev libcriterion-dev)
-optional=(gnuplot-nox libopenmpi-dev openmpi-bin)
+optional=(gnuplot-nox libopenmpi-dev openmpi-bin libxml2-utils librsvg2-bin)
 missing_of() {
 	local p
 	for p in "$@"; do
@@ -42,11 +44,11 @@ all=("${missing[@]}" "${missing_opt[@]}")
 if [ ${#missing[@]} -eq 0 ]; then
 	# Only optional packages are missing: never fail hard for them.
 	if ! apt_can_sudo; then
-		echo "l2sim: optional ${missing_opt[*]} not installed (sweep --plot, sweep --mpi); to add them:" >&2
+		echo "l2sim: optional ${missing_opt[*]} not installed (sweep --plot, sweep --mpi, the picture tests); to add them:" >&2
 		echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${missing_opt[*]}" >&2
 		exit 1
 	fi
-	echo "l2sim: installing ${missing_opt[*]} with apt-get (optional: sweep --plot, sweep --mpi)" >&2
+	echo "l2sim: installing ${missing_opt[*]} with apt-get (optional: sweep --plot, sweep --mpi, the picture tests)" >&2
 	if ! { "${sudo[@]}" apt-get update -qq && "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing_opt[@]}"; } >&2; then
 		echo "l2sim: could not install ${missing_opt[*]}; building without them" >&2
 		exit 1

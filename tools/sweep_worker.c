@@ -145,13 +145,15 @@ int sweep_worker_run(const struct sweep *sw, size_t i, int fd)
 	struct runner *r = runner_new(s, NULL, false);
 	r->progress = false;
 	runner_run(r);
-	report_check_expect(r, &failures);
+	struct report_model model;
+	report_model_build(&model, r);
+	report_expect(&model, &failures);
 	char *json = NULL, *row = NULL;
 	size_t json_len = 0, row_len = 0;
 	FILE *f = open_memstream(&json, &json_len);
 	if (!f)
 		fatal_invariant("out of memory");
-	report_json(f, r, &failures);
+	report_write_json(f, &model, &failures);
 	fclose(f);
 	cJSON *rep = cJSON_ParseWithLength(json, json_len);
 	if (!rep)

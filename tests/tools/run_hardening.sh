@@ -299,4 +299,15 @@ else
 	bad "sweep $routed: exit $rc"; cat "$tmp/err"
 fi
 
+# The harness's own checks fail on a missing file (they returned 0 silently once): run
+# in a subshell with their own counts, both must count a failure and no pass.
+if (pass=0; fail=0
+	expect_fails "$tmp/no-such.json" seed=1 "anything" >/dev/null
+	check_doc "$tmp/no-such.md" >/dev/null
+	[ $fail -eq 2 ] && [ $pass -eq 0 ]); then
+	ok "expect_fails and check_doc fail on a missing file"
+else
+	bad "expect_fails or check_doc passed a missing file"
+fi
+
 finish hardening

@@ -67,55 +67,15 @@ for f in scenarios/*.json docs/examples/*.json; do
 	run_good "$f"
 done
 
-# A wrong expectation: exit status 1, and stderr names the field. The quickstart's
-# expectations were worked out for a 10-block window; with 2 blocks Bob is too late.
-# The same for the signed tampering lesson run with signatures off.
-expect_fails() {
-	local f=$1 set=$2 want=$3
-	[ -e "$f" ] || return 0
-	"$L2SIM" run "$f" --set "$set" >/dev/null 2>"$tmp/err"
-	local rc=$?
-	if [ $rc -eq 1 ] && grep -qF -- "$want" "$tmp/err"; then
-		ok "run $f --set $set exits 1 naming '$want'"
-	else
-		bad "run $f --set $set: exit $rc, stderr:"; sed 's/^/    /' "$tmp/err"
-	fi
-}
+# A wrong expectation: exit status 1, and stderr names the field (expect_fails, lib.sh).
+# The quickstart's expectations were worked out for a 10-block window; with 2 blocks
+# Bob is too late. The same for the signed tampering lesson run with signatures off.
 expect_fails scenarios/quickstart.json l1.dispute_timeout_blocks=2 \
 	"expectation failed: channels.alice-bob.registered_seq: expected 4, got 0"
 expect_fails scenarios/tampered-state-signed.json l2.signatures=off \
 	"expectation failed: security_violations: expected 0, got 1"
 
-# Doc examples: every ```console block of docs/teaching-disputes.md starts with
-# "$ COMMAND"; the command is run from the top of the checkout (build/l2sim meaning
-# $L2SIM) and what it prints, standard error included, must be the rest of the block.
-check_doc() {
-	local doc=$1
-	[ -e "$doc" ] || return 0
-	rm -rf "$tmp/doc"
-	mkdir -p "$tmp/doc"
-	awk -v dir="$tmp/doc" '
-		/^```console$/ { inblk = 1; first = 1; n++; next }
-		inblk && /^```$/ { inblk = 0; next }
-		inblk && first { sub(/^\$ /, ""); print > (dir "/" n ".cmd"); printf "" > (dir "/" n ".out"); first = 0; next }
-		inblk { print > (dir "/" n ".out") }
-	' "$doc"
-	local n=1 cmdf out cmd
-	while [ -e "$tmp/doc/$n.cmd" ]; do
-		cmdf=$tmp/doc/$n.cmd
-		out=$tmp/doc/$n.out
-		cmd=$(cat "$cmdf")
-		cmd=${cmd//build\/l2sim/$L2SIM}
-		bash -c "$cmd" >"$tmp/doc/got" 2>&1
-		if cmp -s "$out" "$tmp/doc/got"; then
-			ok "$doc example $n: $(cut -c1-60 "$cmdf")"
-		else
-			bad "$doc example $n: $(cat "$cmdf") (if the new output is right: bash tests/tools/fill_doc_examples.sh $doc)"
-			diff -u "$out" "$tmp/doc/got" | sed 's/^/    /' | head -40
-		fi
-		n=$((n + 1))
-	done
-}
+# Doc examples (check_doc, lib.sh).
 check_doc docs/teaching-disputes.md
 
 finish scenarios
