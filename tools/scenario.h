@@ -319,11 +319,12 @@ uint64_t scn_memory_estimate(const struct scenario *s);
 uint64_t scn_memory_limit(void);
 
 /* NULL when s uses nothing of SPEC section 10, otherwise a short text naming the first
- * feature it uses (its JSON path). Runs refuse such a scenario until routed payments
- * are wired into the runner; `check` accepts it. */
+ * feature it uses (its JSON path). Runs no longer refuse such a scenario (the runner
+ * routes payments: tools/run_routing.c); kept for tools that want to know. */
 const char *scn_uses_routing(const struct scenario *s);
-/* The message a run prints for it: "routed payments (SPEC section 10) are not run
- * yet: FILE: PATH" into buf; NULL when s may run. */
+/* The message runs printed for it before routed payments ran: "routed payments (SPEC
+ * section 10) are not run yet: FILE: PATH" into buf; NULL when s uses none. No command
+ * calls it any more. */
 const char *scn_routing_refusal(const struct scenario *s, char *buf, size_t cap);
 
 /* The channels a scale-free generation of n parties with m channels per party makes:
