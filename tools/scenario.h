@@ -322,11 +322,6 @@ uint64_t scn_memory_limit(void);
  * feature it uses (its JSON path). Runs no longer refuse such a scenario (the runner
  * routes payments: tools/run_routing.c); kept for tools that want to know. */
 const char *scn_uses_routing(const struct scenario *s);
-/* The message runs printed for it before routed payments ran: "routed payments (SPEC
- * section 10) are not run yet: FILE: PATH" into buf; NULL when s uses none. No command
- * calls it any more. */
-const char *scn_routing_refusal(const struct scenario *s, char *buf, size_t cap);
-
 /* The channels a scale-free generation of n parties with m channels per party makes:
  * sum over k = 1..n-1 of min(m, k). */
 uint64_t scn_scale_free_channels(uint64_t n, uint64_t m);

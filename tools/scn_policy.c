@@ -123,14 +123,3 @@ const char *scn_uses_routing(const struct scenario *s)
 {
 	return s->routing_feature;
 }
-
-const char *scn_routing_refusal(const struct scenario *s, char *buf, size_t cap)
-{
-	if (!s->routing_feature)
-		return NULL;
-	char *shown = scn_escape_dup(s->file);
-	snprintf(buf, cap, "routed payments (SPEC section 10) are not run yet: %s: %s uses them (l2sim check accepts the file)",
-		 shown, s->routing_feature);
-	free(shown);
-	return buf;
-}

@@ -69,8 +69,6 @@ Test(scn_routing, defaults_and_no_feature)
 	cr_expect_eq(p.min_htlc.units, 1);
 	cr_expect_eq(p.cltv_delta, 40);
 	cr_expect_null(scn_uses_routing(s), "a plain scenario uses no routing");
-	char buf[256];
-	cr_expect_null(scn_routing_refusal(s, buf, sizeof(buf)));
 	scn_free(s);
 }
 
@@ -277,9 +275,6 @@ Test(scn_routing, acceptance_routing_files_check_clean)
 		cr_expect_not_null(s, "%s: %s", path, e.n ? e.lines[0] : "");
 		if (s) {
 			cr_expect_not_null(scn_uses_routing(s), "%s uses routing", path);
-			char buf[512];
-			cr_expect(strstr(scn_routing_refusal(s, buf, sizeof(buf)),
-					 "routed payments (SPEC section 10) are not run yet") != NULL);
 		}
 		scn_free(s);
 		scn_errors_free(&e);
