@@ -220,7 +220,13 @@ static bool check_parts(struct part *pts, size_t np, struct part **by_shard)
 			continue;
 		}
 		size_t want = i < a->runs ? (a->runs - 1 - i) / a->n + 1 : 0;
-		if (by_shard[i]->nrows != want) {
+		if (by_shard[i]->nrows > want) {
+			fprintf(stderr,
+				"l2sim: sweep-merge: %s: shard %zu/%zu has %zu rows, more than its %zu (rows were added or "
+				"joined from another file)\n",
+				by_shard[i]->path, i, a->n, by_shard[i]->nrows, want);
+			ok = false;
+		} else if (by_shard[i]->nrows != want) {
 			fprintf(stderr,
 				"l2sim: sweep-merge: %s: shard %zu/%zu has %zu of its %zu rows (a run failed or it was "
 				"interrupted): run that shard again\n",

@@ -59,6 +59,9 @@ merge_fails "a shard given twice" "shard 1/3 is given twice" "$tmp/s0.csv" "$tmp
 merge_fails "another split" "not the same split" "$tmp/s0.csv" "$tmp/half.csv" "$tmp/s2.csv"
 merge_fails "a shard short of a row" "shard 0/3 has 2 of its 3 rows" "$tmp/short.csv" "$tmp/s1.csv" "$tmp/s2.csv"
 merge_fails "a CSV that is no shard" "not the CSV of a shard" "$tmp/ref.csv"
+# A shard with a row too many was once said to be short of rows ("has 4 of its 3 rows").
+{ cat "$tmp/s0.csv"; tail -n 1 "$tmp/s0.csv"; } >"$tmp/long.csv"
+merge_fails "a shard with a row too many" "shard 0/3 has 4 rows, more than its 3" "$tmp/long.csv" "$tmp/s1.csv" "$tmp/s2.csv"
 # A PART that is a FIFO with no writer or a device once hung or read without end
 # (/dev/zero: until memory ran out); only regular files are read.
 mkfifo "$tmp/fifo.csv"
