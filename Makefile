@@ -27,6 +27,7 @@ SHELL := /bin/bash
 CC ?= cc
 PREFIX ?= /usr/local
 ACCEPTANCE ?= ../shared/acceptance
+ACCEPTANCE_ROUTING ?= ../shared/acceptance-routing
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wformat=2 -Wvla -Wpointer-arith
@@ -163,7 +164,7 @@ test-long: $(BUILD)/tests/tools/test_property
 	L2SIM_PROPERTY_COUNT=10000 $< --jobs 2
 
 check-scenarios: $(L2SIM)
-	@L2SIM=$(L2SIM) ACCEPTANCE=$(ACCEPTANCE) bash tests/tools/run_scenarios.sh
+	@L2SIM=$(L2SIM) ACCEPTANCE=$(ACCEPTANCE) ACCEPTANCE_ROUTING=$(ACCEPTANCE_ROUTING) bash tests/tools/run_scenarios.sh
 	@L2SIM=$(L2SIM) bash tests/tools/run_sweep.sh
 	@L2SIM=$(L2SIM) bash tests/tools/run_cluster.sh
 

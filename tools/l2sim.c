@@ -109,11 +109,6 @@ static int cmd_run(const struct cli_options *o)
 		print_errors(&errs);
 		goto out;
 	}
-	char why[512];
-	if (scn_routing_refusal(s, why, sizeof(why))) {
-		fprintf(stderr, "l2sim: %s\n", why);
-		goto out;
-	}
 	for (int i = 0; i < RUN_OUTPUTS; i++)
 		if (path[i] && !(outs[i] = output_open(path[i], OUTPUT_DEFAULT))) {
 			fprintf(stderr, "l2sim: %s: cannot write %s: %s\n", path[i], OUT_WHAT[i], strerror(errno));

@@ -125,6 +125,83 @@ static void settled(struct obs_metrics *m, const struct runner *r, uint32_t ch)
 			m->security_violations++;
 }
 
+/* ---- routed payments ---- */
+
+static uint64_t us_of_ms(double ms)
+{
+	double us = ms * 1000.0;
+	return us >= 1.8e19 ? UINT64_MAX : (uint64_t)(us + 0.5);
+}
+
+static void routed(struct obs_metrics *m, const struct runner *r, const struct run_event *ev)
+{
+	struct obs_routing *rt = &m->rt;
+	const struct run_payment *p = ev->u.routed.p;
+	switch (ev->u.routed.step) {
+	case RUN_ROUTED_SENT:
+		rt->sent++;
+		break;
+	case RUN_ROUTED_ADDED:
+		rt->attempts += p->attempts;
+		break;
+	case RUN_ROUTED_OK:
+		if (rt->nokp == rt->cap_okp)
+			rt->okp = xreallocarray(rt->okp, rt->cap_okp = rt->cap_okp ? 2 * rt->cap_okp : 16, sizeof(*rt->okp));
+		rt->okp[rt->nokp++] = p;
+		rt->ok++;
+		m->payments_ok++;
+		samples_add(&rt->hops, p->nhops, 1);
+		if (!amount_add_to(&rt->fees, p->fee))
+			rt->fees.units = UINT64_MAX;
+		/* a round trip per hop to add, another to settle, plus the time it was held:
+		 * from its send to the receiver's reveal (an ok payment was revealed) */
+		samples_add(&rt->offchain_us,
+			    us_of_ms(4.0 * p->nhops * r->s->latency_ms) + ms_to_us(p->reveal_ms - p->sent_ms), 1);
+		break;
+	case RUN_ROUTED_FAILED:
+		rt->failed++;
+		m->payments_failed++;
+		rt->failures[p->reason]++;
+		if (p->reason != RUN_FAIL_EXPIRED) /* an expired one counted its attempts when added */
+			rt->attempts += p->attempts;
+		break;
+	}
+}
+
+static void htlc_step(struct obs_metrics *m, const struct run_event *ev)
+{
+	if (ev->u.htlc.step == RUN_HTLC_SETTLED)
+		m->rt.settled_offchain++;
+	else if (ev->u.htlc.step == RUN_HTLC_REMOVED)
+		m->rt.failed_offchain++;
+}
+
+/* A routed payment's L1 finality is reached when every channel of its path has a
+ * final settlement (SPEC section 10): the latest of them. */
+static void routed_finality(struct obs_metrics *m)
+{
+	struct obs_routing *rt = &m->rt;
+	for (size_t i = 0; i < rt->nokp; i++) {
+		const struct run_payment *p = rt->okp[i];
+		uint64_t h1 = 0, us = 0;
+		bool all = true;
+		for (uint32_t k = 0; k < p->nhops && all; k++) {
+			uint32_t ch = p->hops[k].ch;
+			all = rt->final_h1[ch] != 0;
+			if (all && rt->final_h1[ch] > h1) {
+				h1 = rt->final_h1[ch];
+				us = rt->final_us[ch];
+			}
+		}
+		if (!all) {
+			m->unsettled_payments++;
+			continue;
+		}
+		samples_add(&m->fin_blocks, h1 - 1 - p->sent_height, 1);
+		samples_add(&m->fin_us, us - p->t_us, 1);
+	}
+}
+
 /* ---- the run's end ---- */
 
 static void finish(struct obs_metrics *m, const struct runner *r)
@@ -135,7 +212,16 @@ static void finish(struct obs_metrics *m, const struct runner *r)
 			if (!m->ch[i].settled_final)
 				m->unsettled_payments += m->ch[i].payments_ok;
 	} else {
-		m->unsettled_payments = m->payments_ok;
+		m->unsettled_payments = m->payments_ok - m->rt.ok;
+	}
+	if (m->rt.on)
+		routed_finality(m);
+	if (m->rt.on) {
+		uint64_t direct = m->payments_ok - m->rt.ok;
+		if (direct)
+			samples_add(&m->rt.offchain_us, us_of_ms(2.0 * r->s->latency_ms), direct);
+		samples_sort(&m->rt.offchain_us);
+		samples_sort(&m->rt.hops);
 	}
 	samples_sort(&m->fin_blocks);
 	samples_sort(&m->fin_us);
@@ -160,6 +246,10 @@ static void on_event(void *ctx, const struct runner *r, const struct run_event *
 		settled(m, r, ev->u.channel);
 		break;
 	case RUN_EV_SETTLEMENT_FINAL:
+		if (m->rt.on && !m->rt.final_h1[ev->u.channel]) {
+			m->rt.final_h1[ev->u.channel] = ev->height + 1;
+			m->rt.final_us[ev->u.channel] = ms_to_us(ev->time_ms);
+		}
 		settlement_final(m, ev->u.channel, ev);
 		break;
 	case RUN_EV_PAYMENT: /* subscribed only when m->ch is kept; scripted ones come in PAY_ACTION */
@@ -182,6 +272,15 @@ static void on_event(void *ctx, const struct runner *r, const struct run_event *
 	case RUN_EV_RUN_END:
 		finish(m, r);
 		break;
+	case RUN_EV_ROUTED:
+		routed(m, r, ev);
+		break;
+	case RUN_EV_HTLC:
+		htlc_step(m, ev);
+		break;
+	case RUN_EV_HTLC_LOSS:
+		m->rt.htlc_losses++;
+		break;
 	default:
 		break;
 	}
@@ -198,6 +297,12 @@ struct obs_metrics *obs_metrics_new(struct runner *r)
 		m->ch = xcalloc(r->s->nchannels ? r->s->nchannels : 1, sizeof(*m->ch));
 		mask |= RUN_EV_MASK(RUN_EV_PAYMENT);
 	}
+	if (r->routing) {
+		m->rt.on = true;
+		m->rt.final_h1 = xcalloc(r->s->nchannels ? r->s->nchannels : 1, sizeof(*m->rt.final_h1));
+		m->rt.final_us = xcalloc(r->s->nchannels ? r->s->nchannels : 1, sizeof(*m->rt.final_us));
+		mask |= RUN_EV_MASK(RUN_EV_ROUTED) | RUN_EV_MASK(RUN_EV_HTLC) | RUN_EV_MASK(RUN_EV_HTLC_LOSS);
+	}
 	runner_subscribe(r, mask, on_event, m);
 	return m;
 }
@@ -212,5 +317,10 @@ void obs_metrics_free(struct obs_metrics *m)
 	free(m->ch);
 	free(m->fin_blocks.v);
 	free(m->fin_us.v);
+	free(m->rt.hops.v);
+	free(m->rt.final_h1);
+	free(m->rt.final_us);
+	free(m->rt.okp);
+	free(m->rt.offchain_us.v);
 	free(m);
 }

@@ -44,6 +44,23 @@ struct metrics_channel {
 	bool settled_final;
 };
 
+/* Routed payments (SPEC section 10), counted when the scenario can send. */
+struct obs_routing {
+	bool on;
+	uint64_t sent, ok, failed, attempts, htlc_losses;
+	uint64_t failures[4];              /* by enum run_route_fail */
+	struct amount fees;
+	struct samples hops;               /* of the ok ones; sorted at the run's end */
+	struct samples offchain_us;        /* every ok payment's off-chain finality, the
+	                                    * direct ones included (2 x latency) */
+	uint64_t settled_offchain, failed_offchain;
+	/* L1 finality of routed payments: each channel's final settlement (height + 1 and
+	 * time; 0: none yet), and the ok payments, whose paths are read at the run's end */
+	uint64_t *final_h1, *final_us;     /* [nchannels] */
+	const struct run_payment **okp;
+	size_t nokp, cap_okp;
+};
+
 struct obs_metrics {
 	struct metrics_channel *ch;   /* [nchannels], or NULL (see above) */
 	struct run_finality *fins;
@@ -53,6 +70,7 @@ struct obs_metrics {
 	uint64_t security_violations;
 	struct samples fin_blocks, fin_us; /* sorted at the run's end */
 	uint64_t unsettled_payments;       /* set at the run's end */
+	struct obs_routing rt;
 };
 
 /* Subscribes new metrics to r's events; runner_free frees them. */

@@ -442,6 +442,75 @@ static void close_submitted(struct obs_timeline *t, const struct scn_action *a, 
 			pname(t, a->party));
 }
 
+/* ---- routed payments (SPEC section 10) ---- */
+
+static void routed(struct obs_timeline *t, const struct runner *r, const struct run_event *ev)
+{
+	const struct run_payment *p = ev->u.routed.p;
+	char am[AMOUNT_FMT_LEN], fee[AMOUNT_FMT_LEN];
+	amt(am, p->amount);
+	switch (ev->u.routed.step) {
+	case RUN_ROUTED_SENT:
+		break;
+	case RUN_ROUTED_ADDED: {
+		char route[256] = "", idbuf[SCN_ID_LEN];
+		size_t len = 0;
+		for (uint32_t k = 0; k < p->nhops && len < sizeof(route) - 1; k++)
+			len += (size_t)snprintf(route + len, sizeof(route) - len, "%s%s", k ? "-" : "",
+						scn_channel_id(r->s, p->hops[k].ch, idbuf));
+		tl(t, "payment %u: %s -> %s %s over %s (fee %s, attempt %u); its HTLCs added hop by hop", p->id,
+		   pname(t, p->from), pname(t, p->to), am, route, amt(fee, p->fee), p->attempts);
+		if (p->reveal_at > ev->height)
+			tl_more(t, "%s holds it: reveals the preimage at block %" PRIu64, pname(t, p->to), p->reveal_at);
+		break;
+	}
+	case RUN_ROUTED_OK:
+		tl(t, "payment %u: %s -> %s %s: ok (its first HTLC went to %s)", p->id, pname(t, p->from), pname(t, p->to),
+		   am, pname(t, p->hops[0].payee));
+		break;
+	case RUN_ROUTED_FAILED:
+		tl(t, "payment %u: %s -> %s %s: FAILED (%s) after %u attempt%s", p->id, pname(t, p->from), pname(t, p->to),
+		   am, run_route_fail_str(p->reason), p->attempts, p->attempts == 1 ? "" : "s");
+		break;
+	}
+}
+
+static void htlc(struct obs_timeline *t, const struct run_event *ev)
+{
+	const struct run_payment *p = ev->u.htlc.p;
+	const struct run_hop *h = &p->hops[ev->u.htlc.hop];
+	char am[AMOUNT_FMT_LEN];
+	const char *c = cname(t, h->ch), *payer = pname(t, h->payer), *payee = pname(t, h->payee);
+	amt(am, h->htlc.amount);
+	switch (ev->u.htlc.step) {
+	case RUN_HTLC_ADDED:
+		break;
+	case RUN_HTLC_SETTLED:
+		tl(t, "%s: HTLC %" PRIu64 " (%s, %s -> %s) settled off chain with the preimage", c, h->htlc.id, am, payer,
+		   payee);
+		break;
+	case RUN_HTLC_REMOVED:
+		tl(t, "%s: HTLC %" PRIu64 " (%s) removed off chain, back to %s", c, h->htlc.id, am, payer);
+		break;
+	case RUN_HTLC_CLOSE:
+		tl(t, "%s: HTLC %" PRIu64 " (%s, expiry %" PRIu64 ") cannot be resolved off chain: a unilateral close is submitted",
+		   c, h->htlc.id, am, h->htlc.expiry);
+		break;
+	case RUN_HTLC_CLAIM:
+		tl(t, "%s: %s submits an htlc claim of HTLC %" PRIu64 " (%s) with the preimage (valid to block %" PRIu64 ")",
+		   c, payee, h->htlc.id, am, h->htlc.expiry);
+		break;
+	case RUN_HTLC_PAID_PAYEE:
+		tl(t, "%s: HTLC %" PRIu64 " (%s) paid to %s on chain", c, h->htlc.id, am, payee);
+		break;
+	case RUN_HTLC_PAID_PAYER:
+		tl(t, "%s: HTLC %" PRIu64 " (%s) went back to %s on chain", c, h->htlc.id, am, payer);
+		break;
+	default:
+		break;
+	}
+}
+
 static void on_event(void *ctx, const struct runner *r, const struct run_event *ev)
 {
 	struct obs_timeline *t = ctx;
@@ -521,6 +590,17 @@ static void on_event(void *ctx, const struct runner *r, const struct run_event *
 		break;
 	case RUN_EV_WORKLOAD_BLOCK:
 		tl(t, "workload: %" PRIu64 " payments ok, %" PRIu64 " failed", ev->u.count.ok, ev->u.count.failed);
+		break;
+	case RUN_EV_ROUTED:
+		if (ev->u.routed.p->scripted) /* one line per routed workload payment would drown the rest */
+			routed(t, r, ev);
+		break;
+	case RUN_EV_HTLC:
+		if (ev->u.htlc.p->scripted)
+			htlc(t, ev);
+		break;
+	case RUN_EV_HTLC_LOSS:
+		tl(t, "HTLC LOSS: %s, payment %u: %s", pname(t, ev->u.loss.party), ev->u.loss.p->id, ev->u.loss.why);
 		break;
 	default:
 		break;

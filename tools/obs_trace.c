@@ -152,6 +152,57 @@ static void payment(struct obs_trace *t, const struct runner *r, const struct ru
 	end(t);
 }
 
+/* A routed payment's steps (SPEC section 10): "routed" when sent, when all its HTLCs
+ * are added (with the route), and when it succeeds or fails. */
+static void routed(struct obs_trace *t, const struct runner *r, const struct run_event *ev)
+{
+	static const char *const steps[] = { "sent", "added", "ok", "failed" };
+	const struct run_payment *p = ev->u.routed.p;
+	if (ev->u.routed.step == RUN_ROUTED_SENT && p->t_us / 1000 != ev->time_ms) /* a workload's own time */
+		begin_at(t, ev->height, (double)p->t_us / 1e6, 6, "routed");
+	else
+		begin(t, ev, "routed");
+	u64(t, "payment", p->id);
+	str(t, "step", steps[ev->u.routed.step]);
+	party(t, r, "from", p->from);
+	party(t, r, "to", p->to);
+	amount(t, "amount", p->amount);
+	if (ev->u.routed.step == RUN_ROUTED_ADDED) {
+		char idbuf[SCN_ID_LEN];
+		put(t, ",\"route\":[");
+		for (uint32_t k = 0; k < p->nhops; k++) {
+			if (k)
+				put(t, ",");
+			txt_json_escape(&t->line, scn_channel_id(r->s, p->hops[k].ch, idbuf));
+		}
+		put(t, "]");
+		amount(t, "fee", p->fee);
+	}
+	if (ev->u.routed.step != RUN_ROUTED_SENT)
+		u64(t, "attempts", p->attempts);
+	if (ev->u.routed.step == RUN_ROUTED_FAILED)
+		str(t, "reason", run_route_fail_str(p->reason));
+	end(t);
+}
+
+static void htlc(struct obs_trace *t, const struct runner *r, const struct run_event *ev)
+{
+	const struct run_payment *p = ev->u.htlc.p;
+	const struct run_hop *h = &p->hops[ev->u.htlc.hop];
+	begin(t, ev, "htlc");
+	u64(t, "payment", p->id);
+	str(t, "step", run_htlc_step_str(ev->u.htlc.step));
+	channel(t, r, h->ch);
+	party(t, r, "payer", h->payer);
+	party(t, r, "payee", h->payee);
+	u64(t, "id", h->htlc.id);
+	amount(t, "amount", h->htlc.amount);
+	u64(t, "expiry", h->htlc.expiry);
+	if (ev->u.htlc.step == RUN_HTLC_CLOSE || ev->u.htlc.step == RUN_HTLC_CLAIM)
+		u64(t, "tx", ev->u.htlc.tx);
+	end(t);
+}
+
 static void on_event(void *ctx, const struct runner *r, const struct run_event *ev)
 {
 	struct obs_trace *t = ctx;
@@ -225,6 +276,19 @@ static void on_event(void *ctx, const struct runner *r, const struct run_event *
 		str(t, "reason", ev->u.failed.why);
 		end(t);
 		break;
+	case RUN_EV_ROUTED:
+		routed(t, r, ev);
+		break;
+	case RUN_EV_HTLC:
+		htlc(t, r, ev);
+		break;
+	case RUN_EV_HTLC_LOSS:
+		begin(t, ev, "htlc_loss");
+		u64(t, "payment", ev->u.loss.p->id);
+		party(t, r, "party", ev->u.loss.party);
+		str(t, "reason", ev->u.loss.why);
+		end(t);
+		break;
 	default:
 		break;
 	}
@@ -239,6 +303,8 @@ struct obs_trace *obs_trace_new(struct runner *r, FILE *f)
 			RUN_EV_MASK(RUN_EV_WATCHTOWER) | RUN_EV_MASK(RUN_EV_CHALLENGE_SUBMITTED) |
 			RUN_EV_MASK(RUN_EV_OPEN_SUBMITTED) | RUN_EV_MASK(RUN_EV_DEPOSIT_SUBMITTED) |
 			RUN_EV_MASK(RUN_EV_CLOSE_SUBMITTED) | RUN_EV_MASK(RUN_EV_ACTION_FAILED);
+	if (r->routing)
+		mask |= RUN_EV_MASK(RUN_EV_ROUTED) | RUN_EV_MASK(RUN_EV_HTLC) | RUN_EV_MASK(RUN_EV_HTLC_LOSS);
 	runner_subscribe(r, mask, on_event, t);
 	return t;
 }

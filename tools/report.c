@@ -130,6 +130,26 @@ static cJSON *build_json(const struct report_model *m, const struct scn_errors *
 	add(l2, "payments_failed", json_u64(m->payments_failed));
 	add(l2, "tps", json_number_or_null(m->has_tps, m->tps));
 
+	if (m->has_routing) {
+		cJSON *rt = cJSON_AddObjectToObject(o, "routing");
+		add(rt, "sent", json_u64(m->rt_sent));
+		add(rt, "ok", json_u64(m->rt_ok));
+		add(rt, "failed", json_u64(m->rt_failed));
+		add(rt, "pending", json_u64(m->rt_pending));
+		add(rt, "attempts", json_u64(m->rt_attempts));
+		add(rt, "hops", json_stats(&m->rt_hops));
+		add(rt, "fees", json_amount(m->rt_fees));
+		cJSON *fl = cJSON_AddObjectToObject(rt, "failures");
+		for (int i = 0; i < RUN_FAIL_KINDS; i++)
+			add(fl, run_route_fail_str((enum run_route_fail)i), json_u64(m->rt_failures[i]));
+		add(rt, "htlc_losses", json_u64(m->rt_htlc_losses));
+		cJSON *h = cJSON_AddObjectToObject(o, "htlcs");
+		add(h, "settled_offchain", json_u64(m->htlcs_settled_offchain));
+		add(h, "failed_offchain", json_u64(m->htlcs_failed_offchain));
+		add(h, "claimed_onchain", json_u64(m->htlcs_claimed_onchain));
+		add(h, "refunded_onchain", json_u64(m->htlcs_refunded_onchain));
+	}
+
 	add(o, "throughput_gain", json_number_or_null(m->has_gain, m->gain));
 
 	cJSON *fin = cJSON_AddObjectToObject(o, "finality");
@@ -277,6 +297,28 @@ static void expect_channel(const struct report_model *m, const struct scn_expect
 		expect_payouts(m, ec, &c, out);
 }
 
+/* expect.routing: a scenario that cannot send has every figure 0 and hops null. */
+static void expect_routing(const struct report_model *m, const struct scn_expect_routing *e, struct scn_errors *out)
+{
+	const struct report_stats *h = &m->rt_hops;
+	expect_u64(out, "routing.sent", &e->sent, false, m->rt_sent);
+	expect_u64(out, "routing.ok", &e->ok, false, m->rt_ok);
+	expect_u64(out, "routing.failed", &e->failed, false, m->rt_failed);
+	expect_u64(out, "routing.pending", &e->pending, false, m->rt_pending);
+	expect_u64(out, "routing.attempts", &e->attempts, false, m->rt_attempts);
+	expect_u64(out, "routing.fees", &e->fees, false, m->rt_fees.units);
+	expect_u64(out, "routing.htlc_losses", &e->htlc_losses, false, m->rt_htlc_losses);
+	expect_u64(out, "routing.hops.min", &e->hops_min, !h->has, (uint64_t)h->min);
+	expect_u64(out, "routing.hops.p50", &e->hops_p50, !h->has, (uint64_t)h->p50);
+	expect_u64(out, "routing.hops.p95", &e->hops_p95, !h->has, (uint64_t)h->p95);
+	expect_u64(out, "routing.hops.max", &e->hops_max, !h->has, (uint64_t)h->max);
+	expect_u64(out, "routing.failures.no_route", &e->no_route, false, m->rt_failures[RUN_FAIL_NO_ROUTE]);
+	expect_u64(out, "routing.failures.insufficient_balance", &e->insufficient_balance, false,
+		   m->rt_failures[RUN_FAIL_INSUFFICIENT_BALANCE]);
+	expect_u64(out, "routing.failures.offline", &e->offline, false, m->rt_failures[RUN_FAIL_OFFLINE]);
+	expect_u64(out, "routing.failures.expired", &e->expired, false, m->rt_failures[RUN_FAIL_EXPIRED]);
+}
+
 size_t report_expect(const struct report_model *m, struct scn_errors *out)
 {
 	const struct scenario *s = m->s;
@@ -294,6 +336,8 @@ size_t report_expect(const struct report_model *m, struct scn_errors *out)
 	expect_u64(out, "payments.ok", &e->payments_ok, false, m->payments_ok);
 	expect_u64(out, "payments.failed", &e->payments_failed, false, m->payments_failed);
 	expect_u64(out, "security_violations", &e->security_violations, false, m->security_violations);
+	if (e->routing.present)
+		expect_routing(m, &e->routing, out);
 	if (e->has_gain_min || e->has_gain_max) {
 		if (!m->has_gain)
 			scn_errors_add(out, "throughput_gain: expected a value, got null (no channel txs)");

@@ -67,7 +67,9 @@ void report_model_build(struct report_model *m, const struct runner *r)
 		m->payments_per_channel_tx = (double)x->payments_ok / (double)m->channel_txs;
 	}
 
-	if (x->payments_ok) { /* one round trip of the message delay, for every payment */
+	if (x->rt.on) { /* routed ones take 4 x hops x latency plus the time held */
+		m->offchain_ms = stats(&x->rt.offchain_us, 1000.0);
+	} else if (x->payments_ok) { /* one round trip of the message delay, for every payment */
 		double rt = 2.0 * s->latency_ms;
 		m->offchain_ms = (struct report_stats){ true, rt, rt, rt, rt };
 	}
@@ -85,7 +87,25 @@ void report_model_build(struct report_model *m, const struct runner *r)
 	m->challenges = x->challenges;
 	m->stale_closes_caught = x->stale_closes_caught;
 	m->security_violations = x->security_violations;
-	m->t21_holds = x->security_violations == 0;
+	m->t21_holds = x->security_violations == 0 && x->rt.htlc_losses == 0;
+	if (x->rt.on) {
+		const struct l1_channel_contract *cc = runner_l1_channels(r);
+		m->has_routing = true;
+		m->rt_sent = x->rt.sent;
+		m->rt_ok = x->rt.ok;
+		m->rt_failed = x->rt.failed;
+		m->rt_pending = x->rt.sent - x->rt.ok - x->rt.failed;
+		m->rt_attempts = x->rt.attempts;
+		m->rt_htlc_losses = x->rt.htlc_losses;
+		m->rt_hops = stats(&x->rt.hops, 1.0);
+		m->rt_fees = x->rt.fees;
+		for (int i = 0; i < RUN_FAIL_KINDS; i++)
+			m->rt_failures[i] = x->rt.failures[i];
+		m->htlcs_settled_offchain = x->rt.settled_offchain;
+		m->htlcs_failed_offchain = x->rt.failed_offchain;
+		m->htlcs_claimed_onchain = l1_channel_claimed_onchain(cc);
+		m->htlcs_refunded_onchain = l1_channel_refunded_onchain(cc);
+	}
 
 	m->signatures = s->signatures;
 	m->signs = r->net->signs;

@@ -69,6 +69,13 @@ struct report_model {
 	bool has_generated;
 	uint64_t gen_status[RUN_CH_STATUSES];
 	struct amount gen_balances;
+	/* routed payments (SPEC section 10): has_routing when the scenario can send */
+	bool has_routing;
+	uint64_t rt_sent, rt_ok, rt_failed, rt_pending, rt_attempts, rt_htlc_losses;
+	struct report_stats rt_hops;     /* of the ok ones; null without */
+	struct amount rt_fees;
+	uint64_t rt_failures[4];         /* by enum run_route_fail */
+	uint64_t htlcs_settled_offchain, htlcs_failed_offchain, htlcs_claimed_onchain, htlcs_refunded_onchain;
 	/* the run's end */
 	bool hit_block_cap;
 	char state_hash[65];

@@ -62,6 +62,36 @@ static void timeline(FILE *f, const struct report_model *m)
 		fprintf(f, "  the run did not quiesce and was stopped at block %" PRIu64 "\n", m->blocks);
 }
 
+
+/* Routed payments (SPEC section 10): what was sent, how it went, and the HTLCs. */
+static void routing(FILE *f, const struct report_model *m)
+{
+	char a[AMOUNT_FMT_LEN];
+	fprintf(f, "\nRouting\n");
+	fprintf(f, "  %-22s %" PRIu64 " sent: %" PRIu64 " ok, %" PRIu64 " failed, %" PRIu64 " pending; %" PRIu64
+		   " route search%s\n",
+		"routed payments", m->rt_sent, m->rt_ok, m->rt_failed, m->rt_pending, m->rt_attempts,
+		plural(m->rt_attempts, "", "es"));
+	if (m->rt_hops.has)
+		fprintf(f, "  %-22s min %g, p50 %g, p95 %g, max %g (of the ok ones)\n", "hops", m->rt_hops.min,
+			m->rt_hops.p50, m->rt_hops.p95, m->rt_hops.max);
+	fprintf(f, "  %-22s %s paid to forwarders\n", "fees", amount_fmt(a, m->rt_fees));
+	fprintf(f, "  %-22s %" PRIu64 " no_route, %" PRIu64 " insufficient_balance, %" PRIu64 " offline, %" PRIu64
+		   " expired\n",
+		"failures", m->rt_failures[RUN_FAIL_NO_ROUTE], m->rt_failures[RUN_FAIL_INSUFFICIENT_BALANCE],
+		m->rt_failures[RUN_FAIL_OFFLINE], m->rt_failures[RUN_FAIL_EXPIRED]);
+	fprintf(f, "  %-22s %" PRIu64 " settled and %" PRIu64 " removed off chain, %" PRIu64 " claimed and %" PRIu64
+		   " refunded on chain\n",
+		"HTLCs", m->htlcs_settled_offchain, m->htlcs_failed_offchain, m->htlcs_claimed_onchain,
+		m->htlcs_refunded_onchain);
+	if (m->rt_htlc_losses)
+		fprintf(f, "  %-22s %" PRIu64 " (payment, party) pair%s gave up an outgoing HTLC and lost the incoming one\n"
+			   "  %-22s (see htlc_loss in --trace for who and why)\n",
+			"HTLC LOSSES", m->rt_htlc_losses, plural(m->rt_htlc_losses, "", "s"), "");
+	else
+		fprintf(f, "  %-22s none\n", "HTLC losses");
+}
+
 static void summary(FILE *f, const struct report_model *m)
 {
 	const struct scenario *s = m->s;
@@ -79,7 +109,9 @@ static void summary(FILE *f, const struct report_model *m)
 			plural(m->channel_txs, "", "s"), m->channel_txs, plural(m->channel_txs, "", "s"));
 	else
 		fprintf(f, "  %-22s none (no channel tx reached L1)\n", "throughput gain");
-	if (m->offchain_ms.has)
+	if (m->offchain_ms.has && m->has_routing)
+		stats_line(f, "off-chain finality", &m->offchain_ms, "ms");
+	else if (m->offchain_ms.has)
 		fprintf(f, "  %-22s %g ms (a round trip of the %g ms message delay)\n", "off-chain finality",
 			m->offchain_ms.p50, s->latency_ms);
 	stats_line(f, "L1 finality (blocks)", &m->l1_blocks, "blocks");
@@ -100,6 +132,9 @@ static void summary(FILE *f, const struct report_model *m)
 	fprintf(f, "  %-22s %" PRIu64 " signs, %" PRIu64 " verifies (%s)\n", "crypto", m->signs, m->verifies,
 		m->signatures ? "Ed25519" : "signatures off");
 
+	if (m->has_routing)
+		routing(f, m);
+
 	fprintf(f, "\nL1 balances at the end\n");
 	for (uint32_t i = 0; i < s->nparties && i < BALANCES_SHOWN; i++)
 		fprintf(f, "  %-22s %s\n", s->parties[i].name, amount_fmt(a, report_model_balance(m, i)));
@@ -113,10 +148,14 @@ static void theorems(FILE *f, const struct report_model *m)
 	if (m->t21_holds)
 		fprintf(f, "  2.1 security    HOLDS: every party that did not cheat was paid at least what the latest\n"
 			   "                  signed state owed it\n");
-	else
+	else if (m->security_violations)
 		fprintf(f, "  2.1 security    FAILS: %" PRIu64 " (channel, party) pair%s paid less than the latest signed\n"
 			   "                  state owed (see SECURITY VIOLATION in the timeline for why)\n",
 			m->security_violations, m->security_violations == 1 ? " was" : "s were");
+	if (m->security_violations == 0 && m->rt_htlc_losses)
+		fprintf(f, "  2.1 security    FAILS: %" PRIu64 " htlc loss%s: a forwarder or receiver gave up its outgoing\n"
+			   "                  HTLC and its incoming one went back to its payer (SPEC section 10)\n",
+			m->rt_htlc_losses, m->rt_htlc_losses == 1 ? "" : "es");
 	if (m->has_gain)
 		fprintf(f, "  2.2 throughput  gain %.4g: each L1 channel tx carried %.4g payments on average\n", m->gain,
 			m->payments_per_channel_tx);

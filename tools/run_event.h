@@ -14,6 +14,30 @@
 
 struct runner;
 struct scn_action;
+struct run_payment;
+
+/* What became of a routed payment (RUN_EV_ROUTED). */
+enum run_routed_step {
+	RUN_ROUTED_SENT,           /* sent: its attempts start */
+	RUN_ROUTED_ADDED,          /* its HTLCs are added along the whole path (pending) */
+	RUN_ROUTED_OK,             /* its first hop's HTLC went to its payee */
+	RUN_ROUTED_FAILED,         /* failed (reason), at once or when its first HTLC came back */
+};
+/* SPEC's failure reasons, in the report's order. */
+enum run_route_fail {
+	RUN_FAIL_NO_ROUTE, RUN_FAIL_INSUFFICIENT_BALANCE, RUN_FAIL_OFFLINE, RUN_FAIL_EXPIRED, RUN_FAIL_KINDS
+};
+const char *run_route_fail_str(enum run_route_fail f);
+
+/* One step of a hop's HTLC (RUN_EV_HTLC). */
+enum run_htlc_step {
+	RUN_HTLC_ADDED, RUN_HTLC_SETTLED, RUN_HTLC_REMOVED, /* off chain */
+	RUN_HTLC_CLOSE,            /* rule 3 or 4 closed the channel (tx) */
+	RUN_HTLC_CLAIM,            /* rule 3 submitted an htlc claim (tx) */
+	RUN_HTLC_PAID_PAYEE, RUN_HTLC_PAID_PAYER, /* resolved on chain (or by a settled state) */
+	RUN_HTLC_STEPS
+};
+const char *run_htlc_step_str(enum run_htlc_step k);
 
 enum run_ev_kind {
 	RUN_EV_TX_INCLUDED,        /* u.tx: an L1 tx reached a block */
@@ -36,6 +60,10 @@ enum run_ev_kind {
 	RUN_EV_PAY_ACTION,         /* u.pay_action: a script pay action, all its count done */
 	RUN_EV_WORKLOAD_BLOCK,     /* u.count: the block's workload payments */
 	RUN_EV_RUN_END,            /* runner_finish */
+	/* routed payments (SPEC section 10; tools/run_routing.c) */
+	RUN_EV_ROUTED,             /* u.routed: a routed payment was sent, succeeded or failed */
+	RUN_EV_HTLC,               /* u.htlc: a step of one hop's HTLC */
+	RUN_EV_HTLC_LOSS,          /* u.loss: a (payment, party) htlc_loss, at the run's end */
 	RUN_EV_KINDS
 };
 const char *run_ev_kind_str(enum run_ev_kind k);
@@ -96,6 +124,21 @@ struct run_event {
 			uint64_t ok, failed;
 			enum l2_result last_err;  /* GENERATED_OPENS: the last failure's */
 		} count;
+		struct {
+			const struct run_payment *p; /* valid during the call */
+			enum run_routed_step step;
+		} routed;
+		struct {
+			const struct run_payment *p;
+			uint32_t hop;             /* index in p's path, 0 = the sender's */
+			enum run_htlc_step step;
+			uint64_t tx;              /* CLOSE, CLAIM */
+		} htlc;
+		struct {
+			const struct run_payment *p;
+			uint32_t party;           /* scenario index */
+			const char *why;
+		} loss;
 	} u;
 };
 

@@ -25,6 +25,7 @@ const char *run_ev_kind_str(enum run_ev_kind k)
 		[RUN_EV_FLOOD_STARTED] = "flood_started", [RUN_EV_ACTION_FAILED] = "action_failed",
 		[RUN_EV_PAYMENT] = "payment", [RUN_EV_PAY_ACTION] = "pay_action",
 		[RUN_EV_WORKLOAD_BLOCK] = "workload_block", [RUN_EV_RUN_END] = "run_end",
+		[RUN_EV_ROUTED] = "routed", [RUN_EV_HTLC] = "htlc", [RUN_EV_HTLC_LOSS] = "htlc_loss",
 	};
 	return (unsigned)k < RUN_EV_KINDS ? names[k] : "unknown";
 }
@@ -235,6 +236,8 @@ struct runner *runner_new(const struct scenario *s, FILE *trace_file, bool want_
 	}
 	if (s->generate.present && s->generate.channels > 0 && s->generate.open_at > r->last_activity_block)
 		r->last_activity_block = s->generate.open_at;
+	if (s->network.placed && s->network.nchannels > 0 && s->network.open_at > r->last_activity_block)
+		r->last_activity_block = s->network.open_at;
 	/* The old states the script will ask for are the only ones channels keep. */
 	for (uint32_t i = 0; i < s->nscript; i++) {
 		const struct scn_action *a = &s->script[i];
@@ -247,6 +250,7 @@ struct runner *runner_new(const struct scenario *s, FILE *trace_file, bool want_
 	}
 	evq_init(&r->events);
 	run_workloads_prepare(r);
+	run_routing_new(r);
 	/* The standard observers: the report's figures, then what people read. */
 	r->metrics = obs_metrics_new(r);
 	if (want_timeline)
@@ -263,6 +267,7 @@ void runner_free(struct runner *r)
 	obs_metrics_free(r->metrics);
 	obs_timeline_free(r->timeline);
 	obs_trace_free(r->trace);
+	run_routing_free(r);
 	for (unsigned k = 0; k < RUN_EV_KINDS; k++)
 		free(r->obs[k].list);
 	free(r->ch);
@@ -373,6 +378,34 @@ static void open_generated(struct runner *r)
 	runner_emit(r, &e);
 }
 
+/* The imported graph's channels (network section), all at network.open_at, in channel
+ * order, after the generated ones' opens. A failure is reported like a generated
+ * open's. */
+static void open_imported(struct runner *r)
+{
+	const struct scn_network *nw = &r->s->network;
+	for (uint32_t k = 0; k < nw->nchannels; k++) {
+		uint32_t ch = nw->first_channel + k;
+		uint64_t tx;
+		enum l2_result res = l2_channel_open(r->net, ch, &tx);
+		if (res) {
+			struct run_event e = event(r, RUN_EV_ACTION_FAILED, NULL);
+			e.u.failed.channel = ch;
+			e.u.failed.why = l2_result_str(res);
+			runner_emit(r, &e);
+			continue;
+		}
+		r->ch[ch].open_pending = true;
+		r->opening++;
+		if (observed(r, RUN_EV_OPEN_SUBMITTED)) {
+			struct run_event e = event(r, RUN_EV_OPEN_SUBMITTED, NULL);
+			e.u.submitted.channel = ch;
+			e.u.submitted.tx = tx;
+			runner_emit(r, &e);
+		}
+	}
+}
+
 /* True when a tamper of party `by` closing channel ch on state seq would move money:
  * false when `by` already holds the whole state (nothing to rewrite). */
 static bool tamper_changes(const struct runner *r, uint32_t ch, uint32_t by, uint64_t seq)
@@ -404,6 +437,7 @@ static void do_close(struct runner *r, const struct scn_action *a)
 		rc->close_pending = true;
 		r->closing++;
 	}
+	run_routing_changed(r);
 	struct run_event e = event(r, RUN_EV_CLOSE_SUBMITTED, a);
 	e.u.close.channel = a->channel;
 	e.u.close.tx = tx;
@@ -468,6 +502,7 @@ static void do_action(struct runner *r, const struct scn_action *a)
 			action_failed(r, a, l2_result_str(res));
 			return;
 		}
+		run_routing_changed(r);
 		e = event(r, RUN_EV_DEPOSIT_SUBMITTED, a);
 		e.u.submitted.channel = a->channel;
 		e.u.submitted.tx = tx;
@@ -492,6 +527,11 @@ static void do_action(struct runner *r, const struct scn_action *a)
 	case SCN_ONLINE:
 		party_online(r, a->party, a);
 		l2_react_party(n, a->party, on_challenge, r);
+		if (r->routing)
+			run_routing_online(r, a->party);
+		return;
+	case SCN_SEND:
+		run_routing_send_action(r, a);
 		return;
 	case SCN_WATCHTOWER:
 		if (!n->parties[a->party].online) {
@@ -558,7 +598,22 @@ static void phase2(struct runner *r)
 		if (!p->online && p->back_at == ev.time_ms)
 			party_online(r, ev.arg32, NULL);
 	}
+	/* SPEC section 10's order: preimages learned and revealed, the challenges, then
+	 * the pending HTLCs. */
+	if (r->routing)
+		run_routing_phase2_early(r);
 	l2_react_all(r->net, on_challenge, r);
+	if (r->routing)
+		run_routing_phase2_rules(r);
+}
+
+void runner_close_submitted_by_rule(struct runner *r, uint32_t ch)
+{
+	struct run_channel *rc = &r->ch[ch];
+	if (!rc->close_pending) {
+		rc->close_pending = true;
+		r->closing++;
+	}
 }
 
 static int cmp_script(const void *a, const void *b)
@@ -581,6 +636,8 @@ static void drop_finished_floods(struct runner *r)
 static void phase3(struct runner *r, const struct scn_action **order, uint32_t *next)
 {
 	uint64_t h = r->chain->height;
+	if (r->routing) /* held payments due: at the start of phase 3 */
+		run_routing_phase3_reveals(r);
 	/* Floods started earlier send their next batch first. */
 	for (uint32_t i = 0; i < r->nfloods; i++) {
 		struct flood *f = &r->floods[i];
@@ -590,6 +647,8 @@ static void phase3(struct runner *r, const struct scn_action **order, uint32_t *
 	drop_finished_floods(r);
 	if (r->s->generate.present && r->s->generate.channels > 0 && h == r->s->generate.open_at)
 		open_generated(r);
+	if (r->s->network.placed && r->s->network.nchannels > 0 && h == r->s->network.open_at)
+		open_imported(r);
 	while (*next < r->s->nscript && order[*next]->at == h)
 		do_action(r, order[(*next)++]);
 	/* A flood started this block has sent its first batch already. */
@@ -602,7 +661,8 @@ static bool quiescent(const struct runner *r)
 	const struct l1_chain *c = r->chain;
 	return c->height >= r->last_activity_block && l1_chain_mempool_len(c) == 0 && r->nfloods == 0 &&
 	       r->opening == 0 && r->closing == 0 && (!r->any_inclusion || l1_chain_is_final(c, r->last_inclusion)) &&
-	       (!r->any_settlement || l1_chain_is_final(c, r->last_settlement));
+	       (!r->any_settlement || l1_chain_is_final(c, r->last_settlement)) &&
+	       (!r->routing || !run_routing_busy(r));
 }
 
 void runner_start(struct runner *r)
@@ -647,6 +707,8 @@ void runner_finish(struct runner *r)
 		fputc('\n', stderr);
 	if (s->has_until_block ? r->chain->height < s->until_block : !quiescent(r))
 		r->hit_block_cap = true;
+	if (r->routing)
+		run_routing_finish(r);
 	struct run_event e = event(r, RUN_EV_RUN_END, NULL);
 	runner_emit(r, &e);
 	free(r->order);

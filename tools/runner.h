@@ -60,6 +60,45 @@ struct run_observers {
 	uint32_t n, cap;
 };
 
+/* A hop's HTLC, as the runner follows it (run_hop.state). */
+enum run_hop_state {
+	RUN_HOP_NONE = 0,      /* not added (a failed attempt's hop beyond the failing one) */
+	RUN_HOP_PENDING,       /* in the channel's latest state, or with the contract */
+	RUN_HOP_PAYEE,         /* went to its payee (settled off chain, or paid on chain) */
+	RUN_HOP_PAYER,         /* went back to its payer (removed, refunded, or left out of
+	                        * the settled state) */
+};
+
+/* One hop of a routed payment's current (or last) path. */
+struct run_hop {
+	uint32_t ch;               /* scenario channel */
+	uint32_t payer, payee;     /* scenario party indices */
+	struct l1_htlc htlc;       /* the HTLC as added (its payer/payee: channel indices) */
+	uint8_t state;             /* enum run_hop_state */
+	bool settled_offchain;
+};
+
+/* A routed payment (SPEC section 10), kept from its send to the run's end at the same
+ * address (observers may keep a pointer until runner_free). */
+struct run_payment {
+	uint32_t id;               /* send order, from 0 */
+	uint32_t from, to;
+	struct amount amount, fee; /* fee: of its last attempt's route */
+	uint64_t sent_height, sent_ms, t_us;
+	uint64_t reveal_at;        /* height from which the receiver reveals */
+	uint64_t done_ms;          /* time it succeeded or failed */
+	uint64_t reveal_ms;        /* time the receiver revealed (held time = reveal - sent) */
+	uint32_t attempts, nhops;
+	struct run_hop *hops;      /* [nhops]: sender's hop first */
+	bool *knows;               /* [nhops + 1]: path party k knows the preimage */
+	enum run_routed_step status;
+	enum run_route_fail reason;
+	bool revealed;
+	bool scripted;             /* a send action's (not a workload's) */
+	uint8_t preimage[L1_PREIMAGE_LEN], hash[L1_HASH_LEN];
+};
+
+struct run_routing;
 struct obs_metrics;
 struct obs_timeline;
 struct obs_trace;
@@ -74,6 +113,7 @@ struct runner {
 	struct obs_metrics *metrics;
 	struct obs_timeline *timeline; /* NULL: no timeline */
 	struct obs_trace *trace;       /* NULL: no trace */
+	struct run_routing *routing;   /* NULL: the scenario sends no routed payment */
 	struct evq events;          /* parties coming back online */
 	struct rng *wl_rng;         /* one stream per workload */
 	struct wl_draw *wl_draw;

@@ -37,5 +37,26 @@ static inline void payment_done(struct runner *r)
  * due in the current block, in time order (phase 3). */
 void run_workloads_prepare(struct runner *r);
 void run_workloads_block(struct runner *r);
+bool run_workloads_trace_left(const struct runner *r);
+
+/* A rule of SPEC section 10 closed channel ch (the run waits for its settlement). */
+void runner_close_submitted_by_rule(struct runner *r, uint32_t ch);
+
+/* run_routing.c: routed payments (SPEC section 10). r->routing is NULL unless the
+ * scenario can send (run_routing_can_send); the calls below except _new, _free and
+ * _changed need it set. */
+bool run_routing_can_send(const struct scenario *s);
+void run_routing_new(struct runner *r);
+void run_routing_free(struct runner *r);
+void run_routing_changed(struct runner *r); /* a close or deposit: refresh the graph */
+void run_routing_send_action(struct runner *r, const struct scn_action *a);
+void run_routing_send(struct runner *r, const struct scn_action *a, uint32_t from, uint32_t to,
+		      struct amount amount, uint64_t t_us);
+void run_routing_phase2_early(struct runner *r);
+void run_routing_phase2_rules(struct runner *r);
+void run_routing_phase3_reveals(struct runner *r);
+void run_routing_online(struct runner *r, uint32_t party);
+bool run_routing_busy(const struct runner *r);
+void run_routing_finish(struct runner *r);
 
 #endif

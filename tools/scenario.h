@@ -121,11 +121,8 @@ struct scn_channel {
 
 enum scn_action_kind {
 	SCN_OPEN, SCN_DEPOSIT, SCN_PAY, SCN_CLOSE, SCN_OFFLINE, SCN_ONLINE, SCN_WATCHTOWER, SCN_FLOOD,
+	SCN_SEND,                /* a routed payment (SPEC section 10) */
 };
-/* A routed payment (SPEC section 10). Outside the enum for now so that the runner's
- * switch over the kinds compiles unchanged while runs refuse routed scenarios
- * (scn_uses_routing); the runner's routing change moves it into the enum. */
-#define SCN_SEND ((enum scn_action_kind)(SCN_FLOOD + 1))
 const char *scn_action_str(enum scn_action_kind k);
 
 struct scn_action {
@@ -322,11 +319,12 @@ uint64_t scn_memory_estimate(const struct scenario *s);
 uint64_t scn_memory_limit(void);
 
 /* NULL when s uses nothing of SPEC section 10, otherwise a short text naming the first
- * feature it uses (its JSON path). Runs refuse such a scenario until routed payments
- * are wired into the runner; `check` accepts it. */
+ * feature it uses (its JSON path). Runs no longer refuse such a scenario (the runner
+ * routes payments: tools/run_routing.c); kept for tools that want to know. */
 const char *scn_uses_routing(const struct scenario *s);
-/* The message a run prints for it: "routed payments (SPEC section 10) are not run
- * yet: FILE: PATH" into buf; NULL when s may run. */
+/* The message runs printed for it before routed payments ran: "routed payments (SPEC
+ * section 10) are not run yet: FILE: PATH" into buf; NULL when s uses none. No command
+ * calls it any more. */
 const char *scn_routing_refusal(const struct scenario *s, char *buf, size_t cap);
 
 /* The channels a scale-free generation of n parties with m channels per party makes:

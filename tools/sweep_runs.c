@@ -65,13 +65,6 @@ size_t sweep_validate_all(struct sweep *sw)
 		struct scn_errors errs = { 0 };
 		sweep_run_overrides(sw, i, ov);
 		struct scenario *s = scn_load_buffer(sw->file, sw->text, sw->text_len, ov, sw->nsets + sw->naxes, &errs);
-		char why[512];
-		if (s && scn_routing_refusal(s, why, sizeof(why))) {
-			/* A valid file the runner cannot run yet (SPEC section 10). */
-			scn_errors_add(&errs, "%s", why);
-			scn_free(s);
-			s = NULL;
-		}
 		if (s) {
 			if (!sw->scenario_name)
 				sw->scenario_name = xstrdup(s->name);

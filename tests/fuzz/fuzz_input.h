@@ -107,6 +107,9 @@ static void fuzz_check_scenario(const struct scenario *s)
 		case SCN_OPEN:
 			FUZZ_ASSERT(a->channel < s->nchannels);
 			break;
+		case SCN_SEND:
+			FUZZ_ASSERT(a->party < s->nparties && a->to < s->nparties && a->count >= 1 && a->amount.units >= 1);
+			break;
 		case SCN_FLOOD:
 			FUZZ_ASSERT(a->count >= 1 && a->blocks >= 1);
 			/* fall through */
@@ -121,7 +124,7 @@ static void fuzz_check_scenario(const struct scenario *s)
 	}
 	for (uint32_t i = 0; i < s->nworkload; i++) {
 		const struct scn_workload *w = &s->workload[i];
-		FUZZ_ASSERT(w->rate_per_s > 0);
+		FUZZ_ASSERT(w->kind == SCN_WL_TRACE || w->rate_per_s > 0);
 		FUZZ_ASSERT(w->from_block <= w->to_block);
 		FUZZ_ASSERT(w->min.units >= 1 && w->min.units <= w->max.units);
 		FUZZ_ASSERT(w->all_channels || (w->nchannels >= 1 && w->channels));

@@ -4,6 +4,7 @@
 set -u
 L2SIM=${L2SIM:-build/l2sim}
 ACCEPTANCE=${ACCEPTANCE:-../shared/acceptance}
+ACCEPTANCE_ROUTING=${ACCEPTANCE_ROUTING:-../shared/acceptance-routing}
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # A scenario that must run with every expectation holding, twice with the same bytes.
@@ -49,6 +50,16 @@ if [ -d "$ACCEPTANCE" ]; then
 	done
 else
 	echo "SKIP acceptance scenarios: $ACCEPTANCE not found (in CI it is ../shared/acceptance)"
+fi
+
+# Routed payments (SPEC section 10): the shared acceptance scenarios, run like the others.
+if [ -d "$ACCEPTANCE_ROUTING" ]; then
+	for f in "$ACCEPTANCE_ROUTING"/*.json; do
+		[ -e "$f" ] || continue
+		run_good "$f"
+	done
+else
+	echo "SKIP routed acceptance scenarios: $ACCEPTANCE_ROUTING not found (in CI it is ../shared/acceptance-routing)"
 fi
 
 for f in scenarios/*.json docs/examples/*.json; do

@@ -443,7 +443,7 @@ static void add_amount(struct gen *G, cJSON *o, const char *key, uint64_t v)
 static const char *action_name(enum scn_action_kind k)
 {
 	static const char *const names[] = { "open", "deposit", "pay", "close", "offline", "online",
-					     "watchtower", "flood" };
+					     "watchtower", "flood", "send" };
 	return names[k];
 }
 
@@ -490,6 +490,13 @@ static cJSON *action_json(struct gen *G, const struct gact *a)
 	case SCN_WATCHTOWER:
 		cJSON_AddStringToObject(o, "party", G->p[a->party].name);
 		cJSON_AddBoolToObject(o, "enabled", a->enabled);
+		break;
+	case SCN_SEND:
+		cJSON_AddStringToObject(o, "from", G->p[a->party].name);
+		cJSON_AddStringToObject(o, "to", G->p[a->to].name);
+		add_amount(G, o, "amount", a->amount);
+		if (a->count != 1)
+			cJSON_AddNumberToObject(o, "count", (double)a->count);
 		break;
 	case SCN_FLOOD:
 		cJSON_AddStringToObject(o, "by", G->p[a->party].name);
