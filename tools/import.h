@@ -82,7 +82,7 @@ enum l2_graph_result import_graph_to_l2(const struct import_graph *g, struct l2_
 int import_fuzz_one(const uint8_t *data, size_t size);
 
 /* Reads a whole file into a NUL-terminated buffer the caller frees (shared by the
- * importers). */
+ * importers and the trace workload); a leading UTF-8 byte order mark is dropped. */
 enum import_result import_read_file(const char *path, char **buf, size_t *len,
 				    char err[IMPORT_ERR_LEN]);
 

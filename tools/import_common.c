@@ -56,6 +56,12 @@ enum import_result import_read_file(const char *path, char **buf, size_t *len,
 		snprintf(err, IMPORT_ERR_LEN, "%s: read error", path);
 		return IMPORT_ERR_IO;
 	}
+	/* A UTF-8 byte order mark (spreadsheets write one) is no part of the first field:
+	 * skipped, as the scenario loader does, so that a header "id" is found. */
+	if (n >= 3 && memcmp(b, "\xef\xbb\xbf", 3) == 0) {
+		memmove(b, b + 3, n - 3);
+		n -= 3;
+	}
 	b[n] = '\0';
 	*buf = b;
 	*len = n;

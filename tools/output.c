@@ -273,10 +273,38 @@ int output_check_stdout(void)
 	return 0;
 }
 
+/* Splits `path` into its folder (stat'ed into `folder`) and its last component
+ * (*base). False when the folder does not exist or the name ends in "/", "." or "..". */
+static bool split_name(const char *path, struct stat *folder, const char **base)
+{
+	const char *slash = strrchr(path, '/');
+	*base = slash ? slash + 1 : path;
+	if (!**base || strcmp(*base, ".") == 0 || strcmp(*base, "..") == 0)
+		return false;
+	if (!slash)
+		return stat(".", folder) == 0;
+	size_t len = slash == path ? 1 : (size_t)(slash - path);
+	char *dir = xmalloc(len + 1);
+	memcpy(dir, path, len);
+	dir[len] = '\0';
+	bool ok = stat(dir, folder) == 0;
+	free(dir);
+	return ok;
+}
+
 bool output_same_file(const char *a, const char *b)
 {
 	struct stat sa, sb;
 	if (strcmp(a, b) == 0)
 		return true;
-	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+	bool has_a = stat(a, &sa) == 0, has_b = stat(b, &sb) == 0;
+	if (has_a && has_b)
+		return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+	if (has_a || has_b)
+		return false;
+	/* Neither exists yet ("x" and "./x"): the same name in the same folder. */
+	struct stat fa, fb;
+	const char *base_a, *base_b;
+	return split_name(a, &fa, &base_a) && split_name(b, &fb, &base_b) && fa.st_dev == fb.st_dev &&
+	       fa.st_ino == fb.st_ino && strcmp(base_a, base_b) == 0;
 }

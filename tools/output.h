@@ -57,8 +57,10 @@ void output_catch_signals(void);
 /* Removes every registered temporary now; async-signal-safe. */
 void output_remove_temporaries(void);
 
-/* True when `a` and `b` name the same file (the same name, or the same device and
- * inode): an output that would replace its own input is refused by the callers. */
+/* True when `a` and `b` name the same file (the same name, the same device and inode,
+ * or, when neither exists yet, the same name once their folders are resolved: "x" and
+ * "./x"): an output that would replace its own input or another output is refused by
+ * the callers. */
 bool output_same_file(const char *a, const char *b);
 
 /* Flushes standard output and checks that everything written to it arrived (a full

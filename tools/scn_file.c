@@ -82,7 +82,7 @@ bool scn_json_shape_ok(const char *text, size_t len, struct scn_shape *sh, size_
 			bool exponent = false;
 			while (i + 1 < len && number_char(text[i + 1]))
 				exponent |= text[++i] == 'e' || text[i] == 'E';
-			if (exponent || i + 1 - start > SCN_NUM_TEXT_MAX)
+			if (exponent || i + 1 - start > SCN_NUM_EXACT_MAX)
 				sh->numbers_to_note++;
 		}
 		if (values > SCN_MAX_JSON_VALUES) {

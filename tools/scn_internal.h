@@ -58,6 +58,7 @@ struct scn_vctx {
 /* ---- scn_json.c ---- */
 #define SCN_SHOW_MAX 100u      /* characters of a name, key or value echoed in a message */
 #define SCN_NUM_TEXT_MAX 24u   /* a number written longer is shortened in messages */
+#define SCN_NUM_EXACT_MAX 15u  /* a number written longer may not print as written (2^53) */
 /* Writes text into out (cap bytes) with control characters, C1 controls and bytes that
  * are not UTF-8 escaped (\x1b, \u0085), cut after max_chars characters ("..."); a
  * message built from it cannot move a terminal's cursor or change its title. */
@@ -69,7 +70,8 @@ char *scn_escape_dup(const char *text);
 /* A number as written in the file or the override, shortened when long, else %.15g. */
 const char *scn_num_text(const cJSON *j);
 /* Remembers the written text of number j (len bytes at text) when printing its value
- * would not show it: longer than SCN_NUM_TEXT_MAX, or not finite (1e999). */
+ * might not show it: longer than SCN_NUM_EXACT_MAX (18446744073709551615 is the double
+ * 18446744073709551616), or not finite (1e999); shortened past SCN_NUM_TEXT_MAX. */
 void scn_note_number_text(cJSON *j, const char *text, size_t len);
 size_t scn_path_push_key(struct scn_vctx *v, const char *key);
 size_t scn_path_push_index(struct scn_vctx *v, size_t i);

@@ -143,7 +143,7 @@ const char *scn_num_text(const cJSON *j)
 void scn_note_number_text(cJSON *j, const char *text, size_t len)
 {
 	/* Short ones print as they were written (near enough) with %.15g. */
-	if (len <= SCN_NUM_TEXT_MAX && isfinite(j->valuedouble))
+	if (len <= SCN_NUM_EXACT_MAX && isfinite(j->valuedouble))
 		return;
 	char buf[SCN_NUM_TEXT_MAX + 40];
 	if (len <= SCN_NUM_TEXT_MAX)

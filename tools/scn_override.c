@@ -155,7 +155,8 @@ char *scn_apply_override(const char *file, cJSON *root, const struct scn_overrid
 	}
 	/* VALUE is JSON only when all of it is (SPEC section 1): "3000abc", "5 # five",
 	 * "007" and "true-story" are strings. */
-	cJSON *value = scn_is_json(o->value) ? cJSON_ParseWithOpts(o->value, NULL, true) : cJSON_CreateString(o->value);
+	bool is_json = scn_is_json(o->value);
+	cJSON *value = is_json ? cJSON_ParseWithOpts(o->value, NULL, true) : cJSON_CreateString(o->value);
 	if (!value)
 		fatal_invariant("out of memory");
 	struct scn_vctx at = { 0 };
@@ -166,7 +167,9 @@ char *scn_apply_override(const char *file, cJSON *root, const struct scn_overrid
 	struct scn_shape sh;
 	size_t nul_at;
 	const char *why;
-	if (cJSON_IsString(value) && !scn_json_shape_ok(o->value, strlen(o->value), &sh, &nul_at, &why)) {
+	/* Only a JSON string can hold \u0000 (cJSON would cut it there); a VALUE that is no
+	 * JSON is kept as written, backslashes and brackets included. */
+	if (is_json && cJSON_IsString(value) && !scn_json_shape_ok(o->value, strlen(o->value), &sh, &nul_at, &why)) {
 		ov_err(errs, file, o, idx, "the value holds \\u0000 (a NUL character), which no string may hold");
 		goto out;
 	}

@@ -117,10 +117,13 @@ void scn_load_trace(struct scn_vctx *v, struct scn_workload *w)
 	}
 	for (int k = 0; k < T_N && !c.failed; k++) {
 		col[k] = SIZE_MAX;
-		for (size_t i = 0; i < c.ncols; i++)
-			if (c.flen[i] == strlen(T_COLS[k]) && memcmp(c.buf + c.fstart[i], T_COLS[k], c.flen[i]) == 0)
+		for (size_t i = 0; i < c.ncols && !c.failed; i++)
+			if (c.flen[i] == strlen(T_COLS[k]) && memcmp(c.buf + c.fstart[i], T_COLS[k], c.flen[i]) == 0) {
+				if (col[k] != SIZE_MAX) /* which one is meant? (as the CLoTH importer says) */
+					tfail(&c, c.fstart[i], "column \"%s\" appears twice", T_COLS[k]);
 				col[k] = i;
-		if (col[k] == SIZE_MAX)
+			}
+		if (col[k] == SIZE_MAX && !c.failed)
 			tfail(&c, c.lstart, "the header has no column \"%s\"", T_COLS[k]);
 	}
 	/* Parties the ids name: the network's nodes (n<k>), else the scenario's parties. */

@@ -8,16 +8,22 @@
  * once, each complete (a shard whose run failed or that was interrupted lacks rows)
  * and with the same column line. */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "l1sim/util.h"
 #include "tools/options.h"
 #include "tools/output.h"
 #include "tools/sweep_internal.h"
+#include "tools/textout.h"
 
 #define SHARD_PREFIX "# l2sim sweep shard "
+#define SWEEP_MAX_PART_BYTES (1ull << 30)
 
 struct part {
 	const char *path;
@@ -33,22 +39,50 @@ struct part {
 	size_t nrows;
 };
 
-static bool read_all(const char *path, char **text, size_t *len)
+/* Reads a PART whole. Only a regular file is read (opened without blocking, so a FIFO
+ * with no writer cannot hang the merge, nor /dev/zero fill memory), of at most
+ * SWEEP_MAX_PART_BYTES; otherwise false with *why set (errno's text when NULL). */
+static bool read_all(const char *path, char **text, size_t *len, const char **why)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f)
+	*why = NULL;
+	int fd = open(path, O_RDONLY | O_NONBLOCK);
+	if (fd < 0)
 		return false;
+	struct stat st;
+	if (fstat(fd, &st) != 0) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+		return false;
+	}
+	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > SWEEP_MAX_PART_BYTES) {
+		*why = S_ISDIR(st.st_mode)    ? "is a directory"
+		       : !S_ISREG(st.st_mode) ? "not a regular file"
+					      : "larger than 1 GiB";
+		close(fd);
+		return false;
+	}
+	FILE *f = fdopen(fd, "rb");
+	if (!f) {
+		close(fd);
+		return false;
+	}
 	size_t cap = 1 << 16, n = 0;
 	char *buf = xmalloc(cap);
 	for (;;) {
-		if (n == cap)
+		if (n == cap) {
+			if (cap > SWEEP_MAX_PART_BYTES) {
+				*why = "larger than 1 GiB";
+				break;
+			}
 			buf = xreallocarray(buf, cap *= 2, 1);
+		}
 		size_t got = fread(buf + n, 1, cap - n, f);
 		n += got;
 		if (got == 0)
 			break;
 	}
-	bool ok = !ferror(f);
+	bool ok = !ferror(f) && !*why;
 	int saved = errno;
 	fclose(f);
 	if (!ok) {
@@ -152,10 +186,16 @@ static bool check_parts(struct part *pts, size_t np, struct part **by_shard)
 			return false;
 		}
 		if (b->rest_len != a->rest_len || memcmp(b->rest, a->rest, a->rest_len) != 0) {
+			/* The lines come from files others wrote: escaped, so that no control byte
+			 * (a CR of a CRLF copy, an ESC sequence) reaches the terminal. */
 			fprintf(stderr,
 				"l2sim: sweep-merge: %s and %s are shards of different sweeps (their header lines differ "
-				"past \"shard I/N\": the scenario, --set or --vary):\n  %s: %.*s  %s: %.*s",
-				a->path, b->path, a->path, (int)a->rest_len, a->rest, b->path, (int)b->rest_len, b->rest);
+				"past \"shard I/N\": the scenario, --set or --vary):\n  %s: ",
+				a->path, b->path, a->path);
+			txt_write_escaped(stderr, a->rest, a->rest_len - 1, false);
+			fprintf(stderr, "\n  %s: ", b->path);
+			txt_write_escaped(stderr, b->rest, b->rest_len - 1, false);
+			fputc('\n', stderr);
 			return false;
 		}
 		if (b->columns_len != a->columns_len || memcmp(b->columns, a->columns, a->columns_len) != 0) {
@@ -180,7 +220,13 @@ static bool check_parts(struct part *pts, size_t np, struct part **by_shard)
 			continue;
 		}
 		size_t want = i < a->runs ? (a->runs - 1 - i) / a->n + 1 : 0;
-		if (by_shard[i]->nrows != want) {
+		if (by_shard[i]->nrows > want) {
+			fprintf(stderr,
+				"l2sim: sweep-merge: %s: shard %zu/%zu has %zu rows, more than its %zu (rows were added or "
+				"joined from another file)\n",
+				by_shard[i]->path, i, a->n, by_shard[i]->nrows, want);
+			ok = false;
+		} else if (by_shard[i]->nrows != want) {
 			fprintf(stderr,
 				"l2sim: sweep-merge: %s: shard %zu/%zu has %zu of its %zu rows (a run failed or it was "
 				"interrupted): run that shard again\n",
@@ -206,8 +252,9 @@ int sweep_merge_command(const struct cli_options *o)
 		}
 	}
 	for (size_t k = 0; k < np; k++) {
-		if (!read_all(pts[k].path, &pts[k].text, &pts[k].len)) {
-			fprintf(stderr, "l2sim: sweep-merge: %s: cannot read: %s\n", pts[k].path, strerror(errno));
+		const char *why;
+		if (!read_all(pts[k].path, &pts[k].text, &pts[k].len, &why)) {
+			fprintf(stderr, "l2sim: sweep-merge: %s: cannot read: %s\n", pts[k].path, why ? why : strerror(errno));
 			goto out;
 		}
 		if (!parse_part(&pts[k]))

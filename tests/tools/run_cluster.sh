@@ -59,6 +59,30 @@ merge_fails "a shard given twice" "shard 1/3 is given twice" "$tmp/s0.csv" "$tmp
 merge_fails "another split" "not the same split" "$tmp/s0.csv" "$tmp/half.csv" "$tmp/s2.csv"
 merge_fails "a shard short of a row" "shard 0/3 has 2 of its 3 rows" "$tmp/short.csv" "$tmp/s1.csv" "$tmp/s2.csv"
 merge_fails "a CSV that is no shard" "not the CSV of a shard" "$tmp/ref.csv"
+# A shard with a row too many was once said to be short of rows ("has 4 of its 3 rows").
+{ cat "$tmp/s0.csv"; tail -n 1 "$tmp/s0.csv"; } >"$tmp/long.csv"
+merge_fails "a shard with a row too many" "shard 0/3 has 4 rows, more than its 3" "$tmp/long.csv" "$tmp/s1.csv" "$tmp/s2.csv"
+# A PART that is a FIFO with no writer or a device once hung or read without end
+# (/dev/zero: until memory ran out); only regular files are read.
+mkfifo "$tmp/fifo.csv"
+for part in "$tmp/fifo.csv" /dev/zero; do
+	echo keep >"$tmp/out.csv"
+	timeout 10 "$L2SIM" sweep-merge "$tmp/out.csv" "$tmp/s0.csv" "$part" >/dev/null 2>"$tmp/err"
+	rc=$?
+	if [ $rc -eq 2 ] && grep -qF "not a regular file" "$tmp/err" && [ "$(cat "$tmp/out.csv")" = keep ]; then
+		ok "sweep-merge refuses PART $part at once: not a regular file"
+	else
+		bad "sweep-merge of PART $part: exit $rc"; cat "$tmp/err"
+	fi
+done
+# The header lines of two PARTs are shown escaped: a CR or ESC of a shared file never
+# reaches the terminal (a CRLF copy of a shard once printed a raw CR).
+sed 's/$/\r/' "$tmp/s1.csv" >"$tmp/crlf.csv"
+printf '# l2sim sweep shard 2/3: runs=9 \033]0;pwned\007\n' >"$tmp/esc.csv"
+tail -n +2 "$tmp/s2.csv" >>"$tmp/esc.csv"
+merge_fails "a CRLF copy of a shard" 'blocks=12,13\x0d' "$tmp/s0.csv" "$tmp/crlf.csv" "$tmp/s2.csv"
+merge_fails "a header with ESC" 'runs=9 \x1b]0;pwned\x07' "$tmp/s0.csv" "$tmp/s1.csv" "$tmp/esc.csv"
+if LC_ALL=C grep -q "$(printf '[\033\r\007]')" "$tmp/err"; then bad "a control byte reached stderr"; else ok "no control byte in sweep-merge's message"; fi
 "$L2SIM" sweep $sec "${grid[@]}" --shard 3/3 >/dev/null 2>"$tmp/err"
 rc=$?
 if [ $rc -eq 2 ] && grep -q -- "--shard must be I/N" "$tmp/err"; then

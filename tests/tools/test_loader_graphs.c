@@ -257,3 +257,26 @@ Test(scn_trace, errors)
 	refused(HEAD RING "}, \"workload\": [{\"kind\": \"trace\", \"file\": \"trace-ok.csv\", \"from_block\": 0, "
 		"\"rate_per_s\": 1}]}", "workload[0].rate_per_s: unknown key \"rate_per_s\"");
 }
+
+/* A column named twice is ambiguous: the trace once took the last "sender_id" without a
+ * word (the CLoTH importer already refused it). */
+Test(scn_trace, a_column_named_twice_is_refused)
+{
+	refused(TRACE("trace-twice.csv"), "trace-twice.csv:1:");
+	refused(TRACE("trace-twice.csv"), "column \"sender_id\" appears twice");
+}
+
+/* A UTF-8 byte order mark (spreadsheets write one) before the header is skipped, as
+ * for scenario files; it once gave "the header has no column \"id\"" for a header
+ * that visibly had it. */
+Test(scn_trace, a_byte_order_mark_is_skipped)
+{
+	struct scenario *s = accepted(TRACE("trace-bom.csv"));
+	cr_expect_eq(s->workload[0].ntrace, 3);
+	scn_free(s);
+	s = accepted(HEAD "\"network\": {\"format\": \"cloth\", \"nodes\": \"nodes-bom.csv\", "
+		     "\"channels\": \"../../../scenarios/graphs/ring12/channels.csv\", "
+		     "\"edges\": \"../../../scenarios/graphs/ring12/edges.csv\"}}");
+	cr_expect_eq(s->network.nnodes, 12);
+	scn_free(s);
+}

@@ -192,3 +192,19 @@ Test(output, a_forked_child_never_removes_its_parents_temporaries, .init = make_
 	cr_assert(output_commit(o));
 	cr_assert_str_eq(slurp(path_in("p.txt")), "kept\n");
 }
+
+/* Two names of one file that does not exist yet ("x" and "./x", "d/../x") are the same
+ * output: --svg x --html ./x once wrote the page over the picture and exited 0. */
+Test(output, two_spellings_of_a_new_file_are_the_same_file, .init = make_dir, .fini = remove_dir)
+{
+	char a[600], b[600], c[600], d[600];
+	snprintf(a, sizeof(a), "%s/new.svg", dir);
+	snprintf(b, sizeof(b), "%s/./new.svg", dir);
+	snprintf(c, sizeof(c), "%s/../%s/new.svg", dir, strrchr(dir, '/') + 1);
+	snprintf(d, sizeof(d), "%s/other.svg", dir);
+	cr_assert(output_same_file(a, b));
+	cr_assert(output_same_file(a, c));
+	cr_assert(!output_same_file(a, d));
+	cr_assert(!output_same_file(a, "/no/such/dir/new.svg"));
+	cr_assert(access(a, F_OK) != 0, "nothing was created");
+}

@@ -1,6 +1,7 @@
 /* --set KEY=VALUE (SPEC 1): dotted paths through objects, arrays by index or by name,
  * names that themselves contain dots, and the errors for paths that name nothing. */
 #include <criterion/criterion.h>
+#include <criterion/logging.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -115,4 +116,52 @@ Test(scn_override, a_value_is_json_only_when_all_of_it_is)
 	assert_refused("l1.fee", "+5", "(got \"+5\")");
 	cr_assert_eq(balance_after("parties.bob.balance", " 7 ", 0), 7, "white space around JSON is JSON");
 	cr_assert_eq(balance_after("parties.bob.balance", "7e0", 0), 7);
+}
+
+static bool error_holds(const char *key, const char *value, const char *want)
+{
+	struct scn_errors errs = { 0 };
+	struct scenario *s = load1(key, value, &errs);
+	bool found = false;
+	for (size_t i = 0; i < errs.n; i++)
+		found |= strstr(errs.lines[i], want) != NULL;
+	for (size_t i = 0; !found && i < errs.n; i++)
+		cr_log_info("%s", errs.lines[i]);
+	scn_free(s);
+	scn_errors_free(&errs);
+	return found;
+}
+
+/* A VALUE that is not JSON is a string as written: a literal backslash-u-0000 holds no
+ * NUL, and 600 unclosed brackets are text, not nesting. Both were refused with "the
+ * value holds \u0000 (a NUL character)". A NUL written in a JSON string is refused. */
+Test(scn_override, a_string_value_is_refused_only_for_a_real_nul)
+{
+	struct scn_errors errs = { 0 };
+	struct scenario *s = load1("description", "a\\u0000b", &errs);
+	cr_assert_not_null(s, "%s", errs.n ? errs.lines[0] : "");
+	cr_assert_str_eq(s->description, "a\\u0000b");
+	scn_free(s);
+	scn_errors_free(&errs);
+	char deep[700];
+	memset(deep, '[', 600);
+	deep[600] = '\0';
+	cr_assert(!error_holds("parties.bob.balance", deep, "NUL"));
+	cr_assert(error_holds("parties.bob.balance", deep, "amount must be"));
+	cr_assert(error_holds("description", "\"a\\u0000b\"", "NUL character"));
+}
+
+/* A number too long to print exactly is shown as written: 2^64-1 was shown as
+ * 18446744073709551616 in "amount above 2^53-1 must be written as a decimal string". */
+Test(scn_override, a_large_number_is_shown_as_written)
+{
+	cr_assert(error_holds("parties.bob.balance", "18446744073709551615", "(got 18446744073709551615)"));
+	cr_assert(error_holds("parties.bob.balance", "9007199254740993", "(got 9007199254740993)"));
+	struct scn_errors errs = { 0 };
+	const char text[] = "{\"format\": \"l2sim/1\", \"name\": \"n\", \"parties\": [{\"name\": \"a\", "
+			    "\"balance\": 18446744073709551615}]}";
+	cr_assert_null(scn_load_buffer("n.json", text, strlen(text), NULL, 0, &errs));
+	cr_assert(errs.n >= 1);
+	cr_assert(strstr(errs.lines[0], "(got 18446744073709551615)"), "%s", errs.lines[0]);
+	scn_errors_free(&errs);
 }
