@@ -143,8 +143,16 @@ static int cmd_run(const struct cli_options *o)
 		obs_svg_write(svg, output_file(outs[OUT_SVG]), false);
 	if (outs[OUT_HTML])
 		report_write_html(output_file(outs[OUT_HTML]), &m, &failures, svg);
+	/* All or nothing: every output is finished (each write checked) before any is
+	 * renamed over its target, so one that fails leaves every target as it was. */
+	bool finished = true;
+	for (int i = 0; i < RUN_OUTPUTS && finished; i++)
+		if (outs[i] && !output_finish(outs[i])) {
+			fprintf(stderr, "l2sim: %s: cannot write %s: %s\n", path[i], OUT_WHAT[i], strerror(errno));
+			finished = false;
+		}
 	for (int i = 0; i < RUN_OUTPUTS; i++)
-		if (outs[i] && !commit_output(&outs[i], path[i], i))
+		if (outs[i] && (!finished || !commit_output(&outs[i], path[i], i)))
 			rc = 2;
 	rc = report_written(rc, out_err);
 out:

@@ -209,8 +209,10 @@ bool output_in_place(const struct output *o)
 	return o->tmp == NULL;
 }
 
-bool output_commit(struct output *o)
+bool output_finish(struct output *o)
 {
+	if (!o->f)
+		return true; /* finished before */
 	int err = 0;
 	if (fflush(o->f) != 0)
 		err = errno ? errno : EIO;
@@ -221,6 +223,18 @@ bool output_commit(struct output *o)
 	if (fclose(o->f) != 0 && !err)
 		err = errno ? errno : EIO;
 	o->f = NULL;
+	if (err) {
+		errno = err;
+		return false;
+	}
+	return true;
+}
+
+bool output_commit(struct output *o)
+{
+	int err = 0;
+	if (!output_finish(o))
+		err = errno;
 	if (!err && o->tmp) {
 		sigset_t old;
 		block_all(&old);

@@ -19,7 +19,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/* At most this many outputs open at once (l2sim needs two). */
+/* At most this many outputs open at once (l2sim run needs three: --trace, --svg,
+ * --html). */
 #define OUTPUT_MAX_OPEN 8u
 
 enum output_flags {
@@ -39,7 +40,12 @@ FILE *output_file(const struct output *o);
 const char *output_path(const struct output *o);
 /* True when the target is written in place (not a regular file). */
 bool output_in_place(const struct output *o);
-/* Flushes, checks every write, optionally fsyncs, closes and renames the temporary
+/* Flushes, checks every write, optionally fsyncs and closes the stream, but does not
+ * rename yet: a caller with several outputs finishes them all first and commits them
+ * only when every one finished, so that one failure leaves every target as it was.
+ * False with errno set on a failed write (the output stays for output_discard). */
+bool output_finish(struct output *o);
+/* Finishes o (when output_finish has not) and renames the temporary
  * over the target. Frees o. On failure removes the temporary, leaves the target as
  * it was (a regular one), and returns false with errno set (EIO when a write failed
  * without a better reason). */

@@ -299,6 +299,16 @@ else
 	bad "sweep $routed: exit $rc"; cat "$tmp/err"
 fi
 
+# Several outputs are all or nothing: when the page cannot be written (a full disk),
+# the picture and the trace, which could, are not left behind either.
+"$L2SIM" run "$hello" --trace "$tmp/all.jsonl" --svg "$tmp/all.svg" --html /dev/full >/dev/null 2>"$tmp/err"
+rc=$?
+if [ $rc -eq 2 ] && grep -q "cannot write the page" "$tmp/err" && [ -z "$(ls "$tmp" | grep '^all\.')" ]; then
+	ok "run --trace --svg --html /dev/full: exit 2, no trace and no picture left"
+else
+	bad "run with one output on a full disk: exit $rc, files: $(ls "$tmp" | grep '^all\.')"; cat "$tmp/err"
+fi
+
 # The harness's own checks fail on a missing file (they returned 0 silently once): run
 # in a subshell with their own counts, both must count a failure and no pass.
 if (pass=0; fail=0
