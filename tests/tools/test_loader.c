@@ -9,43 +9,15 @@
 #include <sys/resource.h>
 
 #include "tools/scenario.h"
+#include "tests/tools/loader_harness.h"
 
 #define HEAD "{\"format\": \"l2sim/1\", \"name\": \"t\", "
 #define AB "\"parties\": [{\"name\": \"a\", \"balance\": 10}, {\"name\": \"b\"}, {\"name\": \"c\"}], " \
 	   "\"channels\": [{\"id\": \"ab\", \"parties\": [\"a\", \"b\"], \"deposit\": {\"a\": 10}}]"
 
-static struct scenario *load(const char *text, struct scn_errors *e)
-{
-	return scn_load_buffer("t.json", text, strlen(text), NULL, 0, e);
-}
-
-static bool has_line(const struct scn_errors *e, const char *want)
-{
-	for (size_t i = 0; i < e->n; i++)
-		if (strstr(e->lines[i], want))
-			return true;
-	return false;
-}
-
-/* text is refused with a line containing want. */
-static void refused(const char *text, const char *want)
-{
-	struct scn_errors e = { 0 };
-	struct scenario *s = load(text, &e);
-	for (size_t i = 0; i < e.n && !has_line(&e, want); i++)
-		cr_log_info("%s", e.lines[i]);
-	cr_assert_null(s, "accepted: %s", text);
-	cr_assert(has_line(&e, want), "no line containing: %s", want);
-	scn_errors_free(&e);
-}
-
 static void accepted(const char *text)
 {
-	struct scn_errors e = { 0 };
-	struct scenario *s = load(text, &e);
-	cr_assert_not_null(s, "%s: %s", text, e.n ? e.lines[0] : "");
-	scn_free(s);
-	scn_errors_free(&e);
+	scn_free(load_ok(text));
 }
 
 /* ---- issue 10 item 5: branches no test reached ---- */

@@ -8,51 +8,20 @@
 
 #include "tools/scenario.h"
 
-#define FILE_NAME "tests/data/routing/t.json"
+#define LOADER_TEST_FILE "tests/data/routing/t.json"
+#include "tests/tools/loader_harness.h"
 #define HEAD "{\"format\": \"l2sim/1\", \"name\": \"t\", "
 #define RING_FILES "\"nodes\": \"../../../scenarios/graphs/ring12/nodes.csv\", " \
 		   "\"channels\": \"../../../scenarios/graphs/ring12/channels.csv\", "
 #define RING "\"network\": {\"format\": \"cloth\", " RING_FILES \
 	     "\"edges\": \"../../../scenarios/graphs/ring12/edges.csv\""
 
-static struct scenario *load(const char *text, struct scn_errors *e)
-{
-	return scn_load_buffer(FILE_NAME, text, strlen(text), NULL, 0, e);
-}
-
-static bool has_line(const struct scn_errors *e, const char *want)
-{
-	for (size_t i = 0; i < e->n; i++)
-		if (strstr(e->lines[i], want))
-			return true;
-	return false;
-}
-
-static void refused(const char *text, const char *want)
-{
-	struct scn_errors e = { 0 };
-	struct scenario *s = load(text, &e);
-	for (size_t i = 0; i < e.n && !has_line(&e, want); i++)
-		cr_log_info("%s", e.lines[i]);
-	cr_assert_null(s, "accepted: %s", text);
-	cr_assert(has_line(&e, want), "no line containing: %s", want);
-	scn_errors_free(&e);
-}
-
-static struct scenario *accepted(const char *text)
-{
-	struct scn_errors e = { 0 };
-	struct scenario *s = load(text, &e);
-	cr_assert_not_null(s, "%s: %s", text, e.n ? e.lines[0] : "");
-	scn_errors_free(&e);
-	return s;
-}
 
 /* ---- network ---- */
 
 Test(scn_network, cloth_ring12)
 {
-	struct scenario *s = accepted(HEAD "\"parties\": [{\"name\": \"x\", \"balance\": 1}], "
+	struct scenario *s = load_ok(HEAD "\"parties\": [{\"name\": \"x\", \"balance\": 1}], "
 				      RING ", \"open_at\": 2, \"balance\": 1000}, "
 				      "\"channels\": [{\"id\": \"xn\", \"parties\": [\"x\", \"n3\"]}], "
 				      "\"script\": [{\"at\": 5, \"action\": \"close\", \"channel\": \"ch1\", \"by\": \"n1\"}]}");
@@ -96,7 +65,7 @@ Test(scn_network, cloth_ring12)
 
 Test(scn_network, lnd_small)
 {
-	struct scenario *s = accepted(HEAD "\"network\": {\"format\": \"lnd\", \"file\": \"../import/lnd-small.json\", "
+	struct scenario *s = load_ok(HEAD "\"network\": {\"format\": \"lnd\", \"file\": \"../import/lnd-small.json\", "
 				      "\"split\": \"node1\"}}");
 	cr_expect_eq(s->network.format, SCN_NET_LND);
 	cr_expect(s->network.split_node1);
@@ -147,7 +116,7 @@ Test(scn_generate_sf, counts_degrees_and_determinism)
 {
 	const char *text = HEAD "\"seed\": 7, \"generate\": {\"parties\": 1000, \"topology\": \"scale_free\", "
 			   "\"channels_per_party\": 3, \"deposit\": 5}}";
-	struct scenario *s = accepted(text), *t = accepted(text);
+	struct scenario *s = load_ok(text), *t = load_ok(text);
 	cr_expect_eq(s->generate.topology, SCN_TOPO_SCALE_FREE);
 	cr_expect_eq(s->nchannels, scn_scale_free_channels(1000, 3));
 	cr_expect_eq(s->nchannels, 3 * 999 - 3, "1 + 2 + 3 x 997");
@@ -173,7 +142,7 @@ Test(scn_generate_sf, counts_degrees_and_determinism)
 	cr_expect_gt(maxdeg, 30, "preferential attachment makes hubs (max degree %u)", maxdeg);
 	free(deg);
 	scn_free(t);
-	t = accepted(HEAD "\"seed\": 8, \"generate\": {\"parties\": 1000, \"topology\": \"scale_free\", "
+	t = load_ok(HEAD "\"seed\": 8, \"generate\": {\"parties\": 1000, \"topology\": \"scale_free\", "
 		     "\"channels_per_party\": 3}}");
 	cr_expect_neq(memcmp(s->generate.members, t->generate.members, 2ull * s->nchannels * sizeof(uint32_t)), 0,
 		      "another seed, another graph");
@@ -186,7 +155,7 @@ Test(scn_generate_sf, small_and_large)
 {
 	cr_expect_eq(scn_scale_free_channels(1, 2), 0);
 	cr_expect_eq(scn_scale_free_channels(3, 5), 3);
-	struct scenario *s = accepted(HEAD "\"generate\": {\"parties\": 100000, \"topology\": \"scale_free\", "
+	struct scenario *s = load_ok(HEAD "\"generate\": {\"parties\": 100000, \"topology\": \"scale_free\", "
 				      "\"channels_per_party\": 2}, \"l2\": {\"signatures\": \"off\"}}");
 	cr_expect_eq(s->nparties, 100000);
 	cr_expect_eq(s->nchannels, 2 * 99999 - 1);
@@ -216,7 +185,7 @@ Test(scn_generate_sf, errors)
 
 Test(scn_trace, good)
 {
-	struct scenario *s = accepted(TRACE("trace-ok.csv"));
+	struct scenario *s = load_ok(TRACE("trace-ok.csv"));
 	const struct scn_workload *w = &s->workload[0];
 	cr_expect_eq(w->kind, SCN_WL_TRACE);
 	cr_expect(w->routed);
@@ -231,7 +200,7 @@ Test(scn_trace, good)
 	cr_expect_str_eq(scn_uses_routing(s), "network");
 	scn_free(s);
 	/* without a network, ids are the scenario's parties; extra columns are ignored */
-	s = accepted(HEAD "\"parties\": [{\"name\": \"a\"}, {\"name\": \"b\"}], \"workload\": [{\"kind\": \"trace\", "
+	s = load_ok(HEAD "\"parties\": [{\"name\": \"a\"}, {\"name\": \"b\"}], \"workload\": [{\"kind\": \"trace\", "
 		     "\"file\": \"trace-two.csv\", \"from_block\": 0}]}");
 	cr_expect_eq(s->workload[0].ntrace, 2);
 	cr_expect_eq(s->workload[0].trace[1].from, 1);
@@ -271,10 +240,10 @@ Test(scn_trace, a_column_named_twice_is_refused)
  * that visibly had it. */
 Test(scn_trace, a_byte_order_mark_is_skipped)
 {
-	struct scenario *s = accepted(TRACE("trace-bom.csv"));
+	struct scenario *s = load_ok(TRACE("trace-bom.csv"));
 	cr_expect_eq(s->workload[0].ntrace, 3);
 	scn_free(s);
-	s = accepted(HEAD "\"network\": {\"format\": \"cloth\", \"nodes\": \"nodes-bom.csv\", "
+	s = load_ok(HEAD "\"network\": {\"format\": \"cloth\", \"nodes\": \"nodes-bom.csv\", "
 		     "\"channels\": \"../../../scenarios/graphs/ring12/channels.csv\", "
 		     "\"edges\": \"../../../scenarios/graphs/ring12/edges.csv\"}}");
 	cr_expect_eq(s->network.nnodes, 12);

@@ -11,51 +11,20 @@
 #include "tools/scenario.h"
 
 /* Files named relative to the scenario resolve against tests/data/routing/. */
-#define FILE_NAME "tests/data/routing/t.json"
+#define LOADER_TEST_FILE "tests/data/routing/t.json"
+#include "tests/tools/loader_harness.h"
 #define HEAD "{\"format\": \"l2sim/1\", \"name\": \"t\", "
 #define ABC "\"parties\": [{\"name\": \"a\", \"balance\": 10}, {\"name\": \"b\", \"fee_base\": 5, \"fee_ppm\": 2000, " \
 	    "\"cltv_delta\": 30}, {\"name\": \"c\"}], " \
 	    "\"channels\": [{\"id\": \"ab\", \"parties\": [\"a\", \"b\"], \"deposit\": {\"a\": 10}}, " \
 	    "{\"id\": \"bc\", \"parties\": [\"b\", \"c\"]}]"
 #define ABC_PARTIES "\"parties\": [{\"name\": \"a\"}, {\"name\": \"b\"}, {\"name\": \"c\"}]"
-static struct scenario *load(const char *text, struct scn_errors *e)
-{
-	return scn_load_buffer(FILE_NAME, text, strlen(text), NULL, 0, e);
-}
-
-static bool has_line(const struct scn_errors *e, const char *want)
-{
-	for (size_t i = 0; i < e->n; i++)
-		if (strstr(e->lines[i], want))
-			return true;
-	return false;
-}
-
-static void refused(const char *text, const char *want)
-{
-	struct scn_errors e = { 0 };
-	struct scenario *s = load(text, &e);
-	for (size_t i = 0; i < e.n && !has_line(&e, want); i++)
-		cr_log_info("%s", e.lines[i]);
-	cr_assert_null(s, "accepted: %s", text);
-	cr_assert(has_line(&e, want), "no line containing: %s", want);
-	scn_errors_free(&e);
-}
-
-static struct scenario *accepted(const char *text)
-{
-	struct scn_errors e = { 0 };
-	struct scenario *s = load(text, &e);
-	cr_assert_not_null(s, "%s: %s", text, e.n ? e.lines[0] : "");
-	scn_errors_free(&e);
-	return s;
-}
 
 /* ---- defaults ---- */
 
 Test(scn_routing, defaults_and_no_feature)
 {
-	struct scenario *s = accepted(HEAD "\"parties\": [{\"name\": \"a\"}, {\"name\": \"b\"}], "
+	struct scenario *s = load_ok(HEAD "\"parties\": [{\"name\": \"a\"}, {\"name\": \"b\"}], "
 				     "\"channels\": [{\"id\": \"ab\", \"parties\": [\"a\", \"b\"]}]}");
 	cr_expect_eq(s->final_cltv_blocks, 18);
 	cr_expect_eq(s->max_attempts, 3);
@@ -74,7 +43,7 @@ Test(scn_routing, defaults_and_no_feature)
 
 Test(scn_routing, party_policy_and_channel_override)
 {
-	struct scenario *s = accepted(HEAD ABC ", \"l2\": {\"final_cltv_blocks\": 10, \"max_attempts\": 5, "
+	struct scenario *s = load_ok(HEAD ABC ", \"l2\": {\"final_cltv_blocks\": 10, \"max_attempts\": 5, "
 				      "\"max_hops\": 4, \"go_onchain_blocks\": 0, \"routing\": \"lnd\"}}");
 	cr_expect_eq(s->parties[1].policy.fee_base.units, 5);
 	cr_expect_eq(s->parties[1].policy.fee_ppm, 2000);
@@ -90,7 +59,7 @@ Test(scn_routing, party_policy_and_channel_override)
 	cr_expect_eq(p.cltv_delta, 30);
 	cr_expect_str_eq(scn_uses_routing(s), "l2.final_cltv_blocks", "the first in load order");
 	scn_free(s);
-	s = accepted(HEAD "\"parties\": [{\"name\": \"a\"}, {\"name\": \"b\", \"fee_ppm\": 7}], "
+	s = load_ok(HEAD "\"parties\": [{\"name\": \"a\"}, {\"name\": \"b\", \"fee_ppm\": 7}], "
 		     "\"channels\": [{\"id\": \"ab\", \"parties\": [\"a\", \"b\"], "
 		     "\"policy\": {\"b\": {\"fee_base\": 3, \"min_htlc\": 50}}}]}");
 	p = scn_channel_policy(s, 0, 1);
@@ -143,7 +112,7 @@ Test(scn_routing, l2_errors)
 
 Test(scn_routing, send_action)
 {
-	struct scenario *s = accepted(HEAD ABC ", \"script\": [{\"at\": 2, \"action\": \"send\", \"from\": \"a\", "
+	struct scenario *s = load_ok(HEAD ABC ", \"script\": [{\"at\": 2, \"action\": \"send\", \"from\": \"a\", "
 				      "\"to\": \"c\", \"amount\": 7}, {\"at\": 3, \"action\": \"send\", \"from\": \"a\", "
 				      "\"to\": \"c\", \"amount\": 9, \"count\": 4, \"max_fee\": 2, \"hold_blocks\": 5}]}");
 	const struct scn_action *a = &s->script[0];
@@ -163,7 +132,7 @@ Test(scn_routing, send_action)
 	cr_expect_str_eq(scn_uses_routing(s), "parties[1].fee_base");
 	scn_free(s);
 	/* from = to is a run-time no_route (SPEC), not a load error */
-	s = accepted(HEAD "\"parties\": [{\"name\": \"a\"}], \"script\": [{\"at\": 0, \"action\": \"send\", "
+	s = load_ok(HEAD "\"parties\": [{\"name\": \"a\"}], \"script\": [{\"at\": 0, \"action\": \"send\", "
 		     "\"from\": \"a\", \"to\": \"a\", \"amount\": 1}]}");
 	cr_expect_str_eq(scn_uses_routing(s), "script[0].action");
 	scn_free(s);
@@ -191,7 +160,7 @@ Test(scn_routing, send_errors)
 
 Test(scn_routing, routed_workload)
 {
-	struct scenario *s = accepted(HEAD ABC ", \"workload\": [{\"kind\": \"poisson\", \"routed\": true, "
+	struct scenario *s = load_ok(HEAD ABC ", \"workload\": [{\"kind\": \"poisson\", \"routed\": true, "
 				      "\"parties\": [\"a\", \"c\"], \"rate_per_s\": 0.1, \"from_block\": 1, \"to_block\": 9, "
 				      "\"amount\": {\"min\": 1, \"max\": 3}}, {\"kind\": \"poisson\", \"routed\": true, "
 				      "\"parties\": \"all\", \"rate_per_s\": 0.1, \"from_block\": 1, \"to_block\": 9, "
@@ -202,7 +171,7 @@ Test(scn_routing, routed_workload)
 	cr_expect_eq(s->workload[0].parties[1], 2);
 	cr_expect(s->workload[1].all_parties);
 	scn_free(s);
-	s = accepted(HEAD ABC ", \"workload\": [{\"kind\": \"poisson\", \"routed\": false, \"channels\": \"all\", "
+	s = load_ok(HEAD ABC ", \"workload\": [{\"kind\": \"poisson\", \"routed\": false, \"channels\": \"all\", "
 		     "\"rate_per_s\": 0.1, \"from_block\": 1, \"to_block\": 9, \"amount\": {\"min\": 1, \"max\": 3}}]}");
 	cr_expect_not(s->workload[0].routed);
 	scn_free(s);
@@ -232,7 +201,7 @@ Test(scn_routing, routed_workload_errors)
 
 Test(scn_routing, expect_routing)
 {
-	struct scenario *s = accepted(HEAD ABC ", \"expect\": {\"routing\": {\"sent\": 2, \"ok\": 1, \"failed\": 1, "
+	struct scenario *s = load_ok(HEAD ABC ", \"expect\": {\"routing\": {\"sent\": 2, \"ok\": 1, \"failed\": 1, "
 				      "\"pending\": 0, \"attempts\": 3, \"fees\": \"8\", \"htlc_losses\": 0, \"hops\": "
 				      "{\"min\": 2, \"p50\": null, \"max\": 2}, \"failures\": {\"no_route\": 1, \"expired\": 0}}}}");
 	const struct scn_expect_routing *r = &s->expect.routing;
@@ -295,14 +264,14 @@ Test(scn_routing, budget_counts_routed_payments)
 	snprintf(text, sizeof(text), HEAD ABC ", \"script\": [%s, %s, %s]}", send, send, send);
 	refused(text, "script[2].count: the run would make about 48000000 signature operations up to here");
 	snprintf(text, sizeof(text), HEAD ABC ", \"script\": [%s, %s]}", send, send);
-	struct scenario *s = accepted(text);
+	struct scenario *s = load_ok(text);
 	scn_free(s);
 	/* without signatures, the routed payments' memory is still estimated */
 	snprintf(text, sizeof(text), HEAD ABC ", \"l2\": {\"signatures\": \"off\"}, \"script\": [%s]}", send);
-	s = accepted(text);
+	s = load_ok(text);
 	uint64_t with_sends = scn_memory_estimate(s);
 	scn_free(s);
-	s = accepted(HEAD ABC ", \"l2\": {\"signatures\": \"off\"}}");
+	s = load_ok(HEAD ABC ", \"l2\": {\"signatures\": \"off\"}}");
 	cr_expect_geq(with_sends, scn_memory_estimate(s) + 1000000ull * (96 + 2 * 64),
 		      "10^6 routed payments of 2 assumed hops add at least their records");
 	scn_free(s);
