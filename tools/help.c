@@ -6,7 +6,8 @@
 
 static const char SYNOPSIS_RUN[] =
 	"l2sim run FILE|- [--format text|json] [--set KEY=VALUE]... [--trace FILE.jsonl]\n"
-	"                      [--svg FILE.svg] [--html FILE.html] [--max-blocks N]\n";
+	"                      [--svg FILE.svg] [--html FILE.html] [--payments FILE.csv]\n"
+	"                      [--max-blocks N]\n";
 static const char SYNOPSIS_CHECK[] = "l2sim check FILE|-... [--set KEY=VALUE]...\n";
 static const char SYNOPSIS_SWEEP[] =
 	"l2sim sweep FILE --vary KEY=V1,V2,... [--vary ...] [--set KEY=VALUE]...\n"
@@ -56,6 +57,10 @@ static const char OPTIONS_RUN_2[] =
 	"  --html FILE     also write one self-contained page: the description, the picture,\n"
 	"                  the summary, the theorems, the L1 balances and the expectations\n"
 	"                  (no network, no script; written like --trace)\n"
+	"  --payments FILE also write one CSV row per routed payment (SPEC section 10):\n"
+	"                  id,from,to,amount,start_s,end_s,ok,attempts,hops,route,fee,reason\n"
+	"                  (route: channel names joined by -; end_s empty while pending;\n"
+	"                  just the header without routed payments; written like --trace)\n"
 	"  --max-blocks N  stop the run after block N (0 to 10000000, the default) with a\n"
 	"                  message on stderr; the report covers the blocks that ran\n";
 

@@ -9,6 +9,7 @@
 
 #include "l1sim/util.h"
 #include "tools/bench.h"
+#include "tools/obs_payments.h"
 #include "tools/obs_svg.h"
 #include "tools/options.h"
 #include "tools/output.h"
@@ -59,9 +60,9 @@ static int cmd_check(const struct cli_options *o)
 }
 
 /* The output files of run besides the report: what each is called in messages. */
-enum { OUT_TRACE, OUT_SVG, OUT_HTML, RUN_OUTPUTS };
-static const char *const OUT_OPTION[RUN_OUTPUTS] = { "--trace", "--svg", "--html" };
-static const char *const OUT_WHAT[RUN_OUTPUTS] = { "the trace", "the picture", "the page" };
+enum { OUT_TRACE, OUT_SVG, OUT_HTML, OUT_PAYMENTS, RUN_OUTPUTS };
+static const char *const OUT_OPTION[RUN_OUTPUTS] = { "--trace", "--svg", "--html", "--payments" };
+static const char *const OUT_WHAT[RUN_OUTPUTS] = { "the trace", "the picture", "the page", "the payments" };
 
 /* Refuses an output that would replace the scenario or another output. */
 static bool outputs_distinct(const char *file, const char *const path[RUN_OUTPUTS])
@@ -95,10 +96,11 @@ static bool commit_output(struct output **out, const char *path, int i)
 static int cmd_run(const struct cli_options *o)
 {
 	const char *file = o->files[0], *name = cli_input_name(file);
-	const char *const path[RUN_OUTPUTS] = { o->trace, o->svg, o->html };
+	const char *const path[RUN_OUTPUTS] = { o->trace, o->svg, o->html, o->payments };
 	int rc = 2;
 	struct output *outs[RUN_OUTPUTS] = { NULL };
 	struct obs_svg *svg = NULL;
+	struct obs_payments *payments = NULL;
 	struct scenario *s = NULL;
 	struct runner *r = NULL;
 	struct scn_errors errs = { 0 }, failures = { 0 };
@@ -117,6 +119,8 @@ static int cmd_run(const struct cli_options *o)
 	r = runner_new(s, outs[OUT_TRACE] ? output_file(outs[OUT_TRACE]) : NULL, !o->json);
 	if (o->svg || o->html)
 		svg = obs_svg_new(r);
+	if (o->payments)
+		payments = obs_payments_new(r);
 	r->progress = isatty(STDERR_FILENO);
 	r->max_blocks = o->max_blocks;
 	runner_run(r);
@@ -143,6 +147,8 @@ static int cmd_run(const struct cli_options *o)
 		obs_svg_write(svg, output_file(outs[OUT_SVG]), false);
 	if (outs[OUT_HTML])
 		report_write_html(output_file(outs[OUT_HTML]), &m, &failures, svg);
+	if (outs[OUT_PAYMENTS])
+		obs_payments_write(payments, r, output_file(outs[OUT_PAYMENTS]));
 	/* All or nothing: every output is finished (each write checked) before any is
 	 * renamed over its target, so one that fails leaves every target as it was. */
 	bool finished = true;
@@ -159,6 +165,7 @@ out:
 	for (int i = 0; i < RUN_OUTPUTS; i++)
 		output_discard(outs[i]);
 	obs_svg_free(svg);
+	obs_payments_free(payments);
 	runner_free(r);
 	scn_free(s);
 	scn_errors_free(&errs);

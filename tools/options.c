@@ -15,6 +15,7 @@ enum opt_id {
 	OPT_TRACE,
 	OPT_SVG,
 	OPT_HTML,
+	OPT_PAYMENTS,
 	OPT_MAX_BLOCKS,
 	OPT_VARY,
 	OPT_JOBS,
@@ -43,6 +44,7 @@ static const struct {
 	{ OPT_TRACE, "--trace", NULL, true, FOR(CLI_RUN) },
 	{ OPT_SVG, "--svg", NULL, true, FOR(CLI_RUN) },
 	{ OPT_HTML, "--html", NULL, true, FOR(CLI_RUN) },
+	{ OPT_PAYMENTS, "--payments", NULL, true, FOR(CLI_RUN) },
 	{ OPT_MAX_BLOCKS, "--max-blocks", NULL, true, FOR(CLI_RUN) },
 	{ OPT_VARY, "--vary", NULL, true, FOR(CLI_SWEEP) },
 	{ OPT_JOBS, "--jobs", "-j", true, FOR(CLI_SWEEP) },
@@ -130,6 +132,11 @@ static bool take(enum cli_command cmd, enum opt_id id, const char *v, struct cli
 		if (!*v)
 			return cli_usage(cmd, "%s needs a file name", id == OPT_SVG ? "--svg" : "--html"), false;
 		*(id == OPT_SVG ? &o->svg : &o->html) = v;
+		return true;
+	case OPT_PAYMENTS:
+		if (!*v)
+			return cli_usage(cmd, "--payments needs a file name"), false;
+		o->payments = v;
 		return true;
 	case OPT_MAX_BLOCKS:
 		if (!whole(v, 0, SCN_MAX_BLOCK, &n))

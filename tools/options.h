@@ -36,6 +36,7 @@ struct cli_options {
 	size_t nsets;
 	const char *trace;         /* run --trace */
 	const char *svg, *html;    /* run --svg, --html (the picture, the page) */
+	const char *payments;      /* run --payments (one CSV row per routed payment) */
 	uint64_t max_blocks;       /* run --max-blocks (SCN_MAX_BLOCK when not given) */
 	bool has_max_blocks;
 	const char **vary;         /* sweep --vary, unparsed (sweep_axis_parse) */

@@ -299,6 +299,56 @@ else
 	bad "sweep $routed: exit $rc"; cat "$tmp/err"
 fi
 
+# --payments (SPEC section 10): routing-line-fees.json's rows, field by field, against
+# the figures worked by hand in docs/scenarios.md: at block 2 (120 s) Ann pays Cat 666
+# over ab-bc for a fee of 1, then 667 for a fee of 2, each ok at its first attempt.
+"$L2SIM" run scenarios/routing-line-fees.json --payments "$tmp/pay.csv" >/dev/null 2>"$tmp/err"
+rc=$?
+want_rows=("0|ann|cat|666|120|120|true|1|2|ab-bc|1|" "1|ann|cat|667|120|120|true|1|2|ab-bc|2|")
+got_rows=()
+if [ -f "$tmp/pay.csv" ]; then
+	while IFS=, read -r id from to amount start end okf attempts hops route fee reason; do
+		got_rows+=("$id|$from|$to|$amount|$start|$end|$okf|$attempts|$hops|$route|$fee|$reason")
+	done < <(tail -n +2 "$tmp/pay.csv")
+fi
+if [ $rc -eq 0 ] && [ "$(head -n 1 "$tmp/pay.csv")" = "id,from,to,amount,start_s,end_s,ok,attempts,hops,route,fee,reason" ] &&
+	[ "${#got_rows[@]}" -eq 2 ] && [ "${got_rows[0]}" = "${want_rows[0]}" ] && [ "${got_rows[1]}" = "${want_rows[1]}" ]; then
+	ok "--payments: routing-line-fees rows match docs/scenarios.md field by field"
+else
+	bad "--payments routing-line-fees: exit $rc, rows: ${got_rows[*]:-none}"; cat "$tmp/err"
+fi
+# A failed payment: its reason, no end time missing, no route when no attempt added.
+"$L2SIM" run scenarios/routing-no-route.json --payments "$tmp/noroute.csv" >/dev/null 2>"$tmp/err"
+if grep -q '^0,ann,cat,[0-9]*,120,120,false,1,0,,,no_route$' "$tmp/noroute.csv"; then
+	ok "--payments: a payment with no route has ok false, no route and reason no_route"
+else
+	bad "--payments no-route: $(cat "$tmp/noroute.csv" 2>&1)"
+fi
+"$L2SIM" run "$hello" --payments "$tmp/none.csv" >/dev/null 2>"$tmp/err"
+rc=$?
+if [ $rc -eq 0 ] && [ "$(cat "$tmp/none.csv")" = "id,from,to,amount,start_s,end_s,ok,attempts,hops,route,fee,reason" ]; then
+	ok "--payments of a scenario without routing: just the header"
+else
+	bad "--payments without routing: exit $rc: $(cat "$tmp/none.csv" 2>&1)"
+fi
+"$L2SIM" run "$hello" --payments "$tmp/no/such/dir/p.csv" >/dev/null 2>"$tmp/err"
+rc=$?
+if [ $rc -eq 2 ] && grep -q "cannot write the payments" "$tmp/err"; then ok "unwritable --payments: exit 2 with a message"; else bad "unwritable --payments: exit $rc"; fi
+cp "$hello" "$tmp/pself.json"
+"$L2SIM" run "$tmp/pself.json" --payments "$tmp/pself.json" >/dev/null 2>"$tmp/err"
+rc=$?
+if [ $rc -eq 2 ] && cmp -s "$hello" "$tmp/pself.json"; then ok "--payments naming the scenario: exit 2, unchanged"; else bad "--payments naming the scenario: exit $rc"; fi
+"$L2SIM" run "$hello" --payments "" >/dev/null 2>"$tmp/err"
+rc=$?
+if [ $rc -eq 2 ] && grep -q -- "--payments needs a file name" "$tmp/err"; then ok "--payments '': usage error"; else bad "--payments '': exit $rc"; fi
+"$L2SIM" run "$hello" --trace "$tmp/pall.jsonl" --payments /dev/full >/dev/null 2>"$tmp/err"
+rc=$?
+if [ $rc -eq 2 ] && grep -q "cannot write the payments" "$tmp/err" && [ ! -e "$tmp/pall.jsonl" ]; then
+	ok "run --trace --payments /dev/full: exit 2, no trace left"
+else
+	bad "run --payments /dev/full: exit $rc"; cat "$tmp/err"
+fi
+
 # Several outputs are all or nothing: when the page cannot be written (a full disk),
 # the picture and the trace, which could, are not left behind either.
 "$L2SIM" run "$hello" --trace "$tmp/all.jsonl" --svg "$tmp/all.svg" --html /dev/full >/dev/null 2>"$tmp/err"
