@@ -11,7 +11,8 @@ static const char SYNOPSIS_CHECK[] = "l2sim check FILE|-... [--set KEY=VALUE]...
 static const char SYNOPSIS_SWEEP[] =
 	"l2sim sweep FILE --vary KEY=V1,V2,... [--vary ...] [--set KEY=VALUE]...\n"
 	"                   [--jobs N | --mpi] [--shard I/N] [--out FILE.csv|-]\n"
-	"                   [--plot FILE.svg [--metric NAME[,NAME]...] [--log x|y|xy]]\n";
+	"                   [--plot FILE.svg [--metric NAME[,NAME]...] [--log x|y|xy]\n"
+	"                    [--label KEY=TEXT]...]\n";
 static const char SYNOPSIS_MERGE[] = "l2sim sweep-merge OUT.csv|- PART.csv...\n";
 static const char SYNOPSIS_BENCH[] = "l2sim bench [--format text|json] [--quick]\n";
 
@@ -85,6 +86,11 @@ static const char OPTIONS_SWEEP[] =
 	"                  messages are shown only when it fails\n"
 	"  --metric NAME[,NAME]...  what the chart shows: CSV metric names (throughput_gain)\n"
 	"  --log x|y|xy    logarithmic axes on the chart (0 and below have no place on them)\n"
+	"  --label KEY=TEXT  the chart's words for KEY (a --vary KEY or a --metric NAME) on\n"
+	"                  its axes and in its legend, e.g. --label \"script.8.blocks=blocks\n"
+	"                  offline\"; repeatable, once per KEY (exit 2 for a KEY that is not\n"
+	"                  varied nor charted). The CSV keeps the keys. The chart's title is\n"
+	"                  the first sentence of the scenario's description\n"
 	"  --out and --plot are written like run's --trace: whole or not at all, and a\n"
 	"  FILE that is not a regular file (/dev/null, a pipe) is written in place.\n"
 	"  --mpi           under mpirun (Open MPI): rank 0 checks the grid and hands the runs\n"
