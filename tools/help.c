@@ -30,7 +30,8 @@ static const char COMMANDS[] =
 	"  sweep-merge OUT PART...  join the CSVs of sweep --shard 0/N ... N-1/N into OUT\n"
 	"  bench           measure how fast the simulator is, each figure beside its bound\n"
 	"                  (signed payments, 10^6 unsigned channels, memory per channel,\n"
-	"                  L1 blocks); about 15 s of CPU (docs/performance.md)\n";
+	"                  L1 blocks, routed payments); about a minute of CPU\n"
+	"                  (docs/performance.md)\n";
 
 static const char SET_OPTION[] =
 	"  --set KEY=VALUE override a scalar of the file by its dotted path, e.g.\n"
@@ -118,7 +119,8 @@ static const char OPTIONS_MERGE[] =
 
 static const char OPTIONS_BENCH[] =
 	"  --format text   (default) a table: measured, bound, ratio, goal\n"
-	"  --format json   {\"ed25519\", \"off\", \"memory\", \"l1\"} as one JSON object\n"
+	"  --format json   {\"ed25519\", \"off\", \"memory\", \"l1\", \"routed\",\n"
+	"                  \"routed_snapshot\", \"routed_ed25519\"} as one JSON object\n"
 	"  --quick         a few-second smoke run with small sizes (used by make test)\n";
 
 static const char OTHER_OPTIONS[] =
