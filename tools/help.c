@@ -217,7 +217,7 @@ void cli_help(FILE *f, enum cli_command cmd)
 	case CLI_BENCH:
 		fprintf(f,
 			"usage: %s\nMeasure how fast the simulator is, each figure beside its bound; about\n"
-			"15 s of CPU (docs/performance.md).\n\nOptions\n%s",
+			"a minute of CPU (docs/performance.md).\n\nOptions\n%s",
 			SYNOPSIS_BENCH, OPTIONS_BENCH);
 		fprintf(f, "\n%s\nExamples\n%s", EXIT_STATUS, EXAMPLES_BENCH);
 		break;
