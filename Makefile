@@ -12,7 +12,7 @@
 #                     changed and why; make test compares them)
 #   make SAN=1 test   the same under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make test-long    the randomized property test with 10,000 generated scenarios
-#   make bench        the full benchmark: how fast the simulator is (about 15 s of CPU)
+#   make bench        the full benchmark: how fast the simulator is (about a minute of CPU)
 #   make fuzz         libFuzzer targets (clang) in build-fuzz/, 30 s each (tests/fuzz/)
 #   make DEBUG=1      unoptimised build with assertions
 #   make L2SIM_NO_MPI=1   build without Open MPI (no sweep --mpi); by default it is

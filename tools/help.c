@@ -12,7 +12,8 @@ static const char SYNOPSIS_CHECK[] = "l2sim check FILE|-... [--set KEY=VALUE]...
 static const char SYNOPSIS_SWEEP[] =
 	"l2sim sweep FILE --vary KEY=V1,V2,... [--vary ...] [--set KEY=VALUE]...\n"
 	"                   [--jobs N | --mpi] [--shard I/N] [--out FILE.csv|-]\n"
-	"                   [--plot FILE.svg [--metric NAME[,NAME]...] [--log x|y|xy]]\n";
+	"                   [--plot FILE.svg [--metric NAME[,NAME]...] [--log x|y|xy]\n"
+	"                    [--label KEY=TEXT]...]\n";
 static const char SYNOPSIS_MERGE[] = "l2sim sweep-merge OUT.csv|- PART.csv...\n";
 static const char SYNOPSIS_BENCH[] = "l2sim bench [--format text|json] [--quick]\n";
 
@@ -30,7 +31,8 @@ static const char COMMANDS[] =
 	"  sweep-merge OUT PART...  join the CSVs of sweep --shard 0/N ... N-1/N into OUT\n"
 	"  bench           measure how fast the simulator is, each figure beside its bound\n"
 	"                  (signed payments, 10^6 unsigned channels, memory per channel,\n"
-	"                  L1 blocks); about 15 s of CPU (docs/performance.md)\n";
+	"                  L1 blocks, routed payments); about a minute of CPU\n"
+	"                  (docs/performance.md)\n";
 
 static const char SET_OPTION[] =
 	"  --set KEY=VALUE override a scalar of the file by its dotted path, e.g.\n"
@@ -90,6 +92,11 @@ static const char OPTIONS_SWEEP[] =
 	"                  messages are shown only when it fails\n"
 	"  --metric NAME[,NAME]...  what the chart shows: CSV metric names (throughput_gain)\n"
 	"  --log x|y|xy    logarithmic axes on the chart (0 and below have no place on them)\n"
+	"  --label KEY=TEXT  the chart's words for KEY (a --vary KEY or a --metric NAME) on\n"
+	"                  its axes and in its legend, e.g. --label \"script.8.blocks=blocks\n"
+	"                  offline\"; repeatable, once per KEY (exit 2 for a KEY that is not\n"
+	"                  varied nor charted). The CSV keeps the keys. The chart's title is\n"
+	"                  the first sentence of the scenario's description\n"
 	"  --out and --plot are written like run's --trace: whole or not at all, and a\n"
 	"  FILE that is not a regular file (/dev/null, a pipe) is written in place.\n"
 	"  --mpi           under mpirun (Open MPI): rank 0 checks the grid and hands the runs\n"
@@ -117,7 +124,8 @@ static const char OPTIONS_MERGE[] =
 
 static const char OPTIONS_BENCH[] =
 	"  --format text   (default) a table: measured, bound, ratio, goal\n"
-	"  --format json   {\"ed25519\", \"off\", \"memory\", \"l1\"} as one JSON object\n"
+	"  --format json   {\"ed25519\", \"off\", \"memory\", \"l1\", \"routed\",\n"
+	"                  \"routed_snapshot\", \"routed_ed25519\"} as one JSON object\n"
 	"  --quick         a few-second smoke run with small sizes (used by make test)\n";
 
 static const char OTHER_OPTIONS[] =
@@ -214,7 +222,7 @@ void cli_help(FILE *f, enum cli_command cmd)
 	case CLI_BENCH:
 		fprintf(f,
 			"usage: %s\nMeasure how fast the simulator is, each figure beside its bound; about\n"
-			"15 s of CPU (docs/performance.md).\n\nOptions\n%s",
+			"a minute of CPU (docs/performance.md).\n\nOptions\n%s",
 			SYNOPSIS_BENCH, OPTIONS_BENCH);
 		fprintf(f, "\n%s\nExamples\n%s", EXIT_STATUS, EXAMPLES_BENCH);
 		break;

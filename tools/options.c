@@ -18,6 +18,7 @@ enum opt_id {
 	OPT_PAYMENTS,
 	OPT_MAX_BLOCKS,
 	OPT_VARY,
+	OPT_LABEL,
 	OPT_JOBS,
 	OPT_OUT,
 	OPT_PLOT,
@@ -47,6 +48,7 @@ static const struct {
 	{ OPT_PAYMENTS, "--payments", NULL, true, FOR(CLI_RUN) },
 	{ OPT_MAX_BLOCKS, "--max-blocks", NULL, true, FOR(CLI_RUN) },
 	{ OPT_VARY, "--vary", NULL, true, FOR(CLI_SWEEP) },
+	{ OPT_LABEL, "--label", NULL, true, FOR(CLI_SWEEP) },
 	{ OPT_JOBS, "--jobs", "-j", true, FOR(CLI_SWEEP) },
 	{ OPT_OUT, "--out", "-o", true, FOR(CLI_SWEEP) },
 	{ OPT_PLOT, "--plot", NULL, true, FOR(CLI_SWEEP) },
@@ -149,6 +151,14 @@ static bool take(enum cli_command cmd, enum opt_id id, const char *v, struct cli
 	case OPT_VARY:
 		o->vary[o->nvary++] = v;
 		return true;
+	case OPT_LABEL: {
+		/* Split on the first '=': a --vary KEY never holds one (it ends at the first). */
+		const char *eq = strchr(v, '=');
+		if (!eq || eq == v || !eq[1])
+			return cli_usage(cmd, "--label needs KEY=TEXT (got \"%s\")", v), false;
+		o->labels[o->nlabels++] = v;
+		return true;
+	}
 	case OPT_JOBS:
 		if (!whole(v, 1, SWEEP_MAX_JOBS, &n))
 			return cli_usage(cmd, "--jobs must be a whole number from 1 to %u (got \"%s\")", SWEEP_MAX_JOBS, v),
@@ -238,6 +248,7 @@ enum cli_parse_result cli_parse(enum cli_command cmd, int argc, char **argv, str
 	o->files = xcalloc((size_t)argc + 1, sizeof(*o->files));
 	o->sets = xcalloc((size_t)argc + 1, sizeof(*o->sets));
 	o->vary = xcalloc((size_t)argc + 1, sizeof(*o->vary));
+	o->labels = xcalloc((size_t)argc + 1, sizeof(*o->labels));
 	/* --help anywhere wins: nothing else is checked, nothing runs. */
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -296,6 +307,7 @@ void cli_options_free(struct cli_options *o)
 	free(o->sets);
 	free(o->files);
 	free(o->vary);
+	free(o->labels);
 	memset(o, 0, sizeof(*o));
 }
 

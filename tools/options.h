@@ -41,6 +41,8 @@ struct cli_options {
 	bool has_max_blocks;
 	const char **vary;         /* sweep --vary, unparsed (sweep_axis_parse) */
 	size_t nvary;
+	const char **labels;       /* sweep --label KEY=TEXT, unparsed (checked by sweep) */
+	size_t nlabels;
 	unsigned jobs;             /* sweep --jobs; 0: not given */
 	const char *out, *plot, *metric;
 	bool log_x, log_y, log_given;

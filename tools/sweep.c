@@ -49,6 +49,34 @@ static bool parse_metrics(struct sweep *sw, const char *list)
 	return ok;
 }
 
+/* The --label KEY=TEXT options: each KEY names a --vary or a charted --metric, once;
+ * false after a usage error. */
+static bool check_labels(struct sweep *sw, const struct cli_options *o)
+{
+	sw->labels = o->labels;
+	sw->nlabels = o->nlabels;
+	if (o->nlabels && !sw->plot)
+		return cli_usage(CLI_SWEEP, "--label names the chart's axes; give --plot FILE.svg too"), false;
+	for (size_t l = 0; l < o->nlabels; l++) {
+		const char *spec = o->labels[l];
+		size_t klen = (size_t)(strchr(spec, '=') - spec);
+		bool known = false;
+		for (size_t k = 0; k < sw->naxes && !known; k++)
+			known = strlen(sw->axes[k].key) == klen && strncmp(sw->axes[k].key, spec, klen) == 0;
+		for (size_t m = 0; m < sw->nmetrics && !known; m++)
+			known = strlen(SWEEP_METRICS[sw->metrics[m]]) == klen &&
+				strncmp(SWEEP_METRICS[sw->metrics[m]], spec, klen) == 0;
+		if (!known)
+			return cli_usage(CLI_SWEEP, "--label %.*s: not a --vary key nor a charted --metric", (int)klen, spec),
+			       false;
+		for (size_t j = 0; j < l; j++) {
+			if (strncmp(o->labels[j], spec, klen + 1) == 0)
+				return cli_usage(CLI_SWEEP, "--label %.*s is given twice", (int)klen, spec), false;
+		}
+	}
+	return true;
+}
+
 /* The parts of the sweep that need no file: the axes, the overrides, the shard; false
  * after a usage error. */
 bool sweep_setup_grid(struct sweep *sw, const struct cli_options *o)
@@ -105,6 +133,8 @@ static bool check_options(struct sweep *sw, const struct cli_options *o, const c
 			       false;
 	}
 	if (sw->plot && !parse_metrics(sw, o->metric ? o->metric : "throughput_gain"))
+		return false;
+	if (!check_labels(sw, o))
 		return false;
 	bool stdin_file = strcmp(path, "-") == 0;
 	if (sw->out && strcmp(sw->out, "-") != 0 && !stdin_file && output_same_file(sw->out, path))
@@ -169,6 +199,7 @@ void sweep_free(struct sweep *sw)
 	free(sw->metrics);
 	free(sw->text);
 	free(sw->scenario_name);
+	free(sw->description);
 	free(sw->shard_header);
 	free((char *)sw->gnuplot);
 }

@@ -20,6 +20,9 @@
 #include "l1sim/util.h"
 #include "tools/sweep_internal.h"
 
+/* The longest chart title, in bytes: one line across a 900 px chart. */
+#define SWEEP_TITLE_MAX 90u
+
 
 /* The path of an executable named `name` on PATH, or NULL. The caller frees. */
 char *sweep_find_on_path(const char *name)
@@ -47,16 +50,61 @@ char *sweep_find_on_path(const char *name)
 }
 
 /* A gnuplot string in single quotes: nothing inside is expanded; a quote is doubled,
- * and a line break (which would end the command) becomes a space. */
+ * and a control byte (a line break would end the command; the others are not allowed
+ * in the SVG's XML) becomes a space. */
 static void gp_string(FILE *f, const char *s)
 {
 	fputc('\'', f);
 	for (const char *p = s; *p; p++) {
-		if (*p == '\'')
+		unsigned char c = (unsigned char)*p;
+		if (c == '\'')
 			fputc('\'', f);
-		fputc(*p == '\n' || *p == '\r' ? ' ' : *p, f);
+		fputc(c < 0x20 || c == 0x7f ? ' ' : c, f);
 	}
 	fputc('\'', f);
+}
+
+const char *sweep_label(const struct sweep *sw, const char *key)
+{
+	size_t klen = strlen(key);
+	for (size_t l = 0; l < sw->nlabels; l++) {
+		if (strncmp(sw->labels[l], key, klen) == 0 && sw->labels[l][klen] == '=')
+			return sw->labels[l] + klen + 1;
+	}
+	return key;
+}
+
+char *sweep_title_sentence(const char *description, size_t max)
+{
+	const char *s = description;
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+		s++;
+	size_t len = 0;
+	/* The first sentence ends at a '.', '!' or '?' followed by a space or the end. */
+	while (s[len] && !(strchr(".!?", s[len]) && (s[len + 1] == '\0' || strchr(" \t\n\r", s[len + 1]))))
+		len++;
+	if (s[len])
+		len++; /* keep its full stop */
+	if (len <= max) {
+		char *whole = xmalloc(len + 1);
+		memcpy(whole, s, len);
+		whole[len] = '\0';
+		return whole;
+	}
+	size_t cut = max > 3 ? max - 3 : 0;
+	while (cut > 0 && ((unsigned char)s[cut] & 0xc0) == 0x80)
+		cut--; /* not inside a UTF-8 character */
+	size_t word = cut;
+	while (word > 0 && s[word] != ' ')
+		word--;
+	if (word > cut / 2)
+		cut = word; /* at a word, unless that loses most of it */
+	while (cut > 0 && (s[cut - 1] == ' ' || s[cut - 1] == ',' || s[cut - 1] == ';'))
+		cut--;
+	char *t = xmalloc(cut + 4);
+	memcpy(t, s, cut);
+	memcpy(t + cut, "...", 4);
+	return t;
 }
 
 /* What chart_script found. */
@@ -83,17 +131,24 @@ static struct chart_lines chart_script(FILE *f, const struct sweep *sw)
 	FILE *t = open_memstream(&title, &tlen);
 	if (!t)
 		fatal_invariant("out of memory");
-	fprintf(t, "%s: ", sw->scenario_name ? sw->scenario_name : sw->file);
-	for (size_t m = 0; m < sw->nmetrics; m++)
-		fprintf(t, "%s%s", m ? ", " : "", SWEEP_METRICS[sw->metrics[m]]);
-	fprintf(t, " against %s", xa->key);
+	if (sw->description && *sw->description) {
+		/* The scenario says what it shows: its first sentence is the title. */
+		char *sentence = sweep_title_sentence(sw->description, SWEEP_TITLE_MAX);
+		fputs(sentence, t);
+		free(sentence);
+	} else {
+		fprintf(t, "%s: ", sw->scenario_name ? sw->scenario_name : sw->file);
+		for (size_t m = 0; m < sw->nmetrics; m++)
+			fprintf(t, "%s%s", m ? ", " : "", sweep_label(sw, SWEEP_METRICS[sw->metrics[m]]));
+		fprintf(t, " against %s", sweep_label(sw, xa->key));
+	}
 	fclose(t);
 	fputs("set title ", f);
 	gp_string(f, title);
 	fputs("\nset xlabel ", f);
-	gp_string(f, xa->key);
+	gp_string(f, sweep_label(sw, xa->key));
 	fputs("\nset ylabel ", f);
-	gp_string(f, sw->nmetrics == 1 ? SWEEP_METRICS[sw->metrics[0]] : "value");
+	gp_string(f, sw->nmetrics == 1 ? sweep_label(sw, SWEEP_METRICS[sw->metrics[0]]) : "value");
 	fputs("\nset grid\nset key below\nset autoscale xfix\nset pointsize 0.8\n", f);
 	if (sw->log_x)
 		fputs("set logscale x\n", f);
@@ -150,10 +205,10 @@ static struct chart_lines chart_script(FILE *f, const struct sweep *sw)
 			if (!lf)
 				fatal_invariant("out of memory");
 			if (sw->nmetrics > 1 || sw->naxes == 1)
-				fputs(SWEEP_METRICS[sw->metrics[m]], lf);
+				fputs(sweep_label(sw, SWEEP_METRICS[sw->metrics[m]]), lf);
 			sweep_combination(sw->axes, sw->naxes, s, idx); /* s < nseries: axis 0 index is 0 */
 			for (size_t k = 1; k < sw->naxes; k++)
-				fprintf(lf, "%s%s=%s", (k > 1 || sw->nmetrics > 1) ? ", " : "", sw->axes[k].key,
+				fprintf(lf, "%s%s=%s", (k > 1 || sw->nmetrics > 1) ? ", " : "", sweep_label(sw, sw->axes[k].key),
 					sw->axes[k].values[idx[k]]);
 			fclose(lf);
 			/* A colour per combination of the other axes, a dash and point type per metric. */

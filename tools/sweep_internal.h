@@ -59,6 +59,9 @@ struct sweep {
 	bool progress;
 	bool log_x, log_y;       /* --log */
 	char *scenario_name;
+	char *description;       /* the scenario's (first valid run), for the chart's title */
+	const char **labels;     /* --label KEY=TEXT, checked: KEY is an axis or a charted metric */
+	size_t nlabels;
 	struct sweep_row *rows;
 	const char *gnuplot;     /* its path, when --plot */
 	struct sweep_worker *workers; /* run_all's pool */
@@ -132,5 +135,11 @@ char *sweep_find_on_path(const char *name);
  * Returns true when it did; otherwise says why on stderr (gnuplot's own messages
  * only when it failed). */
 bool sweep_draw_chart(const struct sweep *sw, FILE *out);
+/* The text the chart shows for KEY (a --vary key or a metric name): its --label, or
+ * KEY itself. */
+const char *sweep_label(const struct sweep *sw, const char *key);
+/* The chart's title from a description: its first sentence, at most max bytes (cut at
+ * a word, "..." added), never splitting a UTF-8 character; the caller frees. */
+char *sweep_title_sentence(const char *description, size_t max);
 
 #endif

@@ -68,6 +68,8 @@ size_t sweep_validate_all(struct sweep *sw)
 		if (s) {
 			if (!sw->scenario_name)
 				sw->scenario_name = xstrdup(s->name);
+			if (!sw->description && s->description)
+				sw->description = xstrdup(s->description);
 		} else {
 			bad++;
 			char *label = NULL;

@@ -77,5 +77,6 @@ expect_fails scenarios/tampered-state-signed.json l2.signatures=off \
 
 # Doc examples (check_doc, lib.sh).
 check_doc docs/teaching-disputes.md
+check_doc docs/teaching-htlcs.md
 
 finish scenarios

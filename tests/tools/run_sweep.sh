@@ -160,8 +160,47 @@ if command -v gnuplot >/dev/null 2>&1; then
 	else
 		bad "sweep --plot warnings: exit $rc"; cat "$tmp/err"
 	fi
+	# --label: the words reach the SVG's axis and legend; the title is the description's
+	# first sentence; the CSV keeps its keys, byte for byte.
+	"$L2SIM" sweep $sec --vary script.8.blocks=1,2 --vary l1.dispute_timeout_blocks=6,12 \
+		--out "$tmp/l0.csv" >/dev/null 2>"$tmp/err"
+	"$L2SIM" sweep $sec --vary script.8.blocks=1,2 --vary l1.dispute_timeout_blocks=6,12 \
+		--metric security_violations --out "$tmp/l1.csv" --plot "$tmp/l.svg" \
+		--label "script.8.blocks=blocks offline" --label "l1.dispute_timeout_blocks=dispute window" \
+		--label "security_violations=violations" >/dev/null 2>"$tmp/err"
+	rc=$?
+	if [ $rc -eq 0 ] && grep -q '>blocks offline</text>' "$tmp/l.svg" && grep -q '>dispute window=12</text>' "$tmp/l.svg" &&
+		grep -q '>violations</text>' "$tmp/l.svg" && ! grep -q 'script\.8\.blocks' "$tmp/l.svg" &&
+		grep -q '>Bob has a channel with each of four parties, who all paid him.</text>' "$tmp/l.svg" &&
+		cmp -s "$tmp/l0.csv" "$tmp/l1.csv"; then
+		ok "sweep --label: the axis and legend read the labels, the title the description; the CSV keeps its keys"
+	else
+		bad "sweep --label: exit $rc"; cat "$tmp/err"
+	fi
+	# A label with quotes, backquotes, \$( ), @macro and control bytes is drawn, never run or passed raw.
+	hostile="it's \"q\" \`touch $tmp/PWNED2\` \$(touch $tmp/PWNED3) @x"$'\x01\x1b\t'"end"
+	"$L2SIM" sweep $sec --vary script.8.blocks=1,2 --plot "$tmp/h.svg" --metric security_violations \
+		--label "script.8.blocks=$hostile" >/dev/null 2>"$tmp/err"
+	rc=$?
+	if [ $rc -eq 0 ] && [ ! -e "$tmp/PWNED2" ] && [ ! -e "$tmp/PWNED3" ] && grep -qF "touch $tmp/PWNED2" "$tmp/h.svg" &&
+		grep -qF "@x   end" "$tmp/h.svg" && ! LC_ALL=C grep -q $'[\x01\x1b]' "$tmp/h.svg" &&
+		{ ! command -v xmllint >/dev/null 2>&1 || xmllint --noout "$tmp/h.svg" 2>>"$tmp/err"; }; then
+		ok "sweep --label: quotes, backquotes and control bytes are drawn, not run or passed raw"
+	else
+		bad "sweep --label with a hostile text: exit $rc"; cat "$tmp/err"
+	fi
 else
 	echo "SKIP sweep --plot checks: gnuplot is not installed"
+fi
+# --label for a key that is not varied: one clear line, exit 2, nothing written.
+"$L2SIM" sweep $sec --vary script.8.blocks=1,2 --plot "$tmp/nv.svg" --out "$tmp/nv.csv" \
+	--label "l1.dispute_timeout_blocks=dispute window" >/dev/null 2>"$tmp/err"
+rc=$?
+if [ $rc -eq 2 ] && [ "$(head -1 "$tmp/err")" = "l2sim: sweep: --label l1.dispute_timeout_blocks: not a --vary key nor a charted --metric" ] &&
+	[ -z "$(ls "$tmp" | grep '^nv\.')" ]; then
+	ok "sweep --label for a key that is not varied: exit 2, one clear line, nothing written"
+else
+	bad "sweep --label for a key not varied: exit $rc"; cat "$tmp/err"
 fi
 
 # Ctrl-C: exit 130, the finished rows kept, no temporary file.

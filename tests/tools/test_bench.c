@@ -33,7 +33,12 @@ Test(bench, quick_json_has_every_figure)
 						 { "ed25519", "ratio" }, { "off", "channels" },
 						 { "off", "payments_per_s" }, { "off", "bound_per_s" }, { "off", "ratio" },
 						 { "memory", "bytes_per_channel" }, { "l1", "empty_blocks_per_s" },
-						 { "l1", "full_blocks_per_s" } };
+						 { "l1", "full_blocks_per_s" }, { "routed", "payments_per_s" },
+						 { "routed", "bound_per_s" }, { "routed", "channels" },
+						 { "routed", "payments" }, { "routed", "run_cpu_s" },
+						 { "routed", "setup_cpu_s" }, { "routed_ed25519", "payments_per_s" },
+						 { "routed_ed25519", "bound_per_s" }, { "routed_ed25519", "ratio" },
+						 { "routed_ed25519", "signs" }, { "routed_ed25519", "verifies" } };
 	for (size_t i = 0; i < sizeof(ratios) / sizeof(ratios[0]); i++)
 		cr_assert_gt(field(root, ratios[i][0], ratios[i][1]), 0, "%s.%s is not positive", ratios[i][0],
 			     ratios[i][1]);
@@ -41,6 +46,13 @@ Test(bench, quick_json_has_every_figure)
 	(void)field(root, "memory", "rss_growth_10x_payments");
 	cr_assert_eq(field(root, "off", "payments_failed"), 0);
 	cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "quick")));
+	/* The routed runs send with signatures off (none signed) and do reach their payees. */
+	cr_assert_eq(field(root, "routed", "signs"), 0);
+	cr_assert_eq(field(root, "routed", "bound_per_s"), 3400);
+	cr_assert_gt(field(root, "routed", "payments_ok"), 0);
+	cr_assert_gt(field(root, "routed_ed25519", "payments_ok"), 0);
+	/* --quick never reads the snapshot, present or not. */
+	cr_assert(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(root, "routed_snapshot")));
 	cJSON_Delete(root);
 	free(buf);
 }
@@ -59,5 +71,9 @@ Test(bench, quick_table_names_every_goal)
 	cr_assert(strstr(buf, "<= 256"));
 	cr_assert(strstr(buf, "<= 10%"));
 	cr_assert(strstr(buf, "l1 full blocks/s"));
+	cr_assert(strstr(buf, "routed payments/s, scale-free"));
+	cr_assert(strstr(buf, "ratio >= 1.00"));
+	cr_assert(strstr(buf, "routed payments/s, 2020 snapshot"));
+	cr_assert(strstr(buf, "routed ed25519 payments/s"));
 	free(buf);
 }

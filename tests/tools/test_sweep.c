@@ -18,6 +18,7 @@
 #include "tools/runner.h"
 #include "tools/scenario.h"
 #include "tools/sweep.h"
+#include "tools/sweep_internal.h"
 
 /* ---- helpers ---- */
 
@@ -298,6 +299,43 @@ Test(sweep_args, usage_errors_exit_2_and_write_nothing, .init = make_dir, .fini 
 	cr_assert_eq(sweep(path_in("missing.json"), "--vary", "l1.fee=1", "--out", out, NULL), 2);
 	assert_only_scenario();
 	cr_assert(!exists(path_in("c.svg")));
+}
+
+Test(sweep_args, label_usage_errors_exit_2_and_write_nothing, .init = make_dir, .fini = remove_dir)
+{
+	char *s = path_in("s.json"), *out = path_in("out.csv"), *svg = path_in("c.svg");
+	cr_redirect_stderr();
+	cr_assert_eq(sweep(s, "--vary", "l1.fee=1,2", "--plot", svg, "--label", "l1.confirmations=c", NULL), 2,
+		     "a key that is not varied");
+	cr_assert_eq(sweep(s, "--vary", "l1.fee=1,2", "--plot", svg, "--label", "fees=f", NULL), 2,
+		     "a metric that is not charted");
+	cr_assert_eq(sweep(s, "--vary", "l1.fee=1,2", "--plot", svg, "--label", "l1.fee", NULL), 2, "no =");
+	cr_assert_eq(sweep(s, "--vary", "l1.fee=1,2", "--plot", svg, "--label", "=fee", NULL), 2, "no KEY");
+	cr_assert_eq(sweep(s, "--vary", "l1.fee=1,2", "--plot", svg, "--label", "l1.fee=", NULL), 2, "no TEXT");
+	cr_assert_eq(sweep(s, "--vary", "l1.fee=1,2", "--plot", svg, "--label", "l1.fee=a", "--label", "l1.fee=b", NULL),
+		     2, "twice");
+	cr_assert_eq(sweep(s, "--vary", "l1.fee=1,2", "--out", out, "--label", "l1.fee=fee", NULL), 2, "without --plot");
+	assert_only_scenario();
+}
+
+Test(sweep_chart, title_is_the_first_sentence_shortened)
+{
+	char *t = sweep_title_sentence("  Bob goes offline. Then he is robbed.", 90);
+	cr_assert_str_eq(t, "Bob goes offline.");
+	free(t);
+	t = sweep_title_sentence("No full stop at all", 90);
+	cr_assert_str_eq(t, "No full stop at all");
+	free(t);
+	t = sweep_title_sentence("script.8.blocks is a path, not a sentence end. Next.", 90);
+	cr_assert_str_eq(t, "script.8.blocks is a path, not a sentence end.");
+	free(t);
+	t = sweep_title_sentence("one two three four five six", 16);
+	cr_assert_str_eq(t, "one two three...");
+	free(t);
+	/* "ééééé": 2 bytes each; a cut never splits one. */
+	t = sweep_title_sentence("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", 8);
+	cr_assert_str_eq(t, "\xc3\xa9\xc3\xa9...");
+	free(t);
 }
 
 static char *redirected_stderr(void)
