@@ -19,8 +19,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/* At most this many outputs open at once (l2sim run needs three: --trace, --svg,
- * --html). */
+/* At most this many outputs open at once (l2sim run needs four: --trace, --svg,
+ * --html, --payments). */
 #define OUTPUT_MAX_OPEN 8u
 
 enum output_flags {
