@@ -340,9 +340,20 @@ void l1_chain_produce_block(struct l1_chain *c)
 	uint64_t first_new_id = c->next_tx_id;
 	struct l1_tx *later = NULL;
 	size_t nlater = 0, cap_later = 0;
-	while (included < c->params.block_tx_limit && c->mempool_len > 0) {
+	uint64_t bytes_left = c->params.block_bytes ? c->params.block_bytes : UINT64_MAX;
+	while (included < c->params.block_tx_limit && c->mempool_len > 0 && bytes_left >= L1_MIN_TX_BYTES) {
 		struct l1_tx tx = mempool_pop(c);
-		if (tx.id >= first_new_id) {
+		uint32_t size = 0;
+		bool wait = tx.id >= first_new_id;
+		if (!wait && tx.contract < c->ncontracts) {
+			const struct l1_contract_slot *k = &c->contracts[tx.contract];
+			wait = k->ops->passed_over && k->ops->passed_over(k->self, c, &tx);
+			if (!wait) {
+				size = l1_chain_tx_bytes(c, &tx);
+				wait = size > bytes_left;
+			}
+		}
+		if (wait) {
 			if (nlater == cap_later)
 				later = xreallocarray(later, cap_later = cap_later ? 2 * cap_later : 8, sizeof(*later));
 			later[nlater++] = tx;
@@ -354,6 +365,8 @@ void l1_chain_produce_block(struct l1_chain *c)
 				fatal_invariant("fees exceed the supply");
 			included++;
 			c->txs_included++;
+			bytes_left -= size;
+			c->bytes_included += size;
 			size_t nev = c->ndeferred;
 			emit(c, (struct l1_event){ .kind = L1_EV_TX_INCLUDED, .tx = &tx, .contract = tx.contract,
 						   .target = tx.target });
@@ -383,6 +396,43 @@ void l1_chain_produce_block(struct l1_chain *c)
 
 	if (c->params.check_conservation && conservation_due(c) && !l1_chain_conserved(c))
 		fatal_invariant("conservation broken: balances + contracts + fees != supply");
+}
+
+uint32_t l1_chain_tx_bytes(const struct l1_chain *c, const struct l1_tx *tx)
+{
+	if (tx->contract == L1_CONTRACT_LEDGER || tx->contract >= c->ncontracts)
+		return L1_TX_BYTES_TRANSFER;
+	const struct l1_contract_slot *k = &c->contracts[tx->contract];
+	if (!k->ops->tx_bytes)
+		return L1_TX_BYTES_CONTRACT;
+	uint32_t b = k->ops->tx_bytes(k->self, tx);
+	return b < L1_MIN_TX_BYTES ? L1_MIN_TX_BYTES : b;
+}
+
+size_t l1_chain_remove_pending(struct l1_chain *c, bool (*pred)(void *ctx, const struct l1_tx *tx),
+			       void *ctx)
+{
+	size_t kept = 0, removed = 0;
+	for (size_t i = 0; i < c->mempool_len; i++) {
+		if (pred(ctx, &c->mempool[i])) {
+			free_tx_data(c, &c->mempool[i]);
+			removed++;
+		} else {
+			c->mempool[kept++] = c->mempool[i];
+		}
+	}
+	if (removed == 0)
+		return 0;
+	/* Rebuild the heap over what is left: (fee desc, id asc) is a total order, so the
+	 * order txs are reached in does not depend on how the heap was built. */
+	size_t n = kept;
+	c->mempool_len = 0;
+	struct l1_tx *old = c->mempool;
+	c->mempool = xreallocarray(NULL, c->mempool_cap, sizeof(*c->mempool));
+	for (size_t i = 0; i < n; i++)
+		mempool_push(c, old[i]);
+	free(old);
+	return removed;
 }
 
 bool l1_chain_is_final(const struct l1_chain *c, uint64_t height)

@@ -9,7 +9,9 @@
  * of a flood). Any other contract id names a contract added with l1_chain_add_contract.
  *
  * Block h is produced by l1_chain_produce_block(), which runs phase 1 of SPEC
- * section 3: execute pending txs (fee, then submission order, up to block_tx_limit;
+ * section 3: execute pending txs (fee, then submission order, up to block_tx_limit
+ * and, with block_bytes, while the bytes allow: a tx larger than the bytes left, or
+ * one its contract passes over, stays pending and the block goes on with the next;
  * a tx invalid when reached is dropped, takes no space and pays no fee), then fire
  * every timer set for a height <= h, in (height, order set) order (the channel
  * contract settles dispute windows that way). Phases 2 and 3 belong to the caller.
@@ -41,6 +43,7 @@ struct l1_params {
 	uint64_t dispute_timeout_blocks; /* channel contract: T, may be 0 */
 	enum l1_dispute_rule dispute_rule; /* channel contract */
 	bool verify_signatures;       /* channel contract; false: it trusts states */
+	uint64_t block_bytes;         /* SPEC section 11: bytes a block may hold; 0 = no limit */
 };
 /* SPEC defaults: 600 s, fixed, 4000, 6, 144, latest_state, signatures on. */
 void l1_params_default(struct l1_params *p);
@@ -128,7 +131,21 @@ struct l1_contract_ops {
 	void (*free_tx_data)(uint32_t op, void *data);
 	/* Frees self (l1_chain_free). */
 	void (*free)(void *self);
+	/* SPEC section 11: the size of tx in bytes (at least L1_MIN_TX_BYTES). NULL: every
+	 * tx of the contract has L1_TX_BYTES_CONTRACT. */
+	uint32_t (*tx_bytes)(const void *self, const struct l1_tx *tx);
+	/* True when tx must be passed over in this block and stay pending, before any
+	 * validity or size check (a rollup's batch while an earlier batch of it is
+	 * pending). NULL: never. Must not change the chain. */
+	bool (*passed_over)(const void *self, const struct l1_chain *c, const struct l1_tx *tx);
 };
+
+/* SPEC section 11's sizes: a transfer and a flood's tx, and any tx of a contract
+ * without tx_bytes (every channel tx). No tx is smaller than L1_MIN_TX_BYTES, so a block
+ * with fewer bytes left than that takes nothing more. */
+#define L1_TX_BYTES_TRANSFER 110u
+#define L1_TX_BYTES_CONTRACT 250u
+#define L1_MIN_TX_BYTES 110u
 
 struct l1_account {
 	struct amount balance;
@@ -176,6 +193,7 @@ struct l1_chain {
 	size_t ndeferred, cap_deferred;
 	bool executing;             /* a tx is being executed: contract events wait for its INCLUDED */
 	uint64_t txs_included, txs_dropped;
+	uint64_t bytes_included;    /* the bytes of every included tx */
 };
 
 /* A chain at genesis (height 0, time 0). Returns NULL if the params are invalid
@@ -206,6 +224,15 @@ void *l1_chain_contract(const struct l1_chain *c, uint32_t id, const struct l1_c
  * contract that does not exist is dropped then). Aborts if tx->data is set and the
  * contract does not exist yet (nothing could free it). Returns the id. */
 uint64_t l1_chain_submit(struct l1_chain *c, struct l1_tx tx);
+
+/* Removes every pending tx for which pred(ctx, tx) is true (their data is freed, no
+ * event is emitted): a rollup takes back the batches it undoes. O(pending). Returns
+ * how many were removed. */
+size_t l1_chain_remove_pending(struct l1_chain *c, bool (*pred)(void *ctx, const struct l1_tx *tx),
+			       void *ctx);
+
+/* The size of tx in bytes (SPEC section 11). */
+uint32_t l1_chain_tx_bytes(const struct l1_chain *c, const struct l1_tx *tx);
 
 /* Produces the next block and runs its phase 1. Aborts if conservation is checked
  * and broken (a bug, never bad input). O(k log m + t log n) for k txs reached, m
