@@ -39,6 +39,14 @@ enum run_htlc_step {
 };
 const char *run_htlc_step_str(enum run_htlc_step k);
 
+/* What became of a payment of a section-11 scheme (RUN_EV_SCHEME_PAY). */
+enum run_scheme_pay_step {
+	RUN_SCHEME_PAY_OK,         /* accepted: an L1 transfer included, a rollup payment
+	                            * accepted by the operator, a sidechain tx in a block */
+	RUN_SCHEME_PAY_FAILED,     /* failed and changed nothing (why) */
+	RUN_SCHEME_PAY_FINAL,      /* reached its finality (on L1; a sidechain's on the sidechain) */
+};
+
 enum run_ev_kind {
 	RUN_EV_TX_INCLUDED,        /* u.tx: an L1 tx reached a block */
 	RUN_EV_TX_DROPPED,         /* u.tx: ... and was dropped (reason) */
@@ -64,6 +72,10 @@ enum run_ev_kind {
 	RUN_EV_ROUTED,             /* u.routed: a routed payment was sent, succeeded or failed */
 	RUN_EV_HTLC,               /* u.htlc: a step of one hop's HTLC */
 	RUN_EV_HTLC_LOSS,          /* u.loss: a (payment, party) htlc_loss, at the run's end */
+	/* SPEC section 11 (tools/run_schemes.c, run_rollup.c, run_sidechain.c) */
+	RUN_EV_SCHEME_PAY,         /* u.scheme_pay: a payment of l1, a rollup or a sidechain */
+	RUN_EV_SCHEME_STEP,        /* u.scheme_step: a batch, proof, fraud proof, peg, theft... */
+	RUN_EV_SCHEME_VIOLATION,   /* u.scheme_violation: a final fraud, a sidechain balance unbacked */
 	RUN_EV_KINDS
 };
 const char *run_ev_kind_str(enum run_ev_kind k);
@@ -139,6 +151,29 @@ struct run_event {
 			uint32_t party;           /* scenario index */
 			const char *why;
 		} loss;
+		struct {
+			uint32_t scheme;          /* SCN_SCHEME_L1, scn_scheme_rollup(i), scn_scheme_sidechain */
+			enum run_scheme_pay_step step;
+			uint32_t from, to;        /* scenario party indices */
+			struct amount amount;
+			uint64_t t_us;            /* the payment's own time, in microseconds */
+			uint64_t soft_ms;         /* OK: soft finality (a rollup's 2 x latency), else 0 */
+			uint64_t final_ms;        /* FINAL: the time finality was reached */
+			bool withdrawal;          /* a rollup withdrawal (it counts as a payment) */
+			const char *why;          /* FAILED */
+		} scheme_pay;
+		struct {
+			uint32_t scheme;
+			const char *what;         /* a short line for the timeline ("batch 2 of 5 payments
+			                           * submitted (260 bytes)"); valid during the call */
+			uint32_t party;           /* the party it concerns, or SCN_NONE */
+			uint64_t tx;              /* its L1 tx id, or 0 */
+		} scheme_step;
+		struct {
+			uint32_t scheme, party;   /* the victim */
+			struct amount amount;
+			const char *why;
+		} scheme_violation;
 	} u;
 };
 

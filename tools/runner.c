@@ -26,6 +26,8 @@ const char *run_ev_kind_str(enum run_ev_kind k)
 		[RUN_EV_PAYMENT] = "payment", [RUN_EV_PAY_ACTION] = "pay_action",
 		[RUN_EV_WORKLOAD_BLOCK] = "workload_block", [RUN_EV_RUN_END] = "run_end",
 		[RUN_EV_ROUTED] = "routed", [RUN_EV_HTLC] = "htlc", [RUN_EV_HTLC_LOSS] = "htlc_loss",
+		[RUN_EV_SCHEME_PAY] = "scheme_pay", [RUN_EV_SCHEME_STEP] = "scheme_step",
+		[RUN_EV_SCHEME_VIOLATION] = "scheme_violation",
 	};
 	return (unsigned)k < RUN_EV_KINDS ? names[k] : "unknown";
 }
@@ -251,6 +253,9 @@ struct runner *runner_new(const struct scenario *s, FILE *trace_file, bool want_
 	evq_init(&r->events);
 	run_workloads_prepare(r);
 	run_routing_new(r);
+	run_schemes_new(r);
+	run_rollups_new(r);
+	run_sidechains_new(r);
 	/* The standard observers: the report's figures, then what people read. */
 	r->metrics = obs_metrics_new(r);
 	if (want_timeline)
@@ -268,6 +273,9 @@ void runner_free(struct runner *r)
 	obs_timeline_free(r->timeline);
 	obs_trace_free(r->trace);
 	run_routing_free(r);
+	run_sidechains_free(r);
+	run_rollups_free(r);
+	run_schemes_free(r);
 	for (unsigned k = 0; k < RUN_EV_KINDS; k++)
 		free(r->obs[k].list);
 	free(r->ch);
@@ -550,6 +558,21 @@ static void do_action(struct runner *r, const struct scn_action *a)
 		}
 		start_flood(r, a);
 		return;
+	case SCN_TRANSFER:
+		run_transfer_action(r, a);
+		return;
+	case SCN_ROLLUP_DEPOSIT:
+	case SCN_ROLLUP_PAY:
+	case SCN_ROLLUP_WITHDRAW:
+	case SCN_ROLLUP_FRAUD:
+		run_rollups_action(r, a);
+		return;
+	case SCN_PEG_IN:
+	case SCN_SIDE_PAY:
+	case SCN_PEG_OUT:
+	case SCN_FEDERATION_STEAL:
+		run_sidechains_action(r, a);
+		return;
 	}
 }
 
@@ -605,6 +628,8 @@ static void phase2(struct runner *r)
 	l2_react_all(r->net, on_challenge, r);
 	if (r->routing)
 		run_routing_phase2_rules(r);
+	if (r->rollups) /* SPEC section 11: the verifiers end phase 2 */
+		run_rollups_phase2(r);
 }
 
 void runner_close_submitted_by_rule(struct runner *r, uint32_t ch)
@@ -645,6 +670,12 @@ static void phase3(struct runner *r, const struct scn_action **order, uint32_t *
 			flood_batch(r, f);
 	}
 	drop_finished_floods(r);
+	/* SPEC section 11's order: floods, reveals, rollups, sidechains, then the script.
+	 * (Generated and imported opens come before the script, as before.) */
+	if (r->rollups)
+		run_rollups_phase3(r);
+	if (r->sidechains)
+		run_sidechains_phase3(r);
 	if (r->s->generate.present && r->s->generate.channels > 0 && h == r->s->generate.open_at)
 		open_generated(r);
 	if (r->s->network.placed && r->s->network.nchannels > 0 && h == r->s->network.open_at)
@@ -662,7 +693,8 @@ static bool quiescent(const struct runner *r)
 	return c->height >= r->last_activity_block && l1_chain_mempool_len(c) == 0 && r->nfloods == 0 &&
 	       r->opening == 0 && r->closing == 0 && (!r->any_inclusion || l1_chain_is_final(c, r->last_inclusion)) &&
 	       (!r->any_settlement || l1_chain_is_final(c, r->last_settlement)) &&
-	       (!r->routing || !run_routing_busy(r));
+	       (!r->routing || !run_routing_busy(r)) && (!r->schemes || !run_schemes_busy(r)) &&
+	       (!r->rollups || !run_rollups_busy(r)) && (!r->sidechains || !run_sidechains_busy(r));
 }
 
 void runner_start(struct runner *r)
@@ -709,6 +741,10 @@ void runner_finish(struct runner *r)
 		r->hit_block_cap = true;
 	if (r->routing)
 		run_routing_finish(r);
+	if (r->rollups)
+		run_rollups_finish(r);
+	if (r->sidechains)
+		run_sidechains_finish(r);
 	struct run_event e = event(r, RUN_EV_RUN_END, NULL);
 	runner_emit(r, &e);
 	free(r->order);

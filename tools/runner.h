@@ -99,6 +99,9 @@ struct run_payment {
 };
 
 struct run_routing;
+struct run_schemes;
+struct run_rollups;
+struct run_sidechains;
 struct obs_metrics;
 struct obs_timeline;
 struct obs_trace;
@@ -114,6 +117,10 @@ struct runner {
 	struct obs_timeline *timeline; /* NULL: no timeline */
 	struct obs_trace *trace;       /* NULL: no trace */
 	struct run_routing *routing;   /* NULL: the scenario sends no routed payment */
+	/* SPEC section 11 (tools/run_schemes.h): NULL when the scenario has none */
+	struct run_schemes *schemes;   /* L1 transfers, via, the contract -> scheme map */
+	struct run_rollups *rollups;   /* rollups[] */
+	struct run_sidechains *sidechains; /* sidechains[] */
 	struct evq events;          /* parties coming back online */
 	struct rng *wl_rng;         /* one stream per workload */
 	struct wl_draw *wl_draw;

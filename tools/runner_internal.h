@@ -59,4 +59,40 @@ void run_routing_online(struct runner *r, uint32_t party);
 bool run_routing_busy(const struct runner *r);
 void run_routing_finish(struct runner *r);
 
+/* ---- SPEC section 11. Each module's _new leaves its pointer NULL when the scenario
+ * does not use it; every other call below is made only when it is set. ---- */
+/* run_schemes.c: L1 transfers (the transfer action, via "l1"), the map from an L1
+ * contract to the scheme whose txs it carries (for l1_txs/l1_bytes), and the `via`
+ * dispatch of workload payments. */
+void run_schemes_new(struct runner *r);
+void run_schemes_free(struct runner *r);
+void run_transfer_action(struct runner *r, const struct scn_action *a);
+bool run_schemes_busy(const struct runner *r);
+/* Scheme `scheme` (SCN_SCHEME_*, scn_scheme_rollup, ...) owns L1 contract `contract`. */
+void runner_set_contract_scheme(struct runner *r, uint32_t contract, uint32_t scheme);
+/* The scheme of an L1 tx of the run, or SCN_NONE (a flood's filler). */
+uint32_t runner_tx_scheme(const struct runner *r, const struct l1_tx *tx);
+
+/* run_rollup.c: rollups[] (SPEC section 11). */
+void run_rollups_new(struct runner *r);
+void run_rollups_free(struct runner *r);
+void run_rollups_action(struct runner *r, const struct scn_action *a); /* rollup_* actions */
+/* A workload payment through rollup i at time t_us; a RUN_EV_SCHEME_PAY tells its fate. */
+void run_rollups_pay(struct runner *r, uint32_t rollup, uint32_t from, uint32_t to, struct amount amount,
+		     uint64_t t_us);
+void run_rollups_phase2(struct runner *r);  /* the verifiers, at the end of phase 2 */
+void run_rollups_phase3(struct runner *r);  /* batch cuts, then batches due */
+bool run_rollups_busy(const struct runner *r);
+void run_rollups_finish(struct runner *r);
+
+/* run_sidechain.c: sidechains[] (SPEC section 11). */
+void run_sidechains_new(struct runner *r);
+void run_sidechains_free(struct runner *r);
+void run_sidechains_action(struct runner *r, const struct scn_action *a); /* peg_in, side_pay, ... */
+void run_sidechains_pay(struct runner *r, uint32_t sidechain, uint32_t from, uint32_t to,
+			struct amount amount, uint64_t t_us);
+void run_sidechains_phase3(struct runner *r); /* slots due: blocks, then releases */
+bool run_sidechains_busy(const struct runner *r);
+void run_sidechains_finish(struct runner *r);
+
 #endif

@@ -8,7 +8,8 @@
 #include "l1sim/util.h"
 
 static const char *const TOP_KEYS[] = { "format", "name", "description", "seed", "l1", "l2", "parties",
-					"generate", "network", "channels", "script", "workload", "until_block", "expect", NULL };
+					"generate", "network", "channels", "rollups", "sidechains", "script", "workload",
+					"until_block", "expect", NULL };
 /* ---- the whole file ---- */
 
 static void load_root(struct scn_vctx *v, const cJSON *root)
@@ -84,6 +85,23 @@ static void load_root(struct scn_vctx *v, const cJSON *root)
 		scn_place_generated(s);
 	if (s->network.present)
 		scn_place_network(s);
+	/* Section 11's schemes before the script and workloads that name them; their ids
+	 * share one index (a workload's via names either). */
+	{
+		const cJSON *ra = cJSON_GetObjectItemCaseSensitive(root, "rollups");
+		const cJSON *sa = cJSON_GetObjectItemCaseSensitive(root, "sidechains");
+		size_t n = (cJSON_IsArray(ra) ? (size_t)cJSON_GetArraySize(ra) : 0) +
+			   (cJSON_IsArray(sa) ? (size_t)cJSON_GetArraySize(sa) : 0);
+		scn_names_init(&v->schemes, n < 2 * SCN_MAX_SCHEMES ? n : 2 * SCN_MAX_SCHEMES);
+	}
+	if ((j = scn_enter(v, root, "rollups", &old))) {
+		scn_load_rollups(v, j);
+		scn_leave(v, old);
+	}
+	if ((j = scn_enter(v, root, "sidechains", &old))) {
+		scn_load_sidechains(v, j);
+		scn_leave(v, old);
+	}
 	if ((j = scn_enter(v, root, "script", &old))) {
 		scn_load_script(v, j);
 		scn_leave(v, old);
@@ -205,6 +223,7 @@ struct scenario *scn_load_buffer(const char *file, const char *text, size_t len,
 	cJSON_Delete(root);
 	scn_names_free(&v.parties);
 	scn_names_free(&v.channels);
+	scn_names_free(&v.schemes);
 	if (v.dropped)
 		scn_errors_add(errs, "%s: ... and %zu more problems not listed", shown, v.dropped);
 	for (size_t i = 0; i < nov; i++)
@@ -244,6 +263,10 @@ void scn_free(struct scenario *s)
 		free(s->network.files[k]);
 	free(s->network.channels);
 	free(s->routing_feature);
+	scn_free_schemes(s); /* before the script: the actions' by[] */
+	scn_free_rollups(s);
+	scn_free_sidechains(s);
+	free(s->schemes_feature);
 	free(s->script);
 	for (uint32_t i = 0; i < s->nworkload; i++) {
 		free(s->workload[i].channels);
@@ -267,4 +290,33 @@ void scn_free(struct scenario *s)
 	free(s->name);
 	free(s->description);
 	free(s);
+}
+
+uint32_t scn_rollup_index(const struct scenario *s, const char *id)
+{
+	for (uint32_t i = 0; i < s->nrollups; i++)
+		if (strcmp(s->rollups[i].id, id) == 0)
+			return i;
+	return SCN_NONE;
+}
+
+uint32_t scn_sidechain_index(const struct scenario *s, const char *id)
+{
+	for (uint32_t i = 0; i < s->nsidechains; i++)
+		if (strcmp(s->sidechains[i].id, id) == 0)
+			return i;
+	return SCN_NONE;
+}
+
+const char *scn_scheme_id(const struct scenario *s, uint32_t k)
+{
+	if (k == SCN_SCHEME_L1)
+		return "l1";
+	if (k == SCN_SCHEME_CHANNELS)
+		return "channels";
+	k -= 2;
+	if (k < s->nrollups)
+		return s->rollups[k].id;
+	k -= s->nrollups;
+	return k < s->nsidechains ? s->sidechains[k].id : "?";
 }

@@ -64,6 +64,8 @@
 #define SCN_MAX_TRACE_FILE_BYTES (1ull << 30) /* a trace workload's CSV */
 #define SCN_MAX_TRACE_ROWS 10000000u       /* payments of one trace workload */
 #define SCN_MAX_CHANNELS_PER_PARTY 1000u   /* generate.channels_per_party (scale_free) */
+/* Section 11. */
+#define SCN_MAX_SCHEMES 256u               /* entries of rollups[], and of sidechains[] */
 
 /* Where an error line comes from: the file, or the override (--set KEY=VALUE, index
  * into the array given to scn_load) that caused it. The loader writes such a line as
@@ -122,6 +124,16 @@ struct scn_channel {
 enum scn_action_kind {
 	SCN_OPEN, SCN_DEPOSIT, SCN_PAY, SCN_CLOSE, SCN_OFFLINE, SCN_ONLINE, SCN_WATCHTOWER, SCN_FLOOD,
 	SCN_SEND,                /* a routed payment (SPEC section 10) */
+	/* SPEC section 11 (tools/scn_schemes.c loads them all) */
+	SCN_TRANSFER,            /* L1 transfers: party = from, to, amount, count */
+	SCN_ROLLUP_DEPOSIT,      /* scheme = rollup; party, amount */
+	SCN_ROLLUP_PAY,          /* scheme = rollup; party = from, to, amount, count */
+	SCN_ROLLUP_WITHDRAW,     /* scheme = rollup; party, amount */
+	SCN_ROLLUP_FRAUD,        /* scheme = rollup; amount */
+	SCN_PEG_IN,              /* scheme = sidechain; party, amount */
+	SCN_SIDE_PAY,            /* scheme = sidechain; party = from, to, amount, count */
+	SCN_PEG_OUT,             /* scheme = sidechain; party, amount */
+	SCN_FEDERATION_STEAL,    /* scheme = sidechain; by[nby], amount; party = by[0] */
 };
 const char *scn_action_str(enum scn_action_kind k);
 
@@ -143,6 +155,10 @@ struct scn_action {
 	uint64_t blocks;         /* offline, flood */
 	bool enabled;            /* watchtower */
 	struct amount fee;       /* flood */
+	uint32_t scheme;         /* section 11: the rollup's or the sidechain's index (rollups[],
+	                          * sidechains[]), SCN_NONE for the others */
+	uint32_t *by;            /* federation_steal: the members (party indices), owned */
+	uint32_t nby;
 };
 
 enum scn_topology { SCN_TOPO_RANDOM = 0, SCN_TOPO_SCALE_FREE };
@@ -197,6 +213,10 @@ struct scn_trace_payment {
 };
 
 enum scn_workload_kind { SCN_WL_POISSON = 0, SCN_WL_TRACE };
+/* A poisson workload's `via` (SPEC section 11): channels (the default), L1 transfers,
+ * a rollup or a sidechain (via_index into rollups[] or sidechains[]). */
+enum scn_via { SCN_VIA_CHANNELS = 0, SCN_VIA_L1, SCN_VIA_ROLLUP, SCN_VIA_SIDECHAIN };
+const char *scn_via_str(enum scn_via v);
 struct scn_workload {
 	enum scn_workload_kind kind;
 	double rate_per_s;       /* poisson */
@@ -206,8 +226,10 @@ struct scn_workload {
 	uint64_t from_block, to_block; /* trace: to_block = from_block + the last start's block (estimate) */
 	struct amount min, max;
 	bool routed;             /* poisson "routed": true (section 10), and every trace */
-	bool all_parties;        /* routed: "parties": "all" */
-	uint32_t *parties;       /* routed: the named parties (distinct) */
+	enum scn_via via;        /* poisson: section 11's `via` */
+	uint32_t via_index;      /* SCN_VIA_ROLLUP, SCN_VIA_SIDECHAIN: the scheme's index */
+	bool all_parties;        /* routed, or a via other than channels: "parties": "all" */
+	uint32_t *parties;       /* routed, via: the named parties (distinct) */
 	uint32_t nparties;
 	char *file;              /* trace: the CSV as resolved */
 	struct scn_trace_payment *trace; /* trace: [ntrace], in file order (start_ms non-decreasing) */
@@ -242,9 +264,68 @@ struct scn_expect_routing {
 	struct scn_opt no_route, insufficient_balance, offline, expired; /* failures */
 };
 
+/* ---- SPEC section 11: rollups and sidechains ---- */
+
+enum scn_rollup_kind { SCN_ROLLUP_OPTIMISTIC = 0, SCN_ROLLUP_VALIDITY };
+const char *scn_rollup_kind_str(enum scn_rollup_kind k);
+
+/* rollups[] (tools/scn_rollup.c): SPEC's defaults in the comments. */
+struct scn_rollup {
+	char *id;
+	enum scn_rollup_kind kind;
+	uint32_t operator_party;
+	struct amount bond;            /* 0 */
+	uint64_t batch_every_blocks;   /* 1 */
+	uint64_t batch_max_txs;        /* 1000 */
+	uint64_t batch_base_bytes;     /* 200 */
+	uint64_t bytes_per_tx;         /* 12 */
+	uint64_t challenge_blocks;     /* 20 (optimistic) */
+	uint64_t prove_blocks;         /* 1 (validity) */
+	uint64_t proof_bytes;          /* 300 (validity) */
+	uint32_t *verifiers;           /* optimistic: party indices */
+	uint32_t nverifiers;
+};
+
+/* sidechains[] (tools/scn_sidechain.c). */
+struct scn_sidechain {
+	char *id;
+	uint32_t *federation;          /* party indices, distinct */
+	uint32_t nfederation;
+	uint32_t threshold;            /* m: 1..nfederation */
+	uint64_t block_interval_ms;    /* 60 s */
+	uint64_t block_tx_limit;       /* 10000 */
+	uint64_t confirmations;        /* 2 */
+	uint64_t pegin_confirmations;  /* 100 */
+};
+
+/* Schemes are numbered for the report: l1, channels, then rollups in file order, then
+ * sidechains in file order. */
+#define SCN_SCHEME_L1 0u
+#define SCN_SCHEME_CHANNELS 1u
+static inline uint32_t scn_scheme_rollup(uint32_t i) { return 2u + i; }
+#define scn_scheme_sidechain(s, i) (2u + (s)->nrollups + (i))
+
+/* expect.schemes, expect.rollups, expect.sidechains: each owner defines its struct
+ * (tools/scn_schemes.c, scn_rollup.c, scn_sidechain.c). */
+struct scn_expect_scheme;
+struct scn_expect_rollup;
+struct scn_expect_sidechain;
+
+/* ---- expect.schemes (tools/scn_schemes.c) ---- */
+
+/* ---- expect.rollups (tools/scn_rollup.c) ---- */
+
+/* ---- expect.sidechains (tools/scn_sidechain.c) ---- */
+
 struct scn_expect {
 	bool present;
 	struct scn_expect_routing routing;
+	struct scn_expect_scheme *schemes;       /* section 11 */
+	uint32_t nschemes;
+	struct scn_expect_rollup *rollups;
+	uint32_t nrollups;
+	struct scn_expect_sidechain *sidechains;
+	uint32_t nsidechains;
 	uint32_t nbalances;
 	uint32_t *balance_party;
 	struct amount *balance;
@@ -281,6 +362,15 @@ struct scenario {
 	uint32_t nchannels;      /* explicit + generated */
 	struct scn_generate generate;
 	struct scn_network network;
+	struct scn_rollup *rollups;  /* section 11 */
+	uint32_t nrollups;
+	struct scn_sidechain *sidechains;
+	uint32_t nsidechains;
+	/* The JSON path of the first section-11 feature the file uses (block_bytes, a
+	 * transfer or scheme action, a via, rollups, sidechains, expect.schemes/rollups/
+	 * sidechains), or NULL: the report has `schemes`, `rollups` and `sidechains` only
+	 * then, so that a file using none of section 11 reports as before. */
+	char *schemes_feature;
 	struct scn_action *script;
 	uint32_t nscript;
 	struct scn_workload *workload;
@@ -289,6 +379,13 @@ struct scenario {
 	uint64_t until_block;
 	struct scn_expect expect;
 };
+
+/* The index of a rollup or sidechain by id, or SCN_NONE. */
+uint32_t scn_rollup_index(const struct scenario *s, const char *id);
+uint32_t scn_sidechain_index(const struct scenario *s, const char *id);
+/* The id of scheme k (SCN_SCHEME_L1: "l1", SCN_SCHEME_CHANNELS: "channels"). */
+const char *scn_scheme_id(const struct scenario *s, uint32_t k);
+static inline uint32_t scn_nschemes(const struct scenario *s) { return 2u + s->nrollups + s->nsidechains; }
 
 /* An override from --set KEY=VALUE. */
 struct scn_override {

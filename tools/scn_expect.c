@@ -173,7 +173,7 @@ static void load_expect_routing(struct scn_vctx *v, const cJSON *j, struct scn_e
 void scn_load_expect(struct scn_vctx *v, const cJSON *j)
 {
 	static const char *const keys[] = { "l1_balances", "payments", "security_violations", "throughput_gain",
-					    "channels", "routing", NULL };
+					    "channels", "routing", "schemes", "rollups", "sidechains", NULL };
 	struct scenario *s = v->s;
 	struct scn_expect *e = &s->expect;
 	if (!cJSON_IsObject(j)) {
@@ -202,6 +202,18 @@ void scn_load_expect(struct scn_vctx *v, const cJSON *j)
 	opt_uint(v, j, "security_violations", false, &e->security_violations);
 	if ((c = scn_enter(v, j, "routing", &old))) {
 		load_expect_routing(v, c, &e->routing);
+		scn_leave(v, old);
+	}
+	if ((c = scn_enter(v, j, "schemes", &old))) {
+		scn_load_expect_schemes(v, c);
+		scn_leave(v, old);
+	}
+	if ((c = scn_enter(v, j, "rollups", &old))) {
+		scn_load_expect_rollups(v, c);
+		scn_leave(v, old);
+	}
+	if ((c = scn_enter(v, j, "sidechains", &old))) {
+		scn_load_expect_sidechains(v, c);
 		scn_leave(v, old);
 	}
 	if ((c = scn_enter(v, j, "throughput_gain", &old))) {

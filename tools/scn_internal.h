@@ -46,6 +46,7 @@ struct scn_vctx {
 	size_t plen;
 	struct scenario *s;
 	struct scn_names parties, channels;
+	struct scn_names schemes; /* section 11: rollup and sidechain ids (one namespace) */
 	size_t nerrs, dropped;   /* problems listed, and those past SCN_MAX_ERRORS */
 	double payments;         /* the run's payments so far: counts, workload means */
 	double flood_txs;        /* txs x blocks of the floods so far */
@@ -155,6 +156,23 @@ char *scn_input_file(struct scn_vctx *v, const cJSON *j, unsigned long long max_
 /* ---- scn_trace.c ---- */
 /* Reads the trace CSV of workload w (w->file set); problems at the current path. */
 void scn_load_trace(struct scn_vctx *v, struct scn_workload *w);
+
+/* ---- SPEC section 11 ---- */
+/* scn_schemes.c: the section's actions (everything after the common at/action), a
+ * poisson workload's via and parties, expect.schemes/rollups/sidechains, and which
+ * section-11 feature a file uses (scn_note_schemes records the current path). */
+void scn_load_scheme_action(struct scn_vctx *v, const cJSON *a, struct scn_action *act);
+void scn_load_expect_schemes(struct scn_vctx *v, const cJSON *j);
+void scn_load_expect_rollups(struct scn_vctx *v, const cJSON *j);
+void scn_load_expect_sidechains(struct scn_vctx *v, const cJSON *j);
+void scn_note_schemes(struct scn_vctx *v);
+void scn_free_schemes(struct scenario *s); /* the actions' by[], the expectations */
+/* scn_rollup.c: rollups[] (ids go into v->schemes). */
+void scn_load_rollups(struct scn_vctx *v, const cJSON *arr);
+void scn_free_rollups(struct scenario *s);
+/* scn_sidechain.c: sidechains[] (ids go into v->schemes). */
+void scn_load_sidechains(struct scn_vctx *v, const cJSON *arr);
+void scn_free_sidechains(struct scenario *s);
 
 /* ---- scn_override.c ---- */
 /* Applies override number idx to the tree; returns the validator's path of the value it

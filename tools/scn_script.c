@@ -9,11 +9,15 @@
 const char *scn_action_str(enum scn_action_kind k)
 {
 	static const char *names[] = { "open", "deposit", "pay", "close", "offline", "online",
-				       "watchtower", "flood", "send" };
+				       "watchtower", "flood", "send", "transfer", "rollup_deposit", "rollup_pay",
+				       "rollup_withdraw", "rollup_fraud", "peg_in", "side_pay", "peg_out",
+				       "federation_steal" };
 	return (unsigned)k < sizeof(names) / sizeof(names[0]) ? names[k] : "?";
 }
 static const char *const ACTION_NAMES[] = { "open", "deposit", "pay", "close", "offline", "online",
-					    "watchtower", "flood", "send", NULL };
+					    "watchtower", "flood", "send", "transfer", "rollup_deposit", "rollup_pay",
+					    "rollup_withdraw", "rollup_fraud", "peg_in", "side_pay", "peg_out",
+					    "federation_steal", NULL };
 static const char *const *const ACTION_KEYS[] = {
 	(const char *const[]){ "at", "action", "channel", NULL },
 	(const char *const[]){ "at", "action", "channel", "party", "amount", NULL },
@@ -71,11 +75,16 @@ static void load_action(struct scn_vctx *v, const cJSON *a, struct scn_action *a
 		/* Without a known action only the common keys can be checked. */
 		static const char *const common[] = { "at", "action", "channel", "party", "from", "to", "amount",
 						      "count", "by", "mode", "state", "tamper", "blocks", "enabled",
-						      "txs", "fee", "max_fee", "hold_blocks", NULL };
+						      "txs", "fee", "max_fee", "hold_blocks", "rollup", "sidechain", NULL };
 		scn_check_keys(v, a, common);
 		return;
 	}
 	act->kind = (enum scn_action_kind)kind;
+	act->scheme = SCN_NONE;
+	if (kind >= SCN_TRANSFER) { /* SPEC section 11: tools/scn_schemes.c */
+		scn_load_scheme_action(v, a, act);
+		return;
+	}
 	if (kind == SCN_SEND) {
 		size_t o = scn_path_push_key(v, "action");
 		scn_note_routing(v);
