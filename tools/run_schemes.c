@@ -8,6 +8,8 @@
  * the time of that block being its finality. Transfers of one fee are reached in
  * submission order, so the pending ones wait in a FIFO (a lookup by id covers any
  * other order), and so do the included ones for their finality. */
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -158,11 +160,30 @@ static void transfer(struct runner *r, const struct scn_action *a, uint32_t from
 	q_push(&r->schemes->pending, x);
 }
 
+/* A line for the timeline (RUN_EV_SCHEME_STEP of the l1 scheme). */
+static void step(struct runner *r, const struct scn_action *a, uint32_t party, const char *what)
+{
+	struct run_event e = event(r, RUN_EV_SCHEME_STEP, a);
+	e.u.scheme_step.scheme = SCN_SCHEME_L1;
+	e.u.scheme_step.what = what;
+	e.u.scheme_step.party = party;
+	runner_emit(r, &e);
+}
+
 void run_transfer_action(struct runner *r, const struct scn_action *a)
 {
 	uint64_t t_us = ms_to_us(r->chain->time_ms);
+	size_t before = r->schemes->pending.len;
 	for (uint64_t k = 0; k < a->count; k++)
 		transfer(r, a, a->party, a->to, a->amount, t_us);
+	size_t n = r->schemes->pending.len - before;
+	if (n && observed(r, RUN_EV_SCHEME_STEP)) {
+		char line[256], am[AMOUNT_FMT_LEN], fee[AMOUNT_FMT_LEN];
+		snprintf(line, sizeof(line), "%s submits %zu transfer%s of %s to %s (fee %s, %u bytes each)",
+			 runner_party_name(r, a->party), n, n == 1 ? "" : "s", amount_fmt(am, a->amount),
+			 runner_party_name(r, a->to), amount_fmt(fee, r->s->fee), L1_TX_BYTES_TRANSFER);
+		step(r, a, a->party, line);
+	}
 }
 
 void run_transfer_pay(struct runner *r, uint32_t from, uint32_t to, struct amount amount, uint64_t t_us)
@@ -189,12 +210,20 @@ void run_schemes_tx(struct runner *r, const struct l1_event *ev)
 void run_schemes_after_execute(struct runner *r)
 {
 	struct xfer_q *q = &r->schemes->included;
-	uint64_t h = r->chain->height;
+	uint64_t h = r->chain->height, n = 0;
 	while (q->len && q_at(q, 0)->final_height <= h) {
 		struct xfer x = *q_at(q, 0);
 		q->head = (q->head + 1) % q->cap;
 		q->len--;
 		pay_event(r, NULL, RUN_SCHEME_PAY_FINAL, &x, NULL);
+		n++;
+	}
+	if (n && observed(r, RUN_EV_SCHEME_STEP)) {
+		char line[160];
+		uint32_t conf = r->chain->params.confirmations;
+		snprintf(line, sizeof(line), "%" PRIu64 " transfer%s final (%u confirmation%s)", n, n == 1 ? "" : "s", conf,
+			 conf == 1 ? "" : "s");
+		step(r, NULL, SCN_NONE, line);
 	}
 }
 
