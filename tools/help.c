@@ -125,7 +125,7 @@ static const char OPTIONS_MERGE[] =
 static const char OPTIONS_BENCH[] =
 	"  --format text   (default) a table: measured, bound, ratio, goal\n"
 	"  --format json   {\"ed25519\", \"off\", \"memory\", \"l1\", \"routed\",\n"
-	"                  \"routed_snapshot\", \"routed_ed25519\"} as one JSON object\n"
+	"                  \"routed_snapshot\", \"routed_ed25519\", \"schemes\"} as one JSON object\n"
 	"  --quick         a few-second smoke run with small sizes (used by make test)\n";
 
 static const char OTHER_OPTIONS[] =
@@ -181,7 +181,8 @@ static const char EXAMPLES_BENCH[] = "  l2sim bench --quick --format json\n";
 static const char DOCS[] =
 	"Documentation: docs/scenario-format.md, docs/metrics.md, docs/benchmarks.md,\n"
 	"docs/teaching-disputes.md, docs/scenarios.md, docs/security.md, docs/l1sim.md,\n"
-	"docs/l2.md, docs/performance.md, and man l2sim.\n";
+	"docs/l2.md, docs/performance.md, docs/schemes.md (L1 transfers, rollups, a\n"
+	"sidechain: SPEC section 11), and man l2sim.\n";
 
 void cli_synopsis(FILE *f)
 {
