@@ -118,6 +118,32 @@ static void fuzz_check_scenario(const struct scenario *s)
 		case SCN_WATCHTOWER:
 			FUZZ_ASSERT(a->party < s->nparties);
 			break;
+		case SCN_TRANSFER:
+			FUZZ_ASSERT(a->party < s->nparties && a->to < s->nparties && a->count >= 1 && a->amount.units >= 1);
+			break;
+		case SCN_ROLLUP_PAY:
+			FUZZ_ASSERT(a->to < s->nparties && a->count >= 1);
+			/* fall through */
+		case SCN_ROLLUP_DEPOSIT:
+		case SCN_ROLLUP_WITHDRAW:
+			FUZZ_ASSERT(a->party < s->nparties);
+			/* fall through */
+		case SCN_ROLLUP_FRAUD:
+			FUZZ_ASSERT(a->scheme < s->nrollups && a->amount.units >= 1);
+			break;
+		case SCN_SIDE_PAY:
+			FUZZ_ASSERT(a->to < s->nparties && a->count >= 1);
+			/* fall through */
+		case SCN_PEG_IN:
+		case SCN_PEG_OUT:
+			FUZZ_ASSERT(a->party < s->nparties && a->scheme < s->nsidechains && a->amount.units >= 1);
+			break;
+		case SCN_FEDERATION_STEAL:
+			FUZZ_ASSERT(a->scheme < s->nsidechains && a->amount.units >= 1 && a->nby >= 1 && a->by &&
+				    a->party == a->by[0]);
+			for (uint32_t k = 0; k < a->nby; k++)
+				FUZZ_ASSERT(a->by[k] < s->nparties);
+			break;
 		default:
 			FUZZ_ASSERT(!"unknown action kind");
 		}
