@@ -234,3 +234,69 @@ Test(run_rollup, batches_cut_by_count_and_bytes)
 	runner_free(r);
 	scn_free(s);
 }
+
+Test(run_rollup, revert_undoes_every_later_batch_in_order)
+{
+	struct scenario *s = scenario_with(FRAUD_ROLLUP("optimistic", ",\"challenge_blocks\":5,\"verifiers\":[\"val\"]"));
+	act(s, 0, SCN_ROLLUP_DEPOSIT, 1, 0, 500, 1);
+	act(s, 2, SCN_ROLLUP_FRAUD, 0, 0, 100, 1);
+	act(s, 2, SCN_ROLLUP_PAY, 1, 2, 10, 1);
+	offline(s, 2, 3, 3);                       /* val is back at phase 2 of block 5 */
+	act(s, 3, SCN_ROLLUP_PAY, 1, 2, 20, 1);
+	act(s, 4, SCN_ROLLUP_PAY, 2, 1, 5, 1);
+	struct seen x = { 0 };
+	struct runner *r = run(s, &x);
+	/* Batch 0 (fraud) in 4, batch 1 in 5, batch 2 pending when the proof goes in at 6:
+	 * all three undone, their payments cut again as batch 3 at 6, in 7, final at 12. */
+	cr_assert_eq(x.violations, 0);
+	cr_assert_eq(x.ok, 3);
+	cr_assert_eq(x.final, 3);
+	cr_assert_eq(rbal(r, 1), 475);
+	cr_assert_eq(rbal(r, 2), 25);
+	cr_assert_eq(rbal(r, 0), 0);
+	cr_assert_eq(l1bal(r, 3), 309);
+	cr_assert_eq(l1bal(r, 0), 697, "batches 0, 1 and 3 paid fees; 2 left the mempool unpaid");
+	cr_assert_eq(r->chain->bytes_included, 250 + 212 + 212 + 500 + 236);
+	cr_assert_eq(r->chain->height, 12);
+	runner_free(r);
+	scn_free(s);
+}
+
+Test(run_rollup, operator_spends_a_fraud_gain_only_once_final)
+{
+	struct scenario *s = scenario_with(FRAUD_ROLLUP("optimistic", ",\"challenge_blocks\":4"));
+	fraud_script(s);
+	act(s, 4, SCN_ROLLUP_WITHDRAW, 0, 0, 200, 1); /* batch 0 in its window: refused */
+	act(s, 9, SCN_ROLLUP_WITHDRAW, 0, 0, 200, 1); /* final at 8: accepted */
+	struct seen x = { 0 };
+	struct runner *r = run(s, &x);
+	cr_assert_eq(x.violations, 1);
+	cr_assert_eq(x.ok, 2);
+	cr_assert_eq(x.failed, 1);
+	cr_assert_eq(rbal(r, 0), 0);
+	cr_assert_eq(l1bal(r, 0), 1000 - 300 - 1 - 1 + 200, "the stolen 200 reached L1");
+	cr_assert_eq(run_rollup_holdings(r, 0).units, 600);
+	runner_free(r);
+	scn_free(s);
+}
+
+Test(run_rollup, validity_drop_undoes_batches_cut_and_not_yet_proved)
+{
+	/* prove_blocks 3, a batch every block: batch 0 (fraud) cut at 3, due at 6; batch 1
+	 * cut at 4 (due 7). Batch 0 is dropped in 7; batch 1, pending then, leaves the
+	 * mempool; both payments are cut again at 7 as batch 2, due at 10, final in 11. */
+	struct scenario *s = scenario_with(FRAUD_ROLLUP("validity", ",\"prove_blocks\":3"));
+	fraud_script(s);
+	act(s, 3, SCN_ROLLUP_PAY, 1, 2, 20, 1);
+	struct seen x = { 0 };
+	struct runner *r = run(s, &x);
+	cr_assert_eq(x.violations, 0);
+	cr_assert_eq(x.final, 2);
+	cr_assert_eq(rbal(r, 1), 430);
+	cr_assert_eq(rbal(r, 2), 70);
+	cr_assert_eq(l1bal(r, 0), 699);
+	cr_assert_eq(r->chain->bytes_included, 250 + 524);
+	cr_assert_eq(r->chain->height, 11);
+	runner_free(r);
+	scn_free(s);
+}
