@@ -300,3 +300,35 @@ Test(run_rollup, validity_drop_undoes_batches_cut_and_not_yet_proved)
 	runner_free(r);
 	scn_free(s);
 }
+
+Test(run_rollup, optimistic_final_after_window_and_confirmations)
+{
+	/* scenarios/rollup-optimistic-final.json, worked in docs/scenarios.md. */
+	const char *text = "{\"format\":\"l2sim/1\",\"name\":\"t\",\"l1\":{\"block_interval_s\":60,\"confirmations\":2,\"fee\":1},"
+			   "\"parties\":[{\"name\":\"op\",\"balance\":500},{\"name\":\"ann\",\"balance\":1000},{\"name\":\"bob\"}],"
+			   "\"rollups\":[{\"id\":\"r\",\"kind\":\"optimistic\",\"operator\":\"op\",\"bond\":100,"
+			   "\"challenge_blocks\":6}]}";
+	struct scn_errors e = { 0 };
+	struct scenario *s = scn_load_buffer("t.json", text, strlen(text), NULL, 0, &e);
+	cr_assert_not_null(s);
+	s->script = calloc(4, sizeof(*s->script));
+	act(s, 0, SCN_ROLLUP_DEPOSIT, 1, 0, 600, 1);
+	act(s, 2, SCN_ROLLUP_PAY, 1, 2, 100, 3);
+	act(s, 3, SCN_ROLLUP_WITHDRAW, 2, 0, 100, 1);
+	struct seen x = { 0 };
+	struct runner *r = run(s, &x);
+	cr_assert_eq(x.ok, 4);
+	cr_assert_eq(x.final, 4);
+	cr_assert_eq(x.final_s_min, 540);
+	cr_assert_eq(x.final_s_max, 540);
+	cr_assert_eq(l1bal(r, 0), 398);
+	cr_assert_eq(l1bal(r, 1), 399);
+	cr_assert_eq(l1bal(r, 2), 100);
+	cr_assert_eq(rbal(r, 1), 300);
+	cr_assert_eq(rbal(r, 2), 200);
+	cr_assert_eq(run_rollup_holdings(r, 0).units, 600);
+	cr_assert_eq(r->chain->bytes_included, 698);
+	cr_assert_eq(r->chain->height, 12);
+	runner_free(r);
+	scn_free(s);
+}
