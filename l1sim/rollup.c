@@ -123,6 +123,8 @@ static enum l1_result op_batch(struct l1_rollup *k, struct l1_chain *c, const st
 	const struct l1_rollup_batch *b = tx->data;
 	if (!b || b->seq != k->next_seq)
 		return L1_ERR_BATCH_ORDER;
+	if (tx->submitter != k->operator_account)
+		return L1_ERR_NOT_OPERATOR;
 	if (k->p.kind == L1_ROLLUP_VALIDITY && b->fraud)
 		return L1_ERR_BAD_PROOF; /* no valid proof of a wrong state exists */
 	enum l1_result r = pay_fee(c, tx, AMOUNT(0));

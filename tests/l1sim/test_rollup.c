@@ -315,3 +315,46 @@ Test(l1_rollup, state_hash_covers_the_contract)
 	cr_assert(l1_chain_conserved(t.h.c), "the bond counts among the holdings");
 	h_fini(&t.h);
 }
+
+Test(l1_rollup, dropped_txs_change_nothing)
+{
+	/* Two equal chains; one also gets txs that are all dropped: the state hashes match. */
+	struct rt a, b;
+	rt_init(&a, L1_ROLLUP_OPTIMISTIC, 300, 0);
+	rt_init(&b, L1_ROLLUP_OPTIMISTIC, 300, 0);
+	batch(&a, 0, 1, false, 0, 0);
+	batch(&b, 0, 1, false, 0, 0);
+	h_block(&a.h);
+	h_block(&b.h);
+	uint64_t p1 = proof(&a, a.ver, 0);   /* no fraud */
+	uint64_t p2 = proof(&a, a.ver, 5);   /* no such batch */
+	uint64_t d = deposit(&a, a.bob, 1000); /* 1000 + fee 1 > 1000 */
+	struct l1_rollup_batch *bad = l1_rollup_batch_new(1, 1, false, NULL, 0);
+	uint64_t bop = l1_chain_submit(a.h.c, l1_rollup_batch_tx(a.k, a.ver, AMOUNT(1), bad)); /* not the operator */
+	h_block(&a.h);
+	h_block(&b.h);
+	h_assert_dropped(&a.h, p1, 2, L1_ERR_NO_FRAUD);
+	h_assert_dropped(&a.h, p2, 2, L1_ERR_NOT_CHALLENGEABLE);
+	h_assert_dropped(&a.h, d, 2, L1_ERR_NO_FUNDS);
+	h_assert_dropped(&a.h, bop, 2, L1_ERR_NOT_OPERATOR);
+	uint8_t ha[32], hb[32];
+	l1_chain_state_hash(a.h.c, ha);
+	l1_chain_state_hash(b.h.c, hb);
+	cr_assert_eq(memcmp(ha, hb, 32), 0, "a dropped rollup tx changed the state");
+	h_fini(&a.h);
+	h_fini(&b.h);
+}
+
+Test(l1_rollup, unknown_op_is_dropped)
+{
+	struct rt t;
+	rt_init(&t, L1_ROLLUP_OPTIMISTIC, 0, 0);
+	struct l1_tx tx = l1_rollup_deposit_tx(t.k, t.ann, AMOUNT(1), AMOUNT(1));
+	tx.op = L1_ROLLUP_OP_NONE;
+	uint64_t id = l1_chain_submit(t.h.c, tx);
+	h_block(&t.h);
+	h_assert_dropped(&t.h, id, 1, L1_ERR_NO_SUCH_OP);
+	cr_assert_str_eq(l1_chain_op_str(t.h.c, &(struct l1_tx){ .contract = l1_rollup_id(t.k), .op = L1_ROLLUP_BATCH }),
+			 "rollup_batch");
+	h_fini(&t.h);
+}
