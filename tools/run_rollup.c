@@ -282,8 +282,8 @@ static void submit(struct runner *r, struct rl_rollup *R, struct rl_batch *b)
 	free(w);
 	uint64_t tx = l1_chain_submit(r->chain, l1_rollup_batch_tx(R->k, account(r, R->cfg->operator_party), r->s->fee, lb));
 	b->state = RL_PENDING;
-	step(r, R, R->cfg->operator_party, tx, "batch %" PRIu64 " of %u payments submitted (%" PRIu64 " bytes)", b->seq,
-	     b->npays, l1_rollup_batch_bytes(&R->p, b->npays));
+	step(r, R, R->cfg->operator_party, tx, "batch %" PRIu64 " of %u payment%s submitted (%" PRIu64 " bytes)", b->seq,
+	     b->npays, b->npays == 1 ? "" : "s", l1_rollup_batch_bytes(&R->p, b->npays));
 }
 
 static void cut(struct runner *r, struct rl_rollup *R)
@@ -307,7 +307,8 @@ static void cut(struct runner *r, struct rl_rollup *R)
 	R->qlen -= n;
 	if (R->qlen == 0)
 		R->qhead = 0;
-	step(r, R, R->cfg->operator_party, 0, "batch %" PRIu64 " cut: %u payments", b->seq, b->npays);
+	step(r, R, R->cfg->operator_party, 0, "batch %" PRIu64 " cut: %u payment%s", b->seq, b->npays,
+	     b->npays == 1 ? "" : "s");
 	apply_frauds(r, R, b);
 	if (R->p.kind == L1_ROLLUP_OPTIMISTIC)
 		submit(r, R, b);
@@ -359,8 +360,8 @@ static void undo(struct runner *r, struct rl_rollup *R)
 		struct rl_batch *b = &R->batches[i];
 		memcpy(q + n, b->pays, b->npays * sizeof(*q));
 		n += b->npays;
-		step(r, R, op, 0, "batch %" PRIu64 " undone: %u payments back in the queue%s", b->seq, b->npays,
-		     b->nfrauds ? ", its fraud discarded" : "");
+		step(r, R, op, 0, "batch %" PRIu64 " undone: %u payment%s back in the queue%s", b->seq, b->npays,
+		     b->npays == 1 ? "" : "s", b->nfrauds ? ", its fraud discarded" : "");
 		batch_free(b);
 	}
 	memcpy(q + n, R->queue + R->qhead, R->qlen * sizeof(*q));

@@ -93,7 +93,7 @@ Test(scn_rollup, refusals)
 		"id must match");
 }
 
-Test(scn_rollup, a_batch_must_fit_in_block_bytes, .disabled = true) /* until l1.block_bytes loads (schemes: loader) */
+Test(scn_rollup, a_batch_must_fit_in_block_bytes)
 {
 	refused("{\"format\":\"l2sim/1\",\"name\":\"t\",\"l1\":{\"block_bytes\":500},\"parties\":[{\"name\":\"op\"}],"
 		"\"rollups\":[{\"id\":\"r\",\"kind\":\"validity\",\"operator\":\"op\"}]}",
