@@ -118,27 +118,29 @@ static void fuzz_check_scenario(const struct scenario *s)
 		case SCN_WATCHTOWER:
 			FUZZ_ASSERT(a->party < s->nparties);
 			break;
-		/* SPEC section 11: each names a party of the scenario, and its rollup or
-		 * sidechain by index. */
 		case SCN_TRANSFER:
+			FUZZ_ASSERT(a->party < s->nparties && a->to < s->nparties && a->count >= 1 && a->amount.units >= 1);
+			break;
 		case SCN_ROLLUP_PAY:
-		case SCN_SIDE_PAY:
 			FUZZ_ASSERT(a->to < s->nparties && a->count >= 1);
 			/* fall through */
 		case SCN_ROLLUP_DEPOSIT:
 		case SCN_ROLLUP_WITHDRAW:
-		case SCN_PEG_IN:
-		case SCN_PEG_OUT:
-			FUZZ_ASSERT(a->party < s->nparties && a->amount.units >= 1);
-			FUZZ_ASSERT(a->kind == SCN_TRANSFER ||
-				    (a->kind == SCN_ROLLUP_PAY || a->kind == SCN_ROLLUP_DEPOSIT || a->kind == SCN_ROLLUP_WITHDRAW
-					     ? a->scheme < s->nrollups : a->scheme < s->nsidechains));
-			break;
+			FUZZ_ASSERT(a->party < s->nparties);
+			/* fall through */
 		case SCN_ROLLUP_FRAUD:
 			FUZZ_ASSERT(a->scheme < s->nrollups && a->amount.units >= 1);
 			break;
+		case SCN_SIDE_PAY:
+			FUZZ_ASSERT(a->to < s->nparties && a->count >= 1);
+			/* fall through */
+		case SCN_PEG_IN:
+		case SCN_PEG_OUT:
+			FUZZ_ASSERT(a->party < s->nparties && a->scheme < s->nsidechains && a->amount.units >= 1);
+			break;
 		case SCN_FEDERATION_STEAL:
-			FUZZ_ASSERT(a->scheme < s->nsidechains && a->nby >= 1 && a->by);
+			FUZZ_ASSERT(a->scheme < s->nsidechains && a->amount.units >= 1 && a->nby >= 1 && a->by &&
+				    a->party == a->by[0]);
 			for (uint32_t k = 0; k < a->nby; k++)
 				FUZZ_ASSERT(a->by[k] < s->nparties);
 			break;

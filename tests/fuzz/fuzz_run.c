@@ -26,7 +26,7 @@ static bool small_enough(const struct scenario *s)
 	double payments = 0, flood = 0;
 	for (uint32_t i = 0; i < s->nscript; i++) {
 		const struct scn_action *a = &s->script[i];
-		if (a->kind == SCN_PAY || a->kind == SCN_TRANSFER || a->kind == SCN_ROLLUP_PAY || a->kind == SCN_SIDE_PAY)
+		if (a->kind == SCN_PAY)
 			payments += (double)a->count;
 		else if (a->kind == SCN_FLOOD)
 			flood += (double)a->count * (double)a->blocks;
