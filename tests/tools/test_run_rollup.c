@@ -413,3 +413,23 @@ Test(run_rollup, random_runs_keep_the_books)
 		scn_free(s);
 	}
 }
+
+Test(run_rollup, window_edges_in_a_run)
+{
+	/* Batch 0 (with the fraud) is included in 4; val's proof, submitted in phase 2 of
+	 * 4, is included in 5. challenge_blocks 1: 5 is the window's last block, caught.
+	 * challenge_blocks 0: the batch is final at the end of 4, before val looks at it (a
+	 * proof one block late is the contract's test: fraud_proof_one_block_late_is_dropped). */
+	for (int w = 1; w >= 0; w--) {
+		char rollup[200];
+		snprintf(rollup, sizeof(rollup), FRAUD_ROLLUP("optimistic", ",\"challenge_blocks\":%d,\"verifiers\":[\"val\"]"), w);
+		struct scenario *s = scenario_with(rollup);
+		fraud_script(s);
+		struct seen x = { 0 };
+		struct runner *r = run(s, &x);
+		cr_assert_eq(x.violations, w ? 0 : 1, "challenge_blocks %d", w);
+		cr_assert_eq(l1bal(r, 3), w ? 309 : 10, "challenge_blocks %d: the bond, or nothing submitted", w);
+		runner_free(r);
+		scn_free(s);
+	}
+}
