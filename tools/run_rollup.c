@@ -298,6 +298,11 @@ static void cut(struct runner *r, struct rl_rollup *R)
 	}
 	if (n == 0)
 		return;
+	if (R->nbatches == R->bcap && R->bhead > 0) { /* reuse the slots of batches done with */
+		memmove(R->batches, R->batches + R->bhead, (R->nbatches - R->bhead) * sizeof(*R->batches));
+		R->nbatches -= R->bhead;
+		R->bhead = 0;
+	}
 	GROW(R->batches, R->nbatches, R->bcap);
 	struct rl_batch *b = &R->batches[R->nbatches++];
 	*b = (struct rl_batch){ .seq = R->next_seq++, .state = RL_CUT, .npays = (uint32_t)n };
@@ -440,6 +445,11 @@ static void on_tx(struct runner *r, struct rl_rollup *R, const struct l1_event *
 			step(r, R, party, tx->id, "deposit of %s by %s dropped: %s", amount_fmt(s1, tx->amount), pname(r, party),
 			     l1_result_str(ev->reason));
 			return;
+		}
+		if (R->ndeps == R->capdeps && R->dhead > 0) {
+			memmove(R->deps, R->deps + R->dhead, (R->ndeps - R->dhead) * sizeof(*R->deps));
+			R->ndeps -= R->dhead;
+			R->dhead = 0;
 		}
 		GROW(R->deps, R->ndeps, R->capdeps);
 		R->deps[R->ndeps++] = (struct rl_deposit){ .party = party, .amount = tx->amount, .height = ev->height };
