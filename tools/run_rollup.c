@@ -220,7 +220,7 @@ static struct rl_batch *find_batch(struct rl_rollup *R, uint64_t seq)
  * batch, cut now or later, takes it below 0). O(queue). */
 static struct amount fraud_hold(const struct rl_rollup *R, uint32_t v)
 {
-	/* Work in signed 128-bit-free terms: track the running delta as (plus, minus). */
+	/* Amounts are unsigned: the running delta of its queued payments is (plus, minus). */
 	struct amount cut = R->accepted[v], run_plus = AMOUNT(0), run_minus = AMOUNT(0), low = AMOUNT(0);
 	for (size_t i = R->qhead; i < R->qhead + R->qlen; i++) {
 		const struct rl_pay *p = &R->queue[i];
