@@ -33,8 +33,8 @@
 #define L1_PEG_IN_BYTES 250u
 #define L1_PEG_RELEASE_BASE_BYTES 250u
 #define L1_PEG_SIG_BYTES 64u
-/* Signatures a release may carry (a federation's size is bounded by the loader). */
-#define L1_PEG_MAX_SIGS 4096u
+/* Signatures a release may carry: as many as a scenario may have parties. */
+#define L1_PEG_MAX_SIGS 100000u
 
 enum l1_peg_op {
 	L1_PEG_IN = 0,
