@@ -5,15 +5,15 @@
  * the peg contract (l1sim/peg.h), and federation thefts with the violations they leave.
  * What happens is told as run events: RUN_EV_SCHEME_PAY for each payment (ok when in a
  * block, failed, final), RUN_EV_SCHEME_STEP for pegs, blocks and releases, and
- * RUN_EV_SCHEME_VIOLATION at the run's end for balances a theft left unbacked.
+ * RUN_EV_SCHEME_VIOLATION for each balance a theft leaves unbacked.
  *
  * Decisions where SPEC is silent (docs/schemes-sidechain.md): who is online is read
  * when a slot is handled (the start of phase 3 of the L1 block that reaches it); a
  * peg-in is credited at the first block whose slot time is at or after the time of the
  * L1 block that gave it its pegin_confirmations-th confirmation; a release is submitted
- * whether or not its party is online (its wallet does it); after a theft, the parties
- * with a positive balance at the run's end other than the thieves (every member of an
- * included theft's `by`) are its victims. */
+ * whether or not its party is online (its wallet does it); when a theft is included,
+ * the parties with a positive balance then, other than the thieves (every member of an
+ * included theft's `by`), are its victims, each counted once per sidechain. */
 #include <inttypes.h>
 #include <sodium.h>
 #include <stdarg.h>
@@ -77,8 +77,8 @@ struct side {
 	uint64_t height;               /* blocks made */
 	uint64_t next_number;          /* release numbers */
 	bool halted;                   /* the last slot handled made no block */
-	bool theft;                    /* a theft was included */
 	bool *thief;                   /* [nparties]: signed an included theft */
+	bool *victim;                  /* [nparties]: counted as a theft's victim */
 	uint32_t *signers;             /* [2 x nfederation]: scratch of releases() */
 };
 
@@ -224,6 +224,26 @@ static void on_pegin(struct runner *r, struct side *sc, const struct l1_event *e
 	}
 }
 
+/* A theft was included: every party other than the thieves (the members of any
+ * included theft's by) with a positive balance now holds money the peg no longer
+ * backs, a violation each (once per sidechain). */
+static void theft_included(struct runner *r, struct side *sc, const struct scn_action *theft)
+{
+	for (uint32_t k = 0; k < theft->nby; k++)
+		sc->thief[theft->by[k]] = true;
+	for (uint32_t p = 0; p < r->s->nparties; p++) {
+		if (sc->thief[p] || sc->victim[p] || amount_is_zero(sc->bal[p]))
+			continue;
+		sc->victim[p] = true;
+		struct run_event e = event(r, RUN_EV_SCHEME_VIOLATION, NULL);
+		e.u.scheme_violation.scheme = sc->scheme;
+		e.u.scheme_violation.party = p;
+		e.u.scheme_violation.amount = sc->bal[p];
+		e.u.scheme_violation.why = "sidechain balance no longer backed on L1 after a federation theft";
+		runner_emit(r, &e);
+	}
+}
+
 static void on_release(struct runner *r, struct side *sc, const struct l1_event *ev)
 {
 	char am[AMOUNT_FMT_LEN];
@@ -240,11 +260,9 @@ static void on_release(struct runner *r, struct side *sc, const struct l1_event 
 			step(r, sc, x->party, x->tx, "%s: release #%" PRIu64 " paid %s to %s on L1", sc->p->id, x->number, am,
 			     pname(r, x->party));
 		else {
-			sc->theft = true;
-			for (uint32_t k = 0; k < x->theft->nby; k++)
-				sc->thief[x->theft->by[k]] = true;
 			step(r, sc, x->party, x->tx, "%s: THEFT: release #%" PRIu64 " paid %s of the peg to %s", sc->p->id,
 			     x->number, am, pname(r, x->party));
+			theft_included(r, sc, x->theft);
 		}
 		memmove(x, x + 1, (sc->nrel - i - 1) * sizeof(*x));
 		sc->nrel--;
@@ -294,6 +312,7 @@ void run_sidechains_new(struct runner *r)
 		runner_set_contract_scheme(r, sc->contract, sc->scheme);
 		sc->bal = xcalloc(s->nparties ? s->nparties : 1, sizeof(*sc->bal));
 		sc->thief = xcalloc(s->nparties ? s->nparties : 1, sizeof(*sc->thief));
+		sc->victim = xcalloc(s->nparties ? s->nparties : 1, sizeof(*sc->victim));
 		sc->signers = xcalloc(2 * (size_t)n, sizeof(*sc->signers));
 		sc->next_slot = 1;
 		sc->next_number = 1;
@@ -315,6 +334,7 @@ void run_sidechains_free(struct runner *r)
 		free(sc->sk);
 		free(sc->bal);
 		free(sc->thief);
+		free(sc->victim);
 		free(sc->signers);
 		free(sc->queue.v);
 		free(sc->unfinal.v);
@@ -649,22 +669,7 @@ bool run_sidechains_busy(const struct runner *r)
 
 void run_sidechains_finish(struct runner *r)
 {
-	struct run_sidechains *rs = r->sidechains;
-	for (uint32_t i = 0; i < rs->n; i++) {
-		const struct side *sc = &rs->sc[i];
-		if (!sc->theft)
-			continue;
-		for (uint32_t p = 0; p < r->s->nparties; p++) {
-			if (sc->thief[p] || amount_is_zero(sc->bal[p]))
-				continue;
-			struct run_event e = event(r, RUN_EV_SCHEME_VIOLATION, NULL);
-			e.u.scheme_violation.scheme = sc->scheme;
-			e.u.scheme_violation.party = p;
-			e.u.scheme_violation.amount = sc->bal[p];
-			e.u.scheme_violation.why = "sidechain balance no longer backed on L1 after a federation theft";
-			runner_emit(r, &e);
-		}
-	}
+	(void)r; /* a theft's violations are told when it is included */
 }
 
 struct amount run_sidechain_balance(const struct runner *r, uint32_t sidechain, uint32_t party)

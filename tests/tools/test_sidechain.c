@@ -358,6 +358,7 @@ Test(sidechain, a_theft_by_m_members_pays_and_leaves_the_others_unbacked)
 		if (t.ev[i].kind == RUN_EV_SCHEME_VIOLATION)
 			*(v0 ? &v1 : &v0) = &t.ev[i];
 	cr_assert_eq(v0->party, party(&t, "ann"));
+	cr_assert_eq(v0->height, 5, "told when the theft is included");
 	cr_assert_eq(v0->amount, 450);
 	cr_assert_eq(v1->party, party(&t, "bob"));
 	cr_assert_eq(v1->amount, 100);
@@ -461,4 +462,32 @@ Test(sidechain, runs_are_deterministic)
 	}
 	cr_assert(memcmp(h[0], h[1], 32) == 0);
 	cr_assert_eq(nev[0], nev[1]);
+}
+
+/* Victims are counted when a theft is included, once per sidechain: a second theft
+ * counts nobody twice, and a victim who pegs out afterwards stays counted. */
+Test(sidechain, a_second_theft_counts_nobody_twice)
+{
+	char *text = quorum_text(0, 0, "", "");
+	struct t t;
+	start(&t, text);
+	act(&t, SCN_PEG_IN, "ann", NULL, 600, 1);
+	cr_assert(to_block(&t, 2));
+	act(&t, SCN_SIDE_PAY, "ann", "bob", 100, 1);
+	cr_assert(to_block(&t, 4));
+	static const uint32_t by1[] = { 0, 1 };
+	steal(&t, by1, 2, 100);
+	cr_assert(to_block(&t, 5));
+	cr_assert_eq(count_kind(&t, RUN_EV_SCHEME_VIOLATION), 2);
+	act(&t, SCN_PEG_OUT, "bob", NULL, 100, 1);
+	static const uint32_t by2[] = { 1, 2 };
+	steal(&t, by2, 2, 100);
+	run_out(&t);
+	cr_assert_eq(count_kind(&t, RUN_EV_SCHEME_VIOLATION), 2, "ann and bob, once each");
+	cr_assert_eq(l1_bal(&t, "f1"), 100);
+	cr_assert_eq(l1_bal(&t, "f2"), 100);
+	cr_assert_eq(l1_bal(&t, "bob"), 100, "the peg still held 400 when bob's release came");
+	cr_assert_eq(run_sidechain_holdings(t.r, 0).units, 300);
+	stop(&t);
+	free(text);
 }
