@@ -392,8 +392,9 @@ static void do_peg_in(struct runner *r, struct side *sc, const struct scn_action
 					   sizeof(*sc->pegins));
 	sc->pegins[sc->npegins++] = (struct side_pegin){ .tx = tx, .party = a->party, .amount = a->amount };
 	char am[AMOUNT_FMT_LEN];
-	step(r, sc, a->party, tx, "%s: peg-in of %s by %s submitted (credited after %" PRIu64 " L1 confirmations)",
-	     sc->p->id, amount_fmt(am, a->amount), pname(r, a->party), sc->p->pegin_confirmations);
+	step(r, sc, a->party, tx, "%s: peg-in of %s by %s submitted (credited after %" PRIu64 " L1 confirmation%s)",
+	     sc->p->id, amount_fmt(am, a->amount), pname(r, a->party), sc->p->pegin_confirmations,
+	     sc->p->pegin_confirmations == 1 ? "" : "s");
 }
 
 /* The members of `by` sign a release of the amount to by[0], who submits it: one
@@ -491,6 +492,15 @@ static uint64_t next_busy_slot(struct side *sc, uint64_t k)
 	return best < k ? k : best;
 }
 
+/* "420 s", or "0.5 s" off the whole second. */
+static void secs(char *out, size_t cap, uint64_t ms)
+{
+	if (ms % 1000 == 0)
+		snprintf(out, cap, "%" PRIu64 " s", ms / 1000);
+	else
+		snprintf(out, cap, "%" PRIu64 ".%03u s", ms / 1000, (unsigned)(ms % 1000));
+}
+
 static void credit(struct side *sc, uint32_t p, struct amount a)
 {
 	if (!amount_add_to(&sc->bal[p], a))
@@ -540,10 +550,13 @@ static void make_block(struct runner *r, struct side *sc, uint64_t k)
 		}
 		fifo_push(&sc->unfinal, x);
 	}
-	if (taken || dropped || credited)
-		step(r, sc, SCN_NONE, 0, "%s: block %" PRIu64 " (slot at %" PRIu64 ".%03u s): %" PRIu64 " txs, %" PRIu64
-		     " dropped, %" PRIu64 " peg-ins credited", sc->p->id, n, slot_ms / 1000, (unsigned)(slot_ms % 1000),
-		     taken, dropped, credited);
+	if (taken || dropped || credited) {
+		char when[48];
+		secs(when, sizeof(when), slot_ms);
+		step(r, sc, SCN_NONE, 0, "%s: block %" PRIu64 " (slot at %s): %" PRIu64 " tx%s, %" PRIu64 " dropped, %" PRIu64
+		     " peg-in%s credited", sc->p->id, n, when, taken, taken == 1 ? "" : "s", dropped, credited,
+		     credited == 1 ? "" : "s");
+	}
 	while ((t = fifo_front(&sc->unfinal)) && t->block + sc->p->confirmations - 1 <= n) {
 		struct side_tx x = *t;
 		fifo_pop(&sc->unfinal);
