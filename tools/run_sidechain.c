@@ -406,6 +406,13 @@ static void do_steal(struct runner *r, struct side *sc, const struct scn_action 
 			action_failed(r, a, "a member of by is offline");
 			return;
 		}
+	/* The loader sizes l1.block_bytes for a peg-out's release (threshold signatures);
+	 * a theft with more signers could never be included and would hold the run open. */
+	uint64_t bb = r->chain->params.block_bytes;
+	if (bb && l1_peg_release_bytes(a->nby) > bb) {
+		action_failed(r, a, "its release (250 + 64 bytes per member of by) would never fit in a block");
+		return;
+	}
 	struct side_release *x = add_release(sc);
 	x->party = a->by[0];
 	x->amount = a->amount;

@@ -491,3 +491,27 @@ Test(sidechain, a_second_theft_counts_nobody_twice)
 	stop(&t);
 	free(text);
 }
+
+/* A theft whose release is larger than l1.block_bytes could never be included: it
+ * fails at once instead of holding the run open until the block cap. */
+Test(sidechain, a_theft_too_large_for_a_block_fails)
+{
+	const char *text =
+		"{\"format\":\"l2sim/1\",\"name\":\"big\",\"l1\":{\"block_interval_s\":60,\"confirmations\":1,"
+		"\"fee\":0},\"parties\":[{\"name\":\"f1\"},{\"name\":\"f2\"},{\"name\":\"f3\"},"
+		"{\"name\":\"f4\"}],\"sidechains\":[{\"id\":\"s\",\"federation\":[\"f1\",\"f2\",\"f3\",\"f4\"],"
+		"\"threshold\":2}],\"until_block\":3}";
+	struct t t;
+	start(&t, text);
+	t.r->chain->params.block_bytes = 500; /* as l1.block_bytes would set it */
+	static const uint32_t four[] = { 0, 1, 2, 3 }; /* 250 + 256 = 506 bytes */
+	steal(&t, four, 4, 1);
+	cr_assert_eq(count_kind(&t, RUN_EV_ACTION_FAILED), 1);
+	cr_assert(strstr(t.ev[0].what, "would never fit in a block"));
+	static const uint32_t three[] = { 0, 1, 2 }; /* 442 bytes: fits, dropped (the peg is empty) */
+	steal(&t, three, 3, 1);
+	cr_assert_eq(count_kind(&t, RUN_EV_ACTION_FAILED), 1);
+	run_out(&t);
+	cr_assert_not_null(find_step(&t, "dropped: the peg holds less than the amount"));
+	stop(&t);
+}
