@@ -86,6 +86,7 @@ struct run_sidechains {
 	struct runner *r;
 	struct side *sc;
 	uint32_t n;
+	uint32_t first_contract;       /* the pegs' contract ids are first .. first + n - 1 */
 };
 
 /* ---- small helpers ---- */
@@ -180,10 +181,8 @@ static void pay_event(struct runner *r, const struct side *sc, const struct side
 
 static struct side *side_of_contract(struct run_sidechains *rs, uint32_t contract)
 {
-	for (uint32_t i = 0; i < rs->n; i++)
-		if (rs->sc[i].contract == contract)
-			return &rs->sc[i];
-	return NULL;
+	uint32_t i = contract - rs->first_contract; /* wraps below first: out of range */
+	return contract >= rs->first_contract && i < rs->n ? &rs->sc[i] : NULL;
 }
 
 /* "f1, f2 and f3", at most a few names. */
@@ -309,6 +308,10 @@ void run_sidechains_new(struct runner *r)
 		if (!sc->peg)
 			fatal_invariant("a validated sidechain's peg was refused");
 		sc->contract = l1_peg_contract_id(sc->peg);
+		if (i == 0)
+			rs->first_contract = sc->contract;
+		else if (sc->contract != rs->first_contract + i)
+			fatal_invariant("the pegs' contract ids are not consecutive");
 		runner_set_contract_scheme(r, sc->contract, sc->scheme);
 		sc->bal = xcalloc(s->nparties ? s->nparties : 1, sizeof(*sc->bal));
 		sc->thief = xcalloc(s->nparties ? s->nparties : 1, sizeof(*sc->thief));

@@ -116,15 +116,24 @@ static uint32_t party(const struct t *t, const char *name)
 	return p;
 }
 
+static void act_on(struct t *t, uint32_t sc, enum scn_action_kind kind, const char *from, const char *to,
+		   uint64_t amount, uint64_t count);
 /* An action of sidechain 0 now (phase 3 of the current block, after the script). */
 static void act(struct t *t, enum scn_action_kind kind, const char *from, const char *to, uint64_t amount, uint64_t count)
+{
+	act_on(t, 0, kind, from, to, amount, count);
+}
+
+/* The same on sidechain sc. */
+static void act_on(struct t *t, uint32_t sc, enum scn_action_kind kind, const char *from, const char *to,
+		   uint64_t amount, uint64_t count)
 {
 	cr_assert_lt(t->nact, 16);
 	struct scn_action *a = &t->act[t->nact++];
 	memset(a, 0, sizeof(*a));
 	a->kind = kind;
 	a->at = t->r->chain->height;
-	a->scheme = 0;
+	a->scheme = sc;
 	a->party = party(t, from);
 	a->to = to ? party(t, to) : SCN_NONE;
 	a->amount = AMOUNT(amount);
@@ -513,5 +522,37 @@ Test(sidechain, a_theft_too_large_for_a_block_fails)
 	cr_assert_eq(count_kind(&t, RUN_EV_ACTION_FAILED), 1);
 	run_out(&t);
 	cr_assert_not_null(find_step(&t, "dropped: the peg holds less than the amount"));
+	stop(&t);
+}
+
+/* Two sidechains in one run: each its own peg contract, balances, slots and events. */
+Test(sidechain, two_sidechains_keep_apart)
+{
+	const char *text =
+		"{\"format\":\"l2sim/1\",\"name\":\"two\",\"l1\":{\"block_interval_s\":60,\"confirmations\":1,"
+		"\"fee\":0},\"parties\":[{\"name\":\"f1\"},{\"name\":\"f2\"},{\"name\":\"ann\",\"balance\":100},"
+		"{\"name\":\"bob\"}],\"sidechains\":[{\"id\":\"a\",\"federation\":[\"f1\"],\"threshold\":1,"
+		"\"pegin_confirmations\":1},{\"id\":\"b\",\"federation\":[\"f2\"],\"threshold\":1,"
+		"\"block_interval_s\":30,\"confirmations\":1,\"pegin_confirmations\":1}],"
+		"\"script\":[{\"at\":2,\"action\":\"offline\",\"party\":\"f1\"}]}";
+	struct t t;
+	start(&t, text);
+	act_on(&t, 0, SCN_PEG_IN, "ann", NULL, 30, 1);
+	act_on(&t, 1, SCN_PEG_IN, "ann", NULL, 70, 1);
+	cr_assert(to_block(&t, 1));
+	cr_assert_eq(run_sidechain_balance(t.r, 0, party(&t, "ann")).units, 30);
+	cr_assert_eq(run_sidechain_balance(t.r, 1, party(&t, "ann")).units, 70);
+	cr_assert(to_block(&t, 2)); /* f1 leaves: sidechain a stops */
+	act_on(&t, 0, SCN_SIDE_PAY, "ann", "bob", 5, 1);
+	act_on(&t, 1, SCN_SIDE_PAY, "ann", "bob", 7, 1);
+	run_out(&t);
+	cr_assert_eq(run_sidechain_balance(t.r, 0, party(&t, "bob")).units, 0, "a makes no more blocks");
+	cr_assert_eq(run_sidechain_balance(t.r, 1, party(&t, "bob")).units, 7);
+	const struct ev *fin = find_pay(&t, RUN_SCHEME_PAY_FINAL, 0);
+	cr_assert_not_null(fin);
+	cr_assert_eq(fin->final_ms, 150000, "b's slot 5 (150 s): its first slot after 120 s, final at once");
+	cr_assert_eq(run_sidechain_holdings(t.r, 0).units, 30);
+	cr_assert_eq(run_sidechain_holdings(t.r, 1).units, 70);
+	cr_assert_eq(t.r->chain->height, 3);
 	stop(&t);
 }
