@@ -8,7 +8,7 @@
 
 /* ---- samples ---- */
 
-static void samples_add(struct samples *s, uint64_t value, uint64_t count)
+void samples_add(struct samples *s, uint64_t value, uint64_t count)
 {
 	if (s->n && s->v[s->n - 1].value == value) {
 		s->v[s->n - 1].count += count;
@@ -27,7 +27,7 @@ static int cmp_sample(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static void samples_sort(struct samples *s)
+void samples_sort(struct samples *s)
 {
 	if (s->n > 1) /* qsort's array must not be NULL (it is when empty), and one needs no sort */
 		qsort(s->v, s->n, sizeof(*s->v), cmp_sample);

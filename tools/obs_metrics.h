@@ -19,6 +19,10 @@ struct samples {
 	size_t n, cap;
 	uint64_t total;
 };
+/* Adds count samples of value (merged with the last one when equal). */
+void samples_add(struct samples *s, uint64_t value, uint64_t count);
+/* Sorts by value, before percentiles are read. */
+void samples_sort(struct samples *s);
 /* Nearest-rank percentile p (0 < p <= 100) of sorted samples. */
 uint64_t samples_percentile(const struct samples *s, double p);
 

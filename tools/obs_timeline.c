@@ -29,8 +29,17 @@ struct block_fill {
 	struct amount fee_min, fee_max;
 };
 
+/* L1 transfers (SPEC section 11) the chain reached in the current block. */
+struct block_transfers {
+	uint64_t included, dropped, bytes;
+	enum l1_result reason;  /* the last drop's */
+};
+
 struct obs_timeline {
 	const struct runner *r;
+	struct block_transfers xfers;
+	const struct scn_action *failed_action; /* a scheme action whose failure has its line */
+	uint64_t failed_height;
 	struct txt_buf text;   /* the lines' texts, escaped, each ending in NUL */
 	struct tl_line *lines;
 	size_t n, cap;
@@ -511,6 +520,62 @@ static void htlc(struct obs_timeline *t, const struct run_event *ev)
 	}
 }
 
+/* ---- SPEC section 11 ---- */
+
+static void transfers_report(struct obs_timeline *t)
+{
+	struct block_transfers *x = &t->xfers;
+	if (x->included + x->dropped == 0)
+		return;
+	if (x->dropped && x->included == 0)
+		tl(t, "l1: %" PRIu64 " transfer%s DROPPED (%s)", x->dropped, x->dropped == 1 ? "" : "s",
+		   l1_result_str(x->reason));
+	else if (x->dropped)
+		tl(t, "l1: %" PRIu64 " transfer%s included (%" PRIu64 " bytes), %" PRIu64 " DROPPED (%s)", x->included,
+		   x->included == 1 ? "" : "s", x->bytes, x->dropped, l1_result_str(x->reason));
+	else
+		tl(t, "l1: %" PRIu64 " transfer%s included (%" PRIu64 " bytes)", x->included, x->included == 1 ? "" : "s",
+		   x->bytes);
+	*x = (struct block_transfers){ 0 };
+}
+
+static void scheme_event(struct obs_timeline *t, const struct runner *r, const struct run_event *ev)
+{
+	char am[AMOUNT_FMT_LEN];
+	switch (ev->kind) {
+	case RUN_EV_SCHEME_TX: /* a rollup's or a peg's txs have their own lines (SCHEME_STEP) */
+		if (ev->u.tx.scheme == SCN_SCHEME_L1) {
+			if (ev->u.tx.included) {
+				t->xfers.included++;
+				t->xfers.bytes += ev->u.tx.bytes;
+			} else {
+				t->xfers.dropped++;
+				t->xfers.reason = ev->u.tx.reason;
+			}
+		}
+		break;
+	case RUN_EV_SCHEME_STEP:
+		tl(t, "%s: %s", scn_scheme_id(r->s, ev->u.scheme_step.scheme), ev->u.scheme_step.what);
+		break;
+	case RUN_EV_SCHEME_PAY: /* one line per failed script action; a workload's are counted */
+		if (ev->u.scheme_pay.step == RUN_SCHEME_PAY_FAILED && ev->action &&
+		    (ev->action != t->failed_action || ev->height != t->failed_height)) {
+			t->failed_action = ev->action;
+			t->failed_height = ev->height;
+			tl(t, "%s: %s by %s FAILED: %s", scn_scheme_id(r->s, ev->u.scheme_pay.scheme),
+			   scn_action_str(ev->action->kind), pname(t, ev->u.scheme_pay.from), ev->u.scheme_pay.why);
+		}
+		break;
+	case RUN_EV_SCHEME_VIOLATION:
+		tl(t, "%s: SECURITY VIOLATION: %s, %s: %s", scn_scheme_id(r->s, ev->u.scheme_violation.scheme),
+		   pname(t, ev->u.scheme_violation.party), amt(am, ev->u.scheme_violation.amount),
+		   ev->u.scheme_violation.why);
+		break;
+	default:
+		break;
+	}
+}
+
 static void on_event(void *ctx, const struct runner *r, const struct run_event *ev)
 {
 	struct obs_timeline *t = ctx;
@@ -532,6 +597,13 @@ static void on_event(void *ctx, const struct runner *r, const struct run_event *
 		break;
 	case RUN_EV_BLOCK_EXECUTED:
 		fill_report(t);
+		transfers_report(t);
+		break;
+	case RUN_EV_SCHEME_TX:
+	case RUN_EV_SCHEME_STEP:
+	case RUN_EV_SCHEME_PAY:
+	case RUN_EV_SCHEME_VIOLATION:
+		scheme_event(t, r, ev);
 		break;
 	case RUN_EV_OPENS_USABLE:
 		tl(t, "generated channels: %" PRIu64 " opens included; usable off-chain from block %" PRIu64, ev->u.count.ok,

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "l1sim/util.h"
+#include "tools/report_schemes.h"
 #include "tools/textout.h"
 
 /* ---- JSON ---- */
@@ -166,10 +167,13 @@ static cJSON *build_json(const struct report_model *m, const struct scn_errors *
 
 	add(o, "security_violations", json_u64(m->security_violations));
 
+	if (m->has_schemes) /* SPEC section 11 */
+		report_schemes_json(m, o);
+
 	cJSON *th = cJSON_AddObjectToObject(o, "theorems");
 	cJSON *t21 = cJSON_AddObjectToObject(th, "2.1");
 	cJSON_AddBoolToObject(t21, "holds", m->t21_holds);
-	add(t21, "violations", json_u64(m->security_violations));
+	add(t21, "violations", json_u64(m->has_schemes ? m->scheme_violations : m->security_violations));
 	cJSON *t22 = cJSON_AddObjectToObject(th, "2.2");
 	add(t22, "gain", json_number_or_null(m->has_gain, m->gain));
 	cJSON *t23 = cJSON_AddObjectToObject(th, "2.3");
@@ -348,6 +352,8 @@ size_t report_expect(const struct report_model *m, struct scn_errors *out)
 	}
 	for (uint32_t i = 0; i < e->nchannels; i++)
 		expect_channel(m, &e->channels[i], out);
+	if (m->has_schemes)
+		report_schemes_expect(m, out);
 	return out->n;
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "tools/report.h"
+#include "tools/report_schemes.h"
 
 #define BALANCES_SHOWN 50
 
@@ -128,7 +129,11 @@ static void theorems(FILE *f, const struct report_model *m)
 	fputs("<h2>Theorems</h2>\n<table>\n<tr><th>theorem</th><th>verdict</th><th>why</th></tr>\n", f);
 	if (m->t21_holds)
 		verdict(f, "2.1 security", true, "every party that did not cheat was paid at least what the latest signed state owed it");
-	else {
+	else if (m->security_violations == 0 && m->has_schemes) {
+		snprintf(why, sizeof(why), "%" PRIu64 " violation%s of the schemes (see Schemes)", m->scheme_violations,
+			 m->scheme_violations == 1 ? "" : "s");
+		verdict(f, "2.1 security", false, why);
+	} else {
 		snprintf(why, sizeof(why), "%" PRIu64 " (channel, party) pair%s paid less than the latest signed state owed (red in the picture)",
 			 m->security_violations, m->security_violations == 1 ? " was" : "s were");
 		verdict(f, "2.1 security", false, why);
@@ -200,6 +205,8 @@ void report_write_html(FILE *f, const struct report_model *m, const struct scn_e
 	obs_svg_write(svg, f, true);
 	fputs("</div>\n", f);
 	summary(f, m);
+	if (m->has_schemes)
+		report_schemes_html(f, m);
 	theorems(f, m);
 	balances(f, m);
 	expectations(f, m, failures);

@@ -2,6 +2,7 @@
 
 #include "l1sim/util.h"
 #include "tools/obs_metrics.h"
+#include "tools/report_schemes.h"
 
 #include "tools/version.h"
 
@@ -119,6 +120,12 @@ void report_model_build(struct report_model *m, const struct runner *r)
 		for (uint32_t k = 0; k < g->parties; k++)
 			if (!amount_add_to(&m->gen_balances, report_model_balance(m, g->first_party + k)))
 				fatal_invariant("balances exceed the supply");
+	}
+	/* SPEC section 11: Theorem 2.1 holds when every scheme's violations are 0. */
+	m->has_schemes = s->schemes_feature != NULL;
+	if (m->has_schemes) {
+		m->scheme_violations = report_schemes_violations(m);
+		m->t21_holds = m->scheme_violations == 0;
 	}
 	m->hit_block_cap = r->hit_block_cap;
 	state_hash_hex(c, m->state_hash);

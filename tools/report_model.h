@@ -61,7 +61,10 @@ struct report_model {
 	/* disputes and security (Theorem 2.1) */
 	uint64_t unilateral_closes, stale_closes, challenges, stale_closes_caught;
 	uint64_t security_violations;
-	bool t21_holds;
+	bool t21_holds;          /* with section 11: every scheme's violations are 0 */
+	/* SPEC section 11 (tools/report_schemes.h): only when the scenario uses it */
+	bool has_schemes;
+	uint64_t scheme_violations; /* the sum over the schemes table (channels' included) */
 	/* crypto */
 	bool signatures;
 	uint64_t signs, verifies;

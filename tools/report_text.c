@@ -8,6 +8,7 @@
 #include "l1sim/util.h"
 #include "tools/obs_timeline.h"
 #include "tools/report.h"
+#include "tools/report_schemes.h"
 #include "tools/textout.h"
 
 #define DESCRIPTION_WIDTH 88
@@ -134,6 +135,8 @@ static void summary(FILE *f, const struct report_model *m)
 
 	if (m->has_routing)
 		routing(f, m);
+	if (m->has_schemes)
+		report_schemes_text(f, m);
 
 	fprintf(f, "\nL1 balances at the end\n");
 	for (uint32_t i = 0; i < s->nparties && i < BALANCES_SHOWN; i++)
@@ -156,6 +159,9 @@ static void theorems(FILE *f, const struct report_model *m)
 		fprintf(f, "  2.1 security    FAILS: %" PRIu64 " htlc loss%s: a forwarder or receiver gave up its outgoing\n"
 			   "                  HTLC and its incoming one went back to its payer (SPEC section 10)\n",
 			m->rt_htlc_losses, m->rt_htlc_losses == 1 ? "" : "es");
+	if (!m->t21_holds && m->security_violations == 0 && m->rt_htlc_losses == 0)
+		fprintf(f, "  2.1 security    FAILS: %" PRIu64 " violation%s of the schemes below (SPEC section 11)\n",
+			m->scheme_violations, m->scheme_violations == 1 ? "" : "s");
 	if (m->has_gain)
 		fprintf(f, "  2.2 throughput  gain %.4g: each L1 channel tx carried %.4g payments on average\n", m->gain,
 			m->payments_per_channel_tx);
@@ -181,6 +187,8 @@ void report_write_text(FILE *out, const struct report_model *m, const struct scn
 	timeline(f, m);
 	summary(f, m);
 	theorems(f, m);
+	if (m->has_schemes)
+		report_schemes_theorems(f, m);
 	if (m->s->expect.present) {
 		if (failures->n == 0)
 			fprintf(f, "\nExpectations: all held\n");

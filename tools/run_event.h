@@ -76,6 +76,10 @@ enum run_ev_kind {
 	RUN_EV_SCHEME_PAY,         /* u.scheme_pay: a payment of l1, a rollup or a sidechain */
 	RUN_EV_SCHEME_STEP,        /* u.scheme_step: a batch, proof, fraud proof, peg, theft... */
 	RUN_EV_SCHEME_VIOLATION,   /* u.scheme_violation: a final fraud, a sidechain balance unbacked */
+	RUN_EV_SCHEME_TX,          /* u.tx: an L1 tx of a contract other than the channels' (a
+	                            * transfer, a rollup's or a peg's tx) was included or dropped
+	                            * (reason); channel, op, seq unused. Channel and flood txs come
+	                            * as RUN_EV_TX_INCLUDED/DROPPED, as before. */
 	RUN_EV_KINDS
 };
 const char *run_ev_kind_str(enum run_ev_kind k);
@@ -99,6 +103,9 @@ struct run_event {
 			bool stale;               /* a unilateral close older than the latest state */
 			bool altered;             /* its state was changed after signing */
 			bool first_catch;         /* a challenge that first replaces a stale close */
+			uint32_t scheme;          /* SPEC 11: runner_tx_scheme (SCN_NONE: a flood's filler) */
+			uint32_t bytes;           /* its size in bytes */
+			bool included;            /* SCHEME_TX: included (else dropped) */
 		} tx;
 		uint32_t channel;
 		uint32_t party;

@@ -95,8 +95,9 @@ static double next_gap(struct runner *r, uint32_t w, double mean_us)
 	return d->np ? d->last_gap_us : rng_exp(&r->wl_rng[w], mean_us);
 }
 
-/* A routed workload's payment (SPEC section 10): a uniformly chosen ordered pair of
- * distinct parties of its set, then the amount, from the workload's own stream. */
+/* A routed workload's payment (SPEC section 10), or one with a via other than channels
+ * (section 11): a uniformly chosen ordered pair of distinct parties of its set, then
+ * the amount, from the workload's own stream; then the scheme it goes through. */
 static void routed_payment(struct runner *r, const struct scn_workload *wl, const struct wl_draw *d, struct rng *g,
 			   uint64_t t_us)
 {
@@ -110,7 +111,20 @@ static void routed_payment(struct runner *r, const struct scn_workload *wl, cons
 		i = wl->parties[i];
 		j = wl->parties[j];
 	}
-	run_routing_send(r, NULL, i, j, amt, t_us);
+	switch (wl->via) {
+	case SCN_VIA_CHANNELS:
+		run_routing_send(r, NULL, i, j, amt, t_us);
+		break;
+	case SCN_VIA_L1:
+		run_transfer_pay(r, i, j, amt, t_us);
+		break;
+	case SCN_VIA_ROLLUP:
+		run_rollups_pay(r, wl->via_index, i, j, amt, t_us);
+		break;
+	case SCN_VIA_SIDECHAIN:
+		run_sidechains_pay(r, wl->via_index, i, j, amt, t_us);
+		break;
+	}
 }
 
 static void workload_payment(struct runner *r, uint32_t w, uint64_t t_us)
@@ -120,7 +134,7 @@ static void workload_payment(struct runner *r, uint32_t w, uint64_t t_us)
 	struct rng *g = &r->wl_rng[w];
 	uint32_t ch, i, j;
 	struct amount amt;
-	if (wl->routed) {
+	if (wl->routed || wl->via != SCN_VIA_CHANNELS) {
 		routed_payment(r, wl, d, g, t_us);
 		return;
 	}
@@ -204,7 +218,8 @@ void run_workloads_block(struct runner *r)
 	evq_init(&q);
 	for (uint32_t w = 0; w < r->s->nworkload; w++) {
 		const struct scn_workload *wl = &r->s->workload[w];
-		if (wl->kind == SCN_WL_TRACE || h < wl->from_block || h >= wl->to_block || (r->s->nchannels == 0))
+		if (wl->kind == SCN_WL_TRACE || h < wl->from_block || h >= wl->to_block ||
+		    (r->s->nchannels == 0 && wl->via == SCN_VIA_CHANNELS))
 			continue;
 		if (h == wl->from_block)
 			r->wl_next_us[w] = next_arrival(&r->wl_rng[w], wl->rate_per_s, (double)t_us);
@@ -249,7 +264,8 @@ void run_workloads_prepare(struct runner *r)
 	for (uint32_t w = 0; w < s->nworkload; w++) {
 		const struct scn_workload *wl = &s->workload[w];
 		struct wl_draw *d = &r->wl_draw[w];
-		uint32_t nch = wl->routed || wl->kind == SCN_WL_TRACE ? 0 : wl->all_channels ? s->nchannels : wl->nchannels;
+		uint32_t nch = wl->routed || wl->kind == SCN_WL_TRACE || wl->via != SCN_VIA_CHANNELS ? 0
+			       : wl->all_channels ? s->nchannels : wl->nchannels;
 		d->channels = rng_bound_make(nch ? nch : 1);
 		d->mean_us = 1e6 / wl->rate_per_s;
 		uint64_t span = wl->max.units - wl->min.units;

@@ -6,6 +6,7 @@
 
 #include "l1sim/util.h"
 #include "tools/obs_metrics.h"
+#include "tools/obs_schemes.h"
 #include "tools/obs_timeline.h"
 #include "tools/obs_trace.h"
 #include "tools/runner_internal.h"
@@ -27,7 +28,7 @@ const char *run_ev_kind_str(enum run_ev_kind k)
 		[RUN_EV_WORKLOAD_BLOCK] = "workload_block", [RUN_EV_RUN_END] = "run_end",
 		[RUN_EV_ROUTED] = "routed", [RUN_EV_HTLC] = "htlc", [RUN_EV_HTLC_LOSS] = "htlc_loss",
 		[RUN_EV_SCHEME_PAY] = "scheme_pay", [RUN_EV_SCHEME_STEP] = "scheme_step",
-		[RUN_EV_SCHEME_VIOLATION] = "scheme_violation",
+		[RUN_EV_SCHEME_VIOLATION] = "scheme_violation", [RUN_EV_SCHEME_TX] = "scheme_tx",
 	};
 	return (unsigned)k < RUN_EV_KINDS ? names[k] : "unknown";
 }
@@ -130,11 +131,33 @@ static void on_l1_event(void *ctx, const struct l1_event *ev)
 	const struct l1_tx *tx = ev->tx;
 	enum l1_channel_op op = l1_channel_op_of(cc, tx);
 	bool fee_only = l1_tx_is_fee_only(tx);
-	if (op == L1_CHANNEL_OP_NONE && !fee_only)
-		return; /* another contract's tx: none of the run's */
 	bool included = ev->kind == L1_EV_TX_INCLUDED;
+	if (op == L1_CHANNEL_OP_NONE && !fee_only) {
+		/* SPEC section 11: a transfer, a rollup's or a peg's tx; its own event kind, so
+		 * that the channel observers see the txs they always saw. */
+		if (!r->schemes)
+			return;
+		uint32_t scheme = runner_tx_scheme(r, tx);
+		if (scheme == SCN_NONE)
+			return; /* another contract's tx: none of the run's */
+		struct run_event e = event(r, RUN_EV_SCHEME_TX, NULL);
+		e.u.tx.tx = tx;
+		e.u.tx.party = l2_party_of_account(r->net, tx->submitter);
+		e.u.tx.reason = ev->reason;
+		e.u.tx.op = L1_CHANNEL_OP_NONE;
+		e.u.tx.channel = SCN_NONE;
+		e.u.tx.scheme = scheme;
+		e.u.tx.bytes = l1_chain_tx_bytes(r->chain, tx);
+		e.u.tx.included = included;
+		runner_emit(r, &e);
+		run_schemes_tx(r, ev); /* a transfer's payment after its tx */
+		return;
+	}
 	struct run_event e = event(r, included ? RUN_EV_TX_INCLUDED : RUN_EV_TX_DROPPED, NULL);
 	e.u.tx.tx = tx;
+	e.u.tx.scheme = fee_only ? SCN_NONE : SCN_SCHEME_CHANNELS;
+	e.u.tx.bytes = l1_chain_tx_bytes(r->chain, tx);
+	e.u.tx.included = included;
 	e.u.tx.party = l2_party_of_account(r->net, tx->submitter);
 	if (e.u.tx.party == UINT32_MAX)
 		return; /* submitted by no party of the run */
@@ -258,6 +281,8 @@ struct runner *runner_new(const struct scenario *s, FILE *trace_file, bool want_
 	run_sidechains_new(r);
 	/* The standard observers: the report's figures, then what people read. */
 	r->metrics = obs_metrics_new(r);
+	if (s->schemes_feature)
+		r->schemes_obs = obs_schemes_new(r);
 	if (want_timeline)
 		r->timeline = obs_timeline_new(r);
 	if (trace_file)
@@ -270,6 +295,7 @@ void runner_free(struct runner *r)
 	if (!r)
 		return;
 	obs_metrics_free(r->metrics);
+	obs_schemes_free(r->schemes_obs);
 	obs_timeline_free(r->timeline);
 	obs_trace_free(r->trace);
 	run_routing_free(r);
@@ -609,6 +635,8 @@ static void after_execute(struct runner *r)
 		e.u.channel = ch;
 		runner_emit(r, &e);
 	}
+	if (r->schemes)
+		run_schemes_after_execute(r);
 }
 
 static void phase2(struct runner *r)

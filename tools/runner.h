@@ -103,6 +103,7 @@ struct run_schemes;
 struct run_rollups;
 struct run_sidechains;
 struct obs_metrics;
+struct obs_schemes;
 struct obs_timeline;
 struct obs_trace;
 
@@ -114,6 +115,7 @@ struct runner {
 	struct run_observers obs[RUN_EV_KINDS];
 	/* the standard observers runner_new attaches (owned) */
 	struct obs_metrics *metrics;
+	struct obs_schemes *schemes_obs; /* SPEC section 11's table; NULL unless s->schemes_feature */
 	struct obs_timeline *timeline; /* NULL: no timeline */
 	struct obs_trace *trace;       /* NULL: no trace */
 	struct run_routing *routing;   /* NULL: the scenario sends no routed payment */
@@ -176,6 +178,13 @@ void runner_finish(struct runner *r);
 static inline const struct obs_metrics *runner_metrics(const struct runner *r)
 {
 	return r->metrics;
+}
+
+/* The schemes table's figures (SPEC section 11), or NULL when the scenario uses none
+ * of section 11. */
+static inline const struct obs_schemes *runner_schemes_obs(const struct runner *r)
+{
+	return r->schemes_obs;
 }
 
 enum run_channel_status {

@@ -68,6 +68,12 @@ void run_schemes_new(struct runner *r);
 void run_schemes_free(struct runner *r);
 void run_transfer_action(struct runner *r, const struct scn_action *a);
 bool run_schemes_busy(const struct runner *r);
+/* A workload payment through L1 (via "l1") at time t_us: one transfer tx. */
+void run_transfer_pay(struct runner *r, uint32_t from, uint32_t to, struct amount amount, uint64_t t_us);
+/* An L1 tx was included or dropped: a transfer's payment is OK or FAILED. */
+void run_schemes_tx(struct runner *r, const struct l1_event *ev);
+/* After phase 1: transfers whose block has its confirmations are FINAL. */
+void run_schemes_after_execute(struct runner *r);
 /* Scheme `scheme` (SCN_SCHEME_*, scn_scheme_rollup, ...) owns L1 contract `contract`. */
 void runner_set_contract_scheme(struct runner *r, uint32_t contract, uint32_t scheme);
 /* The scheme of an L1 tx of the run, or SCN_NONE (a flood's filler). */

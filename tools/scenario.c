@@ -95,10 +95,12 @@ static void load_root(struct scn_vctx *v, const cJSON *root)
 		scn_names_init(&v->schemes, n < 2 * SCN_MAX_SCHEMES ? n : 2 * SCN_MAX_SCHEMES);
 	}
 	if ((j = scn_enter(v, root, "rollups", &old))) {
+		scn_note_schemes(v);
 		scn_load_rollups(v, j);
 		scn_leave(v, old);
 	}
 	if ((j = scn_enter(v, root, "sidechains", &old))) {
+		scn_note_schemes(v);
 		scn_load_sidechains(v, j);
 		scn_leave(v, old);
 	}
@@ -118,6 +120,7 @@ static void load_root(struct scn_vctx *v, const cJSON *root)
 		scn_load_expect(v, j);
 		scn_leave(v, old);
 	}
+	scn_check_schemes(v);
 	scn_check_budget(v);
 	/* The whole supply must fit in 64 bits; then no sum of money in the run can overflow. */
 	struct amount supply = AMOUNT(0);

@@ -66,6 +66,8 @@
 #define SCN_MAX_CHANNELS_PER_PARTY 1000u   /* generate.channels_per_party (scale_free) */
 /* Section 11. */
 #define SCN_MAX_SCHEMES 256u               /* entries of rollups[], and of sidechains[] */
+#define SCN_MIN_BLOCK_BYTES 500u           /* l1.block_bytes (and the largest peg release) */
+#define SCN_MAX_BLOCK_BYTES 1000000000u
 
 /* Where an error line comes from: the file, or the override (--set KEY=VALUE, index
  * into the array given to scn_load) that caused it. The loader writes such a line as
@@ -313,9 +315,39 @@ struct scn_expect_sidechain;
 
 /* ---- expect.schemes (tools/scn_schemes.c) ---- */
 
-/* ---- expect.rollups (tools/scn_rollup.c) ---- */
+/* A number an expectation compares with a report field that may be null (a
+ * percentile, a gain): equal when within a relative 1e-6 of it, so that a value
+ * written with seven significant digits matches. */
+struct scn_opt_num {
+	bool present, is_null;
+	double d;
+};
+/* Percentiles {min, p50, p95, max}, as the report's finality figures. */
+enum { SCN_PCT_MIN, SCN_PCT_P50, SCN_PCT_P95, SCN_PCT_MAX, SCN_PCTS };
+struct scn_expect_scheme {
+	uint32_t scheme;               /* SCN_SCHEME_L1, SCN_SCHEME_CHANNELS, scn_scheme_rollup(i), ... */
+	struct scn_opt kind;           /* "l1", "channels", "optimistic", "validity", "sidechain" */
+	struct scn_opt payments_ok, payments_failed, payments_final, l1_txs, l1_bytes, violations;
+	struct scn_opt_num soft_ms[SCN_PCTS], final_s[SCN_PCTS];
+	struct scn_opt_num gain_txs, gain_bytes;
+};
 
-/* ---- expect.sidechains (tools/scn_sidechain.c) ---- */
+/* ---- expect.rollups, expect.sidechains (tools/scn_schemes.c) ---- */
+
+/* {id: {"balances": {party: amount}, "holdings": amount}}: any subset. */
+struct scn_expect_holder {
+	uint32_t index;                /* into rollups[] or sidechains[] */
+	uint32_t nbalances;
+	uint32_t *balance_party;
+	struct amount *balance;
+	struct scn_opt holdings;       /* units in u */
+};
+struct scn_expect_rollup {
+	struct scn_expect_holder h;    /* first: the loader reads both through it */
+};
+struct scn_expect_sidechain {
+	struct scn_expect_holder h;
+};
 
 struct scn_expect {
 	bool present;

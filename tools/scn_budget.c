@@ -213,9 +213,10 @@ void scn_check_budget(struct scn_vctx *v)
 	for (uint32_t i = 0; i < s->nscript; i++) {
 		const struct scn_action *a = &s->script[i];
 		size_t o1 = scn_path_push_index(v, i);
-		size_t o2 = scn_path_push_key(v, a->kind == SCN_FLOOD		       ? "txs"
-						 : a->kind == SCN_PAY || a->kind == SCN_SEND ? "count"
-											   : "action");
+		bool scheme_pay = a->kind == SCN_TRANSFER || a->kind == SCN_ROLLUP_PAY || a->kind == SCN_SIDE_PAY;
+		size_t o2 = scn_path_push_key(v, a->kind == SCN_FLOOD					  ? "txs"
+						 : a->kind == SCN_PAY || a->kind == SCN_SEND || scheme_pay ? "count"
+													   : "action");
 		uint32_t n = a->channel < s->nchannels && a->kind <= SCN_CLOSE
 				     ? scn_channel_nparties(s, a->channel)
 				     : 0;
@@ -235,6 +236,13 @@ void scn_check_budget(struct scn_vctx *v)
 					 v->payments, SCN_MAX_PAYMENTS);
 			}
 			v->sig_ops += (double)a->count * update_ops(n);
+		} else if (scheme_pay) { /* section 11: no signature per payment */
+			v->payments += (double)a->count;
+			if (!pay_over && v->payments > SCN_MAX_PAYMENTS) {
+				pay_over = true;
+				scn_verr(v, "the run would make %.0f payments up to here, above the limit of %.0f",
+					 v->payments, SCN_MAX_PAYMENTS);
+			}
 		} else if (a->kind == SCN_OPEN || (a->kind == SCN_CLOSE && !a->unilateral)) {
 			v->sig_ops += update_ops(n);
 		}
@@ -285,6 +293,8 @@ void scn_check_budget(struct scn_vctx *v)
 		double ops = all_ops;
 		if (w->routed) {
 			ops = routed_ops(s);
+		} else if (w->via != SCN_VIA_CHANNELS) {
+			ops = 0; /* section 11's other schemes sign no payment */
 		} else if (!w->all_channels && w->nchannels) {
 			ops = 0;
 			for (uint32_t k = 0; k < w->nchannels; k++)

@@ -262,3 +262,26 @@ void scn_load_expect(struct scn_vctx *v, const cJSON *j)
 		scn_leave(v, old);
 	}
 }
+
+/* For the other expect modules (tools/scn_schemes.c). */
+void scn_expect_party_amounts(struct scn_vctx *v, const cJSON *c, uint32_t **parties, struct amount **amounts,
+			      uint32_t *n)
+{
+	party_amounts(v, c, parties, amounts, n);
+}
+
+void scn_expect_uint(struct scn_vctx *v, const cJSON *obj, const char *key, bool nullable, struct scn_opt *o)
+{
+	opt_uint(v, obj, key, nullable, o);
+}
+
+void scn_expect_choice(struct scn_vctx *v, const cJSON *obj, const char *key, const char *const *choices,
+		       struct scn_opt *o)
+{
+	opt_choice(v, obj, key, choices, o);
+}
+
+void scn_expect_amount(struct scn_vctx *v, const cJSON *obj, const char *key, struct scn_opt *o)
+{
+	opt_amount(v, obj, key, o);
+}

@@ -166,6 +166,20 @@ void scn_load_expect_schemes(struct scn_vctx *v, const cJSON *j);
 void scn_load_expect_rollups(struct scn_vctx *v, const cJSON *j);
 void scn_load_expect_sidechains(struct scn_vctx *v, const cJSON *j);
 void scn_note_schemes(struct scn_vctx *v);
+/* After every section: the refusals of section 11 that span sections (l1.block_bytes
+ * against the largest peg release). */
+void scn_check_schemes(struct scn_vctx *v);
+/* A poisson workload's via (j: "channels", "l1", a rollup's or a sidechain's id) into
+ * wl->via and via_index; false (problem at the current path) when it names none. */
+bool scn_via_ref(struct scn_vctx *v, const cJSON *j, struct scn_workload *wl);
+/* scn_expect.c's field readers, for expect.schemes/rollups/sidechains: each reads
+ * obj.key (when present) into *o, reporting problems at its path. */
+void scn_expect_party_amounts(struct scn_vctx *v, const cJSON *c, uint32_t **parties, struct amount **amounts,
+			      uint32_t *n);
+void scn_expect_uint(struct scn_vctx *v, const cJSON *obj, const char *key, bool nullable, struct scn_opt *o);
+void scn_expect_choice(struct scn_vctx *v, const cJSON *obj, const char *key, const char *const *choices,
+		       struct scn_opt *o);
+void scn_expect_amount(struct scn_vctx *v, const cJSON *obj, const char *key, struct scn_opt *o);
 void scn_free_schemes(struct scenario *s); /* the actions' by[], the expectations */
 /* scn_rollup.c: rollups[] (ids go into v->schemes). */
 void scn_load_rollups(struct scn_vctx *v, const cJSON *arr);

@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 static const char *const L1_KEYS[] = { "block_interval_s", "interval", "block_tx_limit", "confirmations",
-				       "fee", "dispute_timeout_blocks", "dispute_rule", NULL };
+				       "fee", "dispute_timeout_blocks", "dispute_rule", "block_bytes", NULL };
 static const char *const L2_KEYS[] = { "latency_ms", "signatures", "final_cltv_blocks", "max_attempts",
 				       "max_hops", "go_onchain_blocks", "routing", NULL };
 
@@ -61,6 +61,14 @@ void scn_load_l1(struct scn_vctx *v, const cJSON *l1)
 	if ((j = scn_enter(v, l1, "dispute_timeout_blocks", &old))) {
 		if (scn_as_uint(v, j, 0, MAX_BLOCK, &u))
 			s->l1.dispute_timeout_blocks = u;
+		scn_leave(v, old);
+	}
+	if ((j = scn_enter(v, l1, "block_bytes", &old))) { /* SPEC section 11 */
+		scn_note_schemes(v);
+		if (cJSON_IsNull(j))
+			s->l1.block_bytes = 0; /* no limit, the default */
+		else if (scn_as_uint(v, j, SCN_MIN_BLOCK_BYTES, SCN_MAX_BLOCK_BYTES, &u))
+			s->l1.block_bytes = u;
 		scn_leave(v, old);
 	}
 	if ((j = scn_enter(v, l1, "dispute_rule", &old))) {

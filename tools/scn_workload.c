@@ -7,17 +7,19 @@
 #include "l1sim/util.h"
 
 static const char *const WORKLOAD_KEYS[] = { "kind", "rate_per_s", "channels", "from_block", "to_block",
-					     "amount", "routed", "parties", NULL };
+					     "amount", "routed", "parties", "via", NULL };
 static const char *const TRACE_KEYS[] = { "kind", "file", "from_block", NULL };
 
-/* A routed workload's "parties": "all" or distinct names; at least two either way. */
+/* The "parties" of a routed workload, or of one with a via other than channels (SPEC
+ * section 11): "all" or distinct names; at least two either way. */
 static void load_parties(struct scn_vctx *v, const cJSON *j, struct scn_workload *wl)
 {
 	const struct scenario *s = v->s;
 	if (cJSON_IsString(j) && strcmp(j->valuestring, "all") == 0) {
 		wl->all_parties = true;
 		if (s->nparties < 2)
-			scn_verr(v, "a routed workload needs at least two parties (the scenario has %u)", s->nparties);
+			scn_verr(v, "a %s workload needs at least two parties (the scenario has %u)",
+			 wl->routed ? "routed" : "via", s->nparties);
 		return;
 	}
 	if (!cJSON_IsArray(j) || cJSON_GetArraySize(j) < 2) {
@@ -106,17 +108,29 @@ void scn_load_workload(struct scn_vctx *v, const cJSON *arr)
 			(void)scn_as_bool(v, j, &wl->routed);
 			scn_leave(v, old);
 		}
+		/* SPEC section 11: via; with any via but channels, parties instead of channels.
+		 * A workload with a via may name both (the other is checked and unused), so
+		 * that --set workload.N.via=... replays one demand through each scheme. */
+		bool by_parties = wl->routed, has_via = !wl->routed && cJSON_GetObjectItemCaseSensitive(w, "via");
+		if ((j = scn_enter(v, w, "via", &old))) {
+			if (wl->routed)
+				scn_verr(v, "a workload names either \"routed\" or \"via\", not both");
+			else if (scn_via_ref(v, j, wl) && wl->via != SCN_VIA_CHANNELS)
+				by_parties = true;
+			scn_leave(v, old);
+		}
 		static const char *const req[] = { "kind", "rate_per_s", "from_block", "to_block", "amount", NULL };
 		for (const char *const *r = req; *r; r++)
 			scn_require(v, w, *r);
-		scn_require(v, w, wl->routed ? "parties" : "channels");
+		scn_require(v, w, by_parties ? "parties" : "channels");
 		if (wl->routed && (j = scn_enter(v, w, "channels", &old))) {
 			scn_verr(v, "a routed workload names \"parties\", not channels");
 			scn_leave(v, old);
 		}
 		if ((j = scn_enter(v, w, "parties", &old))) {
-			if (!wl->routed)
-				scn_verr(v, "parties applies to routed workloads (add \"routed\": true)");
+			if (!by_parties && !has_via)
+				scn_verr(v, "parties applies to routed workloads (add \"routed\": true) and to a via other than "
+					    "channels");
 			else
 				load_parties(v, j, wl);
 			scn_leave(v, old);

@@ -1,0 +1,293 @@
+/* SPEC section 11's common part in a run (issue 15): L1 transfers and their payments'
+ * events, block bytes end to end, a workload via l1, the contract -> scheme map, the
+ * schemes observer and report (only when the scenario uses section 11), and the
+ * expectations on it. */
+#include <cJSON.h>
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "l1sim/chain.h"
+#include "tools/obs_schemes.h"
+#include "tools/report.h"
+#include "tools/report_schemes.h"
+#include "tools/runner.h"
+#include "tools/runner_internal.h"
+#include "tools/scenario.h"
+
+#define HEAD "{\"format\": \"l2sim/1\", \"name\": \"t\", "
+
+static struct scenario *load_text(const char *text)
+{
+	struct scn_errors errs = { 0 };
+	struct scenario *s = scn_load_buffer("schemes.json", text, strlen(text), NULL, 0, &errs);
+	cr_assert(s, "loader refused: %s", errs.n ? errs.lines[0] : "?");
+	scn_errors_free(&errs);
+	return s;
+}
+
+/* The scheme payments' events, by step, and the scheme txs. */
+struct tally {
+	uint64_t ok, failed, final, txs, bytes, steps;
+	uint64_t final_ms_sum, last_t_us;
+	const char *why;
+	bool chain_conserved;
+};
+
+static void tally(void *ctx, const struct runner *r, const struct run_event *ev)
+{
+	struct tally *t = ctx;
+	if (ev->kind == RUN_EV_SCHEME_PAY) {
+		cr_expect_eq(ev->u.scheme_pay.scheme, SCN_SCHEME_L1);
+		if (ev->u.scheme_pay.step == RUN_SCHEME_PAY_OK)
+			t->ok++;
+		else if (ev->u.scheme_pay.step == RUN_SCHEME_PAY_FAILED) {
+			t->failed++;
+			t->why = ev->u.scheme_pay.why;
+		} else {
+			t->final++;
+			t->final_ms_sum += ev->u.scheme_pay.final_ms;
+			cr_expect_eq(ev->u.scheme_pay.final_ms, ev->time_ms, "final at the block that makes it so");
+		}
+		t->last_t_us = ev->u.scheme_pay.t_us;
+	} else if (ev->kind == RUN_EV_SCHEME_TX && ev->u.tx.included) {
+		t->txs++;
+		t->bytes += ev->u.tx.bytes;
+		cr_expect_eq(runner_tx_scheme(r, ev->u.tx.tx), SCN_SCHEME_L1);
+	} else if (ev->kind == RUN_EV_SCHEME_STEP) {
+		t->steps++;
+	} else if (ev->kind == RUN_EV_BLOCK_EXECUTED) {
+		t->chain_conserved = l1_chain_conserved(r->chain);
+	}
+}
+
+static struct tally run_tally(const char *text, struct runner **out_r, struct scenario **out_s)
+{
+	struct scenario *s = load_text(text);
+	struct runner *r = runner_new(s, NULL, false);
+	struct tally t = { 0 };
+	runner_subscribe(r, ~0u, tally, &t);
+	runner_run(r);
+	*out_r = r;
+	*out_s = s;
+	return t;
+}
+
+/* ---- transfers ---- */
+
+#define TWELVE HEAD "\"l1\": {\"block_interval_s\": 60, \"block_bytes\": 600, \"confirmations\": 2, \"fee\": 1}, " \
+	"\"parties\": [{\"name\": \"ann\", \"balance\": 1000}, {\"name\": \"bob\"}], " \
+	"\"script\": [{\"at\": 0, \"action\": \"transfer\", \"from\": \"ann\", \"to\": \"bob\", \"amount\": 20, \"count\": 12}]}"
+
+Test(schemes, transfers_fill_blocks_by_bytes_and_become_final)
+{
+	struct runner *r;
+	struct scenario *s;
+	struct tally t = run_tally(TWELVE, &r, &s);
+	cr_expect_eq(t.ok, 12);
+	cr_expect_eq(t.failed, 0);
+	cr_expect_eq(t.final, 12);
+	cr_expect_eq(t.txs, 12);
+	cr_expect_eq(t.bytes, 12 * L1_TX_BYTES_TRANSFER);
+	/* 5 + 5 + 2 in blocks 1..3, final one block later (2 confirmations) */
+	cr_expect_eq(t.final_ms_sum, 5 * 120000 + 5 * 180000 + 2 * 240000);
+	cr_expect_eq(r->chain->height, 4);
+	cr_expect(t.chain_conserved);
+	cr_expect_eq(r->chain->bytes_included, 1320);
+	const struct obs_schemes *o = runner_schemes_obs(r);
+	cr_assert_not_null(o);
+	cr_expect_eq(o->row[SCN_SCHEME_L1].l1_bytes, 1320);
+	cr_expect_eq(o->row[SCN_SCHEME_CHANNELS].l1_txs, 0);
+	runner_free(r);
+	scn_free(s);
+}
+
+Test(schemes, a_transfer_fails_offline_to_itself_or_unpaid)
+{
+	struct runner *r;
+	struct scenario *s;
+	struct tally t = run_tally(HEAD "\"l1\": {\"block_interval_s\": 60, \"confirmations\": 1, \"fee\": 2}, "
+				   "\"parties\": [{\"name\": \"a\", \"balance\": 10}, {\"name\": \"b\"}], \"script\": ["
+				   "{\"at\": 1, \"action\": \"transfer\", \"from\": \"a\", \"to\": \"a\", \"amount\": 1}, "
+				   "{\"at\": 1, \"action\": \"offline\", \"party\": \"b\"}, "
+				   "{\"at\": 1, \"action\": \"transfer\", \"from\": \"b\", \"to\": \"a\", \"amount\": 1}, "
+				   "{\"at\": 2, \"action\": \"transfer\", \"from\": \"a\", \"to\": \"b\", \"amount\": 9}]}",
+				   &r, &s);
+	cr_expect_eq(t.ok, 0);
+	cr_expect_eq(t.failed, 3);
+	cr_expect_str_eq(t.why, "insufficient funds", "the last: 9 + fee 2 > 10, dropped when reached");
+	cr_expect_eq(r->chain->accounts[r->net->parties[0].account].balance.units, 10, "nothing changed");
+	runner_free(r);
+	scn_free(s);
+}
+
+/* ---- via l1 ---- */
+
+#define VIA(via) HEAD "\"l1\": {\"block_interval_s\": 10, \"confirmations\": 1, \"fee\": 1}, " \
+	"\"parties\": [{\"name\": \"a\", \"balance\": 100000}, {\"name\": \"b\", \"balance\": 100000}, " \
+	"{\"name\": \"c\", \"balance\": 100000}], " \
+	"\"channels\": [{\"id\": \"ab\", \"parties\": [\"a\", \"b\"], \"deposit\": {\"a\": 1000, \"b\": 1000}}], " \
+	"\"script\": [{\"at\": 0, \"action\": \"open\", \"channel\": \"ab\"}], " \
+	"\"workload\": [{\"kind\": \"poisson\", \"rate_per_s\": 2, \"from_block\": 2, \"to_block\": 12, " \
+	"\"amount\": {\"min\": 1, \"max\": 9}, \"via\": \"" via "\", \"channels\": \"all\", \"parties\": \"all\"}]}"
+
+Test(schemes, a_workload_via_l1_pays_by_transfers)
+{
+	struct runner *r;
+	struct scenario *s;
+	struct tally t = run_tally(VIA("l1"), &r, &s);
+	cr_expect_gt(t.ok, 100, "about 2/s for 100 s");
+	cr_expect_eq(t.failed, 0);
+	cr_expect_eq(t.final, t.ok, "1 confirmation: final when included; the run waits for all");
+	cr_expect_eq(t.bytes, t.ok * L1_TX_BYTES_TRANSFER);
+	cr_expect_eq(runner_metrics(r)->payments_ok, 0, "no channel payment");
+	cr_expect(t.chain_conserved);
+	uint64_t via_l1 = t.ok;
+	runner_free(r);
+	scn_free(s);
+	/* The same demand through the channel (--set workload.0.via=channels): the same
+	 * rate, but section 6's draws (a channel, then its parties) interleave with the
+	 * gaps differently, so the count agrees in distribution only. */
+	t = run_tally(VIA("channels"), &r, &s);
+	cr_expect_eq(t.ok, 0);
+	uint64_t n = runner_metrics(r)->payments_ok + runner_metrics(r)->payments_failed;
+	cr_expect(n > via_l1 * 7 / 10 && n < via_l1 * 13 / 10, "%llu channel payments, %llu transfers",
+		  (unsigned long long)n, (unsigned long long)via_l1);
+	runner_free(r);
+	scn_free(s);
+}
+
+Test(schemes, the_same_run_twice_gives_the_same_report)
+{
+	char *texts[2];
+	for (int k = 0; k < 2; k++) {
+		struct scenario *s = load_text(VIA("l1"));
+		struct runner *r = runner_new(s, NULL, false);
+		runner_run(r);
+		struct scn_errors failures = { 0 };
+		size_t len = 0;
+		FILE *f = open_memstream(&texts[k], &len);
+		report_json(f, r, &failures);
+		fclose(f);
+		runner_free(r);
+		scn_free(s);
+	}
+	cr_expect_str_eq(texts[0], texts[1]);
+	free(texts[0]);
+	free(texts[1]);
+}
+
+/* ---- the contract -> scheme map ---- */
+
+Test(schemes, contract_scheme_map)
+{
+	struct scenario *s = load_text(TWELVE);
+	struct runner *r = runner_new(s, NULL, false);
+	struct l1_tx tx = { .contract = 7, .op = 0 };
+	cr_expect_eq(runner_tx_scheme(r, &tx), SCN_NONE, "no contract 7 registered");
+	runner_set_contract_scheme(r, 7, scn_scheme_rollup(0));
+	cr_expect_eq(runner_tx_scheme(r, &tx), 2);
+	tx.contract = 3;
+	cr_expect_eq(runner_tx_scheme(r, &tx), SCN_NONE, "the map grew past 3 without naming it");
+	tx = l1_tx_fee_only(0, AMOUNT(1));
+	cr_expect_eq(runner_tx_scheme(r, &tx), SCN_NONE, "a flood's filler belongs to no scheme");
+	tx = l1_tx_transfer(0, 1, AMOUNT(1), AMOUNT(1));
+	cr_expect_eq(runner_tx_scheme(r, &tx), SCN_SCHEME_L1);
+	runner_free(r);
+	scn_free(s);
+}
+
+/* ---- the report ---- */
+
+static cJSON *report_of(const char *text, struct scn_errors *failures)
+{
+	struct scenario *s = load_text(text);
+	struct runner *r = runner_new(s, NULL, false);
+	runner_run(r);
+	report_check_expect(r, failures);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	report_json(f, r, failures);
+	fclose(f);
+	runner_free(r);
+	scn_free(s);
+	cJSON *root = cJSON_Parse(buf);
+	free(buf);
+	cr_assert_not_null(root);
+	return root;
+}
+
+#define CHANNEL_ONLY(extra) HEAD "\"parties\": [{\"name\": \"a\", \"balance\": 100}, {\"name\": \"b\"}], " \
+	"\"channels\": [{\"id\": \"ab\", \"parties\": [\"a\", \"b\"], \"deposit\": {\"a\": 50}}], " \
+	"\"script\": [{\"at\": 0, \"action\": \"open\", \"channel\": \"ab\"}, " \
+	"{\"at\": 6, \"action\": \"pay\", \"channel\": \"ab\", \"from\": \"a\", \"to\": \"b\", \"amount\": 1, \"count\": 3}, " \
+	"{\"at\": 7, \"action\": \"close\", \"channel\": \"ab\", \"by\": \"a\"}]" extra "}"
+
+Test(schemes, no_section_11_no_schemes_in_the_report)
+{
+	struct scn_errors failures = { 0 };
+	cJSON *root = report_of(CHANNEL_ONLY(""), &failures);
+	cr_expect_null(cJSON_GetObjectItem(root, "schemes"));
+	cr_expect_null(cJSON_GetObjectItem(root, "rollups"));
+	cr_expect_null(cJSON_GetObjectItem(root, "sidechains"));
+	cJSON_Delete(root);
+	scn_errors_free(&failures);
+}
+
+Test(schemes, channels_entry_and_its_gains)
+{
+	struct scn_errors failures = { 0 };
+	/* naming expect.schemes is enough to have the table; no transfer: no l1 entry */
+	cJSON *root = report_of(CHANNEL_ONLY(", \"expect\": {\"schemes\": {\"channels\": {\"payments_final\": 3, "
+					      "\"gain_txs\": 2.5, \"gain_bytes\": 0.66, \"l1_bytes\": 500}}}"),
+				&failures);
+	cr_expect_eq(failures.n, 0, "%s", failures.n ? failures.lines[0] : "");
+	cJSON *sch = cJSON_GetObjectItem(root, "schemes");
+	cr_assert_not_null(sch);
+	cr_expect_null(cJSON_GetObjectItem(sch, "l1"), "the scenario submits no transfer");
+	cJSON *ch = cJSON_GetObjectItem(sch, "channels");
+	cr_assert_not_null(ch);
+	cr_expect_str_eq(cJSON_GetObjectItem(ch, "kind")->valuestring, "channels");
+	cr_expect_eq(cJSON_GetObjectItem(ch, "l1_txs")->valuedouble, 2);
+	cr_expect_eq(cJSON_GetObjectItem(ch, "payments_ok")->valuedouble, 3);
+	cr_expect(fabs(cJSON_GetObjectItem(ch, "gain_bytes")->valuedouble - 0.66) < 1e-12);
+	cr_expect(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(root, "theorems"), "2.1"), "holds")));
+	cJSON_Delete(root);
+	scn_errors_free(&failures);
+}
+
+Test(schemes, expectations_that_do_not_hold)
+{
+	struct scn_errors failures = { 0 };
+	cJSON *root = report_of(CHANNEL_ONLY(", \"expect\": {\"schemes\": {\"l1\": {\"payments_ok\": 0}, "
+					      "\"channels\": {\"gain_txs\": 2.50001, \"gain_bytes\": null, "
+					      "\"soft_ms\": null, \"kind\": \"l1\"}}}"),
+				&failures);
+	cJSON_Delete(root);
+	/* report_check_expect and report_json each added theirs: look for each line */
+	const char *want[] = { "schemes.l1: expected an entry, the run has none",
+			       "schemes.channels.gain_txs: expected 2.50001, got 2.5",
+			       "schemes.channels.gain_bytes: expected null, got 0.66",
+			       "schemes.channels.soft_ms.p50: expected null, got 100",
+			       "schemes.channels.kind: expected \"l1\", got \"channels\"" };
+	for (size_t k = 0; k < sizeof(want) / sizeof(want[0]); k++) {
+		bool found = false;
+		for (size_t i = 0; i < failures.n; i++)
+			found |= strstr(failures.lines[i], want[k]) != NULL;
+		cr_expect(found, "missing: %s", want[k]);
+	}
+	scn_errors_free(&failures);
+}
+
+Test(schemes, a_close_value_within_a_millionth_holds)
+{
+	struct scn_errors failures = { 0 };
+	cJSON *root = report_of(CHANNEL_ONLY(", \"expect\": {\"schemes\": {\"channels\": {\"gain_txs\": 2.5000001}}}"),
+				&failures);
+	cr_expect_eq(failures.n, 0, "%s", failures.n ? failures.lines[0] : "");
+	cJSON_Delete(root);
+	scn_errors_free(&failures);
+}

@@ -1,0 +1,33 @@
+/* The schemes observer (SPEC section 11): per scheme of the run (l1, channels, each
+ * rollup and sidechain), its payments ok, failed and final, its included L1 txs and
+ * their bytes, the soft and final latencies of its payments and its violations, from
+ * RUN_EV_SCHEME_PAY, RUN_EV_SCHEME_TX, RUN_EV_TX_INCLUDED (channel txs) and
+ * RUN_EV_SCHEME_VIOLATION. The channels' payments and finality are the metrics'
+ * (section 7): report_schemes.c reads them there. Made only when the scenario uses
+ * section 11 (s->schemes_feature). */
+#ifndef L2SIM_TOOLS_OBS_SCHEMES_H
+#define L2SIM_TOOLS_OBS_SCHEMES_H
+
+#include <stdint.h>
+
+#include "tools/obs_metrics.h"
+
+struct runner;
+
+struct obs_scheme_row {
+	uint64_t ok, failed, final;
+	uint64_t l1_txs, l1_bytes, violations;
+	struct samples soft_us;      /* rollups: accepted payments' soft finality */
+	struct samples final_us;     /* from a payment to its finality; sorted at the run's end */
+};
+
+struct obs_schemes {
+	uint32_t n;                  /* scn_nschemes */
+	struct obs_scheme_row *row;  /* [n], by scheme number */
+};
+
+/* Subscribes a new schemes observer to r's events; runner_free frees it. */
+struct obs_schemes *obs_schemes_new(struct runner *r);
+void obs_schemes_free(struct obs_schemes *o);
+
+#endif
