@@ -215,7 +215,7 @@ static void on_pegin(struct runner *r, struct side *sc, const struct l1_event *e
 			pi->included = ev->height;
 			return;
 		}
-		step(r, sc, pi->party, pi->tx, "%s: peg-in of %s by %s dropped: %s", sc->p->id, amount_fmt(am, pi->amount),
+		step(r, sc, pi->party, pi->tx, "peg-in of %s by %s dropped: %s", amount_fmt(am, pi->amount),
 		     pname(r, pi->party), l1_result_str(ev->reason));
 		memmove(pi, pi + 1, (sc->npegins - i - 1) * sizeof(*pi));
 		sc->npegins--;
@@ -252,14 +252,14 @@ static void on_release(struct runner *r, struct side *sc, const struct l1_event 
 			continue;
 		amount_fmt(am, x->amount);
 		if (ev->kind != L1_EV_TX_INCLUDED)
-			step(r, sc, x->party, x->tx, "%s: %s #%" PRIu64 " of %s to %s dropped: %s", sc->p->id,
+			step(r, sc, x->party, x->tx, "%s #%" PRIu64 " of %s to %s dropped: %s",
 			     x->theft ? "theft release" : "release", x->number, am, pname(r, x->party),
 			     l1_result_str(ev->reason));
 		else if (!x->theft)
-			step(r, sc, x->party, x->tx, "%s: release #%" PRIu64 " paid %s to %s on L1", sc->p->id, x->number, am,
+			step(r, sc, x->party, x->tx, "release #%" PRIu64 " paid %s to %s on L1", x->number, am,
 			     pname(r, x->party));
 		else {
-			step(r, sc, x->party, x->tx, "%s: THEFT: release #%" PRIu64 " paid %s of the peg to %s", sc->p->id,
+			step(r, sc, x->party, x->tx, "THEFT: release #%" PRIu64 " paid %s of the peg to %s",
 			     x->number, am, pname(r, x->party));
 			theft_included(r, sc, x->theft);
 		}
@@ -395,8 +395,8 @@ static void do_peg_in(struct runner *r, struct side *sc, const struct scn_action
 					   sizeof(*sc->pegins));
 	sc->pegins[sc->npegins++] = (struct side_pegin){ .tx = tx, .party = a->party, .amount = a->amount };
 	char am[AMOUNT_FMT_LEN];
-	step(r, sc, a->party, tx, "%s: peg-in of %s by %s submitted (credited after %" PRIu64 " L1 confirmation%s)",
-	     sc->p->id, amount_fmt(am, a->amount), pname(r, a->party), sc->p->pegin_confirmations,
+	step(r, sc, a->party, tx, "peg-in of %s by %s submitted (credited after %" PRIu64 " L1 confirmation%s)",
+	     amount_fmt(am, a->amount), pname(r, a->party), sc->p->pegin_confirmations,
 	     sc->p->pegin_confirmations == 1 ? "" : "s");
 }
 
@@ -432,7 +432,7 @@ static void do_steal(struct runner *r, struct side *sc, const struct scn_action 
 	x->submitted = true;
 	char am[AMOUNT_FMT_LEN], who[160];
 	names(r, a->by, a->nby, who, sizeof(who));
-	step(r, sc, x->party, x->tx, "%s: federation theft: a release of %s to %s signed by %s submitted", sc->p->id,
+	step(r, sc, x->party, x->tx, "federation theft: a release of %s to %s signed by %s submitted",
 	     amount_fmt(am, a->amount), pname(r, x->party), who);
 }
 
@@ -531,7 +531,7 @@ static void make_block(struct runner *r, struct side *sc, uint64_t k)
 		}
 		credit(sc, pi->party, pi->amount);
 		credited++;
-		step(r, sc, pi->party, pi->tx, "%s: peg-in of %s credited to %s in block %" PRIu64, sc->p->id,
+		step(r, sc, pi->party, pi->tx, "peg-in of %s credited to %s in block %" PRIu64,
 		     amount_fmt(am, pi->amount), pname(r, pi->party), n);
 	}
 	sc->npegins = keep;
@@ -543,8 +543,8 @@ static void make_block(struct runner *r, struct side *sc, uint64_t k)
 		if (!amount_sub_from(&sc->bal[x.from], x.amount)) {
 			dropped++;
 			if (peg_out)
-				step(r, sc, x.from, 0, "%s: peg-out of %s by %s dropped in block %" PRIu64 ": balance too low",
-				     sc->p->id, amount_fmt(am, x.amount), pname(r, x.from), n);
+				step(r, sc, x.from, 0, "peg-out of %s by %s dropped in block %" PRIu64 ": balance too low",
+				     amount_fmt(am, x.amount), pname(r, x.from), n);
 			else
 				pay_event(r, sc, &x, RUN_SCHEME_PAY_FAILED, 0, "sidechain balance too low");
 			continue;
@@ -552,7 +552,7 @@ static void make_block(struct runner *r, struct side *sc, uint64_t k)
 		taken++;
 		x.block = n;
 		if (peg_out)
-			step(r, sc, x.from, 0, "%s: peg-out of %s by %s burned in block %" PRIu64, sc->p->id,
+			step(r, sc, x.from, 0, "peg-out of %s by %s burned in block %" PRIu64,
 			     amount_fmt(am, x.amount), pname(r, x.from), n);
 		else {
 			credit(sc, x.to, x.amount);
@@ -563,8 +563,8 @@ static void make_block(struct runner *r, struct side *sc, uint64_t k)
 	if (taken || dropped || credited) {
 		char when[48];
 		secs(when, sizeof(when), slot_ms);
-		step(r, sc, SCN_NONE, 0, "%s: block %" PRIu64 " (slot at %s): %" PRIu64 " tx%s, %" PRIu64 " dropped, %" PRIu64
-		     " peg-in%s credited", sc->p->id, n, when, taken, taken == 1 ? "" : "s", dropped, credited,
+		step(r, sc, SCN_NONE, 0, "block %" PRIu64 " (slot at %s): %" PRIu64 " tx%s, %" PRIu64 " dropped, %" PRIu64
+		     " peg-in%s credited", n, when, taken, taken == 1 ? "" : "s", dropped, credited,
 		     credited == 1 ? "" : "s");
 	}
 	while ((t = fifo_front(&sc->unfinal)) && t->block + sc->p->confirmations - 1 <= n) {
@@ -601,16 +601,16 @@ static void slots(struct runner *r, struct side *sc)
 	uint32_t on = online_members(r, sc);
 	if (on < sc->p->threshold) {
 		if (!sc->halted)
-			step(r, sc, SCN_NONE, 0, "%s: no blocks from slot %" PRIu64 ": %" PRIu32 " of %" PRIu32
-			     " functionaries online, %" PRIu32 " needed", sc->p->id, sc->next_slot, on, sc->p->nfederation,
+			step(r, sc, SCN_NONE, 0, "no blocks from slot %" PRIu64 ": %" PRIu32 " of %" PRIu32
+			     " functionaries online, %" PRIu32 " needed", sc->next_slot, on, sc->p->nfederation,
 			     sc->p->threshold);
 		sc->halted = true;
 		sc->next_slot = last + 1;
 		return;
 	}
 	if (sc->halted)
-		step(r, sc, SCN_NONE, 0, "%s: blocks again from slot %" PRIu64 " (%" PRIu32 " functionaries online)",
-		     sc->p->id, sc->next_slot, on);
+		step(r, sc, SCN_NONE, 0, "blocks again from slot %" PRIu64 " (%" PRIu32 " functionaries online)",
+		     sc->next_slot, on);
 	sc->halted = false;
 	while (sc->next_slot <= last) {
 		uint64_t k = sc->next_slot, busy = next_busy_slot(sc, k);
@@ -650,7 +650,7 @@ static void releases(struct runner *r, struct side *sc)
 		x->submitted = true;
 		char am[AMOUNT_FMT_LEN], names_buf[160];
 		names(r, who, m, names_buf, sizeof(names_buf));
-		step(r, sc, x->party, x->tx, "%s: release #%" PRIu64 " of %s to %s signed by %s and submitted", sc->p->id,
+		step(r, sc, x->party, x->tx, "release #%" PRIu64 " of %s to %s signed by %s and submitted",
 		     x->number, amount_fmt(am, x->amount), pname(r, x->party), names_buf);
 	}
 }

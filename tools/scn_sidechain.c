@@ -154,7 +154,6 @@ void scn_load_sidechains(struct scn_vctx *v, const cJSON *arr)
 	uint32_t n = (uint32_t)cJSON_GetArraySize(arr);
 	if (n == 0)
 		return;
-	scn_note_schemes(v);
 	s->sidechains = xcalloc(n, sizeof(*s->sidechains));
 	s->nsidechains = n;
 	uint32_t i = 0;

@@ -50,6 +50,8 @@ Test(loader_sidechain, defaults_of_spec_section_11)
 	cr_assert_eq(scn_sidechain_index(s, "liquid"), 0);
 	cr_assert_eq(scn_sidechain_index(s, "other"), SCN_NONE);
 	cr_assert_str_eq(scn_scheme_id(s, scn_scheme_sidechain(s, 0)), "liquid");
+	cr_assert_not_null(s->schemes_feature, "a sidechain is a section-11 feature");
+	cr_assert_str_eq(s->schemes_feature, "sidechains");
 	scn_free(s);
 }
 
@@ -72,7 +74,7 @@ Test(loader_sidechain, an_empty_array_is_no_sidechain)
 {
 	struct scenario *s = ok_sc("[]");
 	cr_assert_eq(s->nsidechains, 0);
-	cr_assert_null(s->schemes_feature);
+	cr_assert_str_eq(s->schemes_feature, "sidechains", "the key alone is a section-11 feature");
 	scn_free(s);
 }
 
@@ -155,4 +157,19 @@ Test(loader_sidechain, at_most_256_sidechains)
 	snprintf(p, cap - (size_t)(p - arr), "]");
 	refused_sc(arr, "sidechains");
 	free(arr);
+}
+
+/* l1.block_bytes must hold the largest peg release: 250 + 64 x threshold (checked
+ * across sections by scn_schemes.c once l1 and sidechains are loaded). */
+#define BB_FMT                                                                                               \
+	"{\"format\":\"l2sim/1\",\"name\":\"s\",\"l1\":{\"block_bytes\":%d},\"parties\":[{\"name\":\"a\"},"        \
+	"{\"name\":\"b\"},{\"name\":\"c\"},{\"name\":\"d\"}],\"sidechains\":[{\"id\":\"x\",\"federation\":"       \
+	"[\"a\",\"b\",\"c\",\"d\"],\"threshold\":4}]}"
+Test(loader_sidechain, block_bytes_hold_the_largest_release)
+{
+	char text[512];
+	snprintf(text, sizeof(text), BB_FMT, 505);
+	refused(text, "l1.block_bytes: must be at least 506");
+	snprintf(text, sizeof(text), BB_FMT, 506);
+	scn_free(load_ok(text));
 }
