@@ -118,8 +118,44 @@ static void fuzz_check_scenario(const struct scenario *s)
 		case SCN_WATCHTOWER:
 			FUZZ_ASSERT(a->party < s->nparties);
 			break;
+		/* SPEC section 11 */
+		case SCN_TRANSFER:
+		case SCN_ROLLUP_PAY:
+		case SCN_SIDE_PAY:
+			FUZZ_ASSERT(a->to < s->nparties && a->count >= 1);
+			/* fall through */
+		case SCN_ROLLUP_DEPOSIT:
+		case SCN_ROLLUP_WITHDRAW:
+		case SCN_PEG_IN:
+		case SCN_PEG_OUT:
+			FUZZ_ASSERT(a->party < s->nparties && a->amount.units >= 1);
+			FUZZ_ASSERT(a->kind == SCN_TRANSFER ||
+				    a->scheme < (a->kind >= SCN_PEG_IN ? s->nsidechains : s->nrollups));
+			break;
+		case SCN_ROLLUP_FRAUD:
+			FUZZ_ASSERT(a->scheme < s->nrollups && a->amount.units >= 1);
+			break;
+		case SCN_FEDERATION_STEAL:
+			FUZZ_ASSERT(a->scheme < s->nsidechains && a->amount.units >= 1 && a->nby >= 1 && a->by);
+			FUZZ_ASSERT(a->party == a->by[0]);
+			for (uint32_t k = 0; k < a->nby; k++)
+				FUZZ_ASSERT(a->by[k] < s->nparties);
+			break;
 		default:
 			FUZZ_ASSERT(!"unknown action kind");
+		}
+	}
+	for (uint32_t i = 0; i < s->nsidechains; i++) {
+		const struct scn_sidechain *sc = &s->sidechains[i];
+		FUZZ_ASSERT(sc->id && scn_sidechain_index(s, sc->id) == i);
+		FUZZ_ASSERT(sc->nfederation >= 1 && sc->federation);
+		FUZZ_ASSERT(sc->threshold >= 1 && sc->threshold <= sc->nfederation);
+		FUZZ_ASSERT(sc->block_interval_ms >= 1 && sc->block_tx_limit >= 1);
+		FUZZ_ASSERT(sc->confirmations >= 1 && sc->pegin_confirmations >= 1);
+		for (uint32_t k = 0; k < sc->nfederation; k++) {
+			FUZZ_ASSERT(sc->federation[k] < s->nparties);
+			for (uint32_t m = 0; m < k; m++)
+				FUZZ_ASSERT(sc->federation[m] != sc->federation[k]);
 		}
 	}
 	for (uint32_t i = 0; i < s->nworkload; i++) {
