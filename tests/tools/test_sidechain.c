@@ -15,7 +15,7 @@
 #include "tools/runner_internal.h"
 #include "tools/scenario.h"
 
-#define MAXEV 256
+#define MAXEV 4096
 
 struct ev {
 	enum run_ev_kind kind;
@@ -29,7 +29,7 @@ struct ev {
 struct t {
 	struct scenario *s;
 	struct runner *r;
-	struct ev ev[MAXEV];
+	struct ev *ev;             /* [MAXEV] */
 	size_t n;
 	struct scn_action act[16]; /* the injected actions (events point at them) */
 	uint32_t nact;
@@ -74,6 +74,8 @@ static void on_ev(void *ctx, const struct runner *r, const struct run_event *e)
 static void start(struct t *t, const char *text)
 {
 	memset(t, 0, sizeof(*t));
+	t->ev = calloc(MAXEV, sizeof(*t->ev));
+	cr_assert_not_null(t->ev);
 	struct scn_errors errs = { 0 };
 	t->s = scn_load_buffer("side.json", text, strlen(text), NULL, 0, &errs);
 	cr_assert_not_null(t->s, "refused: %s", errs.n ? errs.lines[0] : "?");
@@ -91,6 +93,7 @@ static void stop(struct t *t)
 	cr_assert(l1_chain_conserved(t->r->chain), "conservation broken");
 	runner_free(t->r);
 	scn_free(t->s);
+	free(t->ev);
 }
 
 /* Produces blocks up to height h (each with its phases); false if the run ended first. */
@@ -554,5 +557,34 @@ Test(sidechain, two_sidechains_keep_apart)
 	cr_assert_eq(run_sidechain_holdings(t.r, 0).units, 30);
 	cr_assert_eq(run_sidechain_holdings(t.r, 1).units, 70);
 	cr_assert_eq(t.r->chain->height, 3);
+	stop(&t);
+}
+
+/* A Poisson workload through the sidechain (`via`), loaded and run as a whole: every
+ * payment is ok and final by the end, the sidechain's balances add up to what the peg
+ * holds, and L1 conserves money. */
+Test(sidechain, a_workload_via_the_sidechain)
+{
+	const char *text =
+		"{\"format\":\"l2sim/1\",\"name\":\"wl\",\"seed\":3,\"l1\":{\"block_interval_s\":600,\"confirmations\":2,"
+		"\"fee\":1},\"parties\":[{\"name\":\"f1\"},{\"name\":\"f2\"},{\"name\":\"f3\"},{\"name\":\"a\",\"balance\":"
+		"100000},{\"name\":\"b\",\"balance\":100000}],\"sidechains\":[{\"id\":\"side\",\"federation\":[\"f1\",\"f2\","
+		"\"f3\"],\"threshold\":2,\"pegin_confirmations\":1,\"block_tx_limit\":50}],\"script\":[{\"at\":0,\"action\":"
+		"\"peg_in\",\"sidechain\":\"side\",\"party\":\"a\",\"amount\":50000},{\"at\":0,\"action\":\"peg_in\","
+		"\"sidechain\":\"side\",\"party\":\"b\",\"amount\":50000}],\"workload\":[{\"kind\":\"poisson\",\"rate_per_s\":"
+		"0.2,\"from_block\":1,\"to_block\":3,\"amount\":{\"min\":1,\"max\":10},\"via\":\"side\",\"parties\":\"all\"}]}";
+	struct t t;
+	start(&t, text);
+	run_out(&t);
+	size_t ok = count_pay(&t, RUN_SCHEME_PAY_OK), fin = count_pay(&t, RUN_SCHEME_PAY_FINAL);
+	size_t failed = count_pay(&t, RUN_SCHEME_PAY_FAILED);
+	cr_assert_gt(ok, 50, "about 0.2 x 1800 s of payments (%zu)", ok);
+	cr_assert_eq(ok, fin, "every accepted payment is final at the end");
+	cr_assert_gt(failed, 0, "the federation members hold nothing: their payments fail");
+	uint64_t sum = 0;
+	for (uint32_t p = 0; p < t.s->nparties; p++)
+		sum += run_sidechain_balance(t.r, 0, p).units;
+	cr_assert_eq(sum, run_sidechain_holdings(t.r, 0).units, "the sidechain's balances are the peg's holdings");
+	cr_assert_eq(sum, 100000);
 	stop(&t);
 }
