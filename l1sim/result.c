@@ -20,15 +20,15 @@ const char *l1_result_str(enum l1_result r)
 	case L1_ERR_SUPPLY_OVERFLOW: return "total supply would exceed 2^64-1";
 	case L1_ERR_NO_SUCH_CONTRACT: return "no such contract";
 	case L1_ERR_NO_SUCH_OP: return "no such operation";
-	case L1_ERR_PEG_QUORUM: return "fewer valid federation signatures than the threshold";
-	case L1_ERR_PEG_REPLAY: return "release number already paid";
-	case L1_ERR_PEG_SHORT: return "the peg holds less than the amount";
 	case L1_ERR_HTLC_PENDING: return "the state holds an HTLC";
 	case L1_ERR_NO_SUCH_HTLC: return "no such HTLC in the registered state";
 	case L1_ERR_NOT_PAYEE: return "submitter is not the HTLC's payee";
 	case L1_ERR_HTLC_RESOLVED: return "HTLC already claimed or paid out";
 	case L1_ERR_HTLC_EXPIRED: return "HTLC has expired";
 	case L1_ERR_BAD_PREIMAGE: return "preimage does not match the payment hash";
+	case L1_ERR_PEG_QUORUM: return "fewer valid federation signatures than the threshold";
+	case L1_ERR_PEG_REPLAY: return "release number already paid";
+	case L1_ERR_PEG_SHORT: return "the peg holds less than the amount";
 	}
 	return "unknown error";
 }

@@ -22,15 +22,15 @@ enum l1_result {
 	L1_ERR_SUPPLY_OVERFLOW,  /* total money would exceed 2^64-1 units */
 	L1_ERR_NO_SUCH_CONTRACT, /* the tx names a contract the chain does not hold */
 	L1_ERR_NO_SUCH_OP,       /* the tx names an operation its contract does not have */
-	L1_ERR_PEG_QUORUM,       /* peg release: fewer valid federation signatures than the threshold */
-	L1_ERR_PEG_REPLAY,       /* peg release: its number was paid before */
-	L1_ERR_PEG_SHORT,        /* peg release: the peg holds less than the amount */
 	L1_ERR_HTLC_PENDING,     /* cooperative close of a state that holds an HTLC */
 	L1_ERR_NO_SUCH_HTLC,     /* htlc claim of an HTLC the registered state does not hold */
 	L1_ERR_NOT_PAYEE,        /* htlc claim by another than the HTLC's payee */
 	L1_ERR_HTLC_RESOLVED,    /* htlc claim of an HTLC already claimed or paid out */
 	L1_ERR_HTLC_EXPIRED,     /* htlc claim in a block past the HTLC's expiry */
 	L1_ERR_BAD_PREIMAGE,     /* htlc claim whose preimage does not hash to the HTLC's hash */
+	L1_ERR_PEG_QUORUM,       /* peg release: fewer valid federation signatures than the threshold */
+	L1_ERR_PEG_REPLAY,       /* peg release: its number was paid before */
+	L1_ERR_PEG_SHORT,        /* peg release: the peg holds less than the amount */
 };
 const char *l1_result_str(enum l1_result r);
 
