@@ -15,7 +15,7 @@ static const char SYNOPSIS_SWEEP[] =
 	"                   [--plot FILE.svg [--metric NAME[,NAME]...] [--log x|y|xy]\n"
 	"                    [--label KEY=TEXT]...]\n";
 static const char SYNOPSIS_MERGE[] = "l2sim sweep-merge OUT.csv|- PART.csv...\n";
-static const char SYNOPSIS_BENCH[] = "l2sim bench [--format text|json] [--quick]\n";
+static const char SYNOPSIS_BENCH[] = "l2sim bench [--format text|json] [--quick] [--only FIGURE[,FIGURE...]]\n";
 
 static const char INTRO[] =
 	"l2sim: a deterministic Layer1 simulator with a channel contract, driving Layer2\n"
@@ -126,7 +126,11 @@ static const char OPTIONS_BENCH[] =
 	"  --format text   (default) a table: measured, bound, ratio, goal\n"
 	"  --format json   {\"ed25519\", \"off\", \"memory\", \"l1\", \"routed\",\n"
 	"                  \"routed_snapshot\", \"routed_ed25519\"} as one JSON object\n"
-	"  --quick         a few-second smoke run with small sizes (used by make test)\n";
+	"  --quick         a few-second smoke run with small sizes (used by make test)\n"
+	"  --only FIGURES  measure only these (comma-separated): ed25519, off, memory,\n"
+	"                  routed, routed_snapshot, routed_ed25519, l1; the others are\n"
+	"                  null in the JSON. off and memory are one measurement;\n"
+	"                  routed_ed25519 also times the signs and verifies of its bound\n";
 
 static const char OTHER_OPTIONS[] =
 	"Other options\n"
