@@ -491,6 +491,96 @@ static void build_route(struct l2_route_ctx *ctx, uint32_t from, struct l2_route
 	out->hops = ctx->hops;
 }
 
+/* w's label becomes v's extended over in-record r (direction dir), and is pushed. */
+static inline void set_label(struct l2_route_ctx *ctx, const struct l2_route_query *q, uint64_t final_exp,
+			     uint32_t v, const struct l2_graph_in *r, uint32_t w, uint32_t dir)
+{
+	const struct label *L = &ctx->lab[v];
+	struct label *W = &ctx->lab[w];
+	W->fee = L->fee_in;
+	W->exp = L->exp_in;
+	W->amt = L->amt_in;
+	W->hops = L->hops + 1;
+	W->out_dir = dir;
+	W->next = v;
+	set_ext(W, r, q->amount.units, final_exp, q->max_hops);
+	ctx->hot[w].state = 2 * ctx->gen;
+	ctx->hot[w].kfee = W->fee;
+	push_label(ctx, q, w);
+}
+
+/* The cheapest search's relaxation of the hops [r, end) into v (final, extensible):
+ * SPEC's order, a few comparisons a hop. The filters are pure, so their order is the
+ * cheapest one: the hop's own record first (read in sequence), then the payer's
+ * stamps (a random read), its label only on a tie of fees. */
+static void relax_cheapest(struct l2_route_ctx *ctx, const struct l2_route_query *q, uint32_t v,
+			   const struct l2_graph_in *r, const struct l2_graph_in *end, uint64_t final_exp)
+{
+	const struct l2_graph *g = ctx->g;
+	const struct label *L = &ctx->lab[v];
+	const uint64_t amt_in = L->amt_in, exp_in = L->exp_in, fee_in = L->fee_in;
+	const uint32_t hops = L->hops + 1, set = 2 * ctx->gen, final = set + 1, from = q->from;
+	struct hot *hot = ctx->hot;
+	for (; r < end; r++) {
+		if (amt_in < r->min_htlc)
+			continue;
+		const uint32_t w = r->payer, dir = r->dir & ~L2_GRAPH_DEAD_END;
+		if (w == from) {
+			if (!g->open[dir] || amt_in > g->spendable[dir].units)
+				continue;
+		} else if (amt_in > r->capacity || (r->dir & L2_GRAPH_DEAD_END)) {
+			continue; /* a path into a dead end other than the sender goes nowhere */
+		}
+		const struct hot *H = &hot[w];
+		if (H->state == final)
+			continue;
+		if (H->state == set) {
+			const struct label *W = &ctx->lab[w];
+			if (fee_in != H->kfee) {
+				if (fee_in > H->kfee)
+					continue;
+			} else if (exp_in != W->exp) {
+				if (exp_in > W->exp)
+					continue;
+			} else if (hops != W->hops) {
+				if (hops > W->hops)
+					continue;
+			} else if (!indices_below(ctx, v, dir >> 1, w)) {
+				continue;
+			}
+		}
+		if (excluded(ctx, dir))
+			continue; /* checked last: rarely true, and most hops stop earlier */
+		set_label(ctx, q, final_exp, v, r, w, dir);
+	}
+}
+
+/* lnd's relaxation of the hops [r, end) into v (lnd_relax decides each). */
+static void relax_lnd(struct l2_route_ctx *ctx, const struct l2_route_query *q, uint32_t v,
+		      const struct l2_graph_in *r, const struct l2_graph_in *end, uint64_t final_exp)
+{
+	const struct l2_graph *g = ctx->g;
+	const struct label *L = &ctx->lab[v];
+	const uint64_t amt_in = L->amt_in, exp_in = L->exp_in;
+	const uint32_t final = 2 * ctx->gen + 1, from = q->from;
+	for (; r < end; r++) {
+		const uint32_t w = r->payer, dir = r->dir & ~L2_GRAPH_DEAD_END;
+		if (ctx->hot[w].state == final || amt_in < r->min_htlc)
+			continue;
+		if (w == from) {
+			if (!g->open[dir] || amt_in > g->spendable[dir].units)
+				continue;
+		} else if (amt_in > r->capacity || (r->dir & L2_GRAPH_DEAD_END)) {
+			continue;
+		}
+		struct lnd_label nl;
+		if (excluded(ctx, dir) || !lnd_relax(ctx, q, r, w, v, amt_in, exp_in, &ctx->lnd[v], &nl))
+			continue;
+		ctx->lnd[w] = nl;
+		set_label(ctx, q, final_exp, v, r, w, dir);
+	}
+}
+
 /* Why the potential of key_of keeps the search exact. Write a key as (fee, exp, k3)
  * with k3 = 2 hops (+1 for the sender). A path of the sender through a party x that it
  * has no channel to has one more forwarder before x, who adds at least min_delta to
@@ -557,9 +647,8 @@ enum l2_route_result l2_route_find(struct l2_route_ctx *ctx, const struct l2_rou
 		const struct label *L = &lab[v];
 		if (!L->ext)
 			continue;
-		const uint64_t amt_in = L->amt_in, exp_in = L->exp_in, fee_in = L->fee_in;
+		const uint64_t exp_in = L->exp_in, fee_in = L->fee_in;
 		const uint32_t hops = L->hops + 1;
-		const struct lnd_label *LL = &ctx->lnd[v];
 		const struct l2_graph_in *r = g->in + g->in_start[v];
 		const struct l2_graph_in *end = g->in + g->in_start[v + 1];
 		if (!lnd && ctx->has_skey &&
@@ -570,52 +659,10 @@ enum l2_route_result l2_route_find(struct l2_route_ctx *ctx, const struct l2_rou
 			 * mark_near). */
 			sender_hops_only(ctx, v, &r, &end);
 		}
-		for (; r < end; r++) {
-			uint32_t w = r->payer, dir = r->dir & ~L2_GRAPH_DEAD_END;
-			struct hot *H = &hot[w];
-			if (H->state == final || amt_in < r->min_htlc)
-				continue;
-			if (w == from) {
-				if (!g->open[dir] || amt_in > g->spendable[dir].units)
-					continue;
-			} else if (amt_in > r->capacity || (r->dir & L2_GRAPH_DEAD_END)) {
-				continue; /* a path into a dead end other than the sender goes nowhere */
-			}
-			struct label *W = &lab[w];
-			struct lnd_label nl = { 0 };
-			if (!lnd) {
-				if (H->state == set) {
-					if (fee_in != H->kfee) {
-						if (fee_in > H->kfee)
-							continue;
-					} else if (exp_in != W->exp) {
-						if (exp_in > W->exp)
-							continue;
-					} else if (hops != W->hops) {
-						if (hops > W->hops)
-							continue;
-					} else if (!indices_below(ctx, v, dir >> 1, w)) {
-						continue;
-					}
-				}
-				if (excluded(ctx, dir))
-					continue; /* checked last: rarely true, and most hops stop earlier */
-			} else if (excluded(ctx, dir) ||
-				   !lnd_relax(ctx, q, r, w, v, amt_in, exp_in, LL, &nl)) {
-				continue;
-			}
-			W->fee = fee_in;
-			W->exp = exp_in;
-			W->amt = amt_in;
-			W->hops = hops;
-			W->out_dir = dir;
-			W->next = v;
-			set_ext(W, r, q->amount.units, final_exp, q->max_hops);
-			ctx->lnd[w] = nl;
-			H->state = set;
-			H->kfee = fee_in;
-			push_label(ctx, q, w);
-		}
+		if (lnd)
+			relax_lnd(ctx, q, v, r, end, final_exp);
+		else
+			relax_cheapest(ctx, q, v, r, end, final_exp);
 	}
 	return L2_ROUTE_NO_ROUTE;
 }
