@@ -17,6 +17,7 @@
 #include "l1sim/rng.h"
 #include "l1sim/state.h"
 #include "l1sim/util.h"
+#include "tools/bench_schemes.h"
 #include "tools/report.h"
 #include "tools/obs_metrics.h"
 #include "tools/runner.h"
@@ -461,6 +462,7 @@ struct figures {
 	struct routed_result routed, routed_ed, snapshot;
 	bool have_snapshot;
 	double routed_ed_bound;
+	struct bench_schemes schemes; /* tools/bench_schemes.c */
 };
 
 static cJSON *num(double v)
@@ -525,6 +527,7 @@ static void write_json(FILE *out, const struct figures *f)
 	cJSON_AddItemToObject(l1, "empty_blocks_per_s", num(f->empty_bps));
 	cJSON_AddItemToObject(l1, "full_blocks_per_s", num(f->full_bps));
 	cJSON_AddItemToObject(l1, "full_block_txs", num(FULL_BLOCK_TXS));
+	bench_schemes_json(o, &f->schemes);
 	cJSON_AddBoolToObject(o, "quick", f->quick);
 	char *s = cJSON_Print(o);
 	if (!s)
@@ -584,6 +587,7 @@ static void write_table(FILE *out, const struct figures *f)
 		f->ed_sign_s * 1e6, f->ed_verify_s * 1e6);
 	fprintf(out, "%-34s %13.0f %13s %7s\n", "l1 empty blocks/s", f->empty_bps, "-", "-");
 	fprintf(out, "%-34s %13.1f %13s %7s\n", "l1 full blocks/s (4000 txs)", f->full_bps, "-", "-");
+	bench_schemes_table(out, &f->schemes);
 }
 
 int bench_run(const struct bench_options *o, FILE *out, FILE *err)
@@ -685,6 +689,7 @@ int bench_run(const struct bench_options *o, FILE *out, FILE *err)
 	progress(err, "l1: %u empty blocks, %u full blocks", z->empty_blocks, z->full_blocks);
 	f.empty_bps = empty_blocks(z->empty_blocks);
 	f.full_bps = full_blocks(z->full_blocks);
+	bench_schemes_run(o->quick, err, &f.schemes);
 
 	if (o->json)
 		write_json(out, &f);

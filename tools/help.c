@@ -85,7 +85,11 @@ static const char OPTIONS_SWEEP[] =
 	"                  l1_tps, l1_capacity_tps, l2_tps, finality_l1_blocks_{min,p50,p95},\n"
 	"                  finality_l1_s_{p50,p95}, unsettled_payments, stale_closes, challenges,\n"
 	"                  security_violations, fees, expect_ok, hit_block_cap (empty for null;\n"
-	"                  numbers in their shortest form that reads back the same).\n"
+	"                  numbers in their shortest form that reads back the same); with a\n"
+	"                  scenario that uses SPEC section 11 also scheme, scheme_payments_ok,\n"
+	"                  scheme_payments_final, scheme_l1_bytes, scheme_gain_{txs,bytes},\n"
+	"                  scheme_tps, scheme_final_s_{p50,p95}, scheme_violations: the\n"
+	"                  scheme of the first poisson workload's via (docs/schemes.md).\n"
 	"                  --out - writes the CSV on stdout instead of the table.\n"
 	"  --plot FILE.svg draw the chart with gnuplot (Debian: gnuplot-nox): x is the first\n"
 	"                  --vary, one line per value of the others and per metric; gnuplot's\n"
@@ -125,7 +129,7 @@ static const char OPTIONS_MERGE[] =
 static const char OPTIONS_BENCH[] =
 	"  --format text   (default) a table: measured, bound, ratio, goal\n"
 	"  --format json   {\"ed25519\", \"off\", \"memory\", \"l1\", \"routed\",\n"
-	"                  \"routed_snapshot\", \"routed_ed25519\"} as one JSON object\n"
+	"                  \"routed_snapshot\", \"routed_ed25519\", \"schemes\"} as one JSON object\n"
 	"  --quick         a few-second smoke run with small sizes (used by make test)\n";
 
 static const char OTHER_OPTIONS[] =
@@ -181,7 +185,8 @@ static const char EXAMPLES_BENCH[] = "  l2sim bench --quick --format json\n";
 static const char DOCS[] =
 	"Documentation: docs/scenario-format.md, docs/metrics.md, docs/benchmarks.md,\n"
 	"docs/teaching-disputes.md, docs/scenarios.md, docs/security.md, docs/l1sim.md,\n"
-	"docs/l2.md, docs/performance.md, and man l2sim.\n";
+	"docs/l2.md, docs/performance.md, docs/schemes.md (L1 transfers, rollups, a\n"
+	"sidechain: SPEC section 11), and man l2sim.\n";
 
 void cli_synopsis(FILE *f)
 {

@@ -203,6 +203,69 @@ static void htlc(struct obs_trace *t, const struct runner *r, const struct run_e
 	end(t);
 }
 
+/* ---- SPEC section 11: only in runs that use it ---- */
+
+static void scheme_event(struct obs_trace *t, const struct runner *r, const struct run_event *ev)
+{
+	static const char *const steps[] = { "ok", "failed", "final" };
+	char time[48];
+	switch (ev->kind) {
+	case RUN_EV_SCHEME_TX: { /* a transfer, a rollup's or a peg's tx */
+		const struct l1_tx *tx = ev->u.tx.tx;
+		begin(t, ev, ev->u.tx.included ? "tx_included" : "tx_dropped");
+		u64(t, "tx", tx->id);
+		str(t, "kind", l1_chain_op_str(r->chain, tx));
+		if (ev->u.tx.party != SCN_NONE)
+			party(t, r, "by", ev->u.tx.party);
+		str(t, "scheme", scn_scheme_id(r->s, ev->u.tx.scheme));
+		amount(t, "fee", tx->fee);
+		u64(t, "bytes", ev->u.tx.bytes);
+		if (!ev->u.tx.included)
+			str(t, "reason", l1_result_str(ev->u.tx.reason));
+		end(t);
+		break;
+	}
+	case RUN_EV_SCHEME_PAY:
+		begin(t, ev, "scheme_pay");
+		str(t, "scheme", scn_scheme_id(r->s, ev->u.scheme_pay.scheme));
+		str(t, "step", steps[ev->u.scheme_pay.step]);
+		party(t, r, "from", ev->u.scheme_pay.from);
+		party(t, r, "to", ev->u.scheme_pay.to);
+		amount(t, "amount", ev->u.scheme_pay.amount);
+		snprintf(time, sizeof(time), "%.6f", (double)ev->u.scheme_pay.t_us / 1e6);
+		key(t, "t_s");
+		put(t, time);
+		if (ev->u.scheme_pay.withdrawal)
+			boolean(t, "withdrawal", true);
+		if (ev->u.scheme_pay.step == RUN_SCHEME_PAY_OK && ev->u.scheme_pay.soft_ms)
+			u64(t, "soft_ms", ev->u.scheme_pay.soft_ms);
+		if (ev->u.scheme_pay.step == RUN_SCHEME_PAY_FAILED)
+			str(t, "reason", ev->u.scheme_pay.why ? ev->u.scheme_pay.why : "?");
+		end(t);
+		break;
+	case RUN_EV_SCHEME_STEP:
+		begin(t, ev, "scheme_step");
+		str(t, "scheme", scn_scheme_id(r->s, ev->u.scheme_step.scheme));
+		str(t, "what", ev->u.scheme_step.what);
+		if (ev->u.scheme_step.party != SCN_NONE)
+			party(t, r, "party", ev->u.scheme_step.party);
+		if (ev->u.scheme_step.tx)
+			u64(t, "tx", ev->u.scheme_step.tx);
+		end(t);
+		break;
+	case RUN_EV_SCHEME_VIOLATION:
+		begin(t, ev, "scheme_violation");
+		str(t, "scheme", scn_scheme_id(r->s, ev->u.scheme_violation.scheme));
+		party(t, r, "party", ev->u.scheme_violation.party);
+		amount(t, "amount", ev->u.scheme_violation.amount);
+		str(t, "reason", ev->u.scheme_violation.why ? ev->u.scheme_violation.why : "?");
+		end(t);
+		break;
+	default:
+		break;
+	}
+}
+
 static void on_event(void *ctx, const struct runner *r, const struct run_event *ev)
 {
 	struct obs_trace *t = ctx;
@@ -282,6 +345,12 @@ static void on_event(void *ctx, const struct runner *r, const struct run_event *
 	case RUN_EV_HTLC:
 		htlc(t, r, ev);
 		break;
+	case RUN_EV_SCHEME_TX:
+	case RUN_EV_SCHEME_PAY:
+	case RUN_EV_SCHEME_STEP:
+	case RUN_EV_SCHEME_VIOLATION:
+		scheme_event(t, r, ev);
+		break;
 	case RUN_EV_HTLC_LOSS:
 		begin(t, ev, "htlc_loss");
 		u64(t, "payment", ev->u.loss.p->id);
@@ -305,6 +374,9 @@ struct obs_trace *obs_trace_new(struct runner *r, FILE *f)
 			RUN_EV_MASK(RUN_EV_CLOSE_SUBMITTED) | RUN_EV_MASK(RUN_EV_ACTION_FAILED);
 	if (r->routing)
 		mask |= RUN_EV_MASK(RUN_EV_ROUTED) | RUN_EV_MASK(RUN_EV_HTLC) | RUN_EV_MASK(RUN_EV_HTLC_LOSS);
+	if (r->s->schemes_feature)
+		mask |= RUN_EV_MASK(RUN_EV_SCHEME_TX) | RUN_EV_MASK(RUN_EV_SCHEME_PAY) | RUN_EV_MASK(RUN_EV_SCHEME_STEP) |
+			RUN_EV_MASK(RUN_EV_SCHEME_VIOLATION);
 	runner_subscribe(r, mask, on_event, t);
 	return t;
 }

@@ -20,8 +20,13 @@
 #include "tools/scenario.h"
 #include "tools/sweep.h"
 
-/* The number of metric columns (SWEEP_METRICS). */
-#define SWEEP_NMETRICS 22u
+/* The number of metrics (SWEEP_METRICS): the first SWEEP_NBASE_METRICS are every
+ * sweep's CSV columns; the scheme_* ones (SPEC section 11: the figures of the scheme
+ * the first poisson workload goes through, from the report's `schemes`) are columns
+ * only of a sweep whose scenario uses section 11 (sweep.schemes), so that every other
+ * sweep's CSV is what it was. */
+#define SWEEP_NMETRICS 32u
+#define SWEEP_NBASE_METRICS 22u
 
 struct sweep_worker {
 	pid_t pid;
@@ -58,6 +63,7 @@ struct sweep {
 	size_t nmetrics;
 	bool progress;
 	bool log_x, log_y;       /* --log */
+	bool schemes;            /* the scenario uses SPEC section 11: scheme_* columns */
 	char *scenario_name;
 	char *description;       /* the scenario's (first valid run), for the chart's title */
 	const char **labels;     /* --label KEY=TEXT, checked: KEY is an axis or a charted metric */
@@ -67,6 +73,12 @@ struct sweep {
 	struct sweep_worker *workers; /* run_all's pool */
 	struct pollfd *pollfds;
 };
+
+/* The CSV's metric columns. */
+static inline size_t sweep_ncolumns(const struct sweep *sw)
+{
+	return sw->schemes ? SWEEP_NMETRICS : SWEEP_NBASE_METRICS;
+}
 
 /* The run index of the k-th selected run (k < sw->nsel). */
 static inline size_t sweep_sel_run(const struct sweep *sw, size_t k)

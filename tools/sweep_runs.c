@@ -70,6 +70,8 @@ size_t sweep_validate_all(struct sweep *sw)
 				sw->scenario_name = xstrdup(s->name);
 			if (!sw->description && s->description)
 				sw->description = xstrdup(s->description);
+			if (s->schemes_feature)
+				sw->schemes = true;
 		} else {
 			bad++;
 			char *label = NULL;
@@ -406,8 +408,9 @@ void sweep_write_csv(FILE *f, const struct sweep *sw)
 		csv_field(f, sw->axes[k].key);
 		fputc(',', f);
 	}
-	for (size_t m = 0; m < NMETRICS; m++)
-		fprintf(f, "%s%s", SWEEP_METRICS[m], m + 1 < NMETRICS ? "," : "\n");
+	size_t ncols = sweep_ncolumns(sw);
+	for (size_t m = 0; m < ncols; m++)
+		fprintf(f, "%s%s", SWEEP_METRICS[m], m + 1 < ncols ? "," : "\n");
 	size_t idx[64];
 	for (size_t i = 0; i < sw->nruns; i++) {
 		const struct sweep_row *row = &sw->rows[i];
@@ -418,9 +421,9 @@ void sweep_write_csv(FILE *f, const struct sweep *sw)
 			csv_field(f, sw->axes[k].values[idx[k]]);
 			fputc(',', f);
 		}
-		for (size_t m = 0; m < NMETRICS; m++) {
+		for (size_t m = 0; m < ncols; m++) {
 			csv_field(f, row->fields[m]);
-			fputc(m + 1 < NMETRICS ? ',' : '\n', f);
+			fputc(m + 1 < ncols ? ',' : '\n', f);
 		}
 	}
 }

@@ -45,6 +45,17 @@ static const struct {
 	{ "fees", "l1.fees" },
 	{ "expect_ok", "expect.ok" },
 	{ "hit_block_cap", NULL },
+	/* SPEC section 11: schemes.<S>.<field>, S the scheme of the first poisson workload */
+	{ "scheme", NULL },
+	{ "scheme_payments_ok", "payments_ok" },
+	{ "scheme_payments_final", "payments_final" },
+	{ "scheme_l1_bytes", "l1_bytes" },
+	{ "scheme_gain_txs", "gain_txs" },
+	{ "scheme_gain_bytes", "gain_bytes" },
+	{ "scheme_tps", NULL },
+	{ "scheme_final_s_p50", "final_s.p50" },
+	{ "scheme_final_s_p95", "final_s.p95" },
+	{ "scheme_violations", "violations" },
 };
 #define NMETRICS (sizeof(METRIC_DEFS) / sizeof(METRIC_DEFS[0]))
 _Static_assert(NMETRICS == SWEEP_NMETRICS, "SWEEP_NMETRICS counts the metrics");
@@ -53,7 +64,9 @@ const char *const SWEEP_METRICS[NMETRICS + 1] = {
 	"blocks", "sim_time_s", "payments_ok", "payments_failed", "throughput_gain", "l1_txs",
 	"l1_channel_txs", "l1_tps", "l1_capacity_tps", "l2_tps", "finality_l1_blocks_min", "finality_l1_blocks_p50",
 	"finality_l1_blocks_p95", "finality_l1_s_p50", "finality_l1_s_p95", "unsettled_payments",
-	"stale_closes", "challenges", "security_violations", "fees", "expect_ok", "hit_block_cap", NULL,
+	"stale_closes", "challenges", "security_violations", "fees", "expect_ok", "hit_block_cap",
+	"scheme", "scheme_payments_ok", "scheme_payments_final", "scheme_l1_bytes", "scheme_gain_txs",
+	"scheme_gain_bytes", "scheme_tps", "scheme_final_s_p50", "scheme_final_s_p95", "scheme_violations", NULL,
 };
 
 int sweep_metric_index(const char *name)
@@ -77,6 +90,24 @@ void sweep_run_overrides(const struct sweep *sw, size_t i, struct scn_override *
 		ov[sw->nsets + k].key = sw->axes[k].key;
 		ov[sw->nsets + k].value = sw->axes[k].values[idx[k]];
 	}
+}
+
+/* The id of the scheme the first poisson workload goes through (its via), or NULL
+ * without one. */
+static const char *workload_scheme(const struct scenario *s)
+{
+	for (uint32_t i = 0; i < s->nworkload; i++) {
+		const struct scn_workload *w = &s->workload[i];
+		if (w->kind != SCN_WL_POISSON)
+			continue;
+		switch (w->via) {
+		case SCN_VIA_CHANNELS: return "channels";
+		case SCN_VIA_L1: return "l1";
+		case SCN_VIA_ROLLUP: return s->rollups[w->via_index].id;
+		case SCN_VIA_SIDECHAIN: return s->sidechains[w->via_index].id;
+		}
+	}
+	return NULL;
 }
 
 /* ---- a worker: one run, its metrics on a pipe ---- */
@@ -161,10 +192,24 @@ int sweep_worker_run(const struct sweep *sw, size_t i, int fd)
 	f = open_memstream(&row, &row_len);
 	if (!f)
 		fatal_invariant("out of memory");
+	/* The workload's entry of `schemes` (ids may hold dots: no json_path through it). */
+	const char *sid = workload_scheme(s);
+	const cJSON *sch = sid ? cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(rep, "schemes"), sid)
+			       : NULL;
 	for (size_t m = 0; m < NMETRICS; m++) {
 		if (m)
 			fputc('\t', f);
-		if (METRIC_DEFS[m].path) {
+		if (m >= SWEEP_NBASE_METRICS) { /* scheme_*: empty without a schemes entry */
+			const cJSON *t = json_path(rep, "sim_time_s");
+			if (!sch)
+				continue;
+			if (strcmp(METRIC_DEFS[m].name, "scheme") == 0)
+				fputs(sid, f); /* [A-Za-z0-9._-]: no tab, no newline */
+			else if (METRIC_DEFS[m].path)
+				put_item(f, json_path(sch, METRIC_DEFS[m].path));
+			else if (cJSON_IsNumber(t) && t->valuedouble > 0) /* scheme_tps: ok payments per second */
+				put_double(f, cJSON_GetObjectItemCaseSensitive(sch, "payments_ok")->valuedouble / t->valuedouble);
+		} else if (METRIC_DEFS[m].path) {
 			put_item(f, json_path(rep, METRIC_DEFS[m].path));
 		} else if (strcmp(METRIC_DEFS[m].name, "hit_block_cap") == 0) {
 			fputs(r->hit_block_cap ? "true" : "false", f);

@@ -118,32 +118,42 @@ static void fuzz_check_scenario(const struct scenario *s)
 		case SCN_WATCHTOWER:
 			FUZZ_ASSERT(a->party < s->nparties);
 			break;
-		/* SPEC section 11 */
 		case SCN_TRANSFER:
+			FUZZ_ASSERT(a->party < s->nparties && a->to < s->nparties && a->count >= 1 && a->amount.units >= 1);
+			break;
 		case SCN_ROLLUP_PAY:
-		case SCN_SIDE_PAY:
 			FUZZ_ASSERT(a->to < s->nparties && a->count >= 1);
 			/* fall through */
 		case SCN_ROLLUP_DEPOSIT:
 		case SCN_ROLLUP_WITHDRAW:
-		case SCN_PEG_IN:
-		case SCN_PEG_OUT:
-			FUZZ_ASSERT(a->party < s->nparties && a->amount.units >= 1);
-			FUZZ_ASSERT(a->kind == SCN_TRANSFER ||
-				    a->scheme < (a->kind >= SCN_PEG_IN ? s->nsidechains : s->nrollups));
-			break;
+			FUZZ_ASSERT(a->party < s->nparties);
+			/* fall through */
 		case SCN_ROLLUP_FRAUD:
 			FUZZ_ASSERT(a->scheme < s->nrollups && a->amount.units >= 1);
 			break;
+		case SCN_SIDE_PAY:
+			FUZZ_ASSERT(a->to < s->nparties && a->count >= 1);
+			/* fall through */
+		case SCN_PEG_IN:
+		case SCN_PEG_OUT:
+			FUZZ_ASSERT(a->party < s->nparties && a->scheme < s->nsidechains && a->amount.units >= 1);
+			break;
 		case SCN_FEDERATION_STEAL:
-			FUZZ_ASSERT(a->scheme < s->nsidechains && a->amount.units >= 1 && a->nby >= 1 && a->by);
-			FUZZ_ASSERT(a->party == a->by[0]);
+			FUZZ_ASSERT(a->scheme < s->nsidechains && a->amount.units >= 1 && a->nby >= 1 && a->by &&
+				    a->party == a->by[0]);
 			for (uint32_t k = 0; k < a->nby; k++)
 				FUZZ_ASSERT(a->by[k] < s->nparties);
 			break;
 		default:
 			FUZZ_ASSERT(!"unknown action kind");
 		}
+	}
+	for (uint32_t i = 0; i < s->nrollups; i++) {
+		const struct scn_rollup *r = &s->rollups[i];
+		FUZZ_ASSERT(r->id && scn_rollup_index(s, r->id) == i);
+		FUZZ_ASSERT(r->operator_party < s->nparties && r->batch_every_blocks >= 1 && r->batch_max_txs >= 1);
+		for (uint32_t k = 0; k < r->nverifiers; k++)
+			FUZZ_ASSERT(r->verifiers[k] < s->nparties && r->verifiers[k] != r->operator_party);
 	}
 	for (uint32_t i = 0; i < s->nsidechains; i++) {
 		const struct scn_sidechain *sc = &s->sidechains[i];
@@ -163,7 +173,7 @@ static void fuzz_check_scenario(const struct scenario *s)
 		FUZZ_ASSERT(w->kind == SCN_WL_TRACE || w->rate_per_s > 0);
 		FUZZ_ASSERT(w->from_block <= w->to_block);
 		FUZZ_ASSERT(w->min.units >= 1 && w->min.units <= w->max.units);
-		FUZZ_ASSERT(w->all_channels || (w->nchannels >= 1 && w->channels));
+		FUZZ_ASSERT(w->via != SCN_VIA_CHANNELS || w->all_channels || (w->nchannels >= 1 && w->channels));
 		for (uint32_t k = 0; !w->all_channels && k < w->nchannels; k++)
 			FUZZ_ASSERT(w->channels[k] < s->nchannels);
 	}

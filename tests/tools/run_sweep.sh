@@ -203,6 +203,20 @@ else
 	bad "sweep --label for a key not varied: exit $rc"; cat "$tmp/err"
 fi
 
+# SPEC section 11: a sweep over via. The scheme_* columns follow the base ones only for
+# a scenario that uses section 11 (the sweeps above have exactly 22 + their axes); the
+# table shows each scheme's figures; the l1 row's gains are 2 and 1 (every transfer final).
+cmp_file=docs/examples/schemes-compare.json
+if "$L2SIM" sweep $cmp_file --vary workload.0.via=l1,channels --jobs 2 --out "$tmp/via.csv" >"$tmp/via.table" 2>"$tmp/err" &&
+	[ "$(head -1 "$tmp/via.csv" | tr , '\n' | sed -n '24p;33p')" = "$(printf 'scheme\nscheme_violations')" ] &&
+	[ "$(awk -F, 'NR == 2 { print $1, $24, $28, $29, $33 }' "$tmp/via.csv")" = "l1 l1 2 1 0" ] &&
+	[ "$(awk -F, 'NR == 3 { print $1, $24 }' "$tmp/via.csv")" = "channels channels" ] &&
+	head -1 "$tmp/via.table" | grep -q "gain_B" && [ -z "$(awk -F, 'NF != 24' "$tmp/a.csv")" ]; then
+	ok "sweep over via: scheme columns for a section-11 scenario only, l1 gains 2 and 1"
+else
+	bad "sweep over via"; cat "$tmp/err" "$tmp/via.table"; head -3 "$tmp/via.csv"
+fi
+
 # Ctrl-C: exit 130, the finished rows kept, no temporary file.
 "$L2SIM" sweep $sec --vary script.8.blocks=1..40 --vary l1.dispute_timeout_blocks=6,12,24,48 --jobs 2 \
 	--out "$tmp/int.csv" >"$tmp/int.table" 2>"$tmp/int.err" &
