@@ -125,6 +125,9 @@ uint64_t scn_memory_estimate(const struct scenario *s)
 	for (uint32_t i = 0; i < s->nscript; i++)
 		if (s->script[i].kind == SCN_FLOOD)
 			b += (double)s->script[i].count * (double)s->script[i].blocks * MEM_FLOOD_TX;
+	/* SPEC section 11: each sidechain keeps a balance and two flags per party
+	 * (tools/run_sidechain.c). */
+	b += (double)s->nsidechains * s->nparties * (sizeof(struct amount) + 2);
 	return b >= 1.8e19 ? UINT64_MAX : (uint64_t)b;
 }
 

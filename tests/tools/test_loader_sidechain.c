@@ -173,3 +173,15 @@ Test(loader_sidechain, block_bytes_hold_the_largest_release)
 	snprintf(text, sizeof(text), BB_FMT, 506);
 	scn_free(load_ok(text));
 }
+
+/* The memory estimate counts each sidechain's balance and flags per party. */
+Test(loader_sidechain, memory_estimate_counts_the_balances)
+{
+	struct scenario *none = load_ok("{\"format\":\"l2sim/1\",\"name\":\"s\",\"parties\":[{\"name\":\"a\"},{\"name\":\"b\"},"
+					 "{\"name\":\"c\"},{\"name\":\"d\"}]}");
+	struct scenario *two = ok_sc("[{\"id\":\"x\",\"federation\":[\"a\"],\"threshold\":1},"
+				     "{\"id\":\"y\",\"federation\":[\"b\"],\"threshold\":1}]");
+	cr_assert_eq(scn_memory_estimate(two) - scn_memory_estimate(none), 2 * 4 * (sizeof(struct amount) + 2));
+	scn_free(none);
+	scn_free(two);
+}
