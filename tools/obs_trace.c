@@ -249,7 +249,7 @@ static void scheme_event(struct obs_trace *t, const struct runner *r, const stru
 		str(t, "what", ev->u.scheme_step.what);
 		if (ev->u.scheme_step.party != SCN_NONE)
 			party(t, r, "party", ev->u.scheme_step.party);
-		if (ev->u.scheme_step.tx)
+		if (ev->u.scheme_step.tx != RUN_NO_TX)
 			u64(t, "tx", ev->u.scheme_step.tx);
 		end(t);
 		break;

@@ -39,6 +39,9 @@ enum run_htlc_step {
 };
 const char *run_htlc_step_str(enum run_htlc_step k);
 
+/* No L1 tx (u.scheme_step.tx): tx ids start at 0. */
+#define RUN_NO_TX UINT64_MAX
+
 /* What became of a payment of a section-11 scheme (RUN_EV_SCHEME_PAY). */
 enum run_scheme_pay_step {
 	RUN_SCHEME_PAY_OK,         /* accepted: an L1 transfer included, a rollup payment
@@ -174,7 +177,7 @@ struct run_event {
 			const char *what;         /* a short line for the timeline ("batch 2 of 5 payments
 			                           * submitted (260 bytes)"); valid during the call */
 			uint32_t party;           /* the party it concerns, or SCN_NONE */
-			uint64_t tx;              /* its L1 tx id, or 0 */
+			uint64_t tx;              /* its L1 tx id, or RUN_NO_TX (ids start at 0) */
 		} scheme_step;
 		struct {
 			uint32_t scheme, party;   /* the victim */

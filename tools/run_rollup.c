@@ -246,7 +246,7 @@ static void apply_frauds(struct runner *r, struct rl_rollup *R, struct rl_batch 
 			amt = R->wanted[w];
 		char s1[AMOUNT_FMT_LEN];
 		if (amount_is_zero(amt)) {
-			step(r, R, SCN_NONE, 0, "fraud of %s discarded: there is nothing to take", amount_fmt(s1, R->wanted[w]));
+			step(r, R, SCN_NONE, RUN_NO_TX, "fraud of %s discarded: there is nothing to take", amount_fmt(s1, R->wanted[w]));
 			continue;
 		}
 		take(&R->accepted[victim], amt);
@@ -254,7 +254,7 @@ static void apply_frauds(struct runner *r, struct rl_rollup *R, struct rl_batch 
 		give(&R->op_unfinal_gain, amt);
 		b->frauds = xreallocarray(b->frauds, (size_t)b->nfrauds + 1, sizeof(*b->frauds));
 		b->frauds[b->nfrauds++] = (struct rl_fraud){ .victim = victim, .amount = amt };
-		step(r, R, victim, 0, "fraud: batch %" PRIu64 " moves %s from %s to the operator %s", b->seq,
+		step(r, R, victim, RUN_NO_TX, "fraud: batch %" PRIu64 " moves %s from %s to the operator %s", b->seq,
 		     amount_fmt(s1, amt), pname(r, victim), pname(r, op));
 	}
 	R->nwanted = 0;
@@ -305,7 +305,7 @@ static void cut(struct runner *r, struct rl_rollup *R)
 	R->qlen -= n;
 	if (R->qlen == 0)
 		R->qhead = 0;
-	step(r, R, R->cfg->operator_party, 0, "batch %" PRIu64 " cut: %u payment%s", b->seq, b->npays,
+	step(r, R, R->cfg->operator_party, RUN_NO_TX, "batch %" PRIu64 " cut: %u payment%s", b->seq, b->npays,
 	     b->npays == 1 ? "" : "s");
 	apply_frauds(r, R, b);
 	if (R->p.kind == L1_ROLLUP_OPTIMISTIC)
@@ -358,7 +358,7 @@ static void undo(struct runner *r, struct rl_rollup *R)
 		struct rl_batch *b = &R->batches[i];
 		memcpy(q + n, b->pays, b->npays * sizeof(*q));
 		n += b->npays;
-		step(r, R, op, 0, "batch %" PRIu64 " undone: %u payment%s back in the queue%s", b->seq, b->npays,
+		step(r, R, op, RUN_NO_TX, "batch %" PRIu64 " undone: %u payment%s back in the queue%s", b->seq, b->npays,
 		     b->npays == 1 ? "" : "s", b->nfrauds ? ", its fraud discarded" : "");
 		batch_free(b);
 	}
@@ -384,7 +384,7 @@ static void batch_final(struct runner *r, struct rl_rollup *R, struct rl_batch *
 			give(&R->final[p->to], p->amount);
 	}
 	uint32_t op = R->cfg->operator_party;
-	step(r, R, op, 0, "batch %" PRIu64 " final", b->seq);
+	step(r, R, op, RUN_NO_TX, "batch %" PRIu64 " final", b->seq);
 	for (uint32_t f = 0; f < b->nfrauds; f++) {
 		const struct rl_fraud *x = &b->frauds[f];
 		take(&R->final[x->victim], x->amount);
@@ -496,7 +496,7 @@ static void on_l1(void *ctx, const struct l1_event *ev)
 	if (ev->code == L1_ROLLUP_EV_FINAL) {
 		batch_final(r, R, b);
 	} else if (ev->code == L1_ROLLUP_EV_REVERTED) {
-		step(r, R, SCN_NONE, 0, "batch %u reverted by a fraud proof", ev->target);
+		step(r, R, SCN_NONE, RUN_NO_TX, "batch %u reverted by a fraud proof", ev->target);
 		mark_undo(R, ev->target);
 	}
 }
@@ -589,7 +589,7 @@ void run_rollups_action(struct runner *r, const struct scn_action *a)
 	case SCN_ROLLUP_FRAUD:
 		GROW(R->wanted, R->nwanted, R->capwanted);
 		R->wanted[R->nwanted++] = a->amount;
-		step(r, R, R->cfg->operator_party, 0, "the operator %s will slip a fraud of %s into its next batch",
+		step(r, R, R->cfg->operator_party, RUN_NO_TX, "the operator %s will slip a fraud of %s into its next batch",
 		     pname(r, R->cfg->operator_party), amount_fmt(s1, a->amount));
 		return;
 	default:
@@ -639,7 +639,7 @@ void run_rollups_phase2(struct runner *r)
 			const struct rl_deposit *d = &R->deps[R->dhead++];
 			give(&R->accepted[d->party], d->amount);
 			give(&R->final[d->party], d->amount);
-			step(r, R, d->party, 0, "deposit of %s by %s credited", amount_fmt(s1, d->amount), pname(r, d->party));
+			step(r, R, d->party, RUN_NO_TX, "deposit of %s by %s credited", amount_fmt(s1, d->amount), pname(r, d->party));
 		}
 		if (R->dhead == R->ndeps)
 			R->dhead = R->ndeps = 0;

@@ -167,6 +167,7 @@ static void step(struct runner *r, const struct scn_action *a, uint32_t party, c
 	e.u.scheme_step.scheme = SCN_SCHEME_L1;
 	e.u.scheme_step.what = what;
 	e.u.scheme_step.party = party;
+	e.u.scheme_step.tx = RUN_NO_TX; /* a line about several txs */
 	runner_emit(r, &e);
 }
 

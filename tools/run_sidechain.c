@@ -543,7 +543,7 @@ static void make_block(struct runner *r, struct side *sc, uint64_t k)
 		if (!amount_sub_from(&sc->bal[x.from], x.amount)) {
 			dropped++;
 			if (peg_out)
-				step(r, sc, x.from, 0, "peg-out of %s by %s dropped in block %" PRIu64 ": balance too low",
+				step(r, sc, x.from, RUN_NO_TX, "peg-out of %s by %s dropped in block %" PRIu64 ": balance too low",
 				     amount_fmt(am, x.amount), pname(r, x.from), n);
 			else
 				pay_event(r, sc, &x, RUN_SCHEME_PAY_FAILED, 0, "sidechain balance too low");
@@ -552,7 +552,7 @@ static void make_block(struct runner *r, struct side *sc, uint64_t k)
 		taken++;
 		x.block = n;
 		if (peg_out)
-			step(r, sc, x.from, 0, "peg-out of %s by %s burned in block %" PRIu64,
+			step(r, sc, x.from, RUN_NO_TX, "peg-out of %s by %s burned in block %" PRIu64,
 			     amount_fmt(am, x.amount), pname(r, x.from), n);
 		else {
 			credit(sc, x.to, x.amount);
@@ -563,7 +563,7 @@ static void make_block(struct runner *r, struct side *sc, uint64_t k)
 	if (taken || dropped || credited) {
 		char when[48];
 		secs(when, sizeof(when), slot_ms);
-		step(r, sc, SCN_NONE, 0, "block %" PRIu64 " (slot at %s): %" PRIu64 " tx%s, %" PRIu64 " dropped, %" PRIu64
+		step(r, sc, SCN_NONE, RUN_NO_TX, "block %" PRIu64 " (slot at %s): %" PRIu64 " tx%s, %" PRIu64 " dropped, %" PRIu64
 		     " peg-in%s credited", n, when, taken, taken == 1 ? "" : "s", dropped, credited,
 		     credited == 1 ? "" : "s");
 	}
@@ -601,7 +601,7 @@ static void slots(struct runner *r, struct side *sc)
 	uint32_t on = online_members(r, sc);
 	if (on < sc->p->threshold) {
 		if (!sc->halted)
-			step(r, sc, SCN_NONE, 0, "no blocks from slot %" PRIu64 ": %" PRIu32 " of %" PRIu32
+			step(r, sc, SCN_NONE, RUN_NO_TX, "no blocks from slot %" PRIu64 ": %" PRIu32 " of %" PRIu32
 			     " functionaries online, %" PRIu32 " needed", sc->next_slot, on, sc->p->nfederation,
 			     sc->p->threshold);
 		sc->halted = true;
@@ -609,7 +609,7 @@ static void slots(struct runner *r, struct side *sc)
 		return;
 	}
 	if (sc->halted)
-		step(r, sc, SCN_NONE, 0, "blocks again from slot %" PRIu64 " (%" PRIu32 " functionaries online)",
+		step(r, sc, SCN_NONE, RUN_NO_TX, "blocks again from slot %" PRIu64 " (%" PRIu32 " functionaries online)",
 		     sc->next_slot, on);
 	sc->halted = false;
 	while (sc->next_slot <= last) {
