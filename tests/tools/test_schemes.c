@@ -291,3 +291,45 @@ Test(schemes, a_close_value_within_a_millionth_holds)
 	cJSON_Delete(root);
 	scn_errors_free(&failures);
 }
+
+/* ---- a rollup in the report (skipped while this build has no rollups[]) ---- */
+
+Test(schemes, a_rollup_entry_soft_finality_and_holdings)
+{
+	const char *text = HEAD "\"l1\": {\"block_interval_s\": 60, \"confirmations\": 1, \"fee\": 1}, "
+			   "\"parties\": [{\"name\": \"op\", \"balance\": 100}, {\"name\": \"a\", \"balance\": 100}, "
+			   "{\"name\": \"b\"}], \"rollups\": [{\"id\": \"r1\", \"kind\": \"optimistic\", \"operator\": \"op\", "
+			   "\"challenge_blocks\": 2}], \"script\": ["
+			   "{\"at\": 0, \"action\": \"rollup_deposit\", \"rollup\": \"r1\", \"party\": \"a\", \"amount\": 50}, "
+			   "{\"at\": 2, \"action\": \"rollup_pay\", \"rollup\": \"r1\", \"from\": \"a\", \"to\": \"b\", "
+			   "\"amount\": 5, \"count\": 2}]}";
+	struct scn_errors errs = { 0 };
+	struct scenario *s = scn_load_buffer("rollup.json", text, strlen(text), NULL, 0, &errs);
+	if (!s) {
+		bool missing = errs.n && strstr(errs.lines[0], "not implemented yet");
+		scn_errors_free(&errs);
+		if (missing)
+			cr_skip_test("this build has no rollups[] yet");
+		cr_assert_fail("loader refused the rollup scenario");
+	}
+	scn_free(s);
+	scn_errors_free(&errs);
+	struct scn_errors failures = { 0 };
+	cJSON *root = report_of(text, &failures);
+	cJSON *r1 = cJSON_GetObjectItem(cJSON_GetObjectItem(root, "schemes"), "r1");
+	cr_assert_not_null(r1);
+	cr_expect_str_eq(cJSON_GetObjectItem(r1, "kind")->valuestring, "optimistic");
+	cr_expect_eq(cJSON_GetObjectItem(r1, "payments_ok")->valuedouble, 2);
+	cr_expect_eq(cJSON_GetObjectItem(r1, "payments_final")->valuedouble, 2);
+	cr_expect_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(r1, "soft_ms"), "p50")->valuedouble, 100,
+		     "a round trip of the default 50 ms");
+	cr_expect_gt(cJSON_GetObjectItem(r1, "l1_txs")->valuedouble, 1, "the deposit and a batch at least");
+	cr_expect_null(cJSON_GetObjectItem(cJSON_GetObjectItem(root, "schemes"), "l1"), "no transfer");
+	cJSON *hold = cJSON_GetObjectItem(cJSON_GetObjectItem(root, "rollups"), "r1");
+	cr_assert_not_null(hold);
+	cr_expect_eq(cJSON_GetObjectItem(hold, "holdings")->valuedouble, 50);
+	cr_expect_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(hold, "balances"), "b")->valuedouble, 10);
+	cr_expect_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(hold, "balances"), "a")->valuedouble, 40);
+	cJSON_Delete(root);
+	scn_errors_free(&failures);
+}
