@@ -333,3 +333,112 @@ Test(schemes, a_rollup_entry_soft_finality_and_holdings)
 	cJSON_Delete(root);
 	scn_errors_free(&failures);
 }
+
+/* ---- random transfer scenarios ---- */
+
+#include "l1sim/rng.h"
+
+/* 60 random scenarios of transfers (scripted, some from offline or poor parties, some
+ * to themselves) and a workload via l1, with and without block_bytes and with floods:
+ * conservation after every block, every payment settled one way (ok + failed = made,
+ * final = ok), 110 bytes per included transfer, no block over block_bytes, and the
+ * same report twice. */
+struct block_watch {
+	uint64_t last_bytes, max_block_bytes;
+	bool conserved;
+};
+
+static void watch_blocks(void *ctx, const struct runner *r, const struct run_event *ev)
+{
+	struct block_watch *w = ctx;
+	(void)ev;
+	uint64_t b = r->chain->bytes_included;
+	if (b - w->last_bytes > w->max_block_bytes)
+		w->max_block_bytes = b - w->last_bytes;
+	w->last_bytes = b;
+	w->conserved = w->conserved && l1_chain_conserved(r->chain);
+}
+
+Test(schemes, random_transfer_runs)
+{
+	struct rng g;
+	rng_init(&g, 15, 1);
+	uint64_t all_ok = 0, all_failed = 0, full = 0;
+	for (int k = 0; k < 60; k++) {
+		char text[4096], l1[160];
+		uint64_t bb = rng_below(&g, 3) == 0 ? 0 : 500 + rng_below(&g, 1500);
+		int n = snprintf(l1, sizeof(l1), "\"block_interval_s\": %u, \"confirmations\": %u, \"fee\": %u",
+				 1 + (unsigned)rng_below(&g, 60), 1 + (unsigned)rng_below(&g, 4), (unsigned)rng_below(&g, 3));
+		if (bb)
+			snprintf(l1 + n, sizeof(l1) - (size_t)n, ", \"block_bytes\": %llu", (unsigned long long)bb);
+		n = snprintf(text, sizeof(text),
+			     HEAD "\"seed\": %d, \"l1\": {%s}, \"parties\": [{\"name\": \"a\", \"balance\": %u}, "
+			     "{\"name\": \"b\", \"balance\": %u}, {\"name\": \"c\", \"balance\": 5000}], \"script\": [",
+			     k, l1, (unsigned)rng_below(&g, 3000), (unsigned)rng_below(&g, 3000));
+		static const char *const who[] = { "a", "b", "c" };
+		uint32_t nact = 1 + (uint32_t)rng_below(&g, 6);
+		for (uint32_t i = 0; i < nact; i++) {
+			uint64_t at = rng_below(&g, 6);
+			if (rng_below(&g, 5) == 0)
+				n += snprintf(text + n, sizeof(text) - (size_t)n,
+					      "{\"at\": %llu, \"action\": \"offline\", \"party\": \"%s\", \"blocks\": %u}, ",
+					      (unsigned long long)at, who[rng_below(&g, 3)], 1 + (unsigned)rng_below(&g, 3));
+			else if (rng_below(&g, 6) == 0)
+				n += snprintf(text + n, sizeof(text) - (size_t)n,
+					      "{\"at\": %llu, \"action\": \"flood\", \"by\": \"c\", \"txs\": %u, \"fee\": %u, "
+					      "\"blocks\": 2}, ",
+					      (unsigned long long)at, 1 + (unsigned)rng_below(&g, 8), (unsigned)rng_below(&g, 4));
+			n += snprintf(text + n, sizeof(text) - (size_t)n,
+				      "{\"at\": %llu, \"action\": \"transfer\", \"from\": \"%s\", \"to\": \"%s\", \"amount\": %u, "
+				      "\"count\": %u}%s",
+				      (unsigned long long)at, who[rng_below(&g, 3)], who[rng_below(&g, 3)],
+				      1 + (unsigned)rng_below(&g, 900), 1 + (unsigned)rng_below(&g, 12), i + 1 < nact ? ", " : "");
+		}
+		snprintf(text + n, sizeof(text) - (size_t)n,
+			 "], \"workload\": [{\"kind\": \"poisson\", \"rate_per_s\": %.3f, \"from_block\": 1, \"to_block\": 4, "
+			 "\"amount\": {\"min\": 1, \"max\": 50}, \"via\": \"l1\", \"parties\": \"all\"}]}",
+			 0.01 + (double)rng_below(&g, 100) / 100.0);
+		struct scenario *s = load_text(text);
+		struct runner *r = runner_new(s, NULL, false);
+		struct tally t = { 0 };
+		struct block_watch w = { .conserved = true };
+		runner_subscribe(r, ~0u, tally, &t);
+		runner_subscribe(r, RUN_EV_MASK(RUN_EV_BLOCK_EXECUTED), watch_blocks, &w);
+		runner_run(r);
+		cr_expect(w.conserved, "scenario %d: conservation", k);
+		cr_expect(!r->hit_block_cap, "scenario %d ends", k);
+		cr_expect_eq(t.final, t.ok, "scenario %d: every included transfer final by the end", k);
+		cr_expect_eq(t.bytes, t.txs * L1_TX_BYTES_TRANSFER, "scenario %d", k);
+		if (bb)
+			cr_expect_leq(w.max_block_bytes, bb, "scenario %d: a block over block_bytes", k);
+		all_ok += t.ok;
+		all_failed += t.failed;
+		full += bb && w.max_block_bytes + L1_TX_BYTES_TRANSFER > bb; /* a block the bytes filled */
+		const struct obs_schemes *o = runner_schemes_obs(r);
+		cr_expect_eq(o->row[SCN_SCHEME_L1].ok, t.ok);
+		cr_expect_eq(o->row[SCN_SCHEME_L1].failed, t.failed);
+		runner_free(r);
+		scn_free(s);
+		/* the same report twice */
+		char *texts[2];
+		for (int j = 0; j < 2; j++) {
+			s = load_text(text);
+			r = runner_new(s, NULL, false);
+			runner_run(r);
+			struct scn_errors failures = { 0 };
+			size_t len = 0;
+			FILE *f = open_memstream(&texts[j], &len);
+			report_json(f, r, &failures);
+			fclose(f);
+			runner_free(r);
+			scn_free(s);
+		}
+		cr_expect_str_eq(texts[0], texts[1], "scenario %d", k);
+		free(texts[0]);
+		free(texts[1]);
+	}
+	/* not vacuous: payments of both outcomes, and blocks that block_bytes filled */
+	cr_expect_gt(all_ok, 100, "%llu ok", (unsigned long long)all_ok);
+	cr_expect_gt(all_failed, 10, "%llu failed", (unsigned long long)all_failed);
+	cr_expect_gt(full, 3, "%llu runs with a full block", (unsigned long long)full);
+}
