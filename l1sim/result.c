@@ -20,6 +20,11 @@ const char *l1_result_str(enum l1_result r)
 	case L1_ERR_SUPPLY_OVERFLOW: return "total supply would exceed 2^64-1";
 	case L1_ERR_NO_SUCH_CONTRACT: return "no such contract";
 	case L1_ERR_NO_SUCH_OP: return "no such operation";
+	case L1_ERR_BAD_PROOF: return "the batch's validity proof does not verify";
+	case L1_ERR_BATCH_ORDER: return "a rollup batch out of order";
+	case L1_ERR_NOT_OPERATOR: return "a rollup batch from another than its operator";
+	case L1_ERR_NOT_CHALLENGEABLE: return "the batch is not included, or already final or reverted";
+	case L1_ERR_NO_FRAUD: return "the batch committed no fraud";
 	case L1_ERR_HTLC_PENDING: return "the state holds an HTLC";
 	case L1_ERR_NO_SUCH_HTLC: return "no such HTLC in the registered state";
 	case L1_ERR_NOT_PAYEE: return "submitter is not the HTLC's payee";

@@ -22,6 +22,11 @@ enum l1_result {
 	L1_ERR_SUPPLY_OVERFLOW,  /* total money would exceed 2^64-1 units */
 	L1_ERR_NO_SUCH_CONTRACT, /* the tx names a contract the chain does not hold */
 	L1_ERR_NO_SUCH_OP,       /* the tx names an operation its contract does not have */
+	L1_ERR_BAD_PROOF,        /* a validity rollup's batch whose proof cannot verify (a fraud) */
+	L1_ERR_BATCH_ORDER,      /* a rollup batch that is not the next one its contract takes */
+	L1_ERR_NOT_OPERATOR,     /* a rollup batch submitted by another than the rollup's operator */
+	L1_ERR_NOT_CHALLENGEABLE,/* a fraud proof against a batch not included, final or reverted */
+	L1_ERR_NO_FRAUD,         /* a fraud proof against a batch that committed no fraud */
 	L1_ERR_HTLC_PENDING,     /* cooperative close of a state that holds an HTLC */
 	L1_ERR_NO_SUCH_HTLC,     /* htlc claim of an HTLC the registered state does not hold */
 	L1_ERR_NOT_PAYEE,        /* htlc claim by another than the HTLC's payee */

@@ -148,12 +148,19 @@ static void fuzz_check_scenario(const struct scenario *s)
 			FUZZ_ASSERT(!"unknown action kind");
 		}
 	}
+	for (uint32_t i = 0; i < s->nrollups; i++) {
+		const struct scn_rollup *r = &s->rollups[i];
+		FUZZ_ASSERT(r->id && scn_rollup_index(s, r->id) == i);
+		FUZZ_ASSERT(r->operator_party < s->nparties && r->batch_every_blocks >= 1 && r->batch_max_txs >= 1);
+		for (uint32_t k = 0; k < r->nverifiers; k++)
+			FUZZ_ASSERT(r->verifiers[k] < s->nparties && r->verifiers[k] != r->operator_party);
+	}
 	for (uint32_t i = 0; i < s->nworkload; i++) {
 		const struct scn_workload *w = &s->workload[i];
 		FUZZ_ASSERT(w->kind == SCN_WL_TRACE || w->rate_per_s > 0);
 		FUZZ_ASSERT(w->from_block <= w->to_block);
 		FUZZ_ASSERT(w->min.units >= 1 && w->min.units <= w->max.units);
-		FUZZ_ASSERT(w->all_channels || (w->nchannels >= 1 && w->channels));
+		FUZZ_ASSERT(w->via != SCN_VIA_CHANNELS || w->all_channels || (w->nchannels >= 1 && w->channels));
 		for (uint32_t k = 0; !w->all_channels && k < w->nchannels; k++)
 			FUZZ_ASSERT(w->channels[k] < s->nchannels);
 	}
