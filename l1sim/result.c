@@ -31,6 +31,9 @@ const char *l1_result_str(enum l1_result r)
 	case L1_ERR_HTLC_RESOLVED: return "HTLC already claimed or paid out";
 	case L1_ERR_HTLC_EXPIRED: return "HTLC has expired";
 	case L1_ERR_BAD_PREIMAGE: return "preimage does not match the payment hash";
+	case L1_ERR_PEG_QUORUM: return "fewer valid federation signatures than the threshold";
+	case L1_ERR_PEG_REPLAY: return "release number already paid";
+	case L1_ERR_PEG_SHORT: return "the peg holds less than the amount";
 	}
 	return "unknown error";
 }

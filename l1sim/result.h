@@ -33,6 +33,9 @@ enum l1_result {
 	L1_ERR_HTLC_RESOLVED,    /* htlc claim of an HTLC already claimed or paid out */
 	L1_ERR_HTLC_EXPIRED,     /* htlc claim in a block past the HTLC's expiry */
 	L1_ERR_BAD_PREIMAGE,     /* htlc claim whose preimage does not hash to the HTLC's hash */
+	L1_ERR_PEG_QUORUM,       /* peg release: fewer valid federation signatures than the threshold */
+	L1_ERR_PEG_REPLAY,       /* peg release: its number was paid before */
+	L1_ERR_PEG_SHORT,        /* peg release: the peg holds less than the amount */
 };
 const char *l1_result_str(enum l1_result r);
 

@@ -155,6 +155,19 @@ static void fuzz_check_scenario(const struct scenario *s)
 		for (uint32_t k = 0; k < r->nverifiers; k++)
 			FUZZ_ASSERT(r->verifiers[k] < s->nparties && r->verifiers[k] != r->operator_party);
 	}
+	for (uint32_t i = 0; i < s->nsidechains; i++) {
+		const struct scn_sidechain *sc = &s->sidechains[i];
+		FUZZ_ASSERT(sc->id && scn_sidechain_index(s, sc->id) == i);
+		FUZZ_ASSERT(sc->nfederation >= 1 && sc->federation);
+		FUZZ_ASSERT(sc->threshold >= 1 && sc->threshold <= sc->nfederation);
+		FUZZ_ASSERT(sc->block_interval_ms >= 1 && sc->block_tx_limit >= 1);
+		FUZZ_ASSERT(sc->confirmations >= 1 && sc->pegin_confirmations >= 1);
+		for (uint32_t k = 0; k < sc->nfederation; k++) {
+			FUZZ_ASSERT(sc->federation[k] < s->nparties);
+			for (uint32_t m = 0; m < k; m++)
+				FUZZ_ASSERT(sc->federation[m] != sc->federation[k]);
+		}
+	}
 	for (uint32_t i = 0; i < s->nworkload; i++) {
 		const struct scn_workload *w = &s->workload[i];
 		FUZZ_ASSERT(w->kind == SCN_WL_TRACE || w->rate_per_s > 0);
