@@ -442,3 +442,60 @@ Test(schemes, random_transfer_runs)
 	cr_expect_gt(all_failed, 10, "%llu failed", (unsigned long long)all_failed);
 	cr_expect_gt(full, 3, "%llu runs with a full block", (unsigned long long)full);
 }
+
+/* ---- final_s percentiles: selected in O(n), the same as a sort's nearest rank ---- */
+
+struct latencies {
+	uint64_t *v;
+	size_t n, cap;
+};
+
+static void collect_final(void *ctx, const struct runner *r, const struct run_event *ev)
+{
+	struct latencies *l = ctx;
+	(void)r;
+	if (ev->kind != RUN_EV_SCHEME_PAY || ev->u.scheme_pay.step != RUN_SCHEME_PAY_FINAL)
+		return;
+	if (l->n == l->cap)
+		l->v = realloc(l->v, (l->cap = l->cap ? 2 * l->cap : 64) * sizeof(*l->v));
+	l->v[l->n++] = ev->u.scheme_pay.final_ms * 1000 - ev->u.scheme_pay.t_us;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+Test(schemes, final_percentiles_match_a_sort)
+{
+	for (int k = 0; k < 4; k++) {
+		char text[2048];
+		/* block_bytes makes a backlog, so that latencies spread over many values */
+		snprintf(text, sizeof(text),
+			 HEAD "\"seed\": %d, \"l1\": {\"block_interval_s\": 10, \"confirmations\": %d, \"block_bytes\": %d}, "
+			 "\"parties\": [{\"name\": \"a\", \"balance\": 100000000}, {\"name\": \"b\", \"balance\": 100000000}, "
+			 "{\"name\": \"c\", \"balance\": 100000000}], "
+			 "\"workload\": [{\"kind\": \"poisson\", \"rate_per_s\": %d, \"from_block\": 1, \"to_block\": 30, "
+			 "\"amount\": {\"min\": 1, \"max\": 9}, \"via\": \"l1\", \"parties\": \"all\"}]}",
+			 k + 1, 1 + k, 500 + 700 * k, 1 + 3 * k);
+		struct scenario *s = load_text(text);
+		struct runner *r = runner_new(s, NULL, false);
+		struct latencies l = { 0 };
+		runner_subscribe(r, RUN_EV_MASK(RUN_EV_SCHEME_PAY), collect_final, &l);
+		runner_run(r);
+		cr_assert_gt(l.n, 10);
+		qsort(l.v, l.n, sizeof(*l.v), cmp_u64);
+		size_t r50 = (size_t)ceil(0.50 * (double)l.n), r95 = (size_t)ceil(0.95 * (double)l.n);
+		const struct obs_pcts *p = &runner_schemes_obs(r)->row[SCN_SCHEME_L1].final_pcts;
+		cr_expect(p->has);
+		cr_expect_eq(p->min, l.v[0], "run %d", k);
+		cr_expect_eq(p->p50, l.v[r50 - 1], "run %d: p50", k);
+		cr_expect_eq(p->p95, l.v[r95 - 1], "run %d: p95", k);
+		cr_expect_eq(p->max, l.v[l.n - 1], "run %d", k);
+		cr_expect_neq(l.v[0], l.v[l.n - 1], "run %d: latencies of more than one value", k);
+		free(l.v);
+		runner_free(r);
+		scn_free(s);
+	}
+}
