@@ -6,8 +6,8 @@
  * an incoming hop w -> x gives w the hop amount a + fee_x(a) and expiry exp +
  * cltv_delta_x (x's policy on its outgoing hop), or, when x is the receiver, the
  * payment's amount expiring at h + final_cltv. Because every hop into x carries the
- * same amount and expiry, they are computed once per popped label, and the inner
- * loop is a few comparisons per hop.
+ * same amount and expiry, they are computed once, when x's label is set (set_ext),
+ * and the inner loop is a few comparisons per hop.
  *
  * Why finality stands in for "a party not on its path": every party on the path of
  * a popped label was popped before it (a path is a chain of final labels), and an
@@ -17,7 +17,9 @@
  * Dijkstra. The same argument lets the heap leave the channel indices out of its keys
  * (see key_of): two labels equal in fee, expiry and hops cannot improve one another,
  * so their pop order changes nothing; the indices only decide between two labels of
- * one party.
+ * one party. The cheapest search adds a potential to the keys, as A* does, which keeps
+ * all of this true (the comment above l2_route_find says why) and pops far fewer
+ * parties on graphs of equal policies.
  */
 #include "l2/route.h"
 
@@ -36,16 +38,16 @@
 #define LND_PROBABILITY_LIMIT 0.01        /* CLoTH drops paths below 1% */
 #define LND_MAX_CLTV 2016                 /* blocks beyond final_cltv */
 
-/* A party's label. The policy of its outgoing hop is copied in when the label is set
- * (from the in-record being read anyway), so popping it touches no policy array. */
+/* A party's label: the path x -> ... -> receiver (amt, exp: x's outgoing hop; fee:
+ * what the forwarders on it charge), and what every hop into x would carry, computed
+ * once when the label is set (ext_of), so that neither its heap key nor its expansion
+ * reads a policy again. One label, one cache line. */
 struct label {
-	uint64_t fee, exp;
+	uint64_t fee, exp, amt;
+	uint64_t fee_in, exp_in, amt_in; /* valid when ext */
 	uint32_t hops, out_dir;   /* out_dir: NONE at the receiver */
-	uint64_t amt;
-	uint64_t fee_base;
-	uint32_t fee_ppm, cltv_delta;
 	uint32_t next;            /* the payee of out_dir: the next party of the path */
-	uint32_t pad[3];          /* one label, one cache line */
+	uint32_t ext;             /* 1: the label can be extended (hops < max_hops, no overflow) */
 };
 
 /* What only L2_ROUTE_LND reads, apart so that the cheapest search stays compact. */
@@ -54,10 +56,19 @@ struct lnd_label {
 	double weight, prob;
 };
 
-/* A heap entry: the key key_of gives party's label, compared in order, then party. */
+/* The per-party stamps and the fee of its label, read for every hop a search looks at:
+ * one small record, so that a hop costs one cache line of the payer's, not three. */
+struct hot {
+	uint64_t kfee;   /* lab[x].fee while the label is set: most hops are refused on
+	                  * the fee alone, without reading the label */
+	uint32_t state;  /* 2 gen: label set in this search; 2 gen + 1: final; else none */
+	uint32_t near;   /* gen: the sender has a channel to x (x is one hop from it) */
+};
+
+/* A heap entry: the key key_of gives party's label, compared in order (k3p = k3 << 32
+ * | party, so that the party breaks ties in the same comparison). */
 struct hent {
-	uint64_t k1, k2;
-	uint32_t k3, party;
+	uint64_t k1, k2, k3p;
 };
 
 struct l2_route_ctx {
@@ -65,10 +76,9 @@ struct l2_route_ctx {
 	const struct l2_route_mc *mc;
 	struct label *lab;         /* [nparties] */
 	struct lnd_label *lnd;     /* [nparties] */
-	uint32_t *state;           /* [nparties] 2 gen: label set in this search; 2 gen + 1:
-	                            * final; anything else: no label yet */
-	uint64_t *kfee;            /* [nparties] lab[x].fee, in a small array: most hops are
-	                            * refused on the fee alone, without reading the label */
+	struct hot *hot;           /* [nparties] */
+	uint32_t *near_first;      /* [nparties] when hot.near == gen: the first of the
+	                            * sender's in-records into x, in sender_out */
 	struct hent *heap;         /* [2 * nchannels + 1]: each hop pushes at most once */
 	uint32_t nheap;
 	uint32_t gen;
@@ -77,7 +87,14 @@ struct l2_route_ctx {
 	uint32_t nexcluded;        /* channels added since the last clear (0: skip the check) */
 	struct l2_route_hop *hops; /* [nparties] the last route found */
 	uint32_t from;             /* of the search under way */
-	struct l2_graph_in *sender_in; /* [max in-degree] see sender_hops_only */
+	uint64_t min_delta;        /* the least cltv_delta of any direction */
+	/* The sender's out-hops of the search under way: the in-records of the parties it
+	 * pays directly, chained per payee (sender_next, NONE ends). */
+	const struct l2_graph_in **sender_out; /* [max out-degree] */
+	uint32_t *sender_next;
+	struct l2_graph_in *sender_in; /* [max out-degree] see sender_hops_only */
+	struct hent skey;          /* the key of the sender's label, once it has one */
+	bool has_skey;
 };
 
 const char *l2_route_mode_str(enum l2_route_mode m)
@@ -129,8 +146,8 @@ struct l2_route_ctx *l2_route_ctx_new(const struct l2_graph *g)
 		abort();
 	memset(ctx->lab, 0, lab_bytes);
 	ctx->lnd = xcalloc(g->nparties, sizeof(*ctx->lnd));
-	ctx->state = xcalloc(g->nparties, sizeof(*ctx->state));
-	ctx->kfee = xcalloc(g->nparties, sizeof(*ctx->kfee));
+	ctx->hot = xcalloc(g->nparties, sizeof(*ctx->hot));
+	ctx->near_first = xcalloc(g->nparties, sizeof(*ctx->near_first));
 	ctx->heap = xcalloc(2 * (size_t)g->nchannels + 1, sizeof(*ctx->heap));
 	ctx->excluded = xcalloc(g->nchannels, sizeof(*ctx->excluded));
 	ctx->excl_gen = 1;
@@ -139,7 +156,14 @@ struct l2_route_ctx *l2_route_ctx_new(const struct l2_graph *g)
 	for (uint32_t v = 0; v < g->nparties; v++)
 		if (g->in_start[v + 1] - g->in_start[v] > maxdeg)
 			maxdeg = g->in_start[v + 1] - g->in_start[v];
+	/* a party pays over as many directions as it is paid over: one per channel */
 	ctx->sender_in = xcalloc(maxdeg, sizeof(*ctx->sender_in));
+	ctx->sender_out = xcalloc(maxdeg, sizeof(*ctx->sender_out));
+	ctx->sender_next = xcalloc(maxdeg, sizeof(*ctx->sender_next));
+	ctx->min_delta = UINT32_MAX;
+	for (size_t i = 0; i < 2 * (size_t)g->nchannels; i++)
+		if (g->in[i].cltv_delta < ctx->min_delta)
+			ctx->min_delta = g->in[i].cltv_delta;
 	return ctx;
 }
 
@@ -149,12 +173,14 @@ void l2_route_ctx_free(struct l2_route_ctx *ctx)
 		return;
 	free(ctx->lab);
 	free(ctx->lnd);
-	free(ctx->state);
-	free(ctx->kfee);
+	free(ctx->hot);
+	free(ctx->near_first);
 	free(ctx->heap);
 	free(ctx->excluded);
 	free(ctx->hops);
 	free(ctx->sender_in);
+	free(ctx->sender_out);
+	free(ctx->sender_next);
 	free(ctx);
 }
 
@@ -196,9 +222,12 @@ static inline bool hent_less(const struct hent *a, const struct hent *b)
 		return a->k1 < b->k1;
 	if (a->k2 != b->k2)
 		return a->k2 < b->k2;
-	if (a->k3 != b->k3)
-		return a->k3 < b->k3;
-	return a->party < b->party;
+	return a->k3p < b->k3p;
+}
+
+static inline struct hent hent_of(uint64_t k1, uint64_t k2, uint32_t k3, uint32_t party)
+{
+	return (struct hent){ k1, k2, (uint64_t)k3 << 32 | party };
 }
 
 static void heap_push(struct l2_route_ctx *ctx, struct hent e)
@@ -214,88 +243,124 @@ static void heap_push(struct l2_route_ctx *ctx, struct hent e)
 	ctx->heap[i] = e;
 }
 
+/* Floyd's pop: the hole left at the top goes down to a leaf along the lesser children
+ * (one comparison a level), then the last entry rises from there (rarely far). Entries
+ * are popped in key order whatever the layout, so the order of a search is the
+ * same as with any other heap. */
 static struct hent heap_pop(struct l2_route_ctx *ctx)
 {
-	struct hent top = ctx->heap[0], last = ctx->heap[--ctx->nheap];
-	uint32_t n = ctx->nheap, i = 0;
+	struct hent *h = ctx->heap, top = h[0];
+	uint32_t n = --ctx->nheap, i = 0;
+	if (n == 0)
+		return top;
+	struct hent last = h[n];
 	for (;;) {
 		uint32_t c = 2 * i + 1;
 		if (c >= n)
 			break;
-		if (c + 1 < n && hent_less(&ctx->heap[c + 1], &ctx->heap[c]))
+		if (c + 1 < n && hent_less(&h[c + 1], &h[c]))
 			c++;
-		if (!hent_less(&ctx->heap[c], &last))
-			break;
-		ctx->heap[i] = ctx->heap[c];
+		h[i] = h[c];
 		i = c;
 	}
-	if (n > 0)
-		ctx->heap[i] = last;
+	while (i > 0) {
+		uint32_t up = (i - 1) / 2;
+		if (!hent_less(&last, &h[up]))
+			break;
+		h[i] = h[up];
+		i = up;
+	}
+	h[i] = last;
 	return top;
 }
 
-/* The amount, expiry and total fee of every hop into the party of label l: what its
- * extensions carry. False when one would pass 2^64-1 (then it has none). */
-static inline bool ext_of(const struct label *l, uint64_t amount, uint64_t final_exp,
-			  uint64_t *amt_in, uint64_t *exp_in, uint64_t *fee_in)
+/* Fills in what every hop into the party of l carries, once l's own path is set: the
+ * amount, expiry and total fee its payer's hop would have, by the policy p of l's
+ * outgoing direction (p NULL: l is the receiver's). ext stays 0 when the label is never
+ * extended (max_hops, or a sum past 2^64-1). */
+static inline void set_ext(struct label *l, const struct l2_graph_in *p, uint64_t amount,
+			   uint64_t final_exp, uint32_t max_hops)
 {
 	uint64_t f;
-	if (l->out_dir == NONE) {
-		*amt_in = amount;
-		*exp_in = final_exp;
-		*fee_in = 0;
-		return true;
+	l->ext = 0;
+	if (l->hops >= max_hops)
+		return;
+	if (!p) {
+		l->amt_in = amount;
+		l->exp_in = final_exp;
+		l->fee_in = 0;
+		l->ext = 1;
+		return;
 	}
-	return fee_of(&f, l->fee_base, l->fee_ppm, l->amt) &&
-	       !__builtin_add_overflow(l->amt, f, amt_in) &&
-	       !__builtin_add_overflow(l->exp, (uint64_t)l->cltv_delta, exp_in) &&
-	       !__builtin_add_overflow(l->fee, f, fee_in);
+	l->ext = fee_of(&f, p->fee_base, p->fee_ppm, l->amt) &&
+		 !__builtin_add_overflow(l->amt, f, &l->amt_in) &&
+		 !__builtin_add_overflow(l->exp, (uint64_t)p->cltv_delta, &l->exp_in) &&
+		 !__builtin_add_overflow(l->fee, f, &l->fee_in);
 }
 
 /* The heap key of party x's label. lnd: (distance, -probability). Cheapest: the
- * sender's own (fee, exp, hops); any other party is keyed by what its extensions
- * would be, (fee_in, exp_in, hops + 1). Those keys never decrease from pop to pop
- * (a pushed key is always above the popped one), so a party's label is final when it
- * is popped, exactly as in plain Dijkstra; but a party whose label is below the
- * sender's while its extensions are not is never expanded, and that is most of the
- * frontier. k3 = 2 hops + 1 for the sender sorts it after the others of its key: one
- * of them may still give it a label of the same key with smaller indices. False: x's
- * label is never extended (max_hops, overflow), so it needs no entry. */
-static bool key_of(const struct l2_route_ctx *ctx, const struct l2_route_query *q,
-		   uint64_t final_exp, uint32_t x, struct hent *e)
+ * sender's own (fee, exp, 2 hops + 1); any other party is keyed by what its extensions
+ * would be, (fee_in, exp_in, 2 (hops + 1)), plus, when the sender has no channel to x,
+ * the least that the one more forwarder a path from the sender through x needs adds:
+ * min_delta to the expiry and 1 to the third component (a potential, as in A*: see
+ * l2_route_find). Keys never decrease from pop to pop (a pushed key is always above the
+ * popped one), so a party's label is final when it is popped, exactly as in plain
+ * Dijkstra; and a party whose key is above the sender's is never expanded, which is
+ * most of the frontier. k3 = 2 hops + 1 for the sender sorts it after the others of
+ * its key: one of them may still give it a label of the same key with smaller
+ * indices. False: x's label is never extended (max_hops, overflow), so it needs no
+ * entry. */
+static inline bool key_of(const struct l2_route_ctx *ctx, const struct l2_route_query *q,
+			  uint32_t x, struct hent *e)
 {
 	if (q->mode == L2_ROUTE_LND) {
 		const struct lnd_label *l = &ctx->lnd[x];
 		uint64_t pbits;
 		memcpy(&pbits, &l->prob, sizeof(pbits)); /* positive doubles order as bits */
-		*e = (struct hent){ l->dist, UINT64_MAX - pbits, 0, x };
+		*e = hent_of(l->dist, UINT64_MAX - pbits, 0, x);
 		return true;
 	}
 	const struct label *l = &ctx->lab[x];
 	if (x == q->from) {
-		*e = (struct hent){ l->fee, l->exp, 2 * l->hops + 1, x };
+		*e = hent_of(l->fee, l->exp, 2 * l->hops + 1, x);
 		return true;
 	}
-	uint64_t amt_in, exp_in, fee_in;
-	if (l->hops >= q->max_hops || !ext_of(l, q->amount.units, final_exp, &amt_in, &exp_in,
-					       &fee_in))
+	if (!l->ext)
 		return false;
-	*e = (struct hent){ fee_in, exp_in, 2 * (l->hops + 1), x };
+	if (ctx->hot[x].near == ctx->gen) {
+		*e = hent_of(l->fee_in, l->exp_in, 2 * (l->hops + 1), x);
+		return true;
+	}
+	uint64_t exp;
+	if (__builtin_add_overflow(l->exp_in, ctx->min_delta, &exp))
+		return false; /* every path of the sender through x would pass 2^64-1 */
+	*e = hent_of(l->fee_in, exp, 2 * (l->hops + 1) + 1, x);
 	return true;
 }
 
-/* Pushes x's label, unless x is not the sender and its key is above the sender's:
- * such an entry would never be popped before the sender (and the sender's key only
- * falls). The label stays set all the same, so that x still keeps its best one. */
-static inline void push_label(struct l2_route_ctx *ctx, const struct l2_route_query *q,
-			      uint64_t final_exp, uint32_t x)
+/* The sender's label has key k (it only ever falls). */
+static inline void lower_skey(struct l2_route_ctx *ctx, struct hent k)
 {
-	struct hent e, s;
-	if (!key_of(ctx, q, final_exp, x, &e))
+	if (!ctx->has_skey || hent_less(&k, &ctx->skey)) {
+		ctx->skey = k;
+		ctx->has_skey = true;
+	}
+}
+
+/* Pushes x's label, unless x is not the sender and its key is above the sender's
+ * least: such an entry would never be popped before the sender (and the sender's key
+ * only falls). The label stays set all the same, so that x still keeps its best one. */
+static inline void push_label(struct l2_route_ctx *ctx, const struct l2_route_query *q, uint32_t x)
+{
+	struct hent e;
+	if (!key_of(ctx, q, x, &e))
 		return;
-	if (q->mode == L2_ROUTE_CHEAPEST && x != q->from && ctx->state[q->from] == 2 * ctx->gen &&
-	    key_of(ctx, q, final_exp, q->from, &s) && hent_less(&s, &e))
+	if (x == q->from) {
+		if (q->mode == L2_ROUTE_CHEAPEST)
+			lower_skey(ctx, e);
+	} else if (q->mode == L2_ROUTE_CHEAPEST && ctx->has_skey && hent_less(&ctx->skey, &e)) {
 		return;
+	}
 	heap_push(ctx, e);
 }
 
@@ -369,41 +434,45 @@ static bool lnd_relax(const struct l2_route_ctx *ctx, const struct l2_route_quer
 	uint64_t dist = lnd_dist(weight, prob);
 	/* a label above the sender's can only lead to labels above it (the distance
 	 * never shrinks along a path): the sender is popped first */
-	if (w != q->from && ctx->state[q->from] == 2 * ctx->gen && dist > ctx->lnd[q->from].dist)
+	if (w != q->from && ctx->hot[q->from].state == 2 * ctx->gen && dist > ctx->lnd[q->from].dist)
 		return false;
 	const struct lnd_label *cur = &ctx->lnd[w];
-	if (ctx->state[w] == 2 * ctx->gen &&
+	if (ctx->hot[w].state == 2 * ctx->gen &&
 	    (dist > cur->dist || (dist == cur->dist && prob <= cur->prob)))
 		return false;
 	*nl = (struct lnd_label){ .dist = dist, .weight = weight, .prob = prob };
 	return true;
 }
 
-/* (fee, exp, hops) < l's, the first three components of SPEC's order. */
-static inline bool key_below(uint64_t fee, uint64_t exp, uint32_t hops, const struct label *l)
-{
-	if (fee != l->fee)
-		return fee < l->fee;
-	if (exp != l->exp)
-		return exp < l->exp;
-	return hops < l->hops;
-}
-
-/* Narrows [*r, *end) to the in-records of v paid by the sender. They are not
- * contiguous in v's list, so they are copied into ctx->sender_in (the sender has few
- * channels to any one party). */
+/* Narrows [*r, *end) to the in-records of v paid by the sender (none when the sender
+ * has no channel to v). They are not contiguous in v's list, so they are copied into
+ * ctx->sender_in (the sender has few channels to any one party). */
 static void sender_hops_only(struct l2_route_ctx *ctx, uint32_t v,
 			     const struct l2_graph_in **r, const struct l2_graph_in **end)
 {
-	const struct l2_graph *g = ctx->g;
-	uint32_t from = ctx->from, n = 0;
-	for (uint32_t i = g->in_start[from]; i < g->in_start[from + 1]; i++)
-		if (g->in[i].payer == v) {
-			uint32_t out = (g->in[i].dir & ~L2_GRAPH_DEAD_END) ^ 1; /* from -> v */
-			ctx->sender_in[n++] = g->in[g->in_pos[out]];
-		}
+	uint32_t n = 0;
+	if (ctx->hot[v].near == ctx->gen)
+		for (uint32_t i = ctx->near_first[v]; i != NONE; i = ctx->sender_next[i])
+			ctx->sender_in[n++] = *ctx->sender_out[i];
 	*r = ctx->sender_in;
 	*end = ctx->sender_in + n;
+}
+
+/* The sender's out-hops, chained per payee in the order of the sender's own list, and
+ * the parties it pays directly stamped `near`. */
+static void mark_near(struct l2_route_ctx *ctx, uint32_t from)
+{
+	const struct l2_graph *g = ctx->g;
+	uint32_t n = 0;
+	for (uint32_t i = g->in_start[from + 1]; i-- > g->in_start[from];) {
+		uint32_t x = g->in[i].payer;
+		uint32_t out = (g->in[i].dir & ~L2_GRAPH_DEAD_END) ^ 1; /* from -> x */
+		ctx->sender_out[n] = &g->in[g->in_pos[out]];
+		ctx->sender_next[n] = ctx->hot[x].near == ctx->gen ? ctx->near_first[x] : NONE;
+		ctx->near_first[x] = n;
+		ctx->hot[x].near = ctx->gen;
+		n++;
+	}
 }
 
 static void build_route(struct l2_route_ctx *ctx, uint32_t from, struct l2_route *out)
@@ -424,6 +493,116 @@ static void build_route(struct l2_route_ctx *ctx, uint32_t from, struct l2_route
 	out->hops = ctx->hops;
 }
 
+/* w's label becomes v's extended over in-record r (direction dir), and is pushed. */
+static inline void set_label(struct l2_route_ctx *ctx, const struct l2_route_query *q, uint64_t final_exp,
+			     uint32_t v, const struct l2_graph_in *r, uint32_t w, uint32_t dir)
+{
+	const struct label *L = &ctx->lab[v];
+	struct label *W = &ctx->lab[w];
+	W->fee = L->fee_in;
+	W->exp = L->exp_in;
+	W->amt = L->amt_in;
+	W->hops = L->hops + 1;
+	W->out_dir = dir;
+	W->next = v;
+	set_ext(W, r, q->amount.units, final_exp, q->max_hops);
+	ctx->hot[w].state = 2 * ctx->gen;
+	ctx->hot[w].kfee = W->fee;
+	push_label(ctx, q, w);
+}
+
+/* The cheapest search's relaxation of the hops [r, end) into v (final, extensible):
+ * SPEC's order, a few comparisons a hop. The filters are pure, so their order is the
+ * cheapest one: the hop's own record first (read in sequence), then the payer's
+ * stamps (a random read), its label only on a tie of fees. */
+static void relax_cheapest(struct l2_route_ctx *ctx, const struct l2_route_query *q, uint32_t v,
+			   const struct l2_graph_in *r, const struct l2_graph_in *end, uint64_t final_exp)
+{
+	const struct l2_graph *g = ctx->g;
+	const struct label *L = &ctx->lab[v];
+	const uint64_t amt_in = L->amt_in, exp_in = L->exp_in, fee_in = L->fee_in;
+	const uint32_t hops = L->hops + 1, set = 2 * ctx->gen, final = set + 1, from = q->from;
+	struct hot *hot = ctx->hot;
+	for (; r < end; r++) {
+		if (amt_in < r->min_htlc)
+			continue;
+		const uint32_t w = r->payer, dir = r->dir & ~L2_GRAPH_DEAD_END;
+		if (w == from) {
+			if (!g->open[dir] || amt_in > g->spendable[dir].units)
+				continue;
+		} else if (amt_in > r->capacity || (r->dir & L2_GRAPH_DEAD_END)) {
+			continue; /* a path into a dead end other than the sender goes nowhere */
+		}
+		const struct hot *H = &hot[w];
+		if (H->state == final)
+			continue;
+		if (H->state == set) {
+			const struct label *W = &ctx->lab[w];
+			if (fee_in != H->kfee) {
+				if (fee_in > H->kfee)
+					continue;
+			} else if (exp_in != W->exp) {
+				if (exp_in > W->exp)
+					continue;
+			} else if (hops != W->hops) {
+				if (hops > W->hops)
+					continue;
+			} else if (!indices_below(ctx, v, dir >> 1, w)) {
+				continue;
+			}
+		}
+		if (excluded(ctx, dir))
+			continue; /* checked last: rarely true, and most hops stop earlier */
+		set_label(ctx, q, final_exp, v, r, w, dir);
+	}
+}
+
+/* lnd's relaxation of the hops [r, end) into v (lnd_relax decides each). */
+static void relax_lnd(struct l2_route_ctx *ctx, const struct l2_route_query *q, uint32_t v,
+		      const struct l2_graph_in *r, const struct l2_graph_in *end, uint64_t final_exp)
+{
+	const struct l2_graph *g = ctx->g;
+	const struct label *L = &ctx->lab[v];
+	const uint64_t amt_in = L->amt_in, exp_in = L->exp_in;
+	const uint32_t final = 2 * ctx->gen + 1, from = q->from;
+	for (; r < end; r++) {
+		const uint32_t w = r->payer, dir = r->dir & ~L2_GRAPH_DEAD_END;
+		if (ctx->hot[w].state == final || amt_in < r->min_htlc)
+			continue;
+		if (w == from) {
+			if (!g->open[dir] || amt_in > g->spendable[dir].units)
+				continue;
+		} else if (amt_in > r->capacity || (r->dir & L2_GRAPH_DEAD_END)) {
+			continue;
+		}
+		struct lnd_label nl;
+		if (excluded(ctx, dir) || !lnd_relax(ctx, q, r, w, v, amt_in, exp_in, &ctx->lnd[v], &nl))
+			continue;
+		ctx->lnd[w] = nl;
+		set_label(ctx, q, final_exp, v, r, w, dir);
+	}
+}
+
+/* Why the potential of key_of keeps the search exact. Write a key as (fee, exp, k3)
+ * with k3 = 2 hops (+1 for the sender). A path of the sender through a party x that it
+ * has no channel to has one more forwarder before x, who adds at least min_delta to
+ * the expiry, nothing less than 0 to the fee and one hop: so it is at least x's plain
+ * key plus (0, min_delta, 2), and x's key with the potential, plus (0, min_delta, 1),
+ * is still below it. Extending a popped label v to w adds (f >= 0, delta >= min_delta,
+ * 2) to the plain key, and the potential of w minus v's is at least (0, -min_delta,
+ * -1): keys with the potential never decrease from pop to pop, and a party v that
+ * could still give w a label of the same (fee, exp, hops) as w's is strictly below w
+ * (its third component is smaller by at least 1), so it is popped, and w's label
+ * settled between the two, before w: every popped label is final and the order of
+ * SPEC's indices holds as in plain Dijkstra. The sender's own entries carry no
+ * potential and its neighbours' none. What it saves: in a graph of equal policies
+ * (the generated ones: every key is the hop count), the parties one hop short of the
+ * sender's distance that are not its neighbours are no longer popped, nor pushed once
+ * the sender has a label. (Only the sender's own label bounds the search: a bound from
+ * a neighbour's label that is not final yet would be wrong, since SPEC's order keeps
+ * one label a party and a label of the same fee, expiry and hops but smaller indices
+ * may replace it with a dearer extension.) tests/l2/test_route.c compares every search
+ * with the plain rule on random graphs. */
 enum l2_route_result l2_route_find(struct l2_route_ctx *ctx, const struct l2_route_query *q,
 				   struct l2_route *out)
 {
@@ -433,103 +612,59 @@ enum l2_route_result l2_route_find(struct l2_route_ctx *ctx, const struct l2_rou
 	if (q->from == q->to)
 		return L2_ROUTE_SAME_PARTY;
 	if (++ctx->gen >= (1u << 31)) { /* 2 gen + 1 must fit: forget every old stamp */
-		memset(ctx->state, 0, g->nparties * sizeof(*ctx->state));
+		memset(ctx->hot, 0, g->nparties * sizeof(*ctx->hot));
 		ctx->gen = 1;
 	}
 	const uint32_t set = 2 * ctx->gen, final = set + 1, from = q->from;
 	ctx->from = from;
+	ctx->has_skey = false;
 	const bool lnd = q->mode == L2_ROUTE_LND;
 	uint64_t final_exp;
 	if (__builtin_add_overflow(q->height, (uint64_t)q->final_cltv, &final_exp))
 		return L2_ROUTE_NO_ROUTE;
 	struct label *lab = ctx->lab;
-	uint32_t *state = ctx->state;
-	uint64_t *kfee = ctx->kfee;
+	struct hot *hot = ctx->hot;
+	mark_near(ctx, from);
 	lab[q->to] = (struct label){ .amt = q->amount.units, .out_dir = NONE };
+	set_ext(&lab[q->to], NULL, q->amount.units, final_exp, q->max_hops);
 	ctx->lnd[q->to] = (struct lnd_label){ .prob = 1.0 };
-	state[q->to] = set;
+	hot[q->to].state = set;
+	hot[q->to].kfee = 0;
 	ctx->nheap = 0;
-	push_label(ctx, q, final_exp, q->to);
+	push_label(ctx, q, q->to);
 
 	while (ctx->nheap > 0) {
 		struct hent e = heap_pop(ctx);
-		uint32_t v = e.party;
-		if (state[v] == final)
+		uint32_t v = (uint32_t)e.k3p;
+		if (hot[v].state == final)
 			continue;
-		const struct label *L = &lab[v];
-		/* the amount, expiry and fee of every hop into v; for a cheapest search
-		 * they are also v's key, so that a stale entry is told apart with them */
-		uint64_t amt_in = 0, exp_in = 0, fee_in = 0;
-		bool ext = L->hops < q->max_hops &&
-			   ext_of(L, q->amount.units, final_exp, &amt_in, &exp_in, &fee_in);
-		if (lnd || v == from) {
-			struct hent cur;
-			if (!key_of(ctx, q, final_exp, v, &cur) || cur.k1 != e.k1 ||
-			    cur.k2 != e.k2 || cur.k3 != e.k3)
-				continue; /* a label since replaced */
-		} else if (!ext || fee_in != e.k1 || exp_in != e.k2 || 2 * (L->hops + 1) != e.k3) {
+		struct hent cur;
+		if (!key_of(ctx, q, v, &cur) || cur.k1 != e.k1 || cur.k2 != e.k2 || cur.k3p != e.k3p)
 			continue; /* a label since replaced */
-		}
-		state[v] = final;
+		hot[v].state = final;
 		if (v == from) {
 			build_route(ctx, from, out);
 			return L2_ROUTE_OK;
 		}
-		if (!ext)
+		const struct label *L = &lab[v];
+		if (!L->ext)
 			continue;
+		const uint64_t exp_in = L->exp_in, fee_in = L->fee_in;
 		const uint32_t hops = L->hops + 1;
-		const struct lnd_label *LL = &ctx->lnd[v];
 		const struct l2_graph_in *r = g->in + g->in_start[v];
 		const struct l2_graph_in *end = g->in + g->in_start[v + 1];
-		if (!lnd && state[from] == set && !key_below(fee_in, exp_in, hops, &lab[from])) {
-			/* Every label made here is at least the sender's: it can neither be
-			 * popped before the sender nor lead to a better label of it, so only
-			 * the sender's own hops into v are worth a look (few, listed with the
-			 * sender's incoming ones). */
+		if (!lnd && ctx->has_skey &&
+		    !hent_less(&(struct hent){ fee_in, exp_in, (uint64_t)(2 * hops + 1) << 32 | from }, &ctx->skey)) {
+			/* Every label made here is at least the sender's least: it can neither
+			 * be popped before the sender nor lead to a better label of it, so only
+			 * the sender's own hops into v are worth a look (few, chained by
+			 * mark_near). */
 			sender_hops_only(ctx, v, &r, &end);
 		}
-		for (; r < end; r++) {
-			uint32_t w = r->payer, dir = r->dir & ~L2_GRAPH_DEAD_END;
-			if (state[w] == final || amt_in < r->min_htlc)
-				continue;
-			if (w == from) {
-				if (!g->open[dir] || amt_in > g->spendable[dir].units)
-					continue;
-			} else if (amt_in > r->capacity || (r->dir & L2_GRAPH_DEAD_END)) {
-				continue; /* a path into a dead end other than the sender goes nowhere */
-			}
-			struct label *W = &lab[w];
-			struct lnd_label nl = { 0 };
-			if (!lnd) {
-				if (state[w] == set) {
-					if (fee_in != kfee[w]) {
-						if (fee_in > kfee[w])
-							continue;
-					} else if (exp_in != W->exp) {
-						if (exp_in > W->exp)
-							continue;
-					} else if (hops != W->hops) {
-						if (hops > W->hops)
-							continue;
-					} else if (!indices_below(ctx, v, dir >> 1, w)) {
-						continue;
-					}
-				}
-			} else if (excluded(ctx, dir) ||
-				   !lnd_relax(ctx, q, r, w, v, amt_in, exp_in, LL, &nl)) {
-				continue;
-			}
-			if (!lnd && excluded(ctx, dir))
-				continue; /* checked last: rarely true, and most hops stop earlier */
-			*W = (struct label){ .fee = fee_in, .exp = exp_in, .amt = amt_in,
-					     .fee_base = r->fee_base, .fee_ppm = r->fee_ppm,
-					     .cltv_delta = r->cltv_delta, .hops = hops,
-					     .out_dir = dir, .next = v };
-			ctx->lnd[w] = nl;
-			state[w] = set;
-			kfee[w] = fee_in;
-			push_label(ctx, q, final_exp, w);
-		}
+		if (lnd)
+			relax_lnd(ctx, q, v, r, end, final_exp);
+		else
+			relax_cheapest(ctx, q, v, r, end, final_exp);
 	}
 	return L2_ROUTE_NO_ROUTE;
 }

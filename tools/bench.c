@@ -179,13 +179,20 @@ struct routed_result {
 	uint64_t sent, ok, failed, attempts;
 	uint64_t signs, verifies;  /* done after the set-up */
 	uint32_t channels;
+	double sign_s, verify_s;   /* signed runs: a sign's and a verify's cost, timed right
+	                            * before and right after the run (their mean) */
 };
+
+static void ed_ops(uint32_t n, double *sign_s, double *verify_s);
 
 /* A whole run of a routed scenario: the set-up (loading, the graph, the opens included
  * in block 1) is timed apart from the rest of the run (the payments, from block 2, to
- * the run's end). False, with the loader's messages on stderr, if the scenario was
- * refused (an imported graph can be). */
-static bool run_routed(const char *text, struct routed_result *out)
+ * the run's end). With ed_ops_n > 0, the costs of a sign and a verify are timed
+ * (ed_ops, ed_ops_n of each) right before and right after the run and their mean kept:
+ * the bound is then measured under the same load as the run it bounds. False, with
+ * the loader's messages on stderr, if the scenario was refused (an imported graph can
+ * be). */
+static bool run_routed(const char *text, uint32_t ed_ops_n, struct routed_result *out)
 {
 	struct routed_result res = { 0 };
 	double t0 = now_s();
@@ -202,14 +209,21 @@ static bool run_routed(const char *text, struct routed_result *out)
 	runner_start(r);
 	while (r->chain->height < 1 && runner_step(r))
 		;
+	double t_setup = now_s(), s0 = 0, v0 = 0, s1 = 0, v1 = 0;
+	if (ed_ops_n)
+		ed_ops(ed_ops_n, &s0, &v0);
 	double t1 = now_s();
 	uint64_t signs = r->net->signs, verifies = r->net->verifies;
 	while (runner_step(r))
 		;
 	runner_finish(r);
 	double t2 = now_s();
+	if (ed_ops_n)
+		ed_ops(ed_ops_n, &s1, &v1);
+	res.sign_s = (s0 + s1) / 2;
+	res.verify_s = (v0 + v1) / 2;
 	const struct obs_routing *rt = &runner_metrics(r)->rt;
-	res.setup_s = t1 - t0;
+	res.setup_s = t_setup - t0;
 	res.run_s = t2 - t1;
 	res.sent = rt->sent;
 	res.ok = rt->ok;
@@ -271,15 +285,29 @@ static char *snapshot_routed(uint64_t payments)
 	return text;
 }
 
-/* Best of ROUNDS whole runs (by payments per second of the run's CPU time). */
-static bool routed_best(const char *text, struct routed_result *best)
+/* The bound of a signed run: payments per second if the run did nothing but the signs
+ * and verifies its hops did, at the costs timed around it. */
+static double routed_ed_bound(const struct routed_result *r)
+{
+	double ops_s = (double)r->signs * r->sign_s + (double)r->verifies * r->verify_s;
+	return ops_s > 0 ? (double)r->sent / ops_s : 0;
+}
+
+/* Best of ROUNDS whole runs: by payments per second of the run's CPU time, or, with
+ * ed_ops_n > 0 (signed runs), by the ratio to the bound timed around each run. */
+static bool routed_best(const char *text, uint32_t ed_ops_n, struct routed_result *best)
 {
 	bool any = false;
 	for (int k = 0; k < ROUNDS; k++) {
 		struct routed_result res;
-		if (!run_routed(text, &res))
+		if (!run_routed(text, ed_ops_n, &res))
 			return false;
-		if (!any || (double)res.sent / res.run_s > (double)best->sent / best->run_s)
+		double x = (double)res.sent / res.run_s, y = (double)best->sent / best->run_s;
+		if (ed_ops_n && any) {
+			x /= routed_ed_bound(&res);
+			y /= routed_ed_bound(best);
+		}
+		if (!any || x > y)
 			*best = res;
 		any = true;
 	}
@@ -446,9 +474,49 @@ static double full_blocks(uint32_t n)
 	return n / dt;
 }
 
+/* ---- which figures ---- */
+
+enum bench_figure { FIG_ED25519, FIG_OFF, FIG_MEMORY, FIG_ROUTED, FIG_SNAPSHOT, FIG_ROUTED_ED, FIG_L1, FIG_SCHEMES, FIG_COUNT };
+
+static const char *const FIGURE_NAMES[FIG_COUNT] = { "ed25519", "off", "memory", "routed", "routed_snapshot",
+						     "routed_ed25519", "l1", "schemes" };
+
+/* The figures of --only ("a,b"; NULL: all) as a bit set; false (said on stderr) for a
+ * name that is none. off and memory are one measurement, so either gives both. */
+static bool parse_only(const char *only, unsigned *set)
+{
+	if (!only) {
+		*set = (1u << FIG_COUNT) - 1;
+		return true;
+	}
+	*set = 0;
+	for (const char *p = only;;) {
+		size_t n = strcspn(p, ",");
+		int k = -1;
+		for (int i = 0; i < FIG_COUNT; i++)
+			if (strlen(FIGURE_NAMES[i]) == n && strncmp(p, FIGURE_NAMES[i], n) == 0)
+				k = i;
+		if (k < 0) {
+			fprintf(stderr,
+				"l2sim bench: --only: no figure \"%.*s\" (ed25519, off, memory, routed, routed_snapshot, "
+				"routed_ed25519, l1)\n",
+				(int)n, p);
+			return false;
+		}
+		*set |= 1u << k;
+		if (!p[n])
+			break;
+		p += n + 1;
+	}
+	if (*set & (1u << FIG_OFF | 1u << FIG_MEMORY))
+		*set |= 1u << FIG_OFF | 1u << FIG_MEMORY;
+	return true;
+}
+
 /* ---- the report ---- */
 
 struct figures {
+	unsigned set;      /* the figures measured (bits of enum bench_figure) */
 	bool quick;
 	double ed_pps, ed_bound, ed_sign_s, ed_verify_s;
 	uint64_t ed_payments;
@@ -489,45 +557,79 @@ static void add_routed(cJSON *o, const char *name, const struct routed_result *r
 	cJSON_AddItemToObject(x, "setup_cpu_s", num(r->setup_s));
 	cJSON_AddItemToObject(x, "signs", num((double)r->signs));
 	cJSON_AddItemToObject(x, "verifies", num((double)r->verifies));
+	if (r->sign_s > 0) { /* the costs its bound was timed at, around the run */
+		cJSON_AddItemToObject(x, "sign_us", num(r->sign_s * 1e6));
+		cJSON_AddItemToObject(x, "verify_us", num(r->verify_s * 1e6));
+	}
+}
+
+static bool has(const struct figures *f, enum bench_figure k)
+{
+	return f->set & (1u << k);
 }
 
 static void write_json(FILE *out, const struct figures *f)
 {
 	cJSON *o = cJSON_CreateObject();
-	cJSON *ed = cJSON_AddObjectToObject(o, "ed25519");
-	cJSON_AddItemToObject(ed, "payments_per_s", num(f->ed_pps));
-	cJSON_AddItemToObject(ed, "bound_per_s", num(f->ed_bound));
-	cJSON_AddItemToObject(ed, "ratio", num(f->ed_pps / f->ed_bound));
-	cJSON_AddItemToObject(ed, "payments", num((double)f->ed_payments));
-	cJSON_AddItemToObject(ed, "sign_us", num(f->ed_sign_s * 1e6));
-	cJSON_AddItemToObject(ed, "verify_us", num(f->ed_verify_s * 1e6));
-	cJSON *off = cJSON_AddObjectToObject(o, "off");
-	cJSON_AddItemToObject(off, "channels", num(f->channels));
-	cJSON_AddItemToObject(off, "payments_per_s", num(f->off_pps));
-	cJSON_AddItemToObject(off, "bound_per_s", num(f->off_bound));
-	cJSON_AddItemToObject(off, "ratio", num(f->off_pps / f->off_bound));
-	cJSON_AddItemToObject(off, "parties", num(f->parties));
-	cJSON_AddItemToObject(off, "payments", num((double)f->off_payments));
-	cJSON_AddItemToObject(off, "payments_failed", num((double)f->off_failed));
-	add_routed(o, "routed", &f->routed, ROUTED_BOUND);
+	if (has(f, FIG_ED25519)) {
+		cJSON *ed = cJSON_AddObjectToObject(o, "ed25519");
+		cJSON_AddItemToObject(ed, "payments_per_s", num(f->ed_pps));
+		cJSON_AddItemToObject(ed, "bound_per_s", num(f->ed_bound));
+		cJSON_AddItemToObject(ed, "ratio", num(f->ed_pps / f->ed_bound));
+		cJSON_AddItemToObject(ed, "payments", num((double)f->ed_payments));
+		cJSON_AddItemToObject(ed, "sign_us", num(f->ed_sign_s * 1e6));
+		cJSON_AddItemToObject(ed, "verify_us", num(f->ed_verify_s * 1e6));
+	} else {
+		cJSON_AddNullToObject(o, "ed25519");
+	}
+	if (has(f, FIG_OFF)) {
+		cJSON *off = cJSON_AddObjectToObject(o, "off");
+		cJSON_AddItemToObject(off, "channels", num(f->channels));
+		cJSON_AddItemToObject(off, "payments_per_s", num(f->off_pps));
+		cJSON_AddItemToObject(off, "bound_per_s", num(f->off_bound));
+		cJSON_AddItemToObject(off, "ratio", num(f->off_pps / f->off_bound));
+		cJSON_AddItemToObject(off, "parties", num(f->parties));
+		cJSON_AddItemToObject(off, "payments", num((double)f->off_payments));
+		cJSON_AddItemToObject(off, "payments_failed", num((double)f->off_failed));
+	} else {
+		cJSON_AddNullToObject(o, "off");
+	}
+	if (has(f, FIG_ROUTED))
+		add_routed(o, "routed", &f->routed, ROUTED_BOUND);
+	else
+		cJSON_AddNullToObject(o, "routed");
 	if (f->have_snapshot)
 		add_routed(o, "routed_snapshot", &f->snapshot, ROUTED_BOUND);
 	else
 		cJSON_AddNullToObject(o, "routed_snapshot");
-	add_routed(o, "routed_ed25519", &f->routed_ed, f->routed_ed_bound);
-	cJSON *m = cJSON_AddObjectToObject(o, "memory");
-	cJSON_AddItemToObject(m, "bytes_per_channel", num(f->bytes_per_channel));
-	cJSON_AddItemToObject(m, "rss_growth_10x_payments", num(f->growth));
-	cJSON_AddItemToObject(m, "channels", num(f->channels));
-	cJSON_AddItemToObject(m, "payments", num((double)f->mem_payments));
-	cJSON_AddItemToObject(m, "baseline_rss_bytes", num((double)f->base_kb * 1024));
-	cJSON_AddItemToObject(m, "peak_rss_bytes", num((double)f->run_kb * 1024));
-	cJSON_AddItemToObject(m, "peak_rss_10x_payments_bytes", num((double)f->run10_kb * 1024));
-	cJSON *l1 = cJSON_AddObjectToObject(o, "l1");
-	cJSON_AddItemToObject(l1, "empty_blocks_per_s", num(f->empty_bps));
-	cJSON_AddItemToObject(l1, "full_blocks_per_s", num(f->full_bps));
-	cJSON_AddItemToObject(l1, "full_block_txs", num(FULL_BLOCK_TXS));
-	bench_schemes_json(o, &f->schemes);
+	if (has(f, FIG_ROUTED_ED))
+		add_routed(o, "routed_ed25519", &f->routed_ed, f->routed_ed_bound);
+	else
+		cJSON_AddNullToObject(o, "routed_ed25519");
+	if (has(f, FIG_MEMORY)) {
+		cJSON *m = cJSON_AddObjectToObject(o, "memory");
+		cJSON_AddItemToObject(m, "bytes_per_channel", num(f->bytes_per_channel));
+		cJSON_AddItemToObject(m, "rss_growth_10x_payments", num(f->growth));
+		cJSON_AddItemToObject(m, "channels", num(f->channels));
+		cJSON_AddItemToObject(m, "payments", num((double)f->mem_payments));
+		cJSON_AddItemToObject(m, "baseline_rss_bytes", num((double)f->base_kb * 1024));
+		cJSON_AddItemToObject(m, "peak_rss_bytes", num((double)f->run_kb * 1024));
+		cJSON_AddItemToObject(m, "peak_rss_10x_payments_bytes", num((double)f->run10_kb * 1024));
+	} else {
+		cJSON_AddNullToObject(o, "memory");
+	}
+	if (has(f, FIG_L1)) {
+		cJSON *l1 = cJSON_AddObjectToObject(o, "l1");
+		cJSON_AddItemToObject(l1, "empty_blocks_per_s", num(f->empty_bps));
+		cJSON_AddItemToObject(l1, "full_blocks_per_s", num(f->full_bps));
+		cJSON_AddItemToObject(l1, "full_block_txs", num(FULL_BLOCK_TXS));
+	} else {
+		cJSON_AddNullToObject(o, "l1");
+	}
+	if (has(f, FIG_SCHEMES))
+		bench_schemes_json(o, &f->schemes);
+	else
+		cJSON_AddNullToObject(o, "schemes");
 	cJSON_AddBoolToObject(o, "quick", f->quick);
 	char *s = cJSON_Print(o);
 	if (!s)
@@ -553,131 +655,174 @@ static void write_routed(FILE *out, const char *label, const struct routed_resul
 		"", r->sent, r->ok, r->channels, r->run_s, r->setup_s);
 }
 
+static void skipped(FILE *out, const char *label)
+{
+	fprintf(out, "%-34s   (not measured: --only)\n", label);
+}
+
 static void write_table(FILE *out, const struct figures *f)
 {
 	double edr = f->ed_pps / f->ed_bound, offr = f->off_pps / f->off_bound;
 	fprintf(out, "l2sim bench%s: each figure beside the bound measured in the same run\n\n",
 		f->quick ? " --quick (a smoke run: its sizes are too small to judge the goals)" : "");
 	fprintf(out, "%-34s %13s %13s %7s  %s\n", "figure", "measured", "bound", "ratio", "goal");
-	fprintf(out, "%-34s %13.0f %13.0f %7.3f  ratio >= 0.85: %s\n", "ed25519 signed payments/s", f->ed_pps,
-		f->ed_bound, edr, verdict(edr >= 0.85));
-	fprintf(out, "%-34s   (bound: 1 / (2 signs of %.1f us + 2 verifies of %.1f us), bare libsodium)\n", "",
-		f->ed_sign_s * 1e6, f->ed_verify_s * 1e6);
+	if (has(f, FIG_ED25519)) {
+		fprintf(out, "%-34s %13.0f %13.0f %7.3f  ratio >= 0.85: %s\n", "ed25519 signed payments/s", f->ed_pps,
+			f->ed_bound, edr, verdict(edr >= 0.85));
+		fprintf(out, "%-34s   (bound: 1 / (2 signs of %.1f us + 2 verifies of %.1f us), bare libsodium)\n", "",
+			f->ed_sign_s * 1e6, f->ed_verify_s * 1e6);
+	} else {
+		skipped(out, "ed25519 signed payments/s");
+	}
 	char label[64];
 	snprintf(label, sizeof(label), "off payments/s, %u channels", f->channels);
-	fprintf(out, "%-34s %13.0f %13.0f %7.3f  ratio >= 0.25: %s\n", label, f->off_pps, f->off_bound, offr,
-		verdict(offr >= 0.25));
-	fprintf(out, "%-34s   (bound: the bare loop over %u channels; %" PRIu64 " payments timed)\n", "",
-		f->channels, f->off_payments);
-	snprintf(label, sizeof(label), "memory bytes/channel, %u ch.", f->channels);
-	fprintf(out, "%-34s %13.0f %13d %7.3f  <= 256: %s\n", label, f->bytes_per_channel, 256,
-		f->bytes_per_channel / 256, verdict(f->bytes_per_channel <= 256));
-	fprintf(out, "%-34s %12.1f%% %12d%% %7.3f  <= 10%%: %s\n", "memory growth with 10x payments",
-		100 * f->growth, 10, f->growth / 0.10, verdict(f->growth <= 0.10));
-	fprintf(out, "%-34s   (peak RSS %.1f MB with %" PRIu64 " payments, %.1f MB with 10x; baseline %.1f MB subtracted)\n",
-		"", f->run_kb / 1024.0, f->mem_payments, f->run10_kb / 1024.0, f->base_kb / 1024.0);
-	write_routed(out, "routed payments/s, scale-free", &f->routed, ROUTED_BOUND, 1.0);
+	if (has(f, FIG_OFF)) {
+		fprintf(out, "%-34s %13.0f %13.0f %7.3f  ratio >= 0.25: %s\n", label, f->off_pps, f->off_bound, offr,
+			verdict(offr >= 0.25));
+		fprintf(out, "%-34s   (bound: the bare loop over %u channels; %" PRIu64 " payments timed)\n", "",
+			f->channels, f->off_payments);
+		snprintf(label, sizeof(label), "memory bytes/channel, %u ch.", f->channels);
+		fprintf(out, "%-34s %13.0f %13d %7.3f  <= 256: %s\n", label, f->bytes_per_channel, 256,
+			f->bytes_per_channel / 256, verdict(f->bytes_per_channel <= 256));
+		fprintf(out, "%-34s %12.1f%% %12d%% %7.3f  <= 10%%: %s\n", "memory growth with 10x payments",
+			100 * f->growth, 10, f->growth / 0.10, verdict(f->growth <= 0.10));
+		fprintf(out,
+			"%-34s   (peak RSS %.1f MB with %" PRIu64 " payments, %.1f MB with 10x; baseline %.1f MB subtracted)\n",
+			"", f->run_kb / 1024.0, f->mem_payments, f->run10_kb / 1024.0, f->base_kb / 1024.0);
+	} else {
+		skipped(out, label);
+		skipped(out, "memory bytes/channel");
+	}
+	if (has(f, FIG_ROUTED))
+		write_routed(out, "routed payments/s, scale-free", &f->routed, ROUTED_BOUND, 1.0);
+	else
+		skipped(out, "routed payments/s, scale-free");
 	if (f->have_snapshot)
 		write_routed(out, "routed payments/s, 2020 snapshot", &f->snapshot, ROUTED_BOUND, 1.0);
+	else if (!has(f, FIG_SNAPSHOT))
+		skipped(out, "routed payments/s, 2020 snapshot");
 	else
 		fprintf(out, "%-34s   (skipped: %s is %s)\n", "routed payments/s, 2020 snapshot", SNAPSHOT_DIR,
 			f->quick ? "not used by --quick" : "not there");
-	write_routed(out, "routed ed25519 payments/s", &f->routed_ed, f->routed_ed_bound, 0.85);
-	fprintf(out, "%-34s   (bound: 1 / the signs of %.1f us and verifies of %.1f us its hops did)\n", "",
-		f->ed_sign_s * 1e6, f->ed_verify_s * 1e6);
-	fprintf(out, "%-34s %13.0f %13s %7s\n", "l1 empty blocks/s", f->empty_bps, "-", "-");
-	fprintf(out, "%-34s %13.1f %13s %7s\n", "l1 full blocks/s (4000 txs)", f->full_bps, "-", "-");
-	bench_schemes_table(out, &f->schemes);
+	if (has(f, FIG_ROUTED_ED)) {
+		write_routed(out, "routed ed25519 payments/s", &f->routed_ed, f->routed_ed_bound, 0.85);
+		fprintf(out, "%-34s   (bound: 1 / the %" PRIu64 " signs of %.1f us and %" PRIu64 " verifies of %.1f us its hops did,\n"
+			"%-34s    timed right before and after the run)\n", "", f->routed_ed.signs, f->routed_ed.sign_s * 1e6,
+			f->routed_ed.verifies, f->routed_ed.verify_s * 1e6, "");
+	} else {
+		skipped(out, "routed ed25519 payments/s");
+	}
+	if (has(f, FIG_L1)) {
+		fprintf(out, "%-34s %13.0f %13s %7s\n", "l1 empty blocks/s", f->empty_bps, "-", "-");
+		fprintf(out, "%-34s %13.1f %13s %7s\n", "l1 full blocks/s (4000 txs)", f->full_bps, "-", "-");
+	} else {
+		skipped(out, "l1 blocks/s");
+	}
+	if (has(f, FIG_SCHEMES))
+		bench_schemes_table(out, &f->schemes);
+	else
+		skipped(out, "schemes");
 }
 
 int bench_run(const struct bench_options *o, FILE *out, FILE *err)
 {
 	const struct sizes *z = o->quick ? &QUICK : &FULL;
 	struct figures f = { .quick = o->quick, .channels = z->channels, .parties = z->parties };
+	if (!parse_only(o->only, &f.set))
+		return 2;
 	if (sodium_init() < 0)
 		fatal_invariant("libsodium could not be initialised");
+	bool ok = true;
 
 	/* Memory first, while this process is small: a baseline child, then the network with
 	 * a tenth of the payments, then with all of them (that run also times "off"). */
-	struct child_result base, run, run10;
-	char *t1 = off_scenario(z->channels, z->parties, z->payments / 10);
-	char *t10 = off_scenario(z->channels, z->parties, z->payments);
-	progress(err, "memory: baseline process");
-	bool ok = in_child(NULL, 0, &base);
-	progress(err, "memory: %u channels, %" PRIu64 " payments", z->channels, z->payments / 10);
-	ok = ok && in_child(t1, OFF_BLOCKS, &run);
-	progress(err, "off: %u channels, %" PRIu64 " payments (timed; also the 10x memory run)", z->channels,
-		 z->payments);
-	ok = ok && in_child(t10, OFF_BLOCKS, &run10);
-	free(t1);
-	free(t10);
-	if (!ok) {
-		fprintf(stderr, "l2sim bench: a measuring child process failed\n");
-		return 2;
-	}
-	f.base_kb = base.maxrss_kb;
-	f.run_kb = run.maxrss_kb;
-	f.run10_kb = run10.maxrss_kb;
-	f.mem_payments = run.sim.payments;
-	f.bytes_per_channel = (double)(run.maxrss_kb - base.maxrss_kb) * 1024.0 / z->channels;
-	f.growth = (double)(run10.maxrss_kb - run.maxrss_kb) / (double)(run.maxrss_kb - base.maxrss_kb);
-	f.off_payments = run10.sim.payments;
-	f.off_failed = run10.sim.failed;
-	f.off_pps = run10.sim.best_per_s;
-
-	/* The bounds and the signed payments are measured in alternating rounds, and each
-	 * keeps its best round: other work on a shared machine (a busy sibling hyperthread,
-	 * a polluted cache) slows a round down, never speeds it up. */
-	progress(err, "off bound: bare loop, %" PRIu64 " moves over %u channels, best of %d", z->bare_moves,
-		 z->channels, ROUNDS);
-	for (int k = 0; k < ROUNDS; k++) {
-		uint64_t checksum;
-		double b = bare_loop(z->channels, z->bare_moves / ROUNDS, &checksum);
-		(void)checksum;
-		if (b > f.off_bound)
-			f.off_bound = b;
-	}
-
-	progress(err, "ed25519: %u signed payments and %u signs and verifies, best of %d", z->ed_payments,
-		 z->ed_bound_ops, ROUNDS);
-	char *te = ed_scenario(z->ed_payments / ROUNDS);
-	f.ed_sign_s = f.ed_verify_s = 1e9;
-	for (int k = 0; k < ROUNDS; k++) {
-		struct sim_result ed = run_timed(te, 10, NULL);
-		if (ed.best_per_s > f.ed_pps) {
-			f.ed_pps = ed.best_per_s;
-			f.ed_payments = ed.payments;
+	if (has(&f, FIG_MEMORY)) {
+		struct child_result base, run, run10;
+		char *t1 = off_scenario(z->channels, z->parties, z->payments / 10);
+		char *t10 = off_scenario(z->channels, z->parties, z->payments);
+		progress(err, "memory: baseline process");
+		ok = in_child(NULL, 0, &base);
+		progress(err, "memory: %u channels, %" PRIu64 " payments", z->channels, z->payments / 10);
+		ok = ok && in_child(t1, OFF_BLOCKS, &run);
+		progress(err, "off: %u channels, %" PRIu64 " payments (timed; also the 10x memory run)", z->channels,
+			 z->payments);
+		ok = ok && in_child(t10, OFF_BLOCKS, &run10);
+		free(t1);
+		free(t10);
+		if (!ok) {
+			fprintf(stderr, "l2sim bench: a measuring child process failed\n");
+			return 2;
 		}
-		double s, v;
-		ed_ops(z->ed_bound_ops / ROUNDS, &s, &v);
-		if (2 * s + 2 * v < 2 * f.ed_sign_s + 2 * f.ed_verify_s) {
-			f.ed_sign_s = s;
-			f.ed_verify_s = v;
+		f.base_kb = base.maxrss_kb;
+		f.run_kb = run.maxrss_kb;
+		f.run10_kb = run10.maxrss_kb;
+		f.mem_payments = run.sim.payments;
+		f.bytes_per_channel = (double)(run.maxrss_kb - base.maxrss_kb) * 1024.0 / z->channels;
+		f.growth = (double)(run10.maxrss_kb - run.maxrss_kb) / (double)(run.maxrss_kb - base.maxrss_kb);
+		f.off_payments = run10.sim.payments;
+		f.off_failed = run10.sim.failed;
+		f.off_pps = run10.sim.best_per_s;
+
+		/* The bounds and the signed payments are measured in alternating rounds, and
+		 * each keeps its best round: other work on a shared machine (a busy sibling
+		 * hyperthread, a polluted cache) slows a round down, never speeds it up. */
+		progress(err, "off bound: bare loop, %" PRIu64 " moves over %u channels, best of %d", z->bare_moves,
+			 z->channels, ROUNDS);
+		for (int k = 0; k < ROUNDS; k++) {
+			uint64_t checksum;
+			double b = bare_loop(z->channels, z->bare_moves / ROUNDS, &checksum);
+			(void)checksum;
+			if (b > f.off_bound)
+				f.off_bound = b;
 		}
 	}
-	free(te);
-	f.ed_bound = 1.0 / (2 * f.ed_sign_s + 2 * f.ed_verify_s);
+
+	if (has(&f, FIG_ED25519)) {
+		progress(err, "ed25519: %u signed payments and %u signs and verifies, best of %d", z->ed_payments,
+			 z->ed_bound_ops, ROUNDS);
+		char *te = ed_scenario(z->ed_payments / ROUNDS);
+		f.ed_sign_s = f.ed_verify_s = 1e9;
+		for (int k = 0; k < ROUNDS; k++) {
+			struct sim_result ed = run_timed(te, 10, NULL);
+			if (ed.best_per_s > f.ed_pps) {
+				f.ed_pps = ed.best_per_s;
+				f.ed_payments = ed.payments;
+			}
+			double s, v;
+			ed_ops(z->ed_bound_ops / ROUNDS, &s, &v);
+			if (2 * s + 2 * v < 2 * f.ed_sign_s + 2 * f.ed_verify_s) {
+				f.ed_sign_s = s;
+				f.ed_verify_s = v;
+			}
+		}
+		free(te);
+		f.ed_bound = 1.0 / (2 * f.ed_sign_s + 2 * f.ed_verify_s);
+	}
 
 	/* Routed payments: whole runs, set-up apart; the Ed25519 one against the bound of
 	 * the signs and verifies its hops did, at the costs measured just above. */
-	progress(err, "routed: scale-free, %u parties, %" PRIu64 " payments, signatures off, best of %d",
-		 z->routed_parties, z->routed_payments, ROUNDS);
-	char *tr = generated_routed(z->routed_parties, "off", z->routed_payments);
-	ok = routed_best(tr, &f.routed);
-	free(tr);
-	progress(err, "routed: the same graph, %" PRIu64 " payments, Ed25519, best of %d", z->routed_ed_payments,
-		 ROUNDS);
-	tr = generated_routed(z->routed_parties, "ed25519", z->routed_ed_payments);
-	ok = ok && routed_best(tr, &f.routed_ed);
-	free(tr);
-	double ops_s = (double)f.routed_ed.signs * f.ed_sign_s + (double)f.routed_ed.verifies * f.ed_verify_s;
-	f.routed_ed_bound = ops_s > 0 ? (double)f.routed_ed.sent / ops_s : 0;
+	char *tr;
+	if (has(&f, FIG_ROUTED)) {
+		progress(err, "routed: scale-free, %u parties, %" PRIu64 " payments, signatures off, best of %d",
+			 z->routed_parties, z->routed_payments, ROUNDS);
+		tr = generated_routed(z->routed_parties, "off", z->routed_payments);
+		ok = routed_best(tr, 0, &f.routed);
+		free(tr);
+	}
+	if (has(&f, FIG_ROUTED_ED)) {
+		progress(err, "routed: the same graph, %" PRIu64 " payments, Ed25519, best of %d",
+			 z->routed_ed_payments, ROUNDS);
+		tr = generated_routed(z->routed_parties, "ed25519", z->routed_ed_payments);
+		ok = ok && routed_best(tr, z->ed_bound_ops / ROUNDS, &f.routed_ed);
+		free(tr);
+		f.routed_ed_bound = routed_ed_bound(&f.routed_ed);
+	}
 	/* The snapshot is a measurement of the full run only: make test never needs it. */
-	tr = o->quick ? NULL : snapshot_routed(z->routed_payments);
+	tr = o->quick || !has(&f, FIG_SNAPSHOT) ? NULL : snapshot_routed(z->routed_payments);
 	if (tr) {
 		progress(err, "routed: %s, %" PRIu64 " payments, signatures off, best of %d", SNAPSHOT_DIR,
 			 z->routed_payments, ROUNDS);
-		ok = ok && routed_best(tr, &f.snapshot);
+		ok = ok && routed_best(tr, 0, &f.snapshot);
 		f.have_snapshot = true;
 		free(tr);
 	}
@@ -686,10 +831,13 @@ int bench_run(const struct bench_options *o, FILE *out, FILE *err)
 		return 2;
 	}
 
-	progress(err, "l1: %u empty blocks, %u full blocks", z->empty_blocks, z->full_blocks);
-	f.empty_bps = empty_blocks(z->empty_blocks);
-	f.full_bps = full_blocks(z->full_blocks);
-	bench_schemes_run(o->quick, err, &f.schemes);
+	if (has(&f, FIG_L1)) {
+		progress(err, "l1: %u empty blocks, %u full blocks", z->empty_blocks, z->full_blocks);
+		f.empty_bps = empty_blocks(z->empty_blocks);
+		f.full_bps = full_blocks(z->full_blocks);
+	}
+	if (has(&f, FIG_SCHEMES))
+		bench_schemes_run(o->quick, err, &f.schemes);
 
 	if (o->json)
 		write_json(out, &f);

@@ -15,7 +15,7 @@ static const char SYNOPSIS_SWEEP[] =
 	"                   [--plot FILE.svg [--metric NAME[,NAME]...] [--log x|y|xy]\n"
 	"                    [--label KEY=TEXT]...]\n";
 static const char SYNOPSIS_MERGE[] = "l2sim sweep-merge OUT.csv|- PART.csv...\n";
-static const char SYNOPSIS_BENCH[] = "l2sim bench [--format text|json] [--quick]\n";
+static const char SYNOPSIS_BENCH[] = "l2sim bench [--format text|json] [--quick] [--only FIGURE[,FIGURE...]]\n";
 
 static const char INTRO[] =
 	"l2sim: a deterministic Layer1 simulator with a channel contract, driving Layer2\n"
@@ -53,9 +53,10 @@ static const char OPTIONS_RUN_2[] =
 	"                  a FILE that is not a regular file, e.g. /dev/stdout, is written\n"
 	"                  in place)\n"
 	"  --svg FILE      also draw the run as an SVG timeline for teaching: one lane per\n"
-	"                  channel and per party that goes offline, the dispute windows\n"
-	"                  shaded, stale closes, challenges, settlements and violations\n"
-	"                  marked (written like --trace; docs/teaching-disputes.md)\n"
+	"                  channel, per party that goes offline and per routed payment (its\n"
+	"                  hops' HTLCs), the dispute windows shaded, stale closes,\n"
+	"                  challenges, settlements, violations and htlc_losses marked\n"
+	"                  (written like --trace; docs/teaching-disputes.md)\n"
 	"  --html FILE     also write one self-contained page: the description, the picture,\n"
 	"                  the summary, the theorems, the L1 balances and the expectations\n"
 	"                  (no network, no script; written like --trace)\n"
@@ -130,7 +131,11 @@ static const char OPTIONS_BENCH[] =
 	"  --format text   (default) a table: measured, bound, ratio, goal\n"
 	"  --format json   {\"ed25519\", \"off\", \"memory\", \"l1\", \"routed\",\n"
 	"                  \"routed_snapshot\", \"routed_ed25519\", \"schemes\"} as one JSON object\n"
-	"  --quick         a few-second smoke run with small sizes (used by make test)\n";
+	"  --quick         a few-second smoke run with small sizes (used by make test)\n"
+	"  --only FIGURES  measure only these (comma-separated): ed25519, off, memory,\n"
+	"                  routed, routed_snapshot, routed_ed25519, l1, schemes; the\n"
+	"                  others are null in the JSON. off and memory are one measurement;\n"
+	"                  routed_ed25519 also times the signs and verifies of its bound\n";
 
 static const char OTHER_OPTIONS[] =
 	"Other options\n"

@@ -175,7 +175,7 @@ out:
 
 static int cmd_bench(const struct cli_options *o)
 {
-	struct bench_options b = { .json = o->json, .quick = o->quick };
+	struct bench_options b = { .json = o->json, .quick = o->quick, .only = o->only };
 	int rc = bench_run(&b, stdout, isatty(STDERR_FILENO) ? stderr : NULL);
 	int err = output_check_stdout();
 	if (err) {

@@ -103,6 +103,32 @@ static struct svg_lane *party_lane(struct obs_svg *v, uint32_t p)
 	return &v->lanes[v->party_lane[p] - 1];
 }
 
+/* The lane of routed payment id: its own, or the shared one past OBS_SVG_PAYMENT_LANES
+ * (payments are numbered in send order, so the map grows as they are sent). */
+static struct svg_lane *pay_lane(struct obs_svg *v, uint32_t id)
+{
+	if (id >= v->npay_map) {
+		uint32_t n = id + 1 > 2 * v->npay_map ? id + 1 : 2 * v->npay_map;
+		v->pay_lane = xreallocarray(v->pay_lane, n, sizeof(*v->pay_lane));
+		memset(v->pay_lane + v->npay_map, 0, (n - v->npay_map) * sizeof(*v->pay_lane));
+		v->npay_map = n;
+	}
+	if (!v->pay_lane[id]) {
+		uint32_t lane;
+		if (v->payment_lanes < OBS_SVG_PAYMENT_LANES) {
+			lane = lane_new(v, LANE_PAYMENT, id);
+			v->payment_lanes++;
+		} else {
+			if (v->other_pay == SVG_LANE_NONE)
+				v->other_pay = lane_new(v, LANE_OTHER_PAYMENTS, id);
+			lane = v->other_pay;
+			v->lanes[lane].members++;
+		}
+		v->pay_lane[id] = (uint16_t)(lane + 1);
+	}
+	return &v->lanes[v->pay_lane[id] - 1];
+}
+
 static struct svg_lane *shared_lane(struct obs_svg *v, uint32_t *slot, enum svg_lane_kind kind)
 {
 	if (*slot == SVG_LANE_NONE)
@@ -123,7 +149,7 @@ static bool counted(enum svg_mark_kind k)
 static bool merge_back(struct svg_mark *marks, uint32_t n, const struct svg_mark *m, unsigned shift)
 {
 	for (uint32_t i = n; i-- > 0 && (marks[i].height >> shift) == (m->height >> shift);) {
-		if (marks[i].kind != m->kind)
+		if (marks[i].kind != m->kind || marks[i].hop != m->hop)
 			continue;
 		if (shift == 0 && !counted(m->kind) && (marks[i].label || m->label))
 			return false; /* one block, two labelled events: both are drawn */
@@ -157,12 +183,13 @@ static void coarsen(struct obs_svg *v)
 	}
 }
 
-static void add_mark(struct obs_svg *v, struct svg_lane *lane, enum svg_mark_kind kind, uint64_t height, uint64_t count,
-		     uint32_t label)
+/* A mark of one hop of a payment lane (hop: its index + 1; 0: not a hop's). */
+static void add_hop_mark(struct obs_svg *v, struct svg_lane *lane, enum svg_mark_kind kind, uint64_t height,
+			 uint64_t count, uint32_t label, uint16_t hop)
 {
 	if (count == 0)
 		return;
-	struct svg_mark m = { height, height, count, label, (uint8_t)kind };
+	struct svg_mark m = { height, height, count, label, hop, (uint8_t)kind };
 	if (merge_back(lane->marks, lane->nmarks, &m, v->shift))
 		return;
 	if (lane->nmarks == lane->cap_marks)
@@ -171,6 +198,12 @@ static void add_mark(struct obs_svg *v, struct svg_lane *lane, enum svg_mark_kin
 	lane->marks[lane->nmarks++] = m;
 	if (++v->total_marks > SVG_KEEP_MARKS)
 		coarsen(v);
+}
+
+static void add_mark(struct obs_svg *v, struct svg_lane *lane, enum svg_mark_kind kind, uint64_t height, uint64_t count,
+		     uint32_t label)
+{
+	add_hop_mark(v, lane, kind, height, count, label, 0);
 }
 
 /* A label kept for one mark; 0 when the labels are full (the mark is drawn with its
@@ -306,6 +339,97 @@ static void action_failed(struct obs_svg *v, const struct run_event *ev)
 	add_mark(v, l, MK_FAILED, ev->height, 1, label(v, "%s FAILED: %s", what, ev->u.failed.why));
 }
 
+/* ---- routed payments ---- */
+
+/* Marks of the payments that share a lane carry no label of their own (their kind's
+ * generic one, with a count): there can be millions, and a label each would only
+ * fill the labels' store. An htlc_loss keeps its own. */
+static void routed(struct obs_svg *v, const struct run_event *ev)
+{
+	const struct run_payment *p = ev->u.routed.p;
+	struct svg_lane *l = pay_lane(v, p->id);
+	bool own = l->kind == LANE_PAYMENT;
+	char a[AMOUNT_FMT_LEN];
+	switch (ev->u.routed.step) {
+	case RUN_ROUTED_SENT:
+		if (l->kind == LANE_PAYMENT) {
+			l->has_open = true;
+			l->open_h = ev->height;
+			l->sub = label(v, "%s to %s, %s", pname(v, p->from), pname(v, p->to), amount_fmt(a, p->amount));
+		}
+		break;
+	case RUN_ROUTED_OK:
+		add_mark(v, l, MK_ROUTED_OK, ev->height, 1, own ? label(v, "payment ok, fee %s", amount_fmt(a, p->fee)) : 0);
+		break;
+	case RUN_ROUTED_FAILED:
+		add_mark(v, l, MK_ROUTED_FAILED, ev->height, 1,
+			 own ? label(v, "payment FAILED: %s", run_route_fail_str(p->reason)) : 0);
+		break;
+	default:
+		return;
+	}
+	if (own && ev->u.routed.step != RUN_ROUTED_SENT) {
+		l->has_settled = true;
+		l->settled_h = ev->height;
+		if (l->outcome != MK_HTLC_LOSS)
+			l->outcome = ev->u.routed.step == RUN_ROUTED_OK ? MK_ROUTED_OK : MK_ROUTED_FAILED;
+	}
+}
+
+static const enum svg_mark_kind HTLC_MARK[RUN_HTLC_STEPS] = {
+	[RUN_HTLC_ADDED] = MK_HTLC_ADDED, [RUN_HTLC_SETTLED] = MK_HTLC_SETTLED, [RUN_HTLC_REMOVED] = MK_HTLC_REMOVED,
+	[RUN_HTLC_CLOSE] = MK_HTLC_CLOSE, [RUN_HTLC_CLAIM] = MK_HTLC_CLAIM, [RUN_HTLC_PAID_PAYEE] = MK_HTLC_PAID_PAYEE,
+	[RUN_HTLC_PAID_PAYER] = MK_HTLC_PAID_PAYER,
+};
+
+/* The label of one hop's step: the channel, then what happened. */
+static uint32_t htlc_label(struct obs_svg *v, const struct run_hop *hop, enum run_htlc_step step)
+{
+	char a[AMOUNT_FMT_LEN], id[SCN_ID_LEN];
+	const char *ch = scn_channel_id(v->r->s, hop->ch, id);
+	switch (step) {
+	case RUN_HTLC_ADDED:
+		return label(v, "%s: HTLC %s added, expires at %" PRIu64, ch, amount_fmt(a, hop->htlc.amount),
+			     hop->htlc.expiry);
+	case RUN_HTLC_SETTLED: return label(v, "%s: settled off chain, to %s", ch, pname(v, hop->payee));
+	case RUN_HTLC_REMOVED: return label(v, "%s: removed off chain, back to %s", ch, pname(v, hop->payer));
+	case RUN_HTLC_CLOSE: return label(v, "%s: closed on chain for its HTLC", ch);
+	case RUN_HTLC_CLAIM: return label(v, "%s: %s claims the HTLC on chain", ch, pname(v, hop->payee));
+	case RUN_HTLC_PAID_PAYEE: return label(v, "%s: HTLC paid to %s on chain", ch, pname(v, hop->payee));
+	case RUN_HTLC_PAID_PAYER: return label(v, "%s: HTLC refunded to %s on chain", ch, pname(v, hop->payer));
+	default: return 0;
+	}
+}
+
+/* One hop's step: in the payment's own lane, a mark of that hop (data-hop) with its
+ * label; in the shared lane, a mark that merges with the others of its kind. */
+static void htlc_step(struct obs_svg *v, const struct run_event *ev)
+{
+	const struct run_payment *p = ev->u.htlc.p;
+	uint32_t k = ev->u.htlc.hop;
+	enum run_htlc_step step = ev->u.htlc.step;
+	if ((unsigned)step >= RUN_HTLC_STEPS || k >= p->nhops)
+		return;
+	struct svg_lane *l = pay_lane(v, p->id);
+	bool own = l->kind == LANE_PAYMENT && k < UINT16_MAX;
+	add_hop_mark(v, l, HTLC_MARK[step], ev->height, 1, own ? htlc_label(v, &p->hops[k], step) : 0,
+		     own ? (uint16_t)(k + 1) : 0);
+}
+
+static void htlc_loss(struct obs_svg *v, const struct run_event *ev)
+{
+	const struct run_payment *p = ev->u.loss.p;
+	struct svg_lane *l = pay_lane(v, p->id);
+	char pre[32] = "";
+	if (l->kind != LANE_PAYMENT)
+		snprintf(pre, sizeof(pre), "payment %u: ", p->id);
+	add_mark(v, l, MK_HTLC_LOSS, ev->height, 1,
+		 label(v, "%sHTLC LOSS of %s: %s", pre, pname(v, ev->u.loss.party), ev->u.loss.why));
+	if (l->kind == LANE_PAYMENT)
+		l->outcome = MK_HTLC_LOSS;
+	v->htlc_losses++;
+}
+
 static void time_sample(struct obs_svg *v, uint64_t h, uint64_t t_ms)
 {
 	if (v->ntimes && v->times[v->ntimes - 1].height >= h)
@@ -424,6 +548,15 @@ static void on_event(void *ctx, const struct runner *r, const struct run_event *
 		add_mark(v, l, MK_PAY_FAILED, h, ev->u.count.failed, 0);
 		break;
 	}
+	case RUN_EV_ROUTED:
+		routed(v, ev);
+		break;
+	case RUN_EV_HTLC:
+		htlc_step(v, ev);
+		break;
+	case RUN_EV_HTLC_LOSS:
+		htlc_loss(v, ev);
+		break;
 	case RUN_EV_RUN_END:
 		time_sample(v, r->chain->height, r->chain->time_ms);
 		if (r->chain->height > v->max_height)
@@ -442,14 +575,15 @@ struct obs_svg *obs_svg_new(struct runner *r)
 	v->nparties = r->net->nparties;
 	v->ch_lane = xcalloc(v->nch ? v->nch : 1, sizeof(*v->ch_lane));
 	v->party_lane = xcalloc(v->nparties ? v->nparties : 1, sizeof(*v->party_lane));
-	v->other_ch = v->other_party = v->l1_lane = v->wl_lane = v->gen_lane = SVG_LANE_NONE;
+	v->other_ch = v->other_party = v->l1_lane = v->wl_lane = v->gen_lane = v->other_pay = SVG_LANE_NONE;
 	time_sample(v, 0, 0);
 	uint32_t mask = RUN_EV_MASK(RUN_EV_TX_INCLUDED) | RUN_EV_MASK(RUN_EV_TX_DROPPED) | RUN_EV_MASK(RUN_EV_SETTLED) |
 			RUN_EV_MASK(RUN_EV_SETTLEMENT_FINAL) | RUN_EV_MASK(RUN_EV_BLOCK_EXECUTED) |
 			RUN_EV_MASK(RUN_EV_PARTY_ONLINE) | RUN_EV_MASK(RUN_EV_PARTY_OFFLINE) |
 			RUN_EV_MASK(RUN_EV_WATCHTOWER) | RUN_EV_MASK(RUN_EV_FLOOD_STARTED) |
 			RUN_EV_MASK(RUN_EV_CHALLENGE_SUBMITTED) | RUN_EV_MASK(RUN_EV_ACTION_FAILED) |
-			RUN_EV_MASK(RUN_EV_PAY_ACTION) | RUN_EV_MASK(RUN_EV_WORKLOAD_BLOCK) | RUN_EV_MASK(RUN_EV_RUN_END);
+			RUN_EV_MASK(RUN_EV_PAY_ACTION) | RUN_EV_MASK(RUN_EV_WORKLOAD_BLOCK) | RUN_EV_MASK(RUN_EV_RUN_END) |
+			RUN_EV_MASK(RUN_EV_ROUTED) | RUN_EV_MASK(RUN_EV_HTLC) | RUN_EV_MASK(RUN_EV_HTLC_LOSS);
 	runner_subscribe(r, mask, on_event, v);
 	return v;
 }
@@ -465,6 +599,7 @@ void obs_svg_free(struct obs_svg *v)
 	free(v->lanes);
 	free(v->ch_lane);
 	free(v->party_lane);
+	free(v->pay_lane);
 	free(v->times);
 	txt_buf_free(&v->labels);
 	txt_buf_free(&v->scratch);

@@ -1,13 +1,16 @@
 /* The picture observer (run --svg FILE.svg, and the timeline of --html): the run drawn
  * as an SVG timeline for teaching. x is the block height (the time on a second axis),
  * one lane per channel and per party that goes offline, floods or switches its
- * watchtower; marks for opens, payments, closes (stale and tampered ones marked),
+ * watchtower, and one per routed payment (its hops' HTLCs: added, settled or removed
+ * off chain, claimed or refunded on chain, and its outcome; an htlc_loss in the
+ * violation colour); marks for opens, payments, closes (stale and tampered ones marked),
  * challenges, settlements and their finality; each dispute window shaded from the
  * close's inclusion to its last block; every security violation in red.
  *
  * The picture is bounded whatever the run's size: at most OBS_SVG_CHANNEL_LANES
- * channel lanes and OBS_SVG_PARTY_LANES party lanes (the rest share an "other" lane
- * each, and the picture says how many it holds), marks of one kind close together are
+ * channel lanes, OBS_SVG_PARTY_LANES party lanes and OBS_SVG_PAYMENT_LANES payment
+ * lanes (the rest share an "other" lane each, and the picture says how many it holds),
+ * marks of one kind close together are
  * merged into one with a count, and at most OBS_SVG_MAX_MARKS marks are drawn (the
  * most important kinds first): no picture exceeds 1 MiB. Every
  * text is escaped for XML (after textout.h's escaping of control characters and
@@ -25,6 +28,7 @@ struct obs_svg;
 #define OBS_SVG_WIDTH 1200
 #define OBS_SVG_CHANNEL_LANES 16
 #define OBS_SVG_PARTY_LANES 8
+#define OBS_SVG_PAYMENT_LANES 8
 #define OBS_SVG_MAX_MARKS 800
 
 /* Subscribes a new picture to r's events (before runner_start). The caller frees it

@@ -35,6 +35,16 @@ const struct svg_kind svg_kinds[MK_KINDS] = {
 	[MK_FLOOD] = { "flood", "flood of L1 txs starts", "floods", 2 },
 	[MK_FILL] = { "fill", "L1 slots taken by flood txs", "flood txs", 5 },
 	[MK_WORKLOAD] = { "workload", "workload payments that succeeded", "payments", 5 },
+	[MK_HTLC_ADDED] = { "htlc-added", "hop's HTLC added (off chain)", "HTLCs added", 4 },
+	[MK_HTLC_SETTLED] = { "htlc-settled", "HTLC settled off chain (to payee)", "HTLCs settled", 3 },
+	[MK_HTLC_REMOVED] = { "htlc-removed", "HTLC removed off chain (to payer)", "HTLCs removed", 3 },
+	[MK_HTLC_CLOSE] = { "htlc-close", "channel closed for a pending HTLC", "closes for HTLCs", 1 },
+	[MK_HTLC_CLAIM] = { "htlc-claim", "HTLC claimed on chain (preimage)", "HTLC claims", 1 },
+	[MK_HTLC_PAID_PAYEE] = { "htlc-paid", "HTLC paid to its payee on chain", "HTLCs paid on chain", 1 },
+	[MK_HTLC_PAID_PAYER] = { "htlc-refunded", "HTLC refunded to its payer on chain", "HTLCs refunded", 1 },
+	[MK_ROUTED_OK] = { "routed-ok", "routed payment succeeded", "routed payments ok", 2 },
+	[MK_ROUTED_FAILED] = { "routed-failed", "routed payment failed", "routed payments FAILED", 2 },
+	[MK_HTLC_LOSS] = { "htlc-loss", "htlc_loss: a forwarder lost", "HTLC LOSSES", 0 },
 };
 
 const char *svg_mark_kind_str(enum svg_mark_kind k)
@@ -107,6 +117,14 @@ static void generic_label(char *buf, size_t n, const struct dmark *m)
 		snprintf(buf, n, "1 payment FAILED");
 	else if (c == 1 && k == MK_VIOLATION)
 		snprintf(buf, n, "1 SECURITY VIOLATION");
+	else if (c == 1 && k == MK_HTLC_LOSS)
+		snprintf(buf, n, "1 HTLC LOSS");
+	else if (c == 1 && k >= MK_HTLC_ADDED && k <= MK_HTLC_PAID_PAYER)
+		snprintf(buf, n, "HTLC %s", svg_kinds[k].name + 5);
+	else if (c == 1 && k == MK_ROUTED_OK)
+		snprintf(buf, n, "payment ok");
+	else if (c == 1 && k == MK_ROUTED_FAILED)
+		snprintf(buf, n, "payment FAILED");
 	else if (c == 1)
 		snprintf(buf, n, "%s", svg_kinds[k].name);
 	else
@@ -135,6 +153,16 @@ void svg_shape(FILE *f, enum svg_mark_kind k, double x, double y)
 	case MK_ONLINE: fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"#43a047\" stroke=\"#1b5e20\"/>", x, y); break;
 	case MK_WATCHTOWER: fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"6\" height=\"12\" fill=\"#5e35b1\"/>", x - 3, y - 6); break;
 	case MK_FLOOD: fprintf(f, "<path d=\"M%.1f %.1fl6 10h-12z\" fill=\"#e64a19\"/>", x, y - 5); break;
+	case MK_HTLC_ADDED: fprintf(f, "<path d=\"M%.1f %.1fl10 5-10 5z\" fill=\"#fff\" stroke=\"#00897b\" stroke-width=\"2\"/>", x - 4, y - 5); break;
+	case MK_HTLC_SETTLED: fprintf(f, "<path d=\"M%.1f %.1fl10 5-10 5z\" fill=\"#00897b\"/>", x - 4, y - 5); break;
+	case MK_HTLC_REMOVED: fprintf(f, "<path d=\"M%.1f %.1fl-10 5 10 5z\" fill=\"#fff\" stroke=\"#c62828\" stroke-width=\"2\"/>", x + 4, y - 5); break;
+	case MK_HTLC_CLOSE: fprintf(f, "<path d=\"M%.1f %.1fl7 7-7 7-7-7z\" fill=\"#fff\" stroke=\"#455a64\" stroke-width=\"2\"/>", x, y - 7); break;
+	case MK_HTLC_CLAIM: fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"5.5\" fill=\"#ffb300\" stroke=\"#6d4c41\" stroke-width=\"1.5\"/>", x, y); break;
+	case MK_HTLC_PAID_PAYEE: fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"10\" height=\"10\" fill=\"#00695c\"/>", x - 5, y - 5); break;
+	case MK_HTLC_PAID_PAYER: fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"10\" height=\"10\" fill=\"#fff\" stroke=\"#ef6c00\" stroke-width=\"2\"/>", x - 5, y - 5); break;
+	case MK_ROUTED_OK: fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"6\" fill=\"#2e7d32\"/><path d=\"M%.1f %.1fl2.5 2.5 5-5.5\" fill=\"none\" stroke=\"#fff\" stroke-width=\"2\"/>", x, y, x - 3.5, y); break;
+	case MK_ROUTED_FAILED: fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"6\" fill=\"#fff\" stroke=\"#c62828\" stroke-width=\"2\"/><path d=\"M%.1f %.1fl6 6m0-6l-6 6\" stroke=\"#c62828\" stroke-width=\"2\"/>", x, y, x - 3, y - 3); break;
+	case MK_HTLC_LOSS: fprintf(f, "<path d=\"M%.1f %.1fl3 6.5 7 1-5 5 1.5 7-6.5-3.5-6.5 3.5 1.5-7-5-5 7-1z\" fill=\"#d50000\" stroke=\"#fff\" stroke-width=\"1\"/>", x, y - 11); break;
 	default: fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"#777\"/>", x, y); break;
 	}
 }
@@ -150,9 +178,10 @@ static struct dmark *lane_marks(struct draw *d, const struct svg_lane *l, uint32
 		uint64_t b = m->height / d->bucket;
 		uint32_t j = n;
 		while (j-- > 0 && out[j].height / d->bucket == b)
-			if (out[j].m->kind == m->kind)
+			if (out[j].m->kind == m->kind && out[j].m->hop == m->hop)
 				break;
-		if (j != UINT32_MAX && out[j].height / d->bucket == b && out[j].m->kind == m->kind) {
+		if (j != UINT32_MAX && out[j].height / d->bucket == b && out[j].m->kind == m->kind &&
+		    out[j].m->hop == m->hop) {
 			out[j].count += m->count;
 			out[j].last = m->last > out[j].last ? m->last : out[j].last;
 			out[j].label = NULL;
@@ -210,7 +239,8 @@ static void place_labels(const struct draw *d, struct dmark *ms, uint32_t n, str
 		generic_label(gen, sizeof(gen), m);
 		enum svg_mark_kind kind = m->m->kind;
 		bool bold = kind == MK_VIOLATION || kind == MK_CLOSE_TAMPERED || kind == MK_CLOSE_STALE ||
-			    kind == MK_PAY_FAILED || kind == MK_FAILED || kind == MK_DROPPED;
+			    kind == MK_PAY_FAILED || kind == MK_FAILED || kind == MK_DROPPED || kind == MK_HTLC_LOSS ||
+			    kind == MK_ROUTED_FAILED;
 		double w = (double)shown_chars(m->label ? m->label : gen, LABEL_CHARS) * (bold ? CHAR_W * 1.15 : CHAR_W) + 4;
 		bool end = m->x - 4 + w > X1;
 		double a = end ? m->x + 4 - w : m->x - 4, b = a + w;
@@ -289,6 +319,10 @@ static void lane_marks_draw(struct draw *d, const struct svg_lane *l, double y)
 		fprintf(f, "<g class=\"mark %s\" data-block=\"%" PRIu64 "\"", svg_kinds[k].name, m->height);
 		if (m->last != m->height)
 			fprintf(f, " data-last-block=\"%" PRIu64 "\"", m->last);
+		if (m->m->hop)
+			fprintf(f, " data-hop=\"%u\"", m->m->hop - 1u);
+		if (l->kind == LANE_PAYMENT || l->kind == LANE_OTHER_PAYMENTS)
+			fprintf(f, " data-count=\"%" PRIu64 "\"", m->count);
 		fputs("><title>", f);
 		if (m->last != m->height)
 			fprintf(f, "blocks %" PRIu64 "..%" PRIu64 ": ", m->height, m->last);
@@ -296,7 +330,7 @@ static void lane_marks_draw(struct draw *d, const struct svg_lane *l, double y)
 			fprintf(f, "block %" PRIu64 ": ", m->height);
 		svg_text(d, lbl, 3 * LABEL_CHARS);
 		fputs("</title>", f);
-		if (k == MK_VIOLATION)
+		if (k == MK_VIOLATION || k == MK_HTLC_LOSS)
 			fprintf(f, "<line class=\"violation-line\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", m->x, y + 31,
 				m->x, y + MARK_DY + 12);
 		svg_shape(f, k, m->x, y + MARK_DY);
@@ -304,7 +338,7 @@ static void lane_marks_draw(struct draw *d, const struct svg_lane *l, double y)
 		if (!pl[i].row)
 			continue;
 		const char *cls = k == MK_VIOLATION || k == MK_CLOSE_TAMPERED || k == MK_PAY_FAILED || k == MK_FAILED ||
-						  k == MK_DROPPED
+						  k == MK_DROPPED || k == MK_HTLC_LOSS || k == MK_ROUTED_FAILED
 					  ? "lbl-bad"
 				  : k == MK_CLOSE_STALE ? "lbl-strong"
 							: NULL;
@@ -386,11 +420,13 @@ static int lane_rank(const struct svg_lane *l)
 	case LANE_CHANNEL: return 1;
 	case LANE_OTHER_CHANNELS: return 2;
 	case LANE_GENERATED: return 3;
-	case LANE_PARTY: return 4;
-	case LANE_OTHER_PARTIES: return 5;
-	case LANE_WORKLOAD: return 6;
+	case LANE_PAYMENT: return 4;
+	case LANE_OTHER_PAYMENTS: return 5;
+	case LANE_PARTY: return 6;
+	case LANE_OTHER_PARTIES: return 7;
+	case LANE_WORKLOAD: return 8;
 	}
-	return 7;
+	return 9;
 }
 
 int svg_by_lane(const void *a, const void *b)
@@ -416,6 +452,8 @@ static void lane_title(struct draw *d, const struct svg_lane *l, double y)
 	case LANE_L1: fputs("Layer1 blocks", f); break;
 	case LANE_WORKLOAD: fputs("workload", f); break;
 	case LANE_GENERATED: fputs("generated channels", f); break;
+	case LANE_PAYMENT: fprintf(f, "payment %u", l->id); break;
+	case LANE_OTHER_PAYMENTS: fputs("other payments", f); break;
 	}
 	fprintf(f, "</text>\n<text class=\"lane-sub\" x=\"12\" y=\"%.1f\">", y + 40);
 	switch (l->kind) {
@@ -439,6 +477,15 @@ static void lane_title(struct draw *d, const struct svg_lane *l, double y)
 	case LANE_L1: fputs("share of tx slots: flood", f); break;
 	case LANE_WORKLOAD: fputs("payments a block", f); break;
 	case LANE_GENERATED: fprintf(f, "%" PRIu64 " opens included", l->members); break;
+	case LANE_PAYMENT:
+		/* its outcome after the payment: read without hovering */
+		svg_text(d, l->sub ? d->v->labels.s + l->sub - 1 : "routed payment", 24);
+		fputs(l->outcome == MK_ROUTED_OK ? ": ok" : l->outcome == MK_ROUTED_FAILED ? ": FAILED"
+			: l->outcome == MK_HTLC_LOSS ? ": HTLC LOSS" : ": pending", f);
+		break;
+	case LANE_OTHER_PAYMENTS:
+		fprintf(f, "%" PRIu64 " more payment%s not shown", l->members, l->members == 1 ? "" : "s");
+		break;
 	}
 	fputs("</text>\n", f);
 }
@@ -529,8 +576,11 @@ static void spans_draw(struct draw *d, const struct svg_lane *l, uint32_t lane_n
 void svg_lane_draw(struct draw *d, const struct svg_lane *l, uint32_t no, double y)
 {
 	FILE *f = d->f;
-	fprintf(f, "<g class=\"lane\" id=\"lane-%u\">\n<rect x=\"4\" y=\"%.1f\" width=\"%d\" height=\"%.1f\" fill=\"%s\"/>\n", no,
-		y, OBS_SVG_WIDTH - 8, LANE_H, no % 2 ? "#ffffff" : "#f5f7f8");
+	fprintf(f, "<g class=\"lane\" id=\"lane-%u\"", no);
+	if (l->kind == LANE_PAYMENT)
+		fprintf(f, " data-payment=\"%u\"", l->id);
+	fprintf(f, ">\n<rect x=\"4\" y=\"%.1f\" width=\"%d\" height=\"%.1f\" fill=\"%s\"/>\n", y,
+		OBS_SVG_WIDTH - 8, LANE_H, no % 2 ? "#ffffff" : "#f5f7f8");
 	lane_title(d, l, y);
 	d->nbusy = 0;
 	spans_draw(d, l, no, y);
@@ -538,6 +588,12 @@ void svg_lane_draw(struct draw *d, const struct svg_lane *l, uint32_t no, double
 		uint64_t end = l->has_settled ? l->settled_h : d->nblocks - 1;
 		fprintf(f, "<line class=\"life\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"><title>open: blocks %" PRIu64 "..%" PRIu64 "</title></line>\n",
 			svg_cx(d, l->open_h), y + MARK_DY, svg_cx(d, end), y + MARK_DY, l->open_h, end);
+	}
+	if (l->kind == LANE_PAYMENT && l->has_open) {
+		uint64_t end = l->has_settled ? l->settled_h : d->nblocks - 1;
+		fprintf(f, "<line class=\"life\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"><title>payment %u: sent at block %" PRIu64 ", %s at block %" PRIu64 "</title></line>\n",
+			svg_cx(d, l->open_h), y + MARK_DY, svg_cx(d, end), y + MARK_DY, l->id, l->open_h,
+			l->has_settled ? "done" : "pending", end);
 	}
 	if (l->kind == LANE_CHANNEL && l->has_settled && l->has_final && l->final_h >= l->settled_h)
 		fprintf(f, "<line class=\"confirm\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n", svg_cx(d, l->settled_h),

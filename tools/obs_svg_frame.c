@@ -177,6 +177,9 @@ static void heading(struct draw *d, uint64_t violations)
 		fprintf(f, "<text class=\"alarm\" x=\"%d\" y=\"28\" text-anchor=\"end\">Theorem 2.1 broken: %" PRIu64
 			   " security violation%s</text>\n",
 			OBS_SVG_WIDTH - 12, violations, violations == 1 ? "" : "s");
+	else if (d->v->htlc_losses)
+		fprintf(f, "<text class=\"alarm\" x=\"%d\" y=\"28\" text-anchor=\"end\">%" PRIu64 " htlc_loss%s (no security violation)</text>\n",
+			OBS_SVG_WIDTH - 12, d->v->htlc_losses, d->v->htlc_losses == 1 ? "" : "es");
 	else
 		fprintf(f, "<text class=\"sub\" x=\"%d\" y=\"28\" text-anchor=\"end\">no security violation</text>\n",
 			OBS_SVG_WIDTH - 12);
@@ -218,7 +221,12 @@ void obs_svg_write(const struct obs_svg *v, FILE *out, bool inline_svg)
 	y += 34;
 	uint64_t shown = 0;
 	for (uint32_t i = 0; i < v->nlanes; i++)
-		if (lanes[i]->kind == LANE_OTHER_CHANNELS || lanes[i]->kind == LANE_OTHER_PARTIES) {
+		if (lanes[i]->kind == LANE_OTHER_PAYMENTS) {
+			fprintf(d.f, "<text class=\"note\" x=\"12\" y=\"%.1f\">%" PRIu64 " more routed payment%s not shown in lanes of their own: their marks share the lane \"other payments\".</text>\n",
+				y, lanes[i]->members, lanes[i]->members == 1 ? "" : "s");
+			y += 16;
+			shown++;
+		} else if (lanes[i]->kind == LANE_OTHER_CHANNELS || lanes[i]->kind == LANE_OTHER_PARTIES) {
 			fprintf(d.f, "<text class=\"note\" x=\"12\" y=\"%.1f\">%" PRIu64 " more %s not shown in lanes of their own: their marks share the lane \"%s\".</text>\n",
 				y, lanes[i]->members,
 				lanes[i]->kind == LANE_OTHER_CHANNELS ? (lanes[i]->members == 1 ? "channel" : "channels")

@@ -32,6 +32,17 @@ enum svg_mark_kind {
 	MK_FLOOD,
 	MK_FILL,            /* the L1 lane: flood txs included (count) */
 	MK_WORKLOAD,        /* the workload lane: payments of the block (count) */
+	/* payment lanes (routed payments, SPEC section 10): one hop's HTLC each */
+	MK_HTLC_ADDED,      /* added off chain */
+	MK_HTLC_SETTLED,    /* settled off chain: to its payee */
+	MK_HTLC_REMOVED,    /* removed off chain: back to its payer */
+	MK_HTLC_CLOSE,      /* a pending-HTLC rule closed its channel */
+	MK_HTLC_CLAIM,      /* its payee claimed it on chain with the preimage */
+	MK_HTLC_PAID_PAYEE, /* the contract paid it to its payee */
+	MK_HTLC_PAID_PAYER, /* the contract refunded it to its payer */
+	MK_ROUTED_OK,       /* the payment's outcome */
+	MK_ROUTED_FAILED,
+	MK_HTLC_LOSS,       /* an htlc_loss (the run's end), in the violation colour */
 	MK_KINDS
 };
 
@@ -39,6 +50,8 @@ struct svg_mark {
 	uint64_t height, last;  /* first and last block merged into it */
 	uint64_t count;         /* events merged (payments, txs: their number) */
 	uint32_t label;         /* offset+1 of its own label in obs_svg.labels; 0: generic */
+	uint16_t hop;           /* payment lanes: the hop's index + 1 (marks of different
+	                         * hops never merge); 0: none */
 	uint8_t kind;
 };
 
@@ -51,21 +64,28 @@ struct svg_span {
 };
 
 /* A generated network's opens share one lane (LANE_GENERATED): a generated channel
- * gets a lane of its own only for something else (a close, a failure). */
+ * gets a lane of its own only for something else (a close, a failure). A routed
+ * payment gets a lane (LANE_PAYMENT, its hops' HTLCs) while there are fewer than
+ * OBS_SVG_PAYMENT_LANES; later ones share LANE_OTHER_PAYMENTS. */
 enum svg_lane_kind {
-	LANE_CHANNEL, LANE_PARTY, LANE_OTHER_CHANNELS, LANE_OTHER_PARTIES, LANE_L1, LANE_WORKLOAD, LANE_GENERATED
+	LANE_CHANNEL, LANE_PARTY, LANE_OTHER_CHANNELS, LANE_OTHER_PARTIES, LANE_L1, LANE_WORKLOAD, LANE_GENERATED,
+	LANE_PAYMENT, LANE_OTHER_PAYMENTS
 };
 
 struct svg_lane {
 	enum svg_lane_kind kind;
-	uint32_t id;            /* channel or party index (the first one's for "other" lanes) */
+	uint32_t id;            /* channel, party or payment index (the first one's for "other"
+	                         * lanes) */
 	uint64_t members;       /* channels or parties in an "other" lane */
 	struct svg_mark *marks;
 	uint32_t nmarks, cap_marks;
 	struct svg_span *spans;
 	uint32_t nspans, cap_spans;
 	bool has_open, has_settled, has_final;
-	uint64_t open_h, settled_h, final_h;
+	uint64_t open_h, settled_h, final_h; /* payment lanes: sent, done (has_settled) */
+	uint32_t sub;           /* payment lanes: offset+1 of "from to to, amount" in labels */
+	uint8_t outcome;        /* payment lanes: MK_ROUTED_OK, MK_ROUTED_FAILED or MK_HTLC_LOSS
+	                         * (the worst seen), 0 while pending */
 };
 
 /* A block's time, kept for the time axis (every 2^tshift-th block). */
@@ -83,6 +103,9 @@ struct obs_svg {
 	uint16_t *ch_lane, *party_lane; /* index -> lane + 1, 0 when not seen yet */
 	uint32_t nch, nparties;
 	uint32_t other_ch, other_party, l1_lane, wl_lane, gen_lane; /* lane index or SVG_LANE_NONE */
+	uint16_t *pay_lane;     /* payment id -> lane + 1 (0: not sent yet) */
+	uint32_t npay_map, payment_lanes, other_pay;
+	uint64_t htlc_losses;
 	uint64_t total_marks;
 	unsigned shift;         /* marks in one bucket of 2^shift blocks merge */
 	struct txt_buf labels;  /* escaped labels, each ending in NUL */

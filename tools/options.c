@@ -25,6 +25,7 @@ enum opt_id {
 	OPT_METRIC,
 	OPT_LOG,
 	OPT_QUICK,
+	OPT_ONLY,
 	OPT_MPI,
 	OPT_SHARD,
 	OPT_HELP,
@@ -55,6 +56,7 @@ static const struct {
 	{ OPT_METRIC, "--metric", NULL, true, FOR(CLI_SWEEP) },
 	{ OPT_LOG, "--log", NULL, true, FOR(CLI_SWEEP) },
 	{ OPT_QUICK, "--quick", NULL, false, FOR(CLI_BENCH) },
+	{ OPT_ONLY, "--only", NULL, true, FOR(CLI_BENCH) },
 	{ OPT_MPI, "--mpi", NULL, false, FOR(CLI_SWEEP) },
 	{ OPT_SHARD, "--shard", NULL, true, FOR(CLI_SWEEP) },
 	{ OPT_HELP, "--help", "-h", false,
@@ -187,6 +189,9 @@ static bool take(enum cli_command cmd, enum opt_id id, const char *v, struct cli
 		return true;
 	case OPT_QUICK:
 		o->quick = true;
+		return true;
+	case OPT_ONLY: /* the names are bench's to check (bench_run) */
+		o->only = v;
 		return true;
 	case OPT_MPI:
 		o->mpi = true;

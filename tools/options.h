@@ -47,6 +47,7 @@ struct cli_options {
 	const char *out, *plot, *metric;
 	bool log_x, log_y, log_given;
 	bool quick;                /* bench --quick */
+	const char *only;          /* bench --only FIGURE[,FIGURE...]; NULL: all */
 	bool mpi;                  /* sweep --mpi */
 	unsigned shard_i, shard_n; /* sweep --shard I/N; shard_n 0: not given */
 };

@@ -145,13 +145,6 @@ static bool online(const struct runner *r, uint32_t p) { return r->net->parties[
 
 static uint32_t account(const struct runner *r, uint32_t p) { return r->net->parties[p].account; }
 
-/* The operator can pay a batch's fee now: otherwise it cuts nothing (a batch it cannot
- * pay for would be dropped and cut again, block after block). */
-static bool op_can_pay(const struct runner *r, const struct rl_rollup *R)
-{
-	return amount_le(r->s->fee, l1_chain_balance(r->chain, account(r, R->cfg->operator_party)));
-}
-
 static void take(struct amount *x, struct amount v)
 {
 	if (!amount_sub_from(x, v))
@@ -670,8 +663,7 @@ void run_rollups_phase3(struct runner *r)
 	uint64_t h = r->chain->height;
 	for (uint32_t i = 0; i < rr->n; i++) {
 		struct rl_rollup *R = &rr->a[i];
-		if (h >= 1 && h % R->cfg->batch_every_blocks == 0 && R->qlen > 0 && online(r, R->cfg->operator_party) &&
-		    op_can_pay(r, R))
+		if (h >= 1 && h % R->cfg->batch_every_blocks == 0 && R->qlen > 0 && online(r, R->cfg->operator_party))
 			cut(r, R);
 		for (size_t k = R->bhead; k < R->nbatches; k++) {
 			struct rl_batch *b = &R->batches[k];
@@ -688,7 +680,7 @@ bool run_rollups_busy(const struct runner *r)
 		const struct rl_rollup *R = &rr->a[i];
 		if (R->nbatches > R->bhead || R->undo || R->ndeps > R->dhead || R->nproofs > 0)
 			return true;
-		if (R->qlen > 0 && online(r, R->cfg->operator_party) && op_can_pay(r, R))
+		if (R->qlen > 0 && online(r, R->cfg->operator_party))
 			return true;
 	}
 	return false;

@@ -524,12 +524,16 @@ static bool reference(const struct tg *t, const bool *open, const bool *excl, ui
 	}
 }
 
-Test(l2_route, matches_the_plain_rule_on_random_graphs)
+/* Searches on random graphs compared with the plain rule: the policies are drawn from
+ * small sets so that ties in fee, expiry and hops are frequent; cltvs[] are the deltas
+ * (with a delta of 0 somewhere the search's potential moves only the hop component;
+ * with all of them positive, the expiry too). */
+static void compare_random(uint64_t seed, const uint32_t cltvs[4])
 {
 	struct rng rng;
-	rng_init(&rng, 11, 0);
+	rng_init(&rng, seed, 0);
 	static const uint64_t bases[] = { 0, 0, 1, 3 }, mins[] = { 1, 1, 1, 1100 };
-	static const uint32_t ppms[] = { 0, 1000, 500000, 0 }, cltvs[] = { 0, 10, 20, 10 };
+	static const uint32_t ppms[] = { 0, 1000, 500000, 0 };
 	static const uint64_t caps[] = { 1000000, 1000000, 1050, 2000 };
 	static const uint64_t amounts[] = { 1000, 1, 1000, 5000 };
 	uint32_t found = 0;
@@ -589,6 +593,22 @@ Test(l2_route, matches_the_plain_rule_on_random_graphs)
 		done(&f);
 	}
 	cr_assert_gt(found, 1000); /* the comparison saw many routes, not only failures */
+}
+
+Test(l2_route, matches_the_plain_rule_on_random_graphs)
+{
+	static const uint32_t cltvs[] = { 0, 10, 20, 10 };
+	compare_random(11, cltvs);
+}
+
+/* Every delta positive: the search's potential adds the least one (5) to the expiry
+ * of the parties the sender has no channel to; and equal policies, as in generated
+ * graphs, where every key is the hop count. */
+Test(l2_route, matches_the_plain_rule_with_positive_deltas)
+{
+	static const uint32_t cltvs[] = { 5, 10, 20, 10 }, equal[] = { 40, 40, 40, 40 };
+	compare_random(12, cltvs);
+	compare_random(13, equal);
 }
 
 /* lnd's mode: a route like the cheapest one on a plain graph, and one that learns. */

@@ -2,6 +2,8 @@
 # The pictures of `l2sim run --svg/--html` (issue 12, docs/teaching-disputes.md): every
 # example scenario's picture parses as XML (xmllint) and renders (rsvg-convert); the
 # picture of quickstart holds its dispute window at the blocks the text report gives;
+# a routed payment's lane holds each hop's HTLC step at the block and hop its trace
+# gives, its outcome and its htlc_loss;
 # a huge run and a pathological one stay under the size limit (1 MiB, at most 6000
 # elements); the same run gives the same bytes; bad paths get the errors of --trace.
 # xmllint (Debian libxml2-utils) and rsvg-convert (librsvg2-bin) are optional: tools/
@@ -13,13 +15,15 @@ L2SIM=${L2SIM:-build/l2sim}
 LIMIT_BYTES=1048576
 LIMIT_ELEMENTS=6000
 
-# The pictures the docs show (docs/teaching-disputes.md, README.md): NAME and the run's
+# The pictures the docs show (docs/teaching-disputes.md, docs/teaching-htlcs.md,
+# README.md): NAME and the run's
 # arguments. `make pictures` (this script with --write) redraws them; make test checks
 # that the committed ones are what the current build draws.
 PICTURES=(
 	"quickstart scenarios/quickstart.json"
 	"quickstart-window-2 scenarios/quickstart.json --set l1.dispute_timeout_blocks=2"
 	"flood-blocks-challenge scenarios/flood-blocks-challenge.json"
+	"htlc-cltv-short docs/examples/htlc-cltv-short.json"
 )
 if [ "${1:-}" = --write ]; then
 	for p in "${PICTURES[@]}"; do
@@ -139,6 +143,89 @@ else
 	bad "stress picture: exit $rc, $size bytes, $n elements"; head -3 "$tmp/err"
 fi
 if $have_xmllint && ! xmllint --noout "$tmp/stress.svg" 2>/dev/null; then bad "the stress picture is not XML"; fi
+
+# Routed payments: a lane per payment whose marks are its hops' HTLC steps, each at the
+# block and on the hop the run's own trace gives (data-block, data-hop: the hop's
+# index in the route), its outcome, and an htlc_loss in the violation colour; nothing
+# more in the lane than the trace has. The picture parses and renders.
+xp() { xmllint --xpath "$1" "$2" 2>/dev/null; }
+for f in scenarios/routing-onchain-claim.json scenarios/routing-htlc-loss.json scenarios/routing-retry-drained.json; do
+	b=$(basename "$f" .json)
+	"$L2SIM" run "$f" --svg "$tmp/r-$b.svg" --trace "$tmp/r-$b.jsonl" >/dev/null 2>&1
+	$have_xmllint || break
+	if xmllint --noout "$tmp/r-$b.svg" 2>/dev/null; then ok "$b: the picture parses"; else bad "$b: the picture is not XML"; fi
+	if $have_rsvg; then
+		if rsvg-convert "$tmp/r-$b.svg" -o "$tmp/r-$b.png" 2>/dev/null && [ -s "$tmp/r-$b.png" ]; then ok "$b: the picture renders"; else bad "$b: the picture does not render"; fi
+	fi
+	lane='//*[local-name()="g"][@class="lane"][@data-payment="0"]'
+	if [ "$(xp "count($lane)" "$tmp/r-$b.svg")" != 1 ]; then bad "$b: no lane of payment 0"; continue; fi
+	# Each step's hop: an attempt adds its HTLCs hop by hop from the sender's (so the
+	# k-th add of a run of adds is hop k); the later steps of a channel are those of
+	# the hop it was added as. Steps of one kind, hop and block are one mark (a retry
+	# may add hop 0 twice in a block).
+	unset hopof
+	declare -A hopof
+	k=0 prev=""
+	while read -r line; do
+		blk=$(echo "$line" | sed -n 's/^{"block":\([0-9]*\),.*/\1/p')
+		step=$(echo "$line" | sed -n 's/.*"step":"\([a-z_]*\)".*/\1/p')
+		ch=$(echo "$line" | sed -n 's/.*"channel":"\([^"]*\)".*/\1/p')
+		if [ "$step" = added ]; then
+			[ "$prev" = added ] || k=0
+			hopof[$ch]=$k
+			k=$((k + 1))
+		fi
+		prev=$step
+		case $step in
+		added) cls=htlc-added ;; settled) cls=htlc-settled ;; removed) cls=htlc-removed ;; close) cls=htlc-close ;;
+		claim) cls=htlc-claim ;; paid_payee) cls=htlc-paid ;; paid_payer) cls=htlc-refunded ;; *) cls=? ;;
+		esac
+		echo "$cls $blk ${hopof[$ch]:--1}"
+	done < <(grep '"event":"htlc","payment":0,' "$tmp/r-$b.jsonl") | sort -u >"$tmp/r-$b.want"
+	want=$(wc -l <"$tmp/r-$b.want") miss=""
+	while read -r cls blk hop; do
+		n=$(xp "count($lane//*[local-name()=\"g\"][@class=\"mark $cls\"][@data-block=\"$blk\"][@data-hop=\"$hop\"])" "$tmp/r-$b.svg")
+		[ "$n" = 1 ] || miss="$miss $cls@$blk(hop $hop)"
+	done <"$tmp/r-$b.want"
+	got=$(xp "count($lane//*[local-name()=\"g\"][starts-with(@class,\"mark htlc-\")][@data-hop])" "$tmp/r-$b.svg")
+	if [ -z "$miss" ] && [ "$want" -gt 0 ] && [ "$got" = "$want" ]; then
+		ok "$b: payment 0's lane has its HTLC steps at the trace's blocks and hops ($want marks)"
+	else
+		bad "$b: payment 0's lane: missing$miss; $got hop marks for $want trace steps"
+	fi
+	outcome=$(grep '"event":"routed","payment":0,"step":"\(ok\|failed\)"' "$tmp/r-$b.jsonl" | tail -1)
+	oblk=$(echo "$outcome" | sed -n 's/^{"block":\([0-9]*\),.*/\1/p')
+	ostep=$(echo "$outcome" | sed -n 's/.*"step":"\([a-z]*\)".*/\1/p')
+	if [ -n "$oblk" ] && [ "$(xp "count($lane//*[local-name()=\"g\"][@class=\"mark routed-$ostep\"][@data-block=\"$oblk\"])" "$tmp/r-$b.svg")" = 1 ]; then
+		ok "$b: the payment's outcome ($ostep) at block $oblk"
+	else
+		bad "$b: outcome '$ostep' at '$oblk' not in the lane"
+	fi
+	nloss=$(grep -c '"event":"htlc_loss","payment":0,' "$tmp/r-$b.jsonl")
+	lblk=$(grep '"event":"htlc_loss","payment":0,' "$tmp/r-$b.jsonl" | head -1 | sed -n 's/^{"block":\([0-9]*\),.*/\1/p')
+	gotloss=$(xp "count($lane//*[local-name()=\"g\"][@class=\"mark htlc-loss\"])" "$tmp/r-$b.svg")
+	if [ "$nloss" = 0 ] && [ "$gotloss" = 0 ]; then
+		ok "$b: no htlc_loss, none drawn"
+	elif [ "$gotloss" = 1 ] && [ "$(xp "count($lane//*[local-name()=\"g\"][@class=\"mark htlc-loss\"][@data-block=\"$lblk\"]//*[local-name()=\"path\"][@fill=\"#d50000\"])" "$tmp/r-$b.svg")" = 1 ] &&
+		grep -q "class=\"alarm\"[^>]*>$nloss htlc_loss" "$tmp/r-$b.svg"; then
+		ok "$b: the htlc_loss at block $lblk, in the violation colour, and counted in the heading"
+	else
+		bad "$b: htlc_loss: $nloss in the trace (block $lblk), $gotloss drawn"
+	fi
+done
+# Many routed payments: 8 lanes of their own, the rest in one shared lane, bounded.
+printf '%s' '{"format":"l2sim/1","name":"many-routed","seed":1,"l1":{"block_interval_s":1,"confirmations":1,"block_tx_limit":100000},"l2":{"signatures":"off"},"generate":{"parties":300,"topology":"scale_free","channels_per_party":3,"balance":"100000000000","deposit":100000000,"open_at":0},"workload":[{"kind":"poisson","routed":true,"parties":"all","rate_per_s":400,"from_block":2,"to_block":12,"amount":{"min":1000,"max":1000}}]}' >"$tmp/many.json"
+"$L2SIM" run "$tmp/many.json" --svg "$tmp/many.svg" >/dev/null 2>&1
+size=$(stat -c %s "$tmp/many.svg" 2>/dev/null || echo 0)
+n=$(elements "$tmp/many.svg")
+lanes=$(grep -c '<g class="lane" id="lane-[0-9]*" data-payment=' "$tmp/many.svg")
+marks=$(grep -c '<g class="mark' "$tmp/many.svg")
+if [ "$size" -gt 0 ] && [ "$size" -le $LIMIT_BYTES ] && [ "$n" -le $LIMIT_ELEMENTS ] && [ "$lanes" = 8 ] &&
+	[ "$marks" -le 800 ] && grep -q 'more routed payments not shown in lanes of their own' "$tmp/many.svg"; then
+	ok "many routed payments: $lanes payment lanes, the rest shared; $size bytes, $n elements, $marks marks"
+else
+	bad "many routed payments: $size bytes, $n elements, $lanes payment lanes, $marks marks"
+fi
 
 # The same run, the same bytes.
 "$L2SIM" run "$tmp/stress.json" --svg "$tmp/stress2.svg" --html "$tmp/stress2.html" >/dev/null 2>&1

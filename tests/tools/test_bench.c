@@ -77,3 +77,59 @@ Test(bench, quick_table_names_every_goal)
 	cr_assert(strstr(buf, "routed ed25519 payments/s"));
 	free(buf);
 }
+
+/* --only: the figures named are measured, the others are null; a name that is no
+ * figure is refused (exit status 2) before anything is measured. */
+Test(bench, only_measures_the_figures_named)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct bench_options o = { .quick = true, .json = true, .only = "routed,l1" };
+	cr_assert_eq(bench_run(&o, f, NULL), 0);
+	fclose(f);
+	cJSON *root = cJSON_Parse(buf);
+	cr_assert_not_null(root, "not JSON: %s", buf);
+	cr_assert_gt(field(root, "routed", "payments_per_s"), 0);
+	cr_assert_gt(field(root, "l1", "empty_blocks_per_s"), 0);
+	static const char *const skipped[] = { "ed25519", "off", "memory", "routed_snapshot", "routed_ed25519" };
+	for (size_t i = 0; i < sizeof(skipped) / sizeof(skipped[0]); i++)
+		cr_assert(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(root, skipped[i])), "%s was measured", skipped[i]);
+	cJSON_Delete(root);
+	free(buf);
+}
+
+/* routed_ed25519 alone times its own bound around its run: the sign and verify costs
+ * are there, and the bound follows from them and the counts. */
+Test(bench, only_routed_ed25519_times_its_bound)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct bench_options o = { .quick = true, .json = true, .only = "routed_ed25519" };
+	cr_assert_eq(bench_run(&o, f, NULL), 0);
+	fclose(f);
+	cJSON *root = cJSON_Parse(buf);
+	cr_assert_not_null(root, "not JSON: %s", buf);
+	double sign = field(root, "routed_ed25519", "sign_us"), verify = field(root, "routed_ed25519", "verify_us");
+	double signs = field(root, "routed_ed25519", "signs"), verifies = field(root, "routed_ed25519", "verifies");
+	cr_assert_gt(sign, 0);
+	cr_assert_gt(verify, 0);
+	double want = field(root, "routed_ed25519", "payments") / ((signs * sign + verifies * verify) / 1e6);
+	cr_assert(fabs(field(root, "routed_ed25519", "bound_per_s") - want) <= 1e-6 * want);
+	cr_assert(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(root, "ed25519")));
+	cJSON_Delete(root);
+	free(buf);
+}
+
+Test(bench, only_refuses_an_unknown_figure)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct bench_options o = { .quick = true, .only = "routed,nope" };
+	cr_assert_eq(bench_run(&o, f, NULL), 2);
+	fclose(f);
+	cr_assert_eq(len, 0, "something was written: %s", buf);
+	free(buf);
+}
