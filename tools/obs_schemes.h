@@ -14,11 +14,23 @@
 
 struct runner;
 
+/* min, p50, p95, max (nearest rank, as samples_percentile); has false: none. */
+struct obs_pcts {
+	bool has;
+	uint64_t min, p50, p95, max;
+};
+
 struct obs_scheme_row {
 	uint64_t ok, failed, final;
 	uint64_t l1_txs, l1_bytes, violations;
-	struct samples soft_us;      /* rollups: accepted payments' soft finality */
-	struct samples final_us;     /* from a payment to its finality; sorted at the run's end */
+	struct samples soft_us;      /* rollups: accepted payments' soft finality (mostly one
+	                              * value: run-length samples); sorted at the run's end */
+	/* From a payment to its finality, in us: one value per final payment (nearly all
+	 * distinct), kept until the run's end, when final_pcts is selected in O(n) and
+	 * the values are freed (a sort of 10^6 of them cost more than the run). */
+	uint64_t *final_v;
+	size_t final_n, final_cap;
+	struct obs_pcts final_pcts;
 };
 
 struct obs_schemes {

@@ -76,7 +76,9 @@ void report_model_scheme(const struct report_model *m, uint32_t k, struct report
 		out->failed = w->failed;
 		out->final = w->final;
 		out->soft_ms = stats_of(&w->soft_us, 1e3); /* empty but for rollups: null */
-		out->final_s = stats_of(&w->final_us, 1e6);
+		out->final_s = (struct report_stats){ w->final_pcts.has, (double)w->final_pcts.min / 1e6,
+						      (double)w->final_pcts.p50 / 1e6, (double)w->final_pcts.p95 / 1e6,
+						      (double)w->final_pcts.max / 1e6 };
 		out->violations = w->violations;
 	}
 	out->has_gain_txs = out->l1_txs > 0;

@@ -19,6 +19,7 @@
 #define MEM_SIGNATURE 64.0
 #define MEM_PAYMENT 48.0
 #define MEM_FLOOD_TX 64.0
+#define MEM_TRANSFER 112.0 /* estimated: a pending tx (64) and its payment's record (48) */
 /* Section 10, estimated before the runner routes (to be measured once it does): an
  * imported channel's record (struct import_channel, kept by the scenario) plus its two
  * directions in the routing graph; a routed payment's record plus one HTLC per hop. */
@@ -128,6 +129,16 @@ uint64_t scn_memory_estimate(const struct scenario *s)
 	/* SPEC section 11: each sidechain keeps a balance and two flags per party
 	 * (tools/run_sidechain.c). */
 	b += (double)s->nsidechains * s->nparties * (sizeof(struct amount) + 2);
+	/* SPEC section 11: every L1 transfer may wait in the mempool at once (a tx and its
+	 * payment's record, tools/run_schemes.c). */
+	double transfers = 0;
+	for (uint32_t i = 0; i < s->nscript; i++)
+		if (s->script[i].kind == SCN_TRANSFER)
+			transfers += (double)s->script[i].count;
+	for (uint32_t i = 0; i < s->nworkload; i++)
+		if (!s->workload[i].routed && s->workload[i].via == SCN_VIA_L1)
+			transfers += workload_payments(s, &s->workload[i]);
+	b += transfers * MEM_TRANSFER;
 	return b >= 1.8e19 ? UINT64_MAX : (uint64_t)b;
 }
 

@@ -255,3 +255,82 @@ Test(scn_schemes, empty_expect_sections_load_and_count_as_the_feature)
 	cr_expect_str_eq(s->schemes_feature, "expect.rollups");
 	scn_free(s);
 }
+
+/* ---- with rollups[] and sidechains[] (skipped while this build has neither) ---- */
+
+#define RS HEAD "\"parties\": [{\"name\": \"a\", \"balance\": 1000}, {\"name\": \"b\"}, {\"name\": \"c\"}, " \
+	"{\"name\": \"d\"}, {\"name\": \"e\"}], " \
+	"\"rollups\": [{\"id\": \"r1\", \"kind\": \"optimistic\", \"operator\": \"a\"}], " \
+	"\"sidechains\": [{\"id\": \"s1\", \"federation\": [\"a\", \"b\", \"c\", \"d\", \"e\"], \"threshold\": 5}]"
+
+/* text loads, or the test is skipped when this build cannot load rollups[] or
+ * sidechains[] yet; NULL with the errors in *e otherwise. */
+static struct scenario *load_rs(const char *text, struct scn_errors *e)
+{
+	struct scenario *s = load(text, e);
+	if (!s && has_line(e, "not implemented yet")) {
+		scn_errors_free(e);
+		cr_skip_test("this build has no rollups[] or sidechains[] yet");
+	}
+	return s;
+}
+
+Test(scn_schemes, scheme_actions_and_via_with_rollups_and_sidechains)
+{
+	struct scn_errors e = { 0 };
+	struct scenario *s = load_rs(RS ", \"script\": [{\"at\": 1, \"action\": \"rollup_pay\", \"rollup\": \"r1\", "
+				     "\"from\": \"a\", \"to\": \"b\", \"amount\": 3, \"count\": 2}, "
+				     "{\"at\": 2, \"action\": \"federation_steal\", \"sidechain\": \"s1\", "
+				     "\"by\": [\"c\", \"b\"], \"amount\": 9}], "
+				     "\"workload\": [{\"kind\": \"poisson\", \"rate_per_s\": 0.01, \"from_block\": 1, "
+				     "\"to_block\": 3, \"amount\": {\"min\": 1, \"max\": 5}, \"via\": \"s1\", \"parties\": \"all\"}], "
+				     "\"expect\": {\"schemes\": {\"r1\": {\"kind\": \"optimistic\"}, \"s1\": {\"violations\": 0}}, "
+				     "\"rollups\": {\"r1\": {\"balances\": {\"b\": 6}, \"holdings\": 6}}, "
+				     "\"sidechains\": {\"s1\": {\"holdings\": 0}}}}",
+				     &e);
+	cr_assert_not_null(s, "%s", e.n ? e.lines[0] : "");
+	cr_expect_eq(s->script[0].scheme, 0);
+	cr_expect_eq(s->script[0].count, 2);
+	cr_expect_eq(s->script[1].scheme, 0);
+	cr_expect_eq(s->script[1].nby, 2);
+	cr_expect_eq(s->script[1].party, 2, "party = by[0]");
+	cr_expect_eq(s->workload[0].via, SCN_VIA_SIDECHAIN);
+	cr_expect_eq(s->workload[0].via_index, 0);
+	cr_expect_eq(s->expect.nschemes, 2);
+	cr_expect_eq(s->expect.schemes[0].scheme, scn_scheme_rollup(0));
+	cr_expect_eq(s->expect.schemes[1].scheme, scn_scheme_sidechain(s, 0));
+	cr_expect_eq(s->expect.nrollups, 1);
+	cr_expect_eq(s->expect.rollups[0].h.balance[0].units, 6);
+	cr_expect(s->expect.rollups[0].h.holdings.present && s->expect.rollups[0].h.holdings.u == 6);
+	cr_expect_eq(s->expect.nsidechains, 1);
+	cr_expect_str_eq(s->schemes_feature, "rollups", "the first section-11 feature in load order");
+	scn_free(s);
+	scn_errors_free(&e);
+}
+
+Test(scn_schemes, a_rollup_is_not_a_sidechain)
+{
+	struct scn_errors e = { 0 };
+	struct scenario *s = load_rs(RS ", \"script\": [{\"at\": 1, \"action\": \"peg_in\", \"sidechain\": \"r1\", "
+				     "\"party\": \"a\", \"amount\": 1}]}",
+				     &e);
+	cr_expect_null(s);
+	cr_expect(has_line(&e, "script[0].sidechain: \"r1\" is a rollup, not a sidechain"));
+	scn_free(s);
+	scn_errors_free(&e);
+}
+
+Test(scn_schemes, block_bytes_holds_the_largest_peg_release)
+{
+	/* threshold 5: a release of 250 + 5 x 64 = 570 bytes */
+	struct scn_errors e = { 0 };
+	struct scenario *s = load_rs(RS ", \"l1\": {\"block_bytes\": 570}}", &e);
+	cr_assert_not_null(s, "%s", e.n ? e.lines[0] : "");
+	scn_free(s);
+	scn_errors_free(&e);
+	s = load_rs(RS ", \"l1\": {\"block_bytes\": 569}}", &e);
+	cr_expect_null(s);
+	cr_expect(has_line(&e, "l1.block_bytes: must be at least 570, the size of sidechain \"s1\"'s peg release"));
+	scn_free(s);
+	scn_errors_free(&e);
+}

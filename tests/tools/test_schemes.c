@@ -291,3 +291,211 @@ Test(schemes, a_close_value_within_a_millionth_holds)
 	cJSON_Delete(root);
 	scn_errors_free(&failures);
 }
+
+/* ---- a rollup in the report (skipped while this build has no rollups[]) ---- */
+
+Test(schemes, a_rollup_entry_soft_finality_and_holdings)
+{
+	const char *text = HEAD "\"l1\": {\"block_interval_s\": 60, \"confirmations\": 1, \"fee\": 1}, "
+			   "\"parties\": [{\"name\": \"op\", \"balance\": 100}, {\"name\": \"a\", \"balance\": 100}, "
+			   "{\"name\": \"b\"}], \"rollups\": [{\"id\": \"r1\", \"kind\": \"optimistic\", \"operator\": \"op\", "
+			   "\"challenge_blocks\": 2}], \"script\": ["
+			   "{\"at\": 0, \"action\": \"rollup_deposit\", \"rollup\": \"r1\", \"party\": \"a\", \"amount\": 50}, "
+			   "{\"at\": 2, \"action\": \"rollup_pay\", \"rollup\": \"r1\", \"from\": \"a\", \"to\": \"b\", "
+			   "\"amount\": 5, \"count\": 2}]}";
+	struct scn_errors errs = { 0 };
+	struct scenario *s = scn_load_buffer("rollup.json", text, strlen(text), NULL, 0, &errs);
+	if (!s) {
+		bool missing = errs.n && strstr(errs.lines[0], "not implemented yet");
+		scn_errors_free(&errs);
+		if (missing)
+			cr_skip_test("this build has no rollups[] yet");
+		cr_assert_fail("loader refused the rollup scenario");
+	}
+	scn_free(s);
+	scn_errors_free(&errs);
+	struct scn_errors failures = { 0 };
+	cJSON *root = report_of(text, &failures);
+	cJSON *r1 = cJSON_GetObjectItem(cJSON_GetObjectItem(root, "schemes"), "r1");
+	cr_assert_not_null(r1);
+	cr_expect_str_eq(cJSON_GetObjectItem(r1, "kind")->valuestring, "optimistic");
+	cr_expect_eq(cJSON_GetObjectItem(r1, "payments_ok")->valuedouble, 2);
+	cr_expect_eq(cJSON_GetObjectItem(r1, "payments_final")->valuedouble, 2);
+	cr_expect_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(r1, "soft_ms"), "p50")->valuedouble, 100,
+		     "a round trip of the default 50 ms");
+	cr_expect_gt(cJSON_GetObjectItem(r1, "l1_txs")->valuedouble, 1, "the deposit and a batch at least");
+	cr_expect_null(cJSON_GetObjectItem(cJSON_GetObjectItem(root, "schemes"), "l1"), "no transfer");
+	cJSON *hold = cJSON_GetObjectItem(cJSON_GetObjectItem(root, "rollups"), "r1");
+	cr_assert_not_null(hold);
+	cr_expect_eq(cJSON_GetObjectItem(hold, "holdings")->valuedouble, 50);
+	cr_expect_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(hold, "balances"), "b")->valuedouble, 10);
+	cr_expect_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(hold, "balances"), "a")->valuedouble, 40);
+	cJSON_Delete(root);
+	scn_errors_free(&failures);
+}
+
+/* ---- random transfer scenarios ---- */
+
+#include "l1sim/rng.h"
+
+/* 60 random scenarios of transfers (scripted, some from offline or poor parties, some
+ * to themselves) and a workload via l1, with and without block_bytes and with floods:
+ * conservation after every block, every payment settled one way (ok + failed = made,
+ * final = ok), 110 bytes per included transfer, no block over block_bytes, and the
+ * same report twice. */
+struct block_watch {
+	uint64_t last_bytes, max_block_bytes;
+	bool conserved;
+};
+
+static void watch_blocks(void *ctx, const struct runner *r, const struct run_event *ev)
+{
+	struct block_watch *w = ctx;
+	(void)ev;
+	uint64_t b = r->chain->bytes_included;
+	if (b - w->last_bytes > w->max_block_bytes)
+		w->max_block_bytes = b - w->last_bytes;
+	w->last_bytes = b;
+	w->conserved = w->conserved && l1_chain_conserved(r->chain);
+}
+
+Test(schemes, random_transfer_runs)
+{
+	struct rng g;
+	rng_init(&g, 15, 1);
+	uint64_t all_ok = 0, all_failed = 0, full = 0;
+	for (int k = 0; k < 60; k++) {
+		char text[4096], l1[160];
+		uint64_t bb = rng_below(&g, 3) == 0 ? 0 : 500 + rng_below(&g, 1500);
+		int n = snprintf(l1, sizeof(l1), "\"block_interval_s\": %u, \"confirmations\": %u, \"fee\": %u",
+				 1 + (unsigned)rng_below(&g, 60), 1 + (unsigned)rng_below(&g, 4), (unsigned)rng_below(&g, 3));
+		if (bb)
+			snprintf(l1 + n, sizeof(l1) - (size_t)n, ", \"block_bytes\": %llu", (unsigned long long)bb);
+		n = snprintf(text, sizeof(text),
+			     HEAD "\"seed\": %d, \"l1\": {%s}, \"parties\": [{\"name\": \"a\", \"balance\": %u}, "
+			     "{\"name\": \"b\", \"balance\": %u}, {\"name\": \"c\", \"balance\": 5000}], \"script\": [",
+			     k, l1, (unsigned)rng_below(&g, 3000), (unsigned)rng_below(&g, 3000));
+		static const char *const who[] = { "a", "b", "c" };
+		uint32_t nact = 1 + (uint32_t)rng_below(&g, 6);
+		for (uint32_t i = 0; i < nact; i++) {
+			uint64_t at = rng_below(&g, 6);
+			if (rng_below(&g, 5) == 0)
+				n += snprintf(text + n, sizeof(text) - (size_t)n,
+					      "{\"at\": %llu, \"action\": \"offline\", \"party\": \"%s\", \"blocks\": %u}, ",
+					      (unsigned long long)at, who[rng_below(&g, 3)], 1 + (unsigned)rng_below(&g, 3));
+			else if (rng_below(&g, 6) == 0)
+				n += snprintf(text + n, sizeof(text) - (size_t)n,
+					      "{\"at\": %llu, \"action\": \"flood\", \"by\": \"c\", \"txs\": %u, \"fee\": %u, "
+					      "\"blocks\": 2}, ",
+					      (unsigned long long)at, 1 + (unsigned)rng_below(&g, 8), (unsigned)rng_below(&g, 4));
+			n += snprintf(text + n, sizeof(text) - (size_t)n,
+				      "{\"at\": %llu, \"action\": \"transfer\", \"from\": \"%s\", \"to\": \"%s\", \"amount\": %u, "
+				      "\"count\": %u}%s",
+				      (unsigned long long)at, who[rng_below(&g, 3)], who[rng_below(&g, 3)],
+				      1 + (unsigned)rng_below(&g, 900), 1 + (unsigned)rng_below(&g, 12), i + 1 < nact ? ", " : "");
+		}
+		snprintf(text + n, sizeof(text) - (size_t)n,
+			 "], \"workload\": [{\"kind\": \"poisson\", \"rate_per_s\": %.3f, \"from_block\": 1, \"to_block\": 4, "
+			 "\"amount\": {\"min\": 1, \"max\": 50}, \"via\": \"l1\", \"parties\": \"all\"}]}",
+			 0.01 + (double)rng_below(&g, 100) / 100.0);
+		struct scenario *s = load_text(text);
+		struct runner *r = runner_new(s, NULL, false);
+		struct tally t = { 0 };
+		struct block_watch w = { .conserved = true };
+		runner_subscribe(r, ~0u, tally, &t);
+		runner_subscribe(r, RUN_EV_MASK(RUN_EV_BLOCK_EXECUTED), watch_blocks, &w);
+		runner_run(r);
+		cr_expect(w.conserved, "scenario %d: conservation", k);
+		cr_expect(!r->hit_block_cap, "scenario %d ends", k);
+		cr_expect_eq(t.final, t.ok, "scenario %d: every included transfer final by the end", k);
+		cr_expect_eq(t.bytes, t.txs * L1_TX_BYTES_TRANSFER, "scenario %d", k);
+		if (bb)
+			cr_expect_leq(w.max_block_bytes, bb, "scenario %d: a block over block_bytes", k);
+		all_ok += t.ok;
+		all_failed += t.failed;
+		full += bb && w.max_block_bytes + L1_TX_BYTES_TRANSFER > bb; /* a block the bytes filled */
+		const struct obs_schemes *o = runner_schemes_obs(r);
+		cr_expect_eq(o->row[SCN_SCHEME_L1].ok, t.ok);
+		cr_expect_eq(o->row[SCN_SCHEME_L1].failed, t.failed);
+		runner_free(r);
+		scn_free(s);
+		/* the same report twice */
+		char *texts[2];
+		for (int j = 0; j < 2; j++) {
+			s = load_text(text);
+			r = runner_new(s, NULL, false);
+			runner_run(r);
+			struct scn_errors failures = { 0 };
+			size_t len = 0;
+			FILE *f = open_memstream(&texts[j], &len);
+			report_json(f, r, &failures);
+			fclose(f);
+			runner_free(r);
+			scn_free(s);
+		}
+		cr_expect_str_eq(texts[0], texts[1], "scenario %d", k);
+		free(texts[0]);
+		free(texts[1]);
+	}
+	/* not vacuous: payments of both outcomes, and blocks that block_bytes filled */
+	cr_expect_gt(all_ok, 100, "%llu ok", (unsigned long long)all_ok);
+	cr_expect_gt(all_failed, 10, "%llu failed", (unsigned long long)all_failed);
+	cr_expect_gt(full, 3, "%llu runs with a full block", (unsigned long long)full);
+}
+
+/* ---- final_s percentiles: selected in O(n), the same as a sort's nearest rank ---- */
+
+struct latencies {
+	uint64_t *v;
+	size_t n, cap;
+};
+
+static void collect_final(void *ctx, const struct runner *r, const struct run_event *ev)
+{
+	struct latencies *l = ctx;
+	(void)r;
+	if (ev->kind != RUN_EV_SCHEME_PAY || ev->u.scheme_pay.step != RUN_SCHEME_PAY_FINAL)
+		return;
+	if (l->n == l->cap)
+		l->v = realloc(l->v, (l->cap = l->cap ? 2 * l->cap : 64) * sizeof(*l->v));
+	l->v[l->n++] = ev->u.scheme_pay.final_ms * 1000 - ev->u.scheme_pay.t_us;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+Test(schemes, final_percentiles_match_a_sort)
+{
+	for (int k = 0; k < 4; k++) {
+		char text[2048];
+		/* block_bytes makes a backlog, so that latencies spread over many values */
+		snprintf(text, sizeof(text),
+			 HEAD "\"seed\": %d, \"l1\": {\"block_interval_s\": 10, \"confirmations\": %d, \"block_bytes\": %d}, "
+			 "\"parties\": [{\"name\": \"a\", \"balance\": 100000000}, {\"name\": \"b\", \"balance\": 100000000}, "
+			 "{\"name\": \"c\", \"balance\": 100000000}], "
+			 "\"workload\": [{\"kind\": \"poisson\", \"rate_per_s\": %d, \"from_block\": 1, \"to_block\": 30, "
+			 "\"amount\": {\"min\": 1, \"max\": 9}, \"via\": \"l1\", \"parties\": \"all\"}]}",
+			 k + 1, 1 + k, 500 + 700 * k, 1 + 3 * k);
+		struct scenario *s = load_text(text);
+		struct runner *r = runner_new(s, NULL, false);
+		struct latencies l = { 0 };
+		runner_subscribe(r, RUN_EV_MASK(RUN_EV_SCHEME_PAY), collect_final, &l);
+		runner_run(r);
+		cr_assert_gt(l.n, 10);
+		qsort(l.v, l.n, sizeof(*l.v), cmp_u64);
+		size_t r50 = (size_t)ceil(0.50 * (double)l.n), r95 = (size_t)ceil(0.95 * (double)l.n);
+		const struct obs_pcts *p = &runner_schemes_obs(r)->row[SCN_SCHEME_L1].final_pcts;
+		cr_expect(p->has);
+		cr_expect_eq(p->min, l.v[0], "run %d", k);
+		cr_expect_eq(p->p50, l.v[r50 - 1], "run %d: p50", k);
+		cr_expect_eq(p->p95, l.v[r95 - 1], "run %d: p95", k);
+		cr_expect_eq(p->max, l.v[l.n - 1], "run %d", k);
+		cr_expect_neq(l.v[0], l.v[l.n - 1], "run %d: latencies of more than one value", k);
+		free(l.v);
+		runner_free(r);
+		scn_free(s);
+	}
+}
