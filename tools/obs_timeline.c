@@ -40,6 +40,9 @@ struct obs_timeline {
 	struct block_transfers xfers;
 	const struct scn_action *failed_action; /* a scheme action whose failure has its line */
 	uint64_t failed_height;
+	const struct scn_action *ok_action;     /* a rollup action whose payments are being accepted */
+	uint64_t ok_height, ok_n;               /* ... in this block: how many so far (one line) */
+	uint64_t ok_time_ms, ok_soft_ms;
 	struct txt_buf text;   /* the lines' texts, escaped, each ending in NUL */
 	struct tl_line *lines;
 	size_t n, cap;
@@ -58,7 +61,10 @@ static bool open_for_lines(const struct obs_timeline *t)
 	return t->n < OBS_TIMELINE_MAX_LINES;
 }
 
-static void vline(struct obs_timeline *t, bool more, const char *fmt, va_list ap)
+/* A line at block `height` (time time_ms): the current block's, or an earlier one
+ * whose line could only be written once later events were known. */
+static void vline_at(struct obs_timeline *t, uint64_t height, uint64_t time_ms, bool more, const char *fmt,
+		     va_list ap)
 {
 	if (!open_for_lines(t)) {
 		t->dropped++;
@@ -68,14 +74,18 @@ static void vline(struct obs_timeline *t, bool more, const char *fmt, va_list ap
 	txt_buf_vprintf(&t->scratch, fmt, ap);
 	if (t->n == t->cap)
 		t->lines = xreallocarray(t->lines, t->cap = t->cap ? 2 * t->cap : 64, sizeof(*t->lines));
-	const struct l1_chain *c = t->r->chain;
-	t->lines[t->n++] = (struct tl_line){ c->height, c->time_ms, t->text.len, more };
-	if (c->height > t->max_height)
-		t->max_height = c->height;
-	if (c->time_ms > t->max_time_ms)
-		t->max_time_ms = c->time_ms;
+	t->lines[t->n++] = (struct tl_line){ height, time_ms, t->text.len, more };
+	if (height > t->max_height)
+		t->max_height = height;
+	if (time_ms > t->max_time_ms)
+		t->max_time_ms = time_ms;
 	txt_escape(&t->text, t->scratch.s, t->scratch.len, false);
 	txt_buf_put(&t->text, "", 1);
+}
+
+static void vline(struct obs_timeline *t, bool more, const char *fmt, va_list ap)
+{
+	vline_at(t, t->r->chain->height, t->r->chain->time_ms, more, fmt, ap);
 }
 
 __attribute__((format(printf, 2, 3))) static void tl(struct obs_timeline *t, const char *fmt, ...)
@@ -83,6 +93,15 @@ __attribute__((format(printf, 2, 3))) static void tl(struct obs_timeline *t, con
 	va_list ap;
 	va_start(ap, fmt);
 	vline(t, false, fmt, ap);
+	va_end(ap);
+}
+
+__attribute__((format(printf, 4, 5))) static void tl_at(struct obs_timeline *t, uint64_t height, uint64_t time_ms,
+							const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vline_at(t, height, time_ms, false, fmt, ap);
 	va_end(ap);
 }
 
@@ -539,6 +558,29 @@ static void transfers_report(struct obs_timeline *t)
 	*x = (struct block_transfers){ 0 };
 }
 
+/* The line of the rollup payments just accepted for one script action (SCHEME_PAY). */
+static void accepted_flush(struct obs_timeline *t, const struct runner *r)
+{
+	if (!t->ok_n)
+		return;
+	const struct scn_action *a = t->ok_action;
+	const struct scn_rollup *ro = &r->s->rollups[a->scheme];
+	char am[AMOUNT_FMT_LEN], count[32] = "";
+	if (t->ok_n > 1)
+		snprintf(count, sizeof(count), " x%" PRIu64, t->ok_n);
+	if (a->kind == SCN_ROLLUP_PAY)
+		tl_at(t, t->ok_height, t->ok_time_ms,
+		      "%s: %s pays %s %s%s: accepted by the operator %s (soft finality %" PRIu64 " ms)", ro->id,
+		      pname(t, a->party), pname(t, a->to), amt(am, a->amount), count, pname(t, ro->operator_party),
+		      t->ok_soft_ms);
+	else
+		tl_at(t, t->ok_height, t->ok_time_ms,
+		      "%s: %s withdraws %s%s: accepted by the operator %s, paid on L1 when its batch is final", ro->id,
+		      pname(t, a->party), amt(am, a->amount), count, pname(t, ro->operator_party));
+	t->ok_n = 0;
+	t->ok_action = NULL;
+}
+
 static void scheme_event(struct obs_timeline *t, const struct runner *r, const struct run_event *ev)
 {
 	char am[AMOUNT_FMT_LEN];
@@ -558,6 +600,19 @@ static void scheme_event(struct obs_timeline *t, const struct runner *r, const s
 		tl(t, "%s: %s", scn_scheme_id(r->s, ev->u.scheme_step.scheme), ev->u.scheme_step.what);
 		break;
 	case RUN_EV_SCHEME_PAY: /* one line per failed script action; a workload's are counted */
+		if (ev->u.scheme_pay.step == RUN_SCHEME_PAY_OK && ev->action &&
+		    (ev->action->kind == SCN_ROLLUP_PAY || ev->action->kind == SCN_ROLLUP_WITHDRAW)) {
+			/* A rollup's acceptance (soft finality) has no tx: one line per action and
+			 * block, written by accepted_flush once its last payment is known. */
+			if (ev->action != t->ok_action || ev->height != t->ok_height) {
+				accepted_flush(t, r);
+				t->ok_action = ev->action;
+				t->ok_height = ev->height;
+				t->ok_time_ms = ev->time_ms;
+				t->ok_soft_ms = ev->u.scheme_pay.soft_ms;
+			}
+			t->ok_n++;
+		}
 		if (ev->u.scheme_pay.step == RUN_SCHEME_PAY_FAILED && ev->action &&
 		    (ev->action != t->failed_action || ev->height != t->failed_height)) {
 			t->failed_action = ev->action;
@@ -579,6 +634,9 @@ static void scheme_event(struct obs_timeline *t, const struct runner *r, const s
 static void on_event(void *ctx, const struct runner *r, const struct run_event *ev)
 {
 	struct obs_timeline *t = ctx;
+	if (t->ok_n && !(ev->kind == RUN_EV_SCHEME_PAY && ev->action == t->ok_action && ev->height == t->ok_height &&
+			 ev->u.scheme_pay.step == RUN_SCHEME_PAY_OK))
+		accepted_flush(t, r);
 	const struct scn_action *a = ev->action;
 	const struct l1_chain *c = r->chain;
 	char am[AMOUNT_FMT_LEN];
