@@ -129,6 +129,27 @@ static struct svg_lane *pay_lane(struct obs_svg *v, uint32_t id)
 	return &v->lanes[v->pay_lane[id] - 1];
 }
 
+/* The lane of a section-11 scheme: its own, or the shared one past OBS_SVG_SCHEME_LANES. */
+static struct svg_lane *scheme_lane(struct obs_svg *v, uint32_t k)
+{
+	if (k >= v->nschemes)
+		fatal_invariant("a picture event names an unknown scheme");
+	if (!v->scheme_lane[k]) {
+		uint32_t lane;
+		if (v->scheme_lanes < OBS_SVG_SCHEME_LANES) {
+			lane = lane_new(v, LANE_SCHEME, k);
+			v->scheme_lanes++;
+		} else {
+			if (v->other_scheme == SVG_LANE_NONE)
+				v->other_scheme = lane_new(v, LANE_OTHER_SCHEMES, k);
+			lane = v->other_scheme;
+			v->lanes[lane].members++;
+		}
+		v->scheme_lane[k] = (uint16_t)(lane + 1);
+	}
+	return &v->lanes[v->scheme_lane[k] - 1];
+}
+
 static struct svg_lane *shared_lane(struct obs_svg *v, uint32_t *slot, enum svg_lane_kind kind)
 {
 	if (*slot == SVG_LANE_NONE)
@@ -141,7 +162,8 @@ static struct svg_lane *shared_lane(struct obs_svg *v, uint32_t *slot, enum svg_
 /* Kinds whose marks always carry a count, never their own label. */
 static bool counted(enum svg_mark_kind k)
 {
-	return k == MK_PAY || k == MK_PAY_FAILED || k == MK_FILL || k == MK_WORKLOAD;
+	return k == MK_PAY || k == MK_PAY_FAILED || k == MK_FILL || k == MK_WORKLOAD || k == MK_SCHEME_PAY ||
+	       k == MK_SCHEME_FINAL;
 }
 
 /* Merges marks[n] into the earlier mark of its kind in the same bucket, if any;
@@ -430,6 +452,29 @@ static void htlc_loss(struct obs_svg *v, const struct run_event *ev)
 	v->htlc_losses++;
 }
 
+/* A step of a rollup or a sidechain: an attack (a fraud, a theft) and what answers it
+ * (a fraud proof) stand out; the rest is one kind, each with its own label. The runner
+ * words the steps (run_rollup.c, run_sidechain.c): "fraud..." and "THEFT..." open the
+ * lines of an attack. */
+static void scheme_step(struct obs_svg *v, const struct run_event *ev)
+{
+	const char *w = ev->u.scheme_step.what;
+	bool attack = strncmp(w, "fraud", 5) == 0 || strncmp(w, "the operator", 12) == 0 || strncmp(w, "THEFT", 5) == 0 ||
+		      strncmp(w, "federation theft", 16) == 0 || strstr(w, "reverted") != NULL;
+	add_mark(v, scheme_lane(v, ev->u.scheme_step.scheme), attack ? MK_SCHEME_ATTACK : MK_SCHEME_STEP, ev->height, 1,
+		 label(v, "%s", w));
+}
+
+static void scheme_pay(struct obs_svg *v, const struct run_event *ev)
+{
+	struct svg_lane *l = scheme_lane(v, ev->u.scheme_pay.scheme);
+	switch (ev->u.scheme_pay.step) {
+	case RUN_SCHEME_PAY_OK: add_mark(v, l, MK_SCHEME_PAY, ev->height, 1, 0); break;
+	case RUN_SCHEME_PAY_FAILED: add_mark(v, l, MK_PAY_FAILED, ev->height, 1, 0); break;
+	case RUN_SCHEME_PAY_FINAL: add_mark(v, l, MK_SCHEME_FINAL, ev->height, 1, 0); break;
+	}
+}
+
 static void time_sample(struct obs_svg *v, uint64_t h, uint64_t t_ms)
 {
 	if (v->ntimes && v->times[v->ntimes - 1].height >= h)
@@ -557,6 +602,17 @@ static void on_event(void *ctx, const struct runner *r, const struct run_event *
 	case RUN_EV_HTLC_LOSS:
 		htlc_loss(v, ev);
 		break;
+	case RUN_EV_SCHEME_PAY:
+		scheme_pay(v, ev);
+		break;
+	case RUN_EV_SCHEME_STEP:
+		scheme_step(v, ev);
+		break;
+	case RUN_EV_SCHEME_VIOLATION:
+		add_mark(v, scheme_lane(v, ev->u.scheme_violation.scheme), MK_VIOLATION, h, 1,
+			 label(v, "SECURITY VIOLATION: %s, %s: %s", pname(v, ev->u.scheme_violation.party),
+			       amount_fmt(am, ev->u.scheme_violation.amount), ev->u.scheme_violation.why));
+		break;
 	case RUN_EV_RUN_END:
 		time_sample(v, r->chain->height, r->chain->time_ms);
 		if (r->chain->height > v->max_height)
@@ -576,6 +632,9 @@ struct obs_svg *obs_svg_new(struct runner *r)
 	v->ch_lane = xcalloc(v->nch ? v->nch : 1, sizeof(*v->ch_lane));
 	v->party_lane = xcalloc(v->nparties ? v->nparties : 1, sizeof(*v->party_lane));
 	v->other_ch = v->other_party = v->l1_lane = v->wl_lane = v->gen_lane = v->other_pay = SVG_LANE_NONE;
+	v->other_scheme = SVG_LANE_NONE;
+	v->nschemes = scn_nschemes(r->s);
+	v->scheme_lane = xcalloc(v->nschemes, sizeof(*v->scheme_lane));
 	time_sample(v, 0, 0);
 	uint32_t mask = RUN_EV_MASK(RUN_EV_TX_INCLUDED) | RUN_EV_MASK(RUN_EV_TX_DROPPED) | RUN_EV_MASK(RUN_EV_SETTLED) |
 			RUN_EV_MASK(RUN_EV_SETTLEMENT_FINAL) | RUN_EV_MASK(RUN_EV_BLOCK_EXECUTED) |
@@ -584,6 +643,11 @@ struct obs_svg *obs_svg_new(struct runner *r)
 			RUN_EV_MASK(RUN_EV_CHALLENGE_SUBMITTED) | RUN_EV_MASK(RUN_EV_ACTION_FAILED) |
 			RUN_EV_MASK(RUN_EV_PAY_ACTION) | RUN_EV_MASK(RUN_EV_WORKLOAD_BLOCK) | RUN_EV_MASK(RUN_EV_RUN_END) |
 			RUN_EV_MASK(RUN_EV_ROUTED) | RUN_EV_MASK(RUN_EV_HTLC) | RUN_EV_MASK(RUN_EV_HTLC_LOSS);
+	/* Section 11's events only when the scenario uses it: a payment's event is made
+	 * only for an observer that takes it. */
+	if (r->s->schemes_feature)
+		mask |= RUN_EV_MASK(RUN_EV_SCHEME_PAY) | RUN_EV_MASK(RUN_EV_SCHEME_STEP) |
+			RUN_EV_MASK(RUN_EV_SCHEME_VIOLATION);
 	runner_subscribe(r, mask, on_event, v);
 	return v;
 }
@@ -600,6 +664,7 @@ void obs_svg_free(struct obs_svg *v)
 	free(v->ch_lane);
 	free(v->party_lane);
 	free(v->pay_lane);
+	free(v->scheme_lane);
 	free(v->times);
 	txt_buf_free(&v->labels);
 	txt_buf_free(&v->scratch);

@@ -29,6 +29,9 @@ struct obs_svg;
 #define OBS_SVG_CHANNEL_LANES 16
 #define OBS_SVG_PARTY_LANES 8
 #define OBS_SVG_PAYMENT_LANES 8
+/* Lanes of SPEC section 11's schemes (L1 transfers, rollups, sidechains); later ones
+ * share a lane. */
+#define OBS_SVG_SCHEME_LANES 8
 #define OBS_SVG_MAX_MARKS 800
 
 /* Subscribes a new picture to r's events (before runner_start). The caller frees it

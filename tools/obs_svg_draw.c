@@ -45,6 +45,10 @@ const struct svg_kind svg_kinds[MK_KINDS] = {
 	[MK_ROUTED_OK] = { "routed-ok", "routed payment succeeded", "routed payments ok", 2 },
 	[MK_ROUTED_FAILED] = { "routed-failed", "routed payment failed", "routed payments FAILED", 2 },
 	[MK_HTLC_LOSS] = { "htlc-loss", "htlc_loss: a forwarder lost", "HTLC LOSSES", 0 },
+	[MK_SCHEME_PAY] = { "scheme-pay", "scheme payments accepted (count)", "payments accepted", 4 },
+	[MK_SCHEME_FINAL] = { "scheme-final", "scheme payments final (count)", "payments final", 4 },
+	[MK_SCHEME_STEP] = { "scheme-step", "batch, proof, deposit, block or peg", "scheme steps", 3 },
+	[MK_SCHEME_ATTACK] = { "scheme-attack", "fraud or theft, and its fraud proof", "frauds, thefts, proofs", 1 },
 };
 
 const char *svg_mark_kind_str(enum svg_mark_kind k)
@@ -125,6 +129,10 @@ static void generic_label(char *buf, size_t n, const struct dmark *m)
 		snprintf(buf, n, "payment ok");
 	else if (c == 1 && k == MK_ROUTED_FAILED)
 		snprintf(buf, n, "payment FAILED");
+	else if (c == 1 && k == MK_SCHEME_PAY)
+		snprintf(buf, n, "1 payment accepted");
+	else if (c == 1 && k == MK_SCHEME_FINAL)
+		snprintf(buf, n, "1 payment final");
 	else if (c == 1)
 		snprintf(buf, n, "%s", svg_kinds[k].name);
 	else
@@ -163,6 +171,10 @@ void svg_shape(FILE *f, enum svg_mark_kind k, double x, double y)
 	case MK_ROUTED_OK: fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"6\" fill=\"#2e7d32\"/><path d=\"M%.1f %.1fl2.5 2.5 5-5.5\" fill=\"none\" stroke=\"#fff\" stroke-width=\"2\"/>", x, y, x - 3.5, y); break;
 	case MK_ROUTED_FAILED: fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"6\" fill=\"#fff\" stroke=\"#c62828\" stroke-width=\"2\"/><path d=\"M%.1f %.1fl6 6m0-6l-6 6\" stroke=\"#c62828\" stroke-width=\"2\"/>", x, y, x - 3, y - 3); break;
 	case MK_HTLC_LOSS: fprintf(f, "<path d=\"M%.1f %.1fl3 6.5 7 1-5 5 1.5 7-6.5-3.5-6.5 3.5 1.5-7-5-5 7-1z\" fill=\"#d50000\" stroke=\"#fff\" stroke-width=\"1\"/>", x, y - 11); break;
+	case MK_SCHEME_PAY: fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"#3949ab\"/>", x, y); break;
+	case MK_SCHEME_FINAL: fprintf(f, "<path d=\"M%.1f %.1fl4 4 8-9\" fill=\"none\" stroke=\"#3949ab\" stroke-width=\"3\"/>", x - 6, y); break;
+	case MK_SCHEME_STEP: fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"9\" height=\"9\" fill=\"#78909c\" stroke=\"#37474f\" stroke-width=\"1\"/>", x - 4.5, y - 4.5); break;
+	case MK_SCHEME_ATTACK: fprintf(f, "<path d=\"M%.1f %.1fl8 14h-16z\" fill=\"#ff6f00\" stroke=\"#222\" stroke-width=\"1\"/>", x, y - 8); break;
 	default: fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"#777\"/>", x, y); break;
 	}
 }
@@ -422,11 +434,13 @@ static int lane_rank(const struct svg_lane *l)
 	case LANE_GENERATED: return 3;
 	case LANE_PAYMENT: return 4;
 	case LANE_OTHER_PAYMENTS: return 5;
-	case LANE_PARTY: return 6;
-	case LANE_OTHER_PARTIES: return 7;
-	case LANE_WORKLOAD: return 8;
+	case LANE_SCHEME: return 6;
+	case LANE_OTHER_SCHEMES: return 7;
+	case LANE_PARTY: return 8;
+	case LANE_OTHER_PARTIES: return 9;
+	case LANE_WORKLOAD: return 10;
 	}
-	return 9;
+	return 11;
 }
 
 int svg_by_lane(const void *a, const void *b)
@@ -436,6 +450,22 @@ int svg_by_lane(const void *a, const void *b)
 	if (rx != ry)
 		return rx - ry;
 	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* What a scheme lane carries (SPEC section 11), under its name. */
+static void scheme_sub(struct draw *d, uint32_t k)
+{
+	const struct scenario *s = d->v->r->s;
+	if (k == SCN_SCHEME_L1) {
+		fputs("scheme l1: one L1 tx each", d->f);
+	} else if (k - 2 < s->nrollups) {
+		const struct scn_rollup *ro = &s->rollups[k - 2];
+		fprintf(d->f, "%s rollup, operator ", scn_rollup_kind_str(ro->kind));
+		svg_text(d, runner_party_name(d->v->r, ro->operator_party), 14);
+	} else if (k - 2 - s->nrollups < s->nsidechains) {
+		const struct scn_sidechain *sc = &s->sidechains[k - 2 - s->nrollups];
+		fprintf(d->f, "sidechain, %u-of-%u federation", sc->threshold, sc->nfederation);
+	}
 }
 
 static void lane_title(struct draw *d, const struct svg_lane *l, double y)
@@ -454,6 +484,8 @@ static void lane_title(struct draw *d, const struct svg_lane *l, double y)
 	case LANE_GENERATED: fputs("generated channels", f); break;
 	case LANE_PAYMENT: fprintf(f, "payment %u", l->id); break;
 	case LANE_OTHER_PAYMENTS: fputs("other payments", f); break;
+	case LANE_SCHEME: svg_text(d, l->id == SCN_SCHEME_L1 ? "L1 transfers" : scn_scheme_id(r->s, l->id), 26); break;
+	case LANE_OTHER_SCHEMES: fputs("other schemes", f); break;
 	}
 	fprintf(f, "</text>\n<text class=\"lane-sub\" x=\"12\" y=\"%.1f\">", y + 40);
 	switch (l->kind) {
@@ -485,6 +517,10 @@ static void lane_title(struct draw *d, const struct svg_lane *l, double y)
 		break;
 	case LANE_OTHER_PAYMENTS:
 		fprintf(f, "%" PRIu64 " more payment%s not shown", l->members, l->members == 1 ? "" : "s");
+		break;
+	case LANE_SCHEME: scheme_sub(d, l->id); break;
+	case LANE_OTHER_SCHEMES:
+		fprintf(f, "%" PRIu64 " more scheme%s not shown", l->members, l->members == 1 ? "" : "s");
 		break;
 	}
 	fputs("</text>\n", f);
@@ -579,6 +615,11 @@ void svg_lane_draw(struct draw *d, const struct svg_lane *l, uint32_t no, double
 	fprintf(f, "<g class=\"lane\" id=\"lane-%u\"", no);
 	if (l->kind == LANE_PAYMENT)
 		fprintf(f, " data-payment=\"%u\"", l->id);
+	if (l->kind == LANE_SCHEME) {
+		fputs(" data-scheme=\"", f);
+		svg_text(d, scn_scheme_id(d->v->r->s, l->id), 64);
+		fputs("\"", f);
+	}
 	fprintf(f, ">\n<rect x=\"4\" y=\"%.1f\" width=\"%d\" height=\"%.1f\" fill=\"%s\"/>\n", y,
 		OBS_SVG_WIDTH - 8, LANE_H, no % 2 ? "#ffffff" : "#f5f7f8");
 	lane_title(d, l, y);

@@ -43,6 +43,11 @@ enum svg_mark_kind {
 	MK_ROUTED_OK,       /* the payment's outcome */
 	MK_ROUTED_FAILED,
 	MK_HTLC_LOSS,       /* an htlc_loss (the run's end), in the violation colour */
+	/* scheme lanes (SPEC section 11): L1 transfers, a rollup, a sidechain */
+	MK_SCHEME_PAY,      /* payments accepted (count): included, accepted by the operator, in a sidechain block */
+	MK_SCHEME_FINAL,    /* payments that reached their finality (count) */
+	MK_SCHEME_STEP,     /* a batch, a proof, a deposit, a sidechain block, a peg (its own label) */
+	MK_SCHEME_ATTACK,   /* a fraud or a federation theft, and what answers it */
 	MK_KINDS
 };
 
@@ -69,7 +74,7 @@ struct svg_span {
  * OBS_SVG_PAYMENT_LANES; later ones share LANE_OTHER_PAYMENTS. */
 enum svg_lane_kind {
 	LANE_CHANNEL, LANE_PARTY, LANE_OTHER_CHANNELS, LANE_OTHER_PARTIES, LANE_L1, LANE_WORKLOAD, LANE_GENERATED,
-	LANE_PAYMENT, LANE_OTHER_PAYMENTS
+	LANE_PAYMENT, LANE_OTHER_PAYMENTS, LANE_SCHEME, LANE_OTHER_SCHEMES
 };
 
 struct svg_lane {
@@ -104,6 +109,8 @@ struct obs_svg {
 	uint32_t nch, nparties;
 	uint32_t other_ch, other_party, l1_lane, wl_lane, gen_lane; /* lane index or SVG_LANE_NONE */
 	uint16_t *pay_lane;     /* payment id -> lane + 1 (0: not sent yet) */
+	uint16_t *scheme_lane;  /* section 11: scheme (SCN_SCHEME_L1, ...) -> lane + 1 */
+	uint32_t nschemes, scheme_lanes, other_scheme;
 	uint32_t npay_map, payment_lanes, other_pay;
 	uint64_t htlc_losses;
 	uint64_t total_marks;

@@ -269,4 +269,38 @@ else
 fi
 if ls -a "$tmp" | grep -q 'XXXXXX\|\.l2sim-\|\.svg\.\|\.html\.'; then bad "a temporary was left: $(ls -a "$tmp" | grep '\.svg\.\|\.html\.\|\.l2sim-')"; else ok "no temporary left behind"; fi
 
+# SPEC section 11: a lane per scheme (data-scheme) holding a mark at the block of every
+# step and violation its own trace tells (batches, proofs, pegs, thefts), the
+# violations in the heading; the picture parses and renders.
+if $have_xmllint; then
+	for f in scenarios/rollup-fraud-caught.json scenarios/rollup-fraud-missed.json scenarios/sidechain-theft.json \
+		scenarios/sidechain-peg-pay-out.json scenarios/l1-vs-channels.json; do
+		b=$(basename "$f" .json)
+		"$L2SIM" run "$f" --svg "$tmp/s-$b.svg" --trace "$tmp/s-$b.jsonl" >/dev/null 2>&1
+		if ! xmllint --noout "$tmp/s-$b.svg" 2>/dev/null; then bad "$b: the picture is not XML"; continue; fi
+		if $have_rsvg && ! { rsvg-convert "$tmp/s-$b.svg" -o "$tmp/s-$b.png" 2>/dev/null && [ -s "$tmp/s-$b.png" ]; }; then
+			bad "$b: the picture does not render"; continue
+		fi
+		miss="" steps=0
+		while read -r blk scheme kind; do
+			lane="//*[local-name()=\"g\"][@class=\"lane\"][@data-scheme=\"$scheme\"]"
+			case $kind in
+			scheme_step) cond='[@class="mark scheme-step" or @class="mark scheme-attack"]' ;;
+			scheme_violation) cond='[@class="mark violation"]' ;;
+			esac
+			n=$(xp "count($lane//*[local-name()=\"g\"]$cond[@data-block=\"$blk\"])" "$tmp/s-$b.svg")
+			[ "${n:-0}" -ge 1 ] || miss="$miss $kind@$blk($scheme)"
+			steps=$((steps + 1))
+		done < <(sed -n 's/^{"block":\([0-9]*\),"time_s":[0-9.]*,"event":"\(scheme_step\|scheme_violation\)","scheme":"\([^"]*\)".*/\1 \3 \2/p' \
+			"$tmp/s-$b.jsonl" | sort -u)
+		nviol=$(grep -c '"event":"scheme_violation"' "$tmp/s-$b.jsonl")
+		if [ "$nviol" -gt 0 ]; then heading="Theorem 2.1 broken: $nviol security violation"; else heading="no security violation"; fi
+		if [ -z "$miss" ] && [ "$steps" -gt 0 ] && grep -q "$heading" "$tmp/s-$b.svg"; then
+			ok "$b: every scheme step and violation of the trace has its mark at its block ($steps), heading \"$heading\""
+		else
+			bad "$b: missing$miss ($steps steps); heading \"$heading\" $(grep -c "$heading" "$tmp/s-$b.svg")"
+		fi
+	done
+fi
+
 finish "run_pictures"
