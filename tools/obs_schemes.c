@@ -53,40 +53,54 @@ static size_t rank_of(double p, size_t n)
 #define PCTS_DIRECT 4096
 #define PCTS_BUCKET_BITS 12
 
+#define LAT_CHUNK_BITS 16
+#define LAT_CHUNK ((size_t)1 << LAT_CHUNK_BITS)
+
 static uint64_t lat_at(const struct obs_lat *l, size_t i)
 {
-	return l->v64 ? l->v64[i] : l->v32[i];
-}
-
-/* Room for n more values. */
-static void lat_reserve(struct obs_lat *l, size_t n)
-{
-	if (l->n + n <= l->cap)
-		return;
-	size_t cap = l->cap ? l->cap : 64;
-	while (cap < l->n + n)
-		cap *= 2;
-	if (l->v64)
-		l->v64 = xreallocarray(l->v64, cap, sizeof(*l->v64));
-	else
-		l->v32 = xreallocarray(l->v32, cap, sizeof(*l->v32));
-	l->cap = cap;
+	const void *c = l->chunk[i >> LAT_CHUNK_BITS];
+	size_t k = i & (LAT_CHUNK - 1);
+	return l->wide ? ((const uint64_t *)c)[k] : ((const uint32_t *)c)[k];
 }
 
 /* A value of 2^32 us (71 minutes) or more: every value takes 8 bytes from now on. */
 static void lat_widen(struct obs_lat *l)
 {
-	l->v64 = xreallocarray(NULL, l->cap ? l->cap : 1, sizeof(*l->v64));
-	for (size_t i = 0; i < l->n; i++)
-		l->v64[i] = l->v32[i];
-	free(l->v32);
-	l->v32 = NULL;
+	for (size_t c = 0; c < l->nchunks; c++) {
+		const uint32_t *v32 = l->chunk[c];
+		uint64_t *v64 = xreallocarray(NULL, LAT_CHUNK, sizeof(*v64));
+		for (size_t k = 0; k < LAT_CHUNK && c * LAT_CHUNK + k < l->n; k++)
+			v64[k] = v32[k];
+		free(l->chunk[c]);
+		l->chunk[c] = v64;
+	}
+	l->wide = true;
+}
+
+static void lat_push(struct obs_lat *l, uint64_t x)
+{
+	if (!l->wide && x > UINT32_MAX)
+		lat_widen(l);
+	size_t k = l->n & (LAT_CHUNK - 1);
+	if (k == 0) {
+		if (l->nchunks == l->capchunks)
+			l->chunk = xreallocarray(l->chunk, l->capchunks = l->capchunks ? 2 * l->capchunks : 16,
+						 sizeof(*l->chunk));
+		l->chunk[l->nchunks++] = xreallocarray(NULL, LAT_CHUNK, l->wide ? sizeof(uint64_t) : sizeof(uint32_t));
+	}
+	void *c = l->chunk[l->nchunks - 1];
+	if (l->wide)
+		((uint64_t *)c)[k] = x;
+	else
+		((uint32_t *)c)[k] = (uint32_t)x;
+	l->n++;
 }
 
 static void lat_free(struct obs_lat *l)
 {
-	free(l->v32);
-	free(l->v64);
+	for (size_t c = 0; c < l->nchunks; c++)
+		free(l->chunk[c]);
+	free(l->chunk);
 	*l = (struct obs_lat){ 0 };
 }
 
@@ -165,15 +179,8 @@ static struct obs_pcts pcts_of(const struct obs_lat *l)
 struct obs_pcts obs_pcts_of(const uint64_t *v, size_t n)
 {
 	struct obs_lat l = { 0 };
-	lat_reserve(&l, n);
-	for (size_t i = 0; i < n; i++) {
-		if (!l.v64 && v[i] > UINT32_MAX)
-			lat_widen(&l);
-		if (l.v64)
-			l.v64[l.n++] = v[i];
-		else
-			l.v32[l.n++] = (uint32_t)v[i];
-	}
+	for (size_t i = 0; i < n; i++)
+		lat_push(&l, v[i]);
 	struct obs_pcts p = pcts_of(&l);
 	lat_free(&l);
 	return p;
@@ -200,18 +207,9 @@ static void on_event(void *ctx, const struct runner *r, const struct run_event *
 			break;
 		case RUN_SCHEME_PAY_FINAL: {
 			w->final += n;
-			struct obs_lat *l = &w->final_us;
-			lat_reserve(l, n);
 			const uint64_t *v = ev->u.scheme_pays.latency_us;
-			for (uint64_t i = 0; i < n; i++) {
-				uint64_t x = v[i];
-				if (!l->v64 && x > UINT32_MAX)
-					lat_widen(l);
-				if (l->v64)
-					l->v64[l->n++] = x;
-				else
-					l->v32[l->n++] = (uint32_t)x;
-			}
+			for (uint64_t i = 0; i < n; i++)
+				lat_push(&w->final_us, v[i]);
 			break;
 		}
 		}

@@ -8,6 +8,7 @@
 #ifndef L2SIM_TOOLS_OBS_SCHEMES_H
 #define L2SIM_TOOLS_OBS_SCHEMES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,12 +22,13 @@ struct obs_pcts {
 	uint64_t min, p50, p95, max;
 };
 
-/* Latencies in us, in the order they came: 4 bytes each while all are below 2^32 us
- * (71 minutes: v32), 8 from the first that is not (v64; v32 is then NULL). */
+/* Latencies in us, in the order they came, in chunks of 2^16 (so that 10^6 of them are
+ * never copied to grow): 4 bytes each while all are below 2^32 us (71 minutes), 8 from
+ * the first that is not (wide). */
 struct obs_lat {
-	uint32_t *v32;
-	uint64_t *v64;
-	size_t n, cap;
+	void **chunk;
+	size_t nchunks, capchunks, n;
+	bool wide;
 };
 
 struct obs_scheme_row {

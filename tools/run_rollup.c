@@ -34,6 +34,14 @@ struct rl_rec {
 	uint32_t from, to;
 };
 
+/* The store's positions [k x RL_CHUNK, (k + 1) x RL_CHUNK): 96 KiB. */
+#define RL_CHUNK_BITS 12
+#define RL_CHUNK ((uint64_t)1 << RL_CHUNK_BITS)
+struct rl_chunk {
+	struct rl_rec rec[RL_CHUNK];
+	uint64_t t_us[RL_CHUNK];
+};
+
 struct rl_fraud {
 	uint32_t victim;
 	struct amount amount;
@@ -81,14 +89,17 @@ struct rl_rollup {
 	 * position (which only grows): the batches' [done, queued), then the queue
 	 * [queued, end). A batch is a range of positions, so cutting one moves `queued` on,
 	 * undoing batches moves it back, a final batch moves `done` on: no payment is
-	 * copied or allocated on its own. Two rings of cap (a power of two) slots, position
-	 * pos at pos & (cap - 1): the final payments' slots are reused, so the memory is
-	 * that of the payments accepted and not final, 24 bytes each (at 10^5 a block,
-	 * four blocks' worth in the bench). */
-	struct rl_rec *rec;
-	uint64_t *t_us;
+	 * copied or allocated on its own. Positions live in chunks of RL_CHUNK: chunk k
+	 * (pos >> RL_CHUNK_BITS) at chunk[k & (nchunks - 1)], a ring of pointers (nchunks a
+	 * power of two) that doubles without moving a payment; a chunk whose payments are
+	 * all final is kept in `spare` for the next. The memory is that of the payments
+	 * accepted and not final, 24 bytes each (at 10^5 a block, four blocks' worth in the
+	 * bench), and it never grows by copying. */
+	struct rl_chunk **chunk;
+	size_t nchunks;
+	struct rl_chunk **spare;
+	size_t nspare, capspare;
 	uint64_t done, queued, end;
-	size_t cap;
 	uint64_t ok_untold;        /* accepted, not yet told as RUN_EV_SCHEME_PAYS */
 	struct rl_batch *batches;  /* cut and not done with, in seq order: [bhead, nbatches) */
 	size_t bhead, nbatches, bcap;
@@ -180,39 +191,78 @@ static void give(struct amount *x, struct amount v)
 
 /* ---- the store ---- */
 
-static size_t slot(const struct rl_rollup *R, uint64_t pos)
+static struct rl_chunk *chunk_of(const struct rl_rollup *R, uint64_t pos)
 {
-	return (size_t)(pos & (R->cap - 1));
+	return R->chunk[(pos >> RL_CHUNK_BITS) & (R->nchunks - 1)];
+}
+
+static struct rl_rec *rec_at(const struct rl_rollup *R, uint64_t pos)
+{
+	return &chunk_of(R, pos)->rec[pos & (RL_CHUNK - 1)];
+}
+
+static uint64_t t_at(const struct rl_rollup *R, uint64_t pos)
+{
+	return chunk_of(R, pos)->t_us[pos & (RL_CHUNK - 1)];
 }
 
 static struct rl_pay pay_at(const struct rl_rollup *R, uint64_t pos)
 {
-	size_t i = slot(R, pos);
-	const struct rl_rec *x = &R->rec[i];
+	const struct rl_rec *x = rec_at(R, pos);
 	bool w = x->to == SCN_NONE;
 	return (struct rl_pay){ .from = x->from, .to = w ? x->from : x->to, .withdrawal = w, .amount = x->amount,
-				.t_us = R->t_us[i] };
+				.t_us = t_at(R, pos) };
 }
 
-/* Appends p at position end. When the payments not final fill the rings, they double
- * in place (realloc: the old slots are not copied or touched again) and the part of
- * the positions that now maps to the new half moves there. */
+/* A chunk for positions from end on (end a multiple of RL_CHUNK): a spare one or a new
+ * one, the ring of pointers doubled first when the chunks from done's to end's would
+ * not fit in it. */
+static void add_chunk(struct rl_rollup *R)
+{
+	uint64_t first = R->done >> RL_CHUNK_BITS, k = R->end >> RL_CHUNK_BITS;
+	if (k - first + 1 > R->nchunks) {
+		size_t n = R->nchunks ? 2 * R->nchunks : 4;
+		struct rl_chunk **c = xcalloc(n, sizeof(*c));
+		for (uint64_t i = first; i < k; i++)
+			c[i & (n - 1)] = R->chunk[i & (R->nchunks - 1)];
+		free(R->chunk);
+		R->chunk = c;
+		R->nchunks = n;
+	}
+	R->chunk[k & (R->nchunks - 1)] = R->nspare ? R->spare[--R->nspare] : xmalloc(sizeof(struct rl_chunk));
+}
+
+/* Every payment before position done is final: the chunks that hold only such go to
+ * the spares. */
+static void store_done(struct rl_rollup *R, uint64_t done)
+{
+	for (uint64_t k = R->done >> RL_CHUNK_BITS; k < done >> RL_CHUNK_BITS; k++) {
+		GROW(R->spare, R->nspare, R->capspare);
+		R->spare[R->nspare++] = R->chunk[k & (R->nchunks - 1)];
+		R->chunk[k & (R->nchunks - 1)] = NULL;
+	}
+	R->done = done;
+}
+
+static void store_free(struct rl_rollup *R)
+{
+	for (size_t i = 0; i < R->nchunks; i++)
+		free(R->chunk[i]);
+	for (size_t i = 0; i < R->nspare; i++)
+		free(R->spare[i]);
+	free(R->chunk);
+	free(R->spare);
+}
+
+/* Appends p at position end. */
 static void store_push(struct rl_rollup *R, const struct rl_pay *p)
 {
-	if (R->end - R->done == R->cap) {
-		size_t old = R->cap, cap = old ? 2 * old : 1024;
-		R->rec = xreallocarray(R->rec, cap, sizeof(*R->rec));
-		R->t_us = xreallocarray(R->t_us, cap, sizeof(*R->t_us));
-		R->cap = cap;
-		for (uint64_t pos = R->done; pos < R->end; pos++)
-			if (pos & old) { /* its slot was pos & (old - 1), now that + old */
-				R->rec[slot(R, pos)] = R->rec[slot(R, pos) - old];
-				R->t_us[slot(R, pos)] = R->t_us[slot(R, pos) - old];
-			}
-	}
-	size_t i = slot(R, R->end++);
-	R->rec[i] = (struct rl_rec){ .amount = p->amount, .from = p->from, .to = p->withdrawal ? SCN_NONE : p->to };
-	R->t_us[i] = p->t_us;
+	if ((R->end & (RL_CHUNK - 1)) == 0)
+		add_chunk(R);
+	struct rl_chunk *c = chunk_of(R, R->end);
+	size_t i = (size_t)(R->end++ & (RL_CHUNK - 1));
+	c->rec[i] = (struct rl_rec){ .amount = p->amount, .from = p->from, .to = p->withdrawal ? SCN_NONE : p->to };
+	c->t_us[i] = p->t_us;
 }
 
 /* The n payments from position pos on are final now (RUN_EV_SCHEME_PAYS). */
@@ -222,7 +272,7 @@ static void tell_final(struct runner *r, const struct rl_rollup *R, uint64_t pos
 	run_finals_begin(&f, r, R->scheme, r->chain->time_ms);
 	if (f.on)
 		for (uint64_t k = pos; k < pos + n; k++)
-			run_finals_add(&f, R->t_us[slot(R, k)]);
+			run_finals_add(&f, t_at(R, k));
 	run_finals_end(&f);
 }
 
@@ -289,7 +339,7 @@ static struct amount fraud_hold(const struct rl_rollup *R, uint32_t v)
 	/* Amounts are unsigned: the running delta of its queued payments is (plus, minus). */
 	struct amount cut = R->accepted[v], run_plus = AMOUNT(0), run_minus = AMOUNT(0), low = AMOUNT(0);
 	for (uint64_t pos = R->queued; pos < R->end; pos++) {
-		const struct rl_rec *p = &R->rec[slot(R, pos)];
+		const struct rl_rec *p = rec_at(R, pos);
 		if (p->from == v)
 			give(&run_minus, p->amount);
 		if (p->to == v) /* SCN_NONE for a withdrawal */
@@ -337,11 +387,11 @@ static void submit(struct runner *r, struct rl_rollup *R, struct rl_batch *b)
 {
 	uint32_t nw = 0;
 	for (uint64_t pos = b->start; pos < b->start + b->npays; pos++)
-		nw += R->rec[slot(R, pos)].to == SCN_NONE;
+		nw += rec_at(R, pos)->to == SCN_NONE;
 	struct l1_rollup_withdrawal *w = xcalloc(nw ? nw : 1, sizeof(*w));
 	nw = 0;
 	for (uint64_t pos = b->start; pos < b->start + b->npays; pos++) {
-		const struct rl_rec *p = &R->rec[slot(R, pos)];
+		const struct rl_rec *p = rec_at(R, pos);
 		if (p->to == SCN_NONE)
 			w[nw++] = (struct l1_rollup_withdrawal){ .account = account(r, p->from), .amount = p->amount };
 	}
@@ -436,7 +486,7 @@ static void batch_final(struct runner *r, struct rl_rollup *R, struct rl_batch *
 	b->state = RL_FINAL;
 	b->final_height = r->chain->height;
 	for (uint64_t pos = b->start; pos < b->start + b->npays; pos++) {
-		const struct rl_rec *p = &R->rec[slot(R, pos)];
+		const struct rl_rec *p = rec_at(R, pos);
 		take(&R->final[p->from], p->amount);
 		if (p->to != SCN_NONE)
 			give(&R->final[p->to], p->amount);
@@ -607,8 +657,7 @@ void run_rollups_free(struct runner *r)
 		for (size_t k = R->bhead; k < R->nbatches; k++)
 			batch_free(&R->batches[k]);
 		free(R->batches);
-		free(R->rec);
-		free(R->t_us);
+		store_free(R);
 		free(R->wanted);
 		free(R->deps);
 		free(R->proofs);
@@ -712,7 +761,7 @@ void run_rollups_phase2(struct runner *r)
 					pay_event(r, R, NULL, &p, RUN_SCHEME_PAY_FINAL, NULL);
 				}
 			tell_final(r, R, b->start, b->npays);
-			R->done = b->start + b->npays;
+			store_done(R, b->start + b->npays);
 			batch_free(b);
 		}
 		if (R->bhead == R->nbatches)

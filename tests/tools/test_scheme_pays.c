@@ -33,6 +33,7 @@ static void check_pcts(size_t n, int kind, struct rng *g)
 		case 1: v[i] = rng_below(g, 4); break;                           /* few values */
 		case 2: v[i] = rng_below(g, 100) == 0 ? (1ull << 40) + i : 7 + rng_below(g, 50); break; /* outliers, wide */
 		case 3: v[i] = 123456; break;                                    /* one value */
+		case 4: v[i] = i + 1 == n ? UINT64_MAX : rng_below(g, 1000); break; /* wide at the last */
 		default: v[i] = rng_next(g); break;                              /* the full range */
 		}
 	}
@@ -55,7 +56,7 @@ Test(scheme_pays, percentiles_are_a_sorts_nearest_ranks)
 	struct rng g;
 	rng_init(&g, 42, 0);
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
-		for (int kind = 0; kind < 5; kind++)
+		for (int kind = 0; kind < 6; kind++)
 			check_pcts(sizes[i], kind, &g);
 	cr_expect_not(obs_pcts_of(NULL, 0).has);
 }
@@ -132,10 +133,12 @@ static int cmp_pay(const void *a, const void *b)
 	return (int)x->withdrawal - (int)y->withdrawal;
 }
 
-/* Parties op, ann, bob, cat, val; a Poisson workload of about 500 payments a second for
- * 10 one-second blocks via `via` (r: an optimistic rollup whose operator slips a fraud
- * into a batch that val proves, so that the batches cut after it are undone; s: a
- * sidechain; l1), each party funded at block 0 where the scheme needs it. */
+/* Parties op, ann, bob, cat, val; Poisson workloads via `via` of 2000 payments a second
+ * in one-second blocks 2 to 29, and 6000 more from block 20 on (r: an optimistic
+ * rollup whose operator slips a fraud into a batch that val proves, so that the
+ * batches cut after it are undone; s: a sidechain; l1), each party funded at block 0
+ * where the scheme needs it. The rollup's store wraps around its ring of chunks
+ * (4096 payments each) at the first rate, then doubles it twice at the second. */
 static struct scenario *load(const char *via)
 {
 	char text[4096];
@@ -146,12 +149,14 @@ static struct scenario *load(const char *via)
 		 " {\"name\": \"bob\", \"balance\": 100000000}, {\"name\": \"cat\", \"balance\": 100000000},"
 		 " {\"name\": \"val\", \"balance\": 100000000}],"
 		 " \"rollups\": [{\"id\": \"r\", \"kind\": \"optimistic\", \"operator\": \"op\", \"bond\": 1000,"
-		 " \"batch_max_txs\": 170, \"challenge_blocks\": 3, \"verifiers\": [\"val\"]}],"
+		 " \"batch_max_txs\": 10000, \"challenge_blocks\": 3, \"verifiers\": [\"val\"]}],"
 		 " \"sidechains\": [{\"id\": \"s\", \"federation\": [\"op\", \"ann\", \"bob\"], \"threshold\": 2,"
-		 " \"block_interval_s\": 1, \"block_tx_limit\": 300, \"confirmations\": 2, \"pegin_confirmations\": 1}],"
+		 " \"block_interval_s\": 1, \"block_tx_limit\": 10000, \"confirmations\": 2, \"pegin_confirmations\": 1}],"
 		 " \"script\": [%s],"
-		 " \"workload\": [{\"kind\": \"poisson\", \"rate_per_s\": 500, \"via\": \"%s\", \"parties\": \"all\","
-		 " \"from_block\": 2, \"to_block\": 12, \"amount\": {\"min\": 1, \"max\": 9}}]}",
+		 " \"workload\": [{\"kind\": \"poisson\", \"rate_per_s\": 2000, \"via\": \"%s\", \"parties\": \"all\","
+		 " \"from_block\": 2, \"to_block\": 30, \"amount\": {\"min\": 1, \"max\": 9}},"
+		 " {\"kind\": \"poisson\", \"rate_per_s\": 6000, \"via\": \"%s\", \"parties\": \"all\","
+		 " \"from_block\": 20, \"to_block\": 30, \"amount\": {\"min\": 1, \"max\": 9}}]}",
 		 strcmp(via, "r") == 0
 			 ? "{\"at\": 0, \"action\": \"rollup_deposit\", \"rollup\": \"r\", \"party\": \"ann\", \"amount\": 1000000},"
 			   " {\"at\": 0, \"action\": \"rollup_deposit\", \"rollup\": \"r\", \"party\": \"bob\", \"amount\": 1000000},"
@@ -166,7 +171,7 @@ static struct scenario *load(const char *via)
 			   " {\"at\": 0, \"action\": \"peg_in\", \"sidechain\": \"s\", \"party\": \"val\", \"amount\": 1000000},"
 			   " {\"at\": 7, \"action\": \"peg_out\", \"sidechain\": \"s\", \"party\": \"bob\", \"amount\": 99}"
 			 : "",
-		 via);
+		 via, via);
 	struct scn_errors e = { 0 };
 	struct scenario *s = scn_load_buffer("pays.json", text, strlen(text), NULL, 0, &e);
 	cr_assert_not_null(s, "%s", e.n ? e.lines[0] : "");
@@ -196,7 +201,7 @@ Test(scheme_pays, groups_tell_the_payments_one_by_one_events_do)
 		runner_run(r);
 		cr_assert_not(r->hit_block_cap, "%s", via);
 		const struct obs_scheme_row *w = &runner_schemes_obs(r)->row[scheme];
-		cr_assert_gt(t.nok, 4000, "%s: %zu payments", via, t.nok);
+		cr_assert_gt(t.nok, 100000, "%s: %zu payments", via, t.nok);
 		cr_expect_eq(w->ok, t.nok, "%s", via);
 		cr_expect_eq(w->failed, t.failed, "%s", via);
 		cr_expect_eq(w->final, t.nfinal, "%s", via);
