@@ -34,12 +34,21 @@ struct rl_rec {
 	uint32_t from, to;
 };
 
-/* The store's positions [k x RL_CHUNK, (k + 1) x RL_CHUNK): 96 KiB. */
+/* The store's positions [k x RL_CHUNK, (k + 1) x RL_CHUNK), 16 bytes a payment: the
+ * amount and the time as 32-bit values (the time after the chunk's first payment's)
+ * while they fit, which they do unless amounts reach 2^32 units or the chunk's 4096
+ * payments span 71 minutes; from the first that does not, the chunk keeps both in 64
+ * bits (wide). */
 #define RL_CHUNK_BITS 12
 #define RL_CHUNK ((uint64_t)1 << RL_CHUNK_BITS)
+struct rl_wide {
+	uint64_t amount[RL_CHUNK], t_us[RL_CHUNK];
+};
 struct rl_chunk {
-	struct rl_rec rec[RL_CHUNK];
-	uint64_t t_us[RL_CHUNK];
+	uint32_t from[RL_CHUNK], to[RL_CHUNK];
+	uint32_t amount[RL_CHUNK], t_after[RL_CHUNK];
+	uint64_t t_first;
+	struct rl_wide *wide;      /* NULL: narrow */
 };
 
 struct rl_fraud {
@@ -196,21 +205,26 @@ static struct rl_chunk *chunk_of(const struct rl_rollup *R, uint64_t pos)
 	return R->chunk[(pos >> RL_CHUNK_BITS) & (R->nchunks - 1)];
 }
 
-static struct rl_rec *rec_at(const struct rl_rollup *R, uint64_t pos)
+static struct rl_rec rec_at(const struct rl_rollup *R, uint64_t pos)
 {
-	return &chunk_of(R, pos)->rec[pos & (RL_CHUNK - 1)];
+	const struct rl_chunk *c = chunk_of(R, pos);
+	size_t k = (size_t)(pos & (RL_CHUNK - 1));
+	return (struct rl_rec){ .amount = AMOUNT(c->wide ? c->wide->amount[k] : c->amount[k]), .from = c->from[k],
+				.to = c->to[k] };
 }
 
 static uint64_t t_at(const struct rl_rollup *R, uint64_t pos)
 {
-	return chunk_of(R, pos)->t_us[pos & (RL_CHUNK - 1)];
+	const struct rl_chunk *c = chunk_of(R, pos);
+	size_t k = (size_t)(pos & (RL_CHUNK - 1));
+	return c->wide ? c->wide->t_us[k] : c->t_first + c->t_after[k];
 }
 
 static struct rl_pay pay_at(const struct rl_rollup *R, uint64_t pos)
 {
-	const struct rl_rec *x = rec_at(R, pos);
-	bool w = x->to == SCN_NONE;
-	return (struct rl_pay){ .from = x->from, .to = w ? x->from : x->to, .withdrawal = w, .amount = x->amount,
+	struct rl_rec x = rec_at(R, pos);
+	bool w = x.to == SCN_NONE;
+	return (struct rl_pay){ .from = x.from, .to = w ? x.from : x.to, .withdrawal = w, .amount = x.amount,
 				.t_us = t_at(R, pos) };
 }
 
@@ -229,7 +243,19 @@ static void add_chunk(struct rl_rollup *R)
 		R->chunk = c;
 		R->nchunks = n;
 	}
-	R->chunk[k & (R->nchunks - 1)] = R->nspare ? R->spare[--R->nspare] : xmalloc(sizeof(struct rl_chunk));
+	struct rl_chunk *c = R->nspare ? R->spare[--R->nspare] : xmalloc(sizeof(struct rl_chunk));
+	c->wide = NULL;
+	R->chunk[k & (R->nchunks - 1)] = c;
+}
+
+/* Chunk c's first k payments, and those after, in 64 bits. */
+static void chunk_widen(struct rl_chunk *c, size_t k)
+{
+	c->wide = xmalloc(sizeof(*c->wide));
+	for (size_t i = 0; i < k; i++) {
+		c->wide->amount[i] = c->amount[i];
+		c->wide->t_us[i] = c->t_first + c->t_after[i];
+	}
 }
 
 /* Every payment before position done is final: the chunks that hold only such go to
@@ -238,7 +264,10 @@ static void store_done(struct rl_rollup *R, uint64_t done)
 {
 	for (uint64_t k = R->done >> RL_CHUNK_BITS; k < done >> RL_CHUNK_BITS; k++) {
 		GROW(R->spare, R->nspare, R->capspare);
-		R->spare[R->nspare++] = R->chunk[k & (R->nchunks - 1)];
+		struct rl_chunk *c = R->chunk[k & (R->nchunks - 1)];
+		free(c->wide);
+		c->wide = NULL;
+		R->spare[R->nspare++] = c;
 		R->chunk[k & (R->nchunks - 1)] = NULL;
 	}
 	R->done = done;
@@ -247,7 +276,10 @@ static void store_done(struct rl_rollup *R, uint64_t done)
 static void store_free(struct rl_rollup *R)
 {
 	for (size_t i = 0; i < R->nchunks; i++)
-		free(R->chunk[i]);
+		if (R->chunk[i]) {
+			free(R->chunk[i]->wide);
+			free(R->chunk[i]);
+		}
 	for (size_t i = 0; i < R->nspare; i++)
 		free(R->spare[i]);
 	free(R->chunk);
@@ -260,9 +292,20 @@ static void store_push(struct rl_rollup *R, const struct rl_pay *p)
 	if ((R->end & (RL_CHUNK - 1)) == 0)
 		add_chunk(R);
 	struct rl_chunk *c = chunk_of(R, R->end);
-	size_t i = (size_t)(R->end++ & (RL_CHUNK - 1));
-	c->rec[i] = (struct rl_rec){ .amount = p->amount, .from = p->from, .to = p->withdrawal ? SCN_NONE : p->to };
-	c->t_us[i] = p->t_us;
+	size_t k = (size_t)(R->end++ & (RL_CHUNK - 1));
+	if (k == 0)
+		c->t_first = p->t_us;
+	c->from[k] = p->from;
+	c->to[k] = p->withdrawal ? SCN_NONE : p->to;
+	if (!c->wide && (p->amount.units > UINT32_MAX || p->t_us < c->t_first || p->t_us - c->t_first > UINT32_MAX))
+		chunk_widen(c, k);
+	if (c->wide) {
+		c->wide->amount[k] = p->amount.units;
+		c->wide->t_us[k] = p->t_us;
+	} else {
+		c->amount[k] = (uint32_t)p->amount.units;
+		c->t_after[k] = (uint32_t)(p->t_us - c->t_first);
+	}
 }
 
 /* The n payments from position pos on are final now (RUN_EV_SCHEME_PAYS). */
@@ -339,7 +382,7 @@ static struct amount fraud_hold(const struct rl_rollup *R, uint32_t v)
 	/* Amounts are unsigned: the running delta of its queued payments is (plus, minus). */
 	struct amount cut = R->accepted[v], run_plus = AMOUNT(0), run_minus = AMOUNT(0), low = AMOUNT(0);
 	for (uint64_t pos = R->queued; pos < R->end; pos++) {
-		const struct rl_rec *p = rec_at(R, pos);
+		const struct rl_rec x = rec_at(R, pos), *p = &x;
 		if (p->from == v)
 			give(&run_minus, p->amount);
 		if (p->to == v) /* SCN_NONE for a withdrawal */
@@ -387,11 +430,11 @@ static void submit(struct runner *r, struct rl_rollup *R, struct rl_batch *b)
 {
 	uint32_t nw = 0;
 	for (uint64_t pos = b->start; pos < b->start + b->npays; pos++)
-		nw += rec_at(R, pos)->to == SCN_NONE;
+		nw += rec_at(R, pos).to == SCN_NONE;
 	struct l1_rollup_withdrawal *w = xcalloc(nw ? nw : 1, sizeof(*w));
 	nw = 0;
 	for (uint64_t pos = b->start; pos < b->start + b->npays; pos++) {
-		const struct rl_rec *p = rec_at(R, pos);
+		const struct rl_rec x = rec_at(R, pos), *p = &x;
 		if (p->to == SCN_NONE)
 			w[nw++] = (struct l1_rollup_withdrawal){ .account = account(r, p->from), .amount = p->amount };
 	}
@@ -486,7 +529,7 @@ static void batch_final(struct runner *r, struct rl_rollup *R, struct rl_batch *
 	b->state = RL_FINAL;
 	b->final_height = r->chain->height;
 	for (uint64_t pos = b->start; pos < b->start + b->npays; pos++) {
-		const struct rl_rec *p = rec_at(R, pos);
+		const struct rl_rec x = rec_at(R, pos), *p = &x;
 		take(&R->final[p->from], p->amount);
 		if (p->to != SCN_NONE)
 			give(&R->final[p->to], p->amount);
