@@ -95,7 +95,8 @@ static double next_gap(struct runner *r, uint32_t w, double mean_us)
 	return d->np ? d->last_gap_us : rng_exp(&r->wl_rng[w], mean_us);
 }
 
-/* rng_below's bounds for a routed workload's two parties: n and n - 1 of its set. */
+/* rng_below's bounds for a routed workload's two parties: n and n - 1 of its set (the
+ * loader makes sure of n >= 2). */
 struct party_bounds {
 	struct rng_bound first, second;
 };
