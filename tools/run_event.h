@@ -83,6 +83,12 @@ enum run_ev_kind {
 	                            * transfer, a rollup's or a peg's tx) was included or dropped
 	                            * (reason); channel, op, seq unused. Channel and flood txs come
 	                            * as RUN_EV_TX_INCLUDED/DROPPED, as before. */
+	RUN_EV_SCHEME_PAYS,        /* u.scheme_pays: n payments of one scheme reached one step
+	                            * at once (a block's accepted rollup payments, a batch
+	                            * final). Every payment of a section-11 scheme is told
+	                            * here, always, and one by one as RUN_EV_SCHEME_PAY only
+	                            * when someone subscribed to that (the trace, the
+	                            * timeline, a test): the schemes report counts these. */
 	RUN_EV_KINDS
 };
 const char *run_ev_kind_str(enum run_ev_kind k);
@@ -172,6 +178,16 @@ struct run_event {
 			bool withdrawal;          /* a rollup withdrawal (it counts as a payment) */
 			const char *why;          /* FAILED */
 		} scheme_pay;
+		struct {
+			uint32_t scheme;
+			enum run_scheme_pay_step step;
+			uint64_t n;               /* payments, >= 1 */
+			uint64_t soft_ms;         /* OK: their soft finality (a rollup's), else 0 */
+			uint64_t final_ms;        /* FINAL: the time they reached it */
+			/* FINAL: each one's time from its own time (t_us) to final_ms, in us (0
+			 * if final_ms is earlier): n values, valid during the call. */
+			const uint64_t *latency_us;
+		} scheme_pays;
 		struct {
 			uint32_t scheme;
 			const char *what;         /* a short line for the timeline ("batch 2 of 5 payments

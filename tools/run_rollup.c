@@ -28,6 +28,29 @@ struct rl_pay {
 	uint64_t t_us;             /* the payment's time */
 };
 
+/* A payment as the store keeps it (its time beside it): to = SCN_NONE for a withdrawal. */
+struct rl_rec {
+	struct amount amount;
+	uint32_t from, to;
+};
+
+/* The store's positions [k x RL_CHUNK, (k + 1) x RL_CHUNK), 16 bytes a payment: the
+ * amount and the time as 32-bit values (the time after the chunk's first payment's)
+ * while they fit, which they do unless amounts reach 2^32 units or the chunk's 4096
+ * payments span 71 minutes; from the first that does not, the chunk keeps both in 64
+ * bits (wide). */
+#define RL_CHUNK_BITS 12
+#define RL_CHUNK ((uint64_t)1 << RL_CHUNK_BITS)
+struct rl_wide {
+	uint64_t amount[RL_CHUNK], t_us[RL_CHUNK];
+};
+struct rl_chunk {
+	uint32_t from[RL_CHUNK], to[RL_CHUNK];
+	uint32_t amount[RL_CHUNK], t_after[RL_CHUNK];
+	uint64_t t_first;
+	struct rl_wide *wide;      /* NULL: narrow */
+};
+
 struct rl_fraud {
 	uint32_t victim;
 	struct amount amount;
@@ -43,7 +66,7 @@ enum rl_state {
 struct rl_batch {
 	uint64_t seq;
 	enum rl_state state;
-	struct rl_pay *pays;
+	uint64_t start;            /* its payments: the store's positions [start, start + npays) */
 	uint32_t npays;
 	struct rl_fraud *frauds;
 	uint32_t nfrauds;
@@ -71,8 +94,22 @@ struct rl_rollup {
 	struct amount *final;      /* [nparties]: credited deposits and final batches only */
 	struct amount op_unfinal_gain; /* the operator's gains from frauds of batches not final */
 	struct amount bond_left;   /* the bond until a fraud proof takes it */
-	struct rl_pay *queue;      /* accepted, not batched: [qhead, qhead + qlen) */
-	size_t qhead, qlen, qcap;
+	/* The store: every accepted payment not final yet, in acceptance order, by its
+	 * position (which only grows): the batches' [done, queued), then the queue
+	 * [queued, end). A batch is a range of positions, so cutting one moves `queued` on,
+	 * undoing batches moves it back, a final batch moves `done` on: no payment is
+	 * copied or allocated on its own. Positions live in chunks of RL_CHUNK: chunk k
+	 * (pos >> RL_CHUNK_BITS) at chunk[k & (nchunks - 1)], a ring of pointers (nchunks a
+	 * power of two) that doubles without moving a payment; a chunk whose payments are
+	 * all final is kept in `spare` for the next. The memory is that of the payments
+	 * accepted and not final, 24 bytes each (at 10^5 a block, four blocks' worth in the
+	 * bench), and it never grows by copying. */
+	struct rl_chunk **chunk;
+	size_t nchunks;
+	struct rl_chunk **spare;
+	size_t nspare, capspare;
+	uint64_t done, queued, end;
+	uint64_t ok_untold;        /* accepted, not yet told as RUN_EV_SCHEME_PAYS */
 	struct rl_batch *batches;  /* cut and not done with, in seq order: [bhead, nbatches) */
 	size_t bhead, nbatches, bcap;
 	struct amount *wanted;     /* rollup_fraud amounts waiting for the next batch */
@@ -122,9 +159,13 @@ static void step(struct runner *r, const struct rl_rollup *R, uint32_t party, ui
 	runner_emit(r, &e);
 }
 
+/* One payment's RUN_EV_SCHEME_PAY, for those who take them one by one (the trace, the
+ * timeline, tests); the schemes report counts RUN_EV_SCHEME_PAYS. */
 static void pay_event(struct runner *r, const struct rl_rollup *R, const struct scn_action *a, const struct rl_pay *p,
 		      enum run_scheme_pay_step st, const char *why)
 {
+	if (!observed(r, RUN_EV_SCHEME_PAY))
+		return;
 	struct run_event e = event(r, RUN_EV_SCHEME_PAY, a);
 	e.u.scheme_pay.scheme = R->scheme;
 	e.u.scheme_pay.step = st;
@@ -157,6 +198,135 @@ static void give(struct amount *x, struct amount v)
 		fatal_invariant("a rollup balance overflows");
 }
 
+/* ---- the store ---- */
+
+static struct rl_chunk *chunk_of(const struct rl_rollup *R, uint64_t pos)
+{
+	return R->chunk[(pos >> RL_CHUNK_BITS) & (R->nchunks - 1)];
+}
+
+static struct rl_rec rec_at(const struct rl_rollup *R, uint64_t pos)
+{
+	const struct rl_chunk *c = chunk_of(R, pos);
+	size_t k = (size_t)(pos & (RL_CHUNK - 1));
+	return (struct rl_rec){ .amount = AMOUNT(c->wide ? c->wide->amount[k] : c->amount[k]), .from = c->from[k],
+				.to = c->to[k] };
+}
+
+static uint64_t t_at(const struct rl_rollup *R, uint64_t pos)
+{
+	const struct rl_chunk *c = chunk_of(R, pos);
+	size_t k = (size_t)(pos & (RL_CHUNK - 1));
+	return c->wide ? c->wide->t_us[k] : c->t_first + c->t_after[k];
+}
+
+static struct rl_pay pay_at(const struct rl_rollup *R, uint64_t pos)
+{
+	struct rl_rec x = rec_at(R, pos);
+	bool w = x.to == SCN_NONE;
+	return (struct rl_pay){ .from = x.from, .to = w ? x.from : x.to, .withdrawal = w, .amount = x.amount,
+				.t_us = t_at(R, pos) };
+}
+
+/* A chunk for positions from end on (end a multiple of RL_CHUNK): a spare one or a new
+ * one, the ring of pointers doubled first when the chunks from done's to end's would
+ * not fit in it. */
+static void add_chunk(struct rl_rollup *R)
+{
+	uint64_t first = R->done >> RL_CHUNK_BITS, k = R->end >> RL_CHUNK_BITS;
+	if (k - first + 1 > R->nchunks) {
+		size_t n = R->nchunks ? 2 * R->nchunks : 4;
+		struct rl_chunk **c = xcalloc(n, sizeof(*c));
+		for (uint64_t i = first; i < k; i++)
+			c[i & (n - 1)] = R->chunk[i & (R->nchunks - 1)];
+		free(R->chunk);
+		R->chunk = c;
+		R->nchunks = n;
+	}
+	struct rl_chunk *c = R->nspare ? R->spare[--R->nspare] : xmalloc(sizeof(struct rl_chunk));
+	c->wide = NULL;
+	R->chunk[k & (R->nchunks - 1)] = c;
+}
+
+/* Chunk c's first k payments, and those after, in 64 bits. */
+static void chunk_widen(struct rl_chunk *c, size_t k)
+{
+	c->wide = xmalloc(sizeof(*c->wide));
+	for (size_t i = 0; i < k; i++) {
+		c->wide->amount[i] = c->amount[i];
+		c->wide->t_us[i] = c->t_first + c->t_after[i];
+	}
+}
+
+/* Every payment before position done is final: the chunks that hold only such go to
+ * the spares. */
+static void store_done(struct rl_rollup *R, uint64_t done)
+{
+	for (uint64_t k = R->done >> RL_CHUNK_BITS; k < done >> RL_CHUNK_BITS; k++) {
+		GROW(R->spare, R->nspare, R->capspare);
+		struct rl_chunk *c = R->chunk[k & (R->nchunks - 1)];
+		free(c->wide);
+		c->wide = NULL;
+		R->spare[R->nspare++] = c;
+		R->chunk[k & (R->nchunks - 1)] = NULL;
+	}
+	R->done = done;
+}
+
+static void store_free(struct rl_rollup *R)
+{
+	for (size_t i = 0; i < R->nchunks; i++)
+		if (R->chunk[i]) {
+			free(R->chunk[i]->wide);
+			free(R->chunk[i]);
+		}
+	for (size_t i = 0; i < R->nspare; i++)
+		free(R->spare[i]);
+	free(R->chunk);
+	free(R->spare);
+}
+
+/* Appends p at position end. */
+static void store_push(struct rl_rollup *R, const struct rl_pay *p)
+{
+	if ((R->end & (RL_CHUNK - 1)) == 0)
+		add_chunk(R);
+	struct rl_chunk *c = chunk_of(R, R->end);
+	size_t k = (size_t)(R->end++ & (RL_CHUNK - 1));
+	if (k == 0)
+		c->t_first = p->t_us;
+	c->from[k] = p->from;
+	c->to[k] = p->withdrawal ? SCN_NONE : p->to;
+	if (!c->wide && (p->amount.units > UINT32_MAX || p->t_us < c->t_first || p->t_us - c->t_first > UINT32_MAX))
+		chunk_widen(c, k);
+	if (c->wide) {
+		c->wide->amount[k] = p->amount.units;
+		c->wide->t_us[k] = p->t_us;
+	} else {
+		c->amount[k] = (uint32_t)p->amount.units;
+		c->t_after[k] = (uint32_t)(p->t_us - c->t_first);
+	}
+}
+
+/* The n payments from position pos on are final now (RUN_EV_SCHEME_PAYS). */
+static void tell_final(struct runner *r, const struct rl_rollup *R, uint64_t pos, uint64_t n)
+{
+	struct run_finals f;
+	run_finals_begin(&f, r, R->scheme, r->chain->time_ms);
+	if (f.on)
+		for (uint64_t k = pos; k < pos + n; k++)
+			run_finals_add(&f, t_at(R, k));
+	run_finals_end(&f);
+}
+
+/* The payments accepted since the last call, as one RUN_EV_SCHEME_PAYS (at the start
+ * of each block's phase 2, and at the run's end). */
+static void tell_accepted(struct runner *r, struct rl_rollup *R)
+{
+	run_scheme_pays(r, R->scheme, RUN_SCHEME_PAY_OK, R->ok_untold, (uint64_t)llround(2.0 * r->s->latency_ms));
+	R->ok_untold = 0;
+}
+
 /* ---- acceptance ---- */
 
 static void accept(struct runner *r, struct rl_rollup *R, const struct scn_action *a, struct rl_pay p)
@@ -183,18 +353,14 @@ static void accept(struct runner *r, struct rl_rollup *R, const struct scn_actio
 		why = "overflow";
 	if (why) {
 		pay_event(r, R, a, &p, RUN_SCHEME_PAY_FAILED, why);
+		run_scheme_pays(r, R->scheme, RUN_SCHEME_PAY_FAILED, 1, 0);
 		return;
 	}
 	take(&R->accepted[p.from], p.amount);
 	if (!p.withdrawal)
 		R->accepted[p.to] = to_after;
-	if (R->qhead + R->qlen == R->qcap && R->qhead > 0) {
-		memmove(R->queue, R->queue + R->qhead, R->qlen * sizeof(*R->queue));
-		R->qhead = 0;
-	}
-	size_t end = R->qhead + R->qlen;
-	GROW(R->queue, end, R->qcap);
-	R->queue[R->qhead + R->qlen++] = p;
+	store_push(R, &p);
+	R->ok_untold++;
 	pay_event(r, R, a, &p, RUN_SCHEME_PAY_OK, NULL);
 }
 
@@ -215,11 +381,11 @@ static struct amount fraud_hold(const struct rl_rollup *R, uint32_t v)
 {
 	/* Amounts are unsigned: the running delta of its queued payments is (plus, minus). */
 	struct amount cut = R->accepted[v], run_plus = AMOUNT(0), run_minus = AMOUNT(0), low = AMOUNT(0);
-	for (size_t i = R->qhead; i < R->qhead + R->qlen; i++) {
-		const struct rl_pay *p = &R->queue[i];
+	for (uint64_t pos = R->queued; pos < R->end; pos++) {
+		const struct rl_rec x = rec_at(R, pos), *p = &x;
 		if (p->from == v)
 			give(&run_minus, p->amount);
-		if (!p->withdrawal && p->to == v)
+		if (p->to == v) /* SCN_NONE for a withdrawal */
 			give(&run_plus, p->amount);
 		struct amount dip; /* how far below the start this prefix goes */
 		if (amount_sub(&dip, run_minus, run_plus) && amount_lt(low, dip))
@@ -263,14 +429,15 @@ static void apply_frauds(struct runner *r, struct rl_rollup *R, struct rl_batch 
 static void submit(struct runner *r, struct rl_rollup *R, struct rl_batch *b)
 {
 	uint32_t nw = 0;
-	for (uint32_t i = 0; i < b->npays; i++)
-		nw += b->pays[i].withdrawal;
+	for (uint64_t pos = b->start; pos < b->start + b->npays; pos++)
+		nw += rec_at(R, pos).to == SCN_NONE;
 	struct l1_rollup_withdrawal *w = xcalloc(nw ? nw : 1, sizeof(*w));
 	nw = 0;
-	for (uint32_t i = 0; i < b->npays; i++)
-		if (b->pays[i].withdrawal)
-			w[nw++] = (struct l1_rollup_withdrawal){ .account = account(r, b->pays[i].from),
-								 .amount = b->pays[i].amount };
+	for (uint64_t pos = b->start; pos < b->start + b->npays; pos++) {
+		const struct rl_rec x = rec_at(R, pos), *p = &x;
+		if (p->to == SCN_NONE)
+			w[nw++] = (struct l1_rollup_withdrawal){ .account = account(r, p->from), .amount = p->amount };
+	}
 	struct l1_rollup_batch *lb = l1_rollup_batch_new(b->seq, b->npays, b->nfrauds > 0, w, nw);
 	free(w);
 	uint64_t tx = l1_chain_submit(r->chain, l1_rollup_batch_tx(R->k, account(r, R->cfg->operator_party), r->s->fee, lb));
@@ -281,7 +448,8 @@ static void submit(struct runner *r, struct rl_rollup *R, struct rl_batch *b)
 
 static void cut(struct runner *r, struct rl_rollup *R)
 {
-	uint64_t n = R->qlen < R->cfg->batch_max_txs ? R->qlen : R->cfg->batch_max_txs;
+	uint64_t qlen = R->end - R->queued;
+	uint64_t n = qlen < R->cfg->batch_max_txs ? qlen : R->cfg->batch_max_txs;
 	uint64_t bb = r->s->l1.block_bytes;
 	if (bb && R->p.bytes_per_tx) {
 		uint64_t fixed = l1_rollup_batch_bytes(&R->p, 0);
@@ -298,13 +466,8 @@ static void cut(struct runner *r, struct rl_rollup *R)
 	}
 	GROW(R->batches, R->nbatches, R->bcap);
 	struct rl_batch *b = &R->batches[R->nbatches++];
-	*b = (struct rl_batch){ .seq = R->next_seq++, .state = RL_CUT, .npays = (uint32_t)n };
-	b->pays = xreallocarray(NULL, n, sizeof(*b->pays));
-	memcpy(b->pays, R->queue + R->qhead, n * sizeof(*b->pays));
-	R->qhead += n;
-	R->qlen -= n;
-	if (R->qlen == 0)
-		R->qhead = 0;
+	*b = (struct rl_batch){ .seq = R->next_seq++, .state = RL_CUT, .start = R->queued, .npays = (uint32_t)n };
+	R->queued += n;
 	step(r, R, R->cfg->operator_party, RUN_NO_TX, "batch %" PRIu64 " cut: %u payment%s", b->seq, b->npays,
 	     b->npays == 1 ? "" : "s");
 	apply_frauds(r, R, b);
@@ -316,7 +479,6 @@ static void cut(struct runner *r, struct rl_rollup *R)
 
 static void batch_free(struct rl_batch *b)
 {
-	free(b->pays);
 	free(b->frauds);
 }
 
@@ -328,7 +490,8 @@ static bool is_undone_batch(void *ctx, const struct l1_tx *tx)
 }
 
 /* Undoes every batch from undo_from on: their txs leave the mempool, their frauds are
- * undone and discarded, their payments go back to the front of the queue in order. */
+ * undone and discarded, their payments go back to the front of the queue in order
+ * (the batches are the last ones cut, so their positions are just before it). */
 static void undo(struct runner *r, struct rl_rollup *R)
 {
 	R->undo = false;
@@ -341,7 +504,6 @@ static void undo(struct runner *r, struct rl_rollup *R)
 	}
 	(void)l1_chain_remove_pending(r->chain, is_undone_batch, R);
 	uint32_t op = R->cfg->operator_party;
-	size_t back = 0;
 	for (size_t i = R->nbatches; i-- > from;) {
 		struct rl_batch *b = &R->batches[i];
 		for (uint32_t f = b->nfrauds; f-- > 0;) {
@@ -349,25 +511,14 @@ static void undo(struct runner *r, struct rl_rollup *R)
 			take(&R->accepted[op], b->frauds[f].amount);
 			take(&R->op_unfinal_gain, b->frauds[f].amount);
 		}
-		back += b->npays;
 	}
-	size_t total = back + R->qlen;
-	struct rl_pay *q = xreallocarray(NULL, total + 1, sizeof(*q));
-	size_t n = 0;
+	R->queued = R->batches[from].start;
 	for (size_t i = from; i < R->nbatches; i++) {
 		struct rl_batch *b = &R->batches[i];
-		memcpy(q + n, b->pays, b->npays * sizeof(*q));
-		n += b->npays;
 		step(r, R, op, RUN_NO_TX, "batch %" PRIu64 " undone: %u payment%s back in the queue%s", b->seq, b->npays,
 		     b->npays == 1 ? "" : "s", b->nfrauds ? ", its fraud discarded" : "");
 		batch_free(b);
 	}
-	memcpy(q + n, R->queue + R->qhead, R->qlen * sizeof(*q));
-	free(R->queue);
-	R->queue = q;
-	R->qhead = 0;
-	R->qlen = total;
-	R->qcap = total + 1;
 	R->nbatches = from;
 	l1_rollup_resume(R->k, R->next_seq);
 }
@@ -377,10 +528,10 @@ static void batch_final(struct runner *r, struct rl_rollup *R, struct rl_batch *
 {
 	b->state = RL_FINAL;
 	b->final_height = r->chain->height;
-	for (uint32_t i = 0; i < b->npays; i++) {
-		const struct rl_pay *p = &b->pays[i];
+	for (uint64_t pos = b->start; pos < b->start + b->npays; pos++) {
+		const struct rl_rec x = rec_at(R, pos), *p = &x;
 		take(&R->final[p->from], p->amount);
-		if (!p->withdrawal)
+		if (p->to != SCN_NONE)
 			give(&R->final[p->to], p->amount);
 	}
 	uint32_t op = R->cfg->operator_party;
@@ -549,7 +700,7 @@ void run_rollups_free(struct runner *r)
 		for (size_t k = R->bhead; k < R->nbatches; k++)
 			batch_free(&R->batches[k]);
 		free(R->batches);
-		free(R->queue);
+		store_free(R);
 		free(R->wanted);
 		free(R->deps);
 		free(R->proofs);
@@ -633,6 +784,7 @@ void run_rollups_phase2(struct runner *r)
 	char s1[AMOUNT_FMT_LEN];
 	for (uint32_t i = 0; i < rr->n; i++) {
 		struct rl_rollup *R = &rr->a[i];
+		tell_accepted(r, R);
 		if (R->undo)
 			undo(r, R);
 		while (R->dhead < R->ndeps && l1_chain_is_final(c, R->deps[R->dhead].height)) {
@@ -646,8 +798,13 @@ void run_rollups_phase2(struct runner *r)
 		while (R->bhead < R->nbatches && R->batches[R->bhead].state == RL_FINAL &&
 		       l1_chain_is_final(c, R->batches[R->bhead].final_height)) {
 			struct rl_batch *b = &R->batches[R->bhead++];
-			for (uint32_t k = 0; k < b->npays; k++)
-				pay_event(r, R, NULL, &b->pays[k], RUN_SCHEME_PAY_FINAL, NULL);
+			if (observed(r, RUN_EV_SCHEME_PAY))
+				for (uint64_t pos = b->start; pos < b->start + b->npays; pos++) {
+					struct rl_pay p = pay_at(R, pos);
+					pay_event(r, R, NULL, &p, RUN_SCHEME_PAY_FINAL, NULL);
+				}
+			tell_final(r, R, b->start, b->npays);
+			store_done(R, b->start + b->npays);
 			batch_free(b);
 		}
 		if (R->bhead == R->nbatches)
@@ -663,7 +820,7 @@ void run_rollups_phase3(struct runner *r)
 	uint64_t h = r->chain->height;
 	for (uint32_t i = 0; i < rr->n; i++) {
 		struct rl_rollup *R = &rr->a[i];
-		if (h >= 1 && h % R->cfg->batch_every_blocks == 0 && R->qlen > 0 && online(r, R->cfg->operator_party))
+		if (h >= 1 && h % R->cfg->batch_every_blocks == 0 && R->end > R->queued && online(r, R->cfg->operator_party))
 			cut(r, R);
 		for (size_t k = R->bhead; k < R->nbatches; k++) {
 			struct rl_batch *b = &R->batches[k];
@@ -680,13 +837,17 @@ bool run_rollups_busy(const struct runner *r)
 		const struct rl_rollup *R = &rr->a[i];
 		if (R->nbatches > R->bhead || R->undo || R->ndeps > R->dhead || R->nproofs > 0)
 			return true;
-		if (R->qlen > 0 && online(r, R->cfg->operator_party))
+		if (R->end > R->queued && online(r, R->cfg->operator_party))
 			return true;
 	}
 	return false;
 }
 
-void run_rollups_finish(struct runner *r) { (void)r; }
+void run_rollups_finish(struct runner *r)
+{
+	for (uint32_t i = 0; i < r->rollups->n; i++)
+		tell_accepted(r, &r->rollups->a[i]);
+}
 
 struct amount run_rollup_balance(const struct runner *r, uint32_t rollup, uint32_t party)
 {

@@ -125,9 +125,39 @@ uint32_t runner_tx_scheme(const struct runner *r, const struct l1_tx *tx)
 
 /* ---- transfers ---- */
 
+void run_scheme_pays(struct runner *r, uint32_t scheme, enum run_scheme_pay_step step, uint64_t n, uint64_t soft_ms)
+{
+	if (n == 0 || !observed(r, RUN_EV_SCHEME_PAYS))
+		return;
+	struct run_event e = event(r, RUN_EV_SCHEME_PAYS, NULL);
+	e.u.scheme_pays.scheme = scheme;
+	e.u.scheme_pays.step = step;
+	e.u.scheme_pays.n = n;
+	e.u.scheme_pays.soft_ms = soft_ms;
+	runner_emit(r, &e);
+}
+
+void run_finals_flush(struct run_finals *f)
+{
+	struct run_event e = event(f->r, RUN_EV_SCHEME_PAYS, NULL);
+	e.u.scheme_pays.scheme = f->scheme;
+	e.u.scheme_pays.step = RUN_SCHEME_PAY_FINAL;
+	e.u.scheme_pays.n = f->n;
+	e.u.scheme_pays.final_ms = f->final_ms;
+	e.u.scheme_pays.latency_us = f->latency_us;
+	runner_emit(f->r, &e);
+	f->n = 0;
+}
+
+/* A transfer's payment reached step: one RUN_EV_SCHEME_PAY when observed, and its
+ * count (FINAL: in groups, by run_schemes_after_execute). */
 static void pay_event(struct runner *r, const struct scn_action *a, enum run_scheme_pay_step step,
 		      const struct xfer *x, const char *why)
 {
+	if (step != RUN_SCHEME_PAY_FINAL)
+		run_scheme_pays(r, SCN_SCHEME_L1, step, 1, 0);
+	if (!observed(r, RUN_EV_SCHEME_PAY))
+		return;
 	struct run_event e = event(r, RUN_EV_SCHEME_PAY, a);
 	e.u.scheme_pay.scheme = SCN_SCHEME_L1;
 	e.u.scheme_pay.step = step;
@@ -212,13 +242,17 @@ void run_schemes_after_execute(struct runner *r)
 {
 	struct xfer_q *q = &r->schemes->included;
 	uint64_t h = r->chain->height, n = 0;
+	struct run_finals f;
+	run_finals_begin(&f, r, SCN_SCHEME_L1, r->chain->time_ms);
 	while (q->len && q_at(q, 0)->final_height <= h) {
 		struct xfer x = *q_at(q, 0);
 		q->head = (q->head + 1) % q->cap;
 		q->len--;
 		pay_event(r, NULL, RUN_SCHEME_PAY_FINAL, &x, NULL);
+		run_finals_add(&f, x.t_us);
 		n++;
 	}
+	run_finals_end(&f);
 	if (n && observed(r, RUN_EV_SCHEME_STEP)) {
 		char line[160];
 		uint32_t conf = r->chain->params.confirmations;

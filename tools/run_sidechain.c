@@ -3,8 +3,9 @@
  * L1 confirmations, side payments and peg-outs in submission order, finality after
  * `confirmations` blocks, releases signed by the first m online members and checked by
  * the peg contract (l1sim/peg.h), and federation thefts with the violations they leave.
- * What happens is told as run events: RUN_EV_SCHEME_PAY for each payment (ok when in a
- * block, failed, final), RUN_EV_SCHEME_STEP for pegs, blocks and releases, and
+ * What happens is told as run events: RUN_EV_SCHEME_PAYS for the payments (ok when in a
+ * block, failed, final; a block's at once) and RUN_EV_SCHEME_PAY for each of them when
+ * someone takes them one by one, RUN_EV_SCHEME_STEP for pegs, blocks and releases, and
  * RUN_EV_SCHEME_VIOLATION for each balance a theft leaves unbacked.
  *
  * Decisions where SPEC is silent (docs/schemes-sidechain.md): who is online is read
@@ -162,6 +163,7 @@ static void step(struct runner *r, const struct side *sc, uint32_t party, uint64
 	runner_emit(r, &e);
 }
 
+/* One payment's RUN_EV_SCHEME_PAY (the schemes report counts RUN_EV_SCHEME_PAYS). */
 static void pay_event(struct runner *r, const struct side *sc, const struct side_tx *t, enum run_scheme_pay_step st,
 		      uint64_t final_ms, const char *why)
 {
@@ -356,9 +358,10 @@ static void submit(struct runner *r, struct side *sc, const struct scn_action *a
 {
 	struct side_tx t = { .t_us = t_us, .a = a, .from = from, .to = to, .amount = amount };
 	const char *why = !online(r, from) ? "the sender is offline" : from == to ? "from and to are the same party" : NULL;
-	if (why)
+	if (why) {
 		pay_event(r, sc, &t, RUN_SCHEME_PAY_FAILED, 0, why);
-	else
+		run_scheme_pays(r, sc->scheme, RUN_SCHEME_PAY_FAILED, 1, 0);
+	} else
 		fifo_push(&sc->queue, t);
 }
 
@@ -521,7 +524,7 @@ static void make_block(struct runner *r, struct side *sc, uint64_t k)
 {
 	char am[AMOUNT_FMT_LEN];
 	uint64_t slot_ms = k * sc->p->block_interval_ms, slot_us = ms_to_us(slot_ms);
-	uint64_t n = ++sc->height, credited = 0, taken = 0, dropped = 0;
+	uint64_t n = ++sc->height, credited = 0, taken = 0, dropped = 0, paid = 0, failed = 0;
 	size_t keep = 0;
 	for (size_t i = 0; i < sc->npegins; i++) {
 		struct side_pegin *pi = &sc->pegins[i];
@@ -545,8 +548,10 @@ static void make_block(struct runner *r, struct side *sc, uint64_t k)
 			if (peg_out)
 				step(r, sc, x.from, RUN_NO_TX, "peg-out of %s by %s dropped in block %" PRIu64 ": balance too low",
 				     amount_fmt(am, x.amount), pname(r, x.from), n);
-			else
+			else {
 				pay_event(r, sc, &x, RUN_SCHEME_PAY_FAILED, 0, "sidechain balance too low");
+				failed++;
+			}
 			continue;
 		}
 		taken++;
@@ -557,9 +562,12 @@ static void make_block(struct runner *r, struct side *sc, uint64_t k)
 		else {
 			credit(sc, x.to, x.amount);
 			pay_event(r, sc, &x, RUN_SCHEME_PAY_OK, 0, NULL);
+			paid++;
 		}
 		fifo_push(&sc->unfinal, x);
 	}
+	run_scheme_pays(r, sc->scheme, RUN_SCHEME_PAY_OK, paid, 0);
+	run_scheme_pays(r, sc->scheme, RUN_SCHEME_PAY_FAILED, failed, 0);
 	if (taken || dropped || credited) {
 		char when[48];
 		secs(when, sizeof(when), slot_ms);
@@ -567,17 +575,21 @@ static void make_block(struct runner *r, struct side *sc, uint64_t k)
 		     " peg-in%s credited", n, when, taken, taken == 1 ? "" : "s", dropped, credited,
 		     credited == 1 ? "" : "s");
 	}
+	struct run_finals f;
+	run_finals_begin(&f, r, sc->scheme, slot_ms);
 	while ((t = fifo_front(&sc->unfinal)) && t->block + sc->p->confirmations - 1 <= n) {
 		struct side_tx x = *t;
 		fifo_pop(&sc->unfinal);
 		if (x.to != SCN_NONE) {
 			pay_event(r, sc, &x, RUN_SCHEME_PAY_FINAL, slot_ms, NULL);
+			run_finals_add(&f, x.t_us);
 			continue;
 		}
 		struct side_release *rel = add_release(sc);
 		rel->party = x.from;
 		rel->amount = x.amount;
 	}
+	run_finals_end(&f);
 }
 
 /* Peg-ins that reached their confirmations in this L1 block. */

@@ -95,15 +95,28 @@ static double next_gap(struct runner *r, uint32_t w, double mean_us)
 	return d->np ? d->last_gap_us : rng_exp(&r->wl_rng[w], mean_us);
 }
 
-/* A routed workload's payment (SPEC section 10), or one with a via other than channels
- * (section 11): a uniformly chosen ordered pair of distinct parties of its set, then
- * the amount, from the workload's own stream; then the scheme it goes through. */
-static void routed_payment(struct runner *r, const struct scn_workload *wl, const struct wl_draw *d, struct rng *g,
-			   uint64_t t_us)
+/* rng_below's bounds for a routed workload's two parties: n and n - 1 of its set (the
+ * loader makes sure of n >= 2). */
+struct party_bounds {
+	struct rng_bound first, second;
+};
+
+static struct party_bounds party_bounds_of(const struct runner *r, const struct scn_workload *wl)
 {
 	uint32_t np = wl->all_parties ? r->s->nparties : wl->nparties;
-	uint32_t i = (uint32_t)rng_below(g, np);
-	uint32_t j = (uint32_t)rng_below(g, np - 1);
+	return (struct party_bounds){ rng_bound_make(np), rng_bound_make(np - 1) };
+}
+
+/* A routed workload's payment (SPEC section 10), or one with a via other than channels
+ * (section 11): a uniformly chosen ordered pair of distinct parties of its set, then
+ * the amount, from the workload's own stream; then the scheme it goes through. pb:
+ * the workload's party bounds, made once a block (rng_below_bound draws what rng_below
+ * would, with one division instead of three). */
+static void routed_payment(struct runner *r, const struct scn_workload *wl, const struct wl_draw *d, struct rng *g,
+			   const struct party_bounds *pb, uint64_t t_us)
+{
+	uint32_t i = (uint32_t)rng_below_bound(g, &pb->first);
+	uint32_t j = (uint32_t)rng_below_bound(g, &pb->second);
 	if (j >= i)
 		j++;
 	struct amount amt = AMOUNT(draw_amount(wl, d, g));
@@ -127,7 +140,7 @@ static void routed_payment(struct runner *r, const struct scn_workload *wl, cons
 	}
 }
 
-static void workload_payment(struct runner *r, uint32_t w, uint64_t t_us)
+static void workload_payment(struct runner *r, uint32_t w, const struct party_bounds *pb, uint64_t t_us)
 {
 	const struct scn_workload *wl = &r->s->workload[w];
 	struct wl_draw *d = &r->wl_draw[w];
@@ -135,7 +148,12 @@ static void workload_payment(struct runner *r, uint32_t w, uint64_t t_us)
 	uint32_t ch, i, j;
 	struct amount amt;
 	if (wl->routed || wl->via != SCN_VIA_CHANNELS) {
-		routed_payment(r, wl, d, g, t_us);
+		struct party_bounds here;
+		if (!pb) {
+			here = party_bounds_of(r, wl);
+			pb = &here;
+		}
+		routed_payment(r, wl, d, g, pb, t_us);
 		return;
 	}
 	if (d->np) {
@@ -231,15 +249,20 @@ void run_workloads_block(struct runner *r)
 		/* One workload due in this block: its payments in order, without the queue. */
 		uint32_t w = q.heap[0].arg32;
 		double mean_us = 1e6 / r->s->workload[w].rate_per_s;
+		const struct scn_workload *wl = &r->s->workload[w];
+		struct party_bounds pb = { { 0, 0 }, { 0, 0 } };
+		bool routed = wl->routed || wl->via != SCN_VIA_CHANNELS;
+		if (routed)
+			pb = party_bounds_of(r, wl);
 		while (us_of(r->wl_next_us[w]) < next_us) {
-			workload_payment(r, w, us_of(r->wl_next_us[w]));
+			workload_payment(r, w, routed ? &pb : NULL, us_of(r->wl_next_us[w]));
 			r->wl_next_us[w] += next_gap(r, w, mean_us);
 		}
 		q.len = 0;
 	}
 	while (evq_pop(&q, &ev)) {
 		uint32_t w = ev.arg32;
-		workload_payment(r, w, ev.time_ms);
+		workload_payment(r, w, NULL, ev.time_ms);
 		r->wl_next_us[w] = r->wl_next_us[w] + next_gap(r, w, 1e6 / r->s->workload[w].rate_per_s);
 		if (us_of(r->wl_next_us[w]) < next_us)
 			evq_push(&q, us_of(r->wl_next_us[w]), 0, w, 0);

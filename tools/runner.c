@@ -29,6 +29,7 @@ const char *run_ev_kind_str(enum run_ev_kind k)
 		[RUN_EV_ROUTED] = "routed", [RUN_EV_HTLC] = "htlc", [RUN_EV_HTLC_LOSS] = "htlc_loss",
 		[RUN_EV_SCHEME_PAY] = "scheme_pay", [RUN_EV_SCHEME_STEP] = "scheme_step",
 		[RUN_EV_SCHEME_VIOLATION] = "scheme_violation", [RUN_EV_SCHEME_TX] = "scheme_tx",
+		[RUN_EV_SCHEME_PAYS] = "scheme_pays",
 	};
 	return (unsigned)k < RUN_EV_KINDS ? names[k] : "unknown";
 }

@@ -70,6 +70,43 @@ void run_transfer_action(struct runner *r, const struct scn_action *a);
 bool run_schemes_busy(const struct runner *r);
 /* A workload payment through L1 (via "l1") at time t_us: one transfer tx. */
 void run_transfer_pay(struct runner *r, uint32_t from, uint32_t to, struct amount amount, uint64_t t_us);
+/* n payments of `scheme` reached step OK (soft finality soft_ms, rollups; else 0) or
+ * FAILED, as one RUN_EV_SCHEME_PAYS. */
+void run_scheme_pays(struct runner *r, uint32_t scheme, enum run_scheme_pay_step step, uint64_t n, uint64_t soft_ms);
+/* Payments of one scheme final at one time, told as RUN_EV_SCHEME_PAYS of up to
+ * RUN_FINALS values: run_finals_begin, run_finals_add for each (its own time), then
+ * run_finals_end. Nothing is made when no observer takes them. */
+#define RUN_FINALS 256
+struct run_finals {
+	struct runner *r;
+	bool on;                     /* someone takes RUN_EV_SCHEME_PAYS */
+	uint32_t scheme, n;
+	uint64_t final_ms, final_us;
+	uint64_t latency_us[RUN_FINALS];
+};
+void run_finals_flush(struct run_finals *f);
+static inline void run_finals_begin(struct run_finals *f, struct runner *r, uint32_t scheme, uint64_t final_ms)
+{
+	f->r = r;
+	f->on = observed(r, RUN_EV_SCHEME_PAYS);
+	f->scheme = scheme;
+	f->n = 0;
+	f->final_ms = final_ms;
+	f->final_us = ms_to_us(final_ms);
+}
+static inline void run_finals_add(struct run_finals *f, uint64_t t_us)
+{
+	if (!f->on)
+		return;
+	f->latency_us[f->n++] = f->final_us > t_us ? f->final_us - t_us : 0;
+	if (f->n == RUN_FINALS)
+		run_finals_flush(f);
+}
+static inline void run_finals_end(struct run_finals *f)
+{
+	if (f->n)
+		run_finals_flush(f);
+}
 /* An L1 tx was included or dropped: a transfer's payment is OK or FAILED. */
 void run_schemes_tx(struct runner *r, const struct l1_event *ev);
 /* After phase 1: transfers whose block has its confirmations are FINAL. */
