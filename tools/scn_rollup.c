@@ -134,8 +134,6 @@ static void load_one(struct scn_vctx *v, const cJSON *c, struct scn_rollup *r, u
 		load_verifiers(v, j, r);
 		scn_leave(v, old);
 	}
-	if (!r->id) /* refused above; lookups by id (scn_rollup_index) must not meet NULL */
-		r->id = xstrdup("");
 	/* A batch of even one payment must fit in a block, or the operator never cuts one. */
 	uint64_t one = r->batch_base_bytes + r->bytes_per_tx + (optimistic ? 0 : r->proof_bytes);
 	if (kind_ok && v->s->l1.block_bytes && one > v->s->l1.block_bytes)
@@ -194,6 +192,10 @@ void scn_load_rollups(struct scn_vctx *v, const cJSON *arr)
 			scn_verr(v, "must be an object (got %s)", scn_type_name(c));
 		else
 			load_one(v, c, &s->rollups[idx], idx);
+		/* Refused (no id, or not an object): an id nothing can name, so that lookups
+		 * by id (scn_rollup_index, from actions, a via, expect) never meet NULL. */
+		if (!s->rollups[idx].id)
+			s->rollups[idx].id = xstrdup("");
 		scn_path_pop(v, o);
 	}
 	check_bonds(v);

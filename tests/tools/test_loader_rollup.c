@@ -99,3 +99,16 @@ Test(scn_rollup, a_batch_must_fit_in_block_bytes)
 		"\"rollups\":[{\"id\":\"r\",\"kind\":\"validity\",\"operator\":\"op\"}]}",
 		"rollups[0]: a batch of one payment takes 512 bytes, more than l1.block_bytes (500)");
 }
+
+/* A rollups[] entry that is not an object has no id: a later lookup by id (an action,
+ * a via, an expectation) compared against it and crashed (NULL id). */
+Test(scn_rollup, a_non_object_entry_is_refused_without_a_crash)
+{
+	refused(HEAD "\"rollups\":[5],\"script\":[{\"at\":0,\"action\":\"rollup_pay\",\"rollup\":\"r\","
+		"\"from\":\"ann\",\"to\":\"bob\",\"amount\":1}]}",
+		"rollups[0]: must be an object (got a number)");
+	refused(HEAD "\"rollups\":[\"r\"],\"workload\":[{\"kind\":\"poisson\",\"rate_per_s\":1,\"via\":\"r\","
+		"\"parties\":\"all\",\"from_block\":0,\"to_block\":1,\"amount\":{\"min\":1,\"max\":1}}]}",
+		"workload[0].via: must be \"channels\", \"l1\", or the id of a rollup or a sidechain (got \"r\")");
+	refused(HEAD "\"rollups\":[null],\"expect\":{\"rollups\":{\"r\":{}}}}", "expect.rollups.r: no rollup with id");
+}
