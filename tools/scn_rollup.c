@@ -139,6 +139,14 @@ static void load_one(struct scn_vctx *v, const cJSON *c, struct scn_rollup *r, u
 	if (kind_ok && v->s->l1.block_bytes && one > v->s->l1.block_bytes)
 		scn_verr(v, "a batch of one payment takes %llu bytes, more than l1.block_bytes (%llu)",
 			 (unsigned long long)one, (unsigned long long)v->s->l1.block_bytes);
+	/* Without block_bytes only batch_max_txs bounds a batch, and a tx's size is 32 bits
+	 * (l1_chain_tx_bytes): a larger batch would be counted short. (< 10^6 + 10^7 x 10^6
+	 * + 10^6: no wrap.) */
+	uint64_t most = one + (r->batch_max_txs - 1) * r->bytes_per_tx;
+	if (kind_ok && !v->s->l1.block_bytes && most > UINT32_MAX)
+		scn_verr(v, "a batch of batch_max_txs (%llu) payments would take %llu bytes, more than %llu (the "
+			 "largest L1 tx); lower batch_max_txs or bytes_per_tx, or set l1.block_bytes",
+			 (unsigned long long)r->batch_max_txs, (unsigned long long)most, (unsigned long long)UINT32_MAX);
 }
 
 /* Bonds are taken from operators' L1 balances at block 0: together, an operator's

@@ -112,3 +112,19 @@ Test(scn_rollup, a_non_object_entry_is_refused_without_a_crash)
 		"workload[0].via: must be \"channels\", \"l1\", or the id of a rollup or a sidechain (got \"r\")");
 	refused(HEAD "\"rollups\":[null],\"expect\":{\"rollups\":{\"r\":{}}}}", "expect.rollups.r: no rollup with id");
 }
+
+/* Without l1.block_bytes nothing bounds a batch but batch_max_txs: one larger than
+ * 2^32-1 bytes was counted as 2^32-1 (l1_bytes and gain_bytes silently wrong). */
+Test(scn_rollup, a_batch_beyond_2_32_bytes_is_refused)
+{
+	refused(HEAD "\"rollups\":[{\"id\":\"r\",\"kind\":\"optimistic\",\"operator\":\"op\",\"bytes_per_tx\":1000000,"
+		"\"batch_max_txs\":5000}]}",
+		"rollups[0]: a batch of batch_max_txs (5000) payments would take 5000000200 bytes, more than 4294967295");
+	struct scenario *s = load_ok(HEAD "\"rollups\":[{\"id\":\"r\",\"kind\":\"optimistic\",\"operator\":\"op\","
+				     "\"bytes_per_tx\":1000000,\"batch_max_txs\":4294}]}");
+	scn_free(s);
+	s = load_ok("{\"format\":\"l2sim/1\",\"name\":\"t\",\"l1\":{\"block_bytes\":1000000000},"
+		    "\"parties\":[{\"name\":\"op\"}],\"rollups\":[{\"id\":\"r\",\"kind\":\"optimistic\",\"operator\":\"op\","
+		    "\"bytes_per_tx\":1000000,\"batch_max_txs\":5000}]}");
+	scn_free(s); /* block_bytes bounds every cut */
+}
