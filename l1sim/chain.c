@@ -105,6 +105,7 @@ struct l1_chain *l1_chain_new(const struct l1_params *p)
 	c->contracts = xmalloc(sizeof(*c->contracts));
 	c->contracts[0] = (struct l1_contract_slot){ &ledger_ops, NULL };
 	c->ncontracts = 1;
+	c->min_tx_bytes = L1_MIN_TX_BYTES;
 	return c;
 }
 
@@ -341,7 +342,7 @@ void l1_chain_produce_block(struct l1_chain *c)
 	struct l1_tx *later = NULL;
 	size_t nlater = 0, cap_later = 0;
 	uint64_t bytes_left = c->params.block_bytes ? c->params.block_bytes : UINT64_MAX;
-	while (included < c->params.block_tx_limit && c->mempool_len > 0 && bytes_left >= L1_MIN_TX_BYTES) {
+	while (included < c->params.block_tx_limit && c->mempool_len > 0 && bytes_left >= c->min_tx_bytes) {
 		struct l1_tx tx = mempool_pop(c);
 		uint32_t size = 0;
 		bool wait = tx.id >= first_new_id;
@@ -406,7 +407,15 @@ uint32_t l1_chain_tx_bytes(const struct l1_chain *c, const struct l1_tx *tx)
 	if (!k->ops->tx_bytes)
 		return L1_TX_BYTES_CONTRACT;
 	uint32_t b = k->ops->tx_bytes(k->self, tx);
-	return b < L1_MIN_TX_BYTES ? L1_MIN_TX_BYTES : b;
+	if (b < c->min_tx_bytes)
+		fatal_invariant("a contract's tx is smaller than it said its txs can be");
+	return b;
+}
+
+void l1_chain_allow_tx_bytes(struct l1_chain *c, uint32_t least)
+{
+	if (least < c->min_tx_bytes)
+		c->min_tx_bytes = least;
 }
 
 size_t l1_chain_remove_pending(struct l1_chain *c, bool (*pred)(void *ctx, const struct l1_tx *tx),

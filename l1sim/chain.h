@@ -131,7 +131,8 @@ struct l1_contract_ops {
 	void (*free_tx_data)(uint32_t op, void *data);
 	/* Frees self (l1_chain_free). */
 	void (*free)(void *self);
-	/* SPEC section 11: the size of tx in bytes (at least L1_MIN_TX_BYTES). NULL: every
+	/* SPEC section 11: the size of tx in bytes (at least the chain's min_tx_bytes:
+	 * a contract with smaller txs lowers it, l1_chain_allow_tx_bytes). NULL: every
 	 * tx of the contract has L1_TX_BYTES_CONTRACT. */
 	uint32_t (*tx_bytes)(const void *self, const struct l1_tx *tx);
 	/* True when tx must be passed over in this block and stay pending, before any
@@ -141,8 +142,9 @@ struct l1_contract_ops {
 };
 
 /* SPEC section 11's sizes: a transfer and a flood's tx, and any tx of a contract
- * without tx_bytes (every channel tx). No tx is smaller than L1_MIN_TX_BYTES, so a block
- * with fewer bytes left than that takes nothing more. */
+ * without tx_bytes (every channel tx). No tx is smaller than the chain's min_tx_bytes
+ * (L1_MIN_TX_BYTES unless a contract lowered it: a rollup batch of a few bytes), so a
+ * block with fewer bytes left than that takes nothing more. */
 #define L1_TX_BYTES_TRANSFER 110u
 #define L1_TX_BYTES_CONTRACT 250u
 #define L1_MIN_TX_BYTES 110u
@@ -194,6 +196,7 @@ struct l1_chain {
 	bool executing;             /* a tx is being executed: contract events wait for its INCLUDED */
 	uint64_t txs_included, txs_dropped;
 	uint64_t bytes_included;    /* the bytes of every included tx */
+	uint32_t min_tx_bytes;      /* no tx is smaller (L1_MIN_TX_BYTES unless lowered) */
 };
 
 /* A chain at genesis (height 0, time 0). Returns NULL if the params are invalid
@@ -233,6 +236,10 @@ size_t l1_chain_remove_pending(struct l1_chain *c, bool (*pred)(void *ctx, const
 
 /* The size of tx in bytes (SPEC section 11). */
 uint32_t l1_chain_tx_bytes(const struct l1_chain *c, const struct l1_tx *tx);
+
+/* A contract whose txs can be smaller than min_tx_bytes says so when it is created
+ * (least: its smallest tx), so that a block with that few bytes left still takes them. */
+void l1_chain_allow_tx_bytes(struct l1_chain *c, uint32_t least);
 
 /* Produces the next block and runs its phase 1. Aborts if conservation is checked
  * and broken (a bug, never bad input). O(k log m + t log n) for k txs reached, m

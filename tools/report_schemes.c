@@ -224,6 +224,9 @@ static void expect_holder(const struct report_model *m, const struct scn_expect_
 	const char *what = rollup ? "rollups" : "sidechains";
 	const char *id = rollup ? s->rollups[x->index].id : s->sidechains[x->index].id;
 	char a1[AMOUNT_FMT_LEN], a2[AMOUNT_FMT_LEN];
+	const char *kind = rollup ? scn_rollup_kind_str(s->rollups[x->index].kind) : "sidechain";
+	if (x->kind.present && x->kind.s && strcmp(x->kind.s, kind) != 0)
+		scn_errors_add(out, "%s.%s.kind: expected \"%s\", got \"%s\"", what, id, x->kind.s, kind);
 	for (uint32_t i = 0; i < x->nbalances; i++) {
 		uint32_t p = x->balance_party[i];
 		struct amount got = rollup ? run_rollup_balance(m->r, x->index, p) : run_sidechain_balance(m->r, x->index, p);

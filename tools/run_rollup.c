@@ -753,11 +753,13 @@ void run_rollups_pay(struct runner *r, uint32_t rollup, uint32_t from, uint32_t 
 	accept(r, &r->rollups->a[rollup], NULL, (struct rl_pay){ .from = from, .to = to, .amount = amount, .t_us = t_us });
 }
 
-static void verifiers(struct runner *r, struct rl_rollup *R)
+/* The online verifiers of R (only `only` unless it is SCN_NONE) prove the frauds of
+ * its included batches. */
+static void verifiers(struct runner *r, struct rl_rollup *R, uint32_t only)
 {
 	for (uint32_t i = 0; i < R->cfg->nverifiers; i++) {
 		uint32_t v = R->cfg->verifiers[i];
-		if (!online(r, v))
+		if (!online(r, v) || (only != SCN_NONE && v != only))
 			continue;
 		for (size_t k = R->bhead; k < R->nbatches; k++) {
 			const struct rl_batch *b = &R->batches[k];
@@ -810,8 +812,18 @@ void run_rollups_phase2(struct runner *r)
 		if (R->bhead == R->nbatches)
 			R->bhead = R->nbatches = 0;
 		if (R->p.kind == L1_ROLLUP_OPTIMISTIC)
-			verifiers(r, R);
+			verifiers(r, R, SCN_NONE);
 	}
+}
+
+/* An `online` action: the party "reacts at once as in phase 2" (SPEC section 5), and a
+ * verifier's reaction is its fraud proofs. */
+void run_rollups_online(struct runner *r, uint32_t party)
+{
+	struct run_rollups *rr = r->rollups;
+	for (uint32_t i = 0; i < rr->n; i++)
+		if (rr->a[i].p.kind == L1_ROLLUP_OPTIMISTIC)
+			verifiers(r, &rr->a[i], party);
 }
 
 void run_rollups_phase3(struct runner *r)

@@ -532,7 +532,13 @@ static void make_block(struct runner *r, struct side *sc, uint64_t k)
 			sc->pegins[keep++] = *pi;
 			continue;
 		}
-		credit(sc, pi->party, pi->amount);
+		/* After a theft the peg backs less than the balances, so a peg-in can pass
+		 * 2^64-1: it is not credited (the peg keeps it), as any overflow fails. */
+		if (!amount_add_to(&sc->bal[pi->party], pi->amount)) {
+			step(r, sc, pi->party, pi->tx, "peg-in of %s by %s not credited: the balance would pass 2^64-1",
+			     amount_fmt(am, pi->amount), pname(r, pi->party));
+			continue;
+		}
 		credited++;
 		step(r, sc, pi->party, pi->tx, "peg-in of %s credited to %s in block %" PRIu64,
 		     amount_fmt(am, pi->amount), pname(r, pi->party), n);
@@ -543,13 +549,15 @@ static void make_block(struct runner *r, struct side *sc, uint64_t k)
 		struct side_tx x = *t;
 		fifo_pop(&sc->queue);
 		bool peg_out = x.to == SCN_NONE;
-		if (!amount_sub_from(&sc->bal[x.from], x.amount)) {
+		bool over = !peg_out && !amount_add(&(struct amount){ 0 }, sc->bal[x.to], x.amount);
+		if (over || !amount_sub_from(&sc->bal[x.from], x.amount)) {
 			dropped++;
 			if (peg_out)
 				step(r, sc, x.from, RUN_NO_TX, "peg-out of %s by %s dropped in block %" PRIu64 ": balance too low",
 				     amount_fmt(am, x.amount), pname(r, x.from), n);
 			else {
-				pay_event(r, sc, &x, RUN_SCHEME_PAY_FAILED, 0, "sidechain balance too low");
+				pay_event(r, sc, &x, RUN_SCHEME_PAY_FAILED, 0,
+					  over ? "the recipient's balance would pass 2^64-1" : "sidechain balance too low");
 				failed++;
 			}
 			continue;

@@ -564,6 +564,8 @@ static void do_action(struct runner *r, const struct scn_action *a)
 		l2_react_party(n, a->party, on_challenge, r);
 		if (r->routing)
 			run_routing_online(r, a->party);
+		if (r->rollups)
+			run_rollups_online(r, a->party);
 		return;
 	case SCN_SEND:
 		run_routing_send_action(r, a);

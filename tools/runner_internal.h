@@ -124,6 +124,7 @@ void run_rollups_action(struct runner *r, const struct scn_action *a); /* rollup
 void run_rollups_pay(struct runner *r, uint32_t rollup, uint32_t from, uint32_t to, struct amount amount,
 		     uint64_t t_us);
 void run_rollups_phase2(struct runner *r);  /* the verifiers, at the end of phase 2 */
+void run_rollups_online(struct runner *r, uint32_t party); /* an online action: its fraud proofs */
 void run_rollups_phase3(struct runner *r);  /* batch cuts, then batches due */
 bool run_rollups_busy(const struct runner *r);
 void run_rollups_finish(struct runner *r);

@@ -341,6 +341,7 @@ struct scn_expect_holder {
 	uint32_t *balance_party;
 	struct amount *balance;
 	struct scn_opt holdings;       /* units in u */
+	struct scn_opt kind;           /* s: "optimistic"/"validity" (rollups), "sidechain" */
 };
 struct scn_expect_rollup {
 	struct scn_expect_holder h;    /* first: the loader reads both through it */

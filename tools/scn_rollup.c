@@ -134,13 +134,19 @@ static void load_one(struct scn_vctx *v, const cJSON *c, struct scn_rollup *r, u
 		load_verifiers(v, j, r);
 		scn_leave(v, old);
 	}
-	if (!r->id) /* refused above; lookups by id (scn_rollup_index) must not meet NULL */
-		r->id = xstrdup("");
 	/* A batch of even one payment must fit in a block, or the operator never cuts one. */
 	uint64_t one = r->batch_base_bytes + r->bytes_per_tx + (optimistic ? 0 : r->proof_bytes);
 	if (kind_ok && v->s->l1.block_bytes && one > v->s->l1.block_bytes)
 		scn_verr(v, "a batch of one payment takes %llu bytes, more than l1.block_bytes (%llu)",
 			 (unsigned long long)one, (unsigned long long)v->s->l1.block_bytes);
+	/* Without block_bytes only batch_max_txs bounds a batch, and a tx's size is 32 bits
+	 * (l1_chain_tx_bytes): a larger batch would be counted short. (< 10^6 + 10^7 x 10^6
+	 * + 10^6: no wrap.) */
+	uint64_t most = one + (r->batch_max_txs - 1) * r->bytes_per_tx;
+	if (kind_ok && !v->s->l1.block_bytes && most > UINT32_MAX)
+		scn_verr(v, "a batch of batch_max_txs (%llu) payments would take %llu bytes, more than %llu (the "
+			 "largest L1 tx); lower batch_max_txs or bytes_per_tx, or set l1.block_bytes",
+			 (unsigned long long)r->batch_max_txs, (unsigned long long)most, (unsigned long long)UINT32_MAX);
 }
 
 /* Bonds are taken from operators' L1 balances at block 0: together, an operator's
@@ -194,6 +200,10 @@ void scn_load_rollups(struct scn_vctx *v, const cJSON *arr)
 			scn_verr(v, "must be an object (got %s)", scn_type_name(c));
 		else
 			load_one(v, c, &s->rollups[idx], idx);
+		/* Refused (no id, or not an object): an id nothing can name, so that lookups
+		 * by id (scn_rollup_index, from actions, a via, expect) never meet NULL. */
+		if (!s->rollups[idx].id)
+			s->rollups[idx].id = xstrdup("");
 		scn_path_pop(v, o);
 	}
 	check_bonds(v);

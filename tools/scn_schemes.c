@@ -301,7 +301,9 @@ void scn_load_expect_schemes(struct scn_vctx *v, const cJSON *j)
 static void *load_holders(struct scn_vctx *v, const cJSON *j, uint32_t count, size_t elem, uint32_t *narr,
 			  uint32_t (*find)(const struct scenario *, const char *), const char *what)
 {
-	static const char *const keys[] = { "balances", "holdings", NULL };
+	static const char *const keys[] = { "kind", "balances", "holdings", NULL };
+	static const char *const rollup_kinds[] = { "optimistic", "validity", NULL };
+	static const char *const side_kinds[] = { "sidechain", NULL };
 	scn_note_schemes(v);
 	if (!cJSON_IsObject(j)) {
 		scn_verr(v, "must be an object {%s id: fields} (got %s)", what, scn_type_name(j));
@@ -317,7 +319,7 @@ static void *load_holders(struct scn_vctx *v, const cJSON *j, uint32_t count, si
 		else if (seen[i])
 			scn_verr(v, "key given twice");
 		else if (!cJSON_IsObject(c))
-			scn_verr(v, "must be an object {\"balances\", \"holdings\"} (got %s)", scn_type_name(c));
+			scn_verr(v, "must be an object {\"kind\", \"balances\", \"holdings\"} (got %s)", scn_type_name(c));
 		else {
 			seen[i] = true;
 			struct scn_expect_holder *x = (struct scn_expect_holder *)(void *)(arr + (size_t)(*narr)++ * elem);
@@ -330,6 +332,8 @@ static void *load_holders(struct scn_vctx *v, const cJSON *j, uint32_t count, si
 				scn_leave(v, o2);
 			}
 			scn_expect_amount(v, c, "holdings", &x->holdings);
+			scn_expect_choice(v, c, "kind", strcmp(what, "rollup") == 0 ? rollup_kinds : side_kinds,
+					  &x->kind);
 		}
 		scn_path_pop(v, o);
 	}
@@ -393,11 +397,13 @@ void scn_free_schemes(struct scenario *s)
 	for (uint32_t i = 0; i < e->nrollups; i++) {
 		free(e->rollups[i].h.balance_party);
 		free(e->rollups[i].h.balance);
+		free(e->rollups[i].h.kind.s);
 	}
 	free(e->rollups);
 	for (uint32_t i = 0; i < e->nsidechains; i++) {
 		free(e->sidechains[i].h.balance_party);
 		free(e->sidechains[i].h.balance);
+		free(e->sidechains[i].h.kind.s);
 	}
 	free(e->sidechains);
 }

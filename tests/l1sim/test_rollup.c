@@ -303,6 +303,38 @@ Test(l1_rollup, batch_larger_than_bytes_left_waits)
 	h_fini(&t.h);
 }
 
+/* SPEC section 11: a batch is batch_base_bytes + n x bytes_per_tx bytes, also when that
+ * is under a transfer's 110 (the chain used to count every tx as at least 110 bytes,
+ * and stopped filling a block with fewer than 110 bytes left). */
+Test(l1_rollup, small_batch_has_its_spec_size_and_fits_a_small_space)
+{
+	struct h h;
+	struct l1_params p;
+	h_params(&p);
+	p.confirmations = 1;
+	p.block_bytes = 600;
+	h_init(&h, &p);
+	uint32_t op = h_account(&h, 1000), ann = h_account(&h, 1000);
+	struct l1_rollup *k;
+	struct l1_rollup_params rp = { .kind = L1_ROLLUP_OPTIMISTIC, .batch_base_bytes = 50, .bytes_per_tx = 5,
+				       .challenge_blocks = 1 };
+	cr_assert_eq(l1_rollup_new(h.c, &rp, op, AMOUNT(0), &k), L1_OK);
+	uint64_t d1 = l1_chain_submit(h.c, l1_rollup_deposit_tx(k, ann, AMOUNT(1), AMOUNT(1)));
+	uint64_t d2 = l1_chain_submit(h.c, l1_rollup_deposit_tx(k, ann, AMOUNT(1), AMOUNT(1)));
+	struct l1_rollup_batch *b = l1_rollup_batch_new(0, 2, false, NULL, 0);
+	struct l1_tx bt = l1_rollup_batch_tx(k, op, AMOUNT(1), b);
+	cr_assert_eq(l1_chain_tx_bytes(h.c, &bt), 60, "50 + 2 x 5");
+	uint64_t bid = l1_chain_submit(h.c, bt);
+	h_block(&h); /* 250 + 250 bytes: 100 left, room for the 60-byte batch */
+	h_assert_included(&h, d1, 1);
+	h_assert_included(&h, d2, 1);
+	h_assert_included(&h, bid, 1);
+	cr_assert_eq(h.c->bytes_included, 250 + 250 + 60);
+	struct l1_rollup_params zero = { .kind = L1_ROLLUP_OPTIMISTIC };
+	cr_assert_eq(l1_rollup_batch_bytes(&zero, 7), 0, "no base and no bytes per tx: 0 bytes");
+	h_fini(&h);
+}
+
 Test(l1_rollup, state_hash_covers_the_contract)
 {
 	struct rt t;

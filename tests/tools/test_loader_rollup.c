@@ -99,3 +99,32 @@ Test(scn_rollup, a_batch_must_fit_in_block_bytes)
 		"\"rollups\":[{\"id\":\"r\",\"kind\":\"validity\",\"operator\":\"op\"}]}",
 		"rollups[0]: a batch of one payment takes 512 bytes, more than l1.block_bytes (500)");
 }
+
+/* A rollups[] entry that is not an object has no id: a later lookup by id (an action,
+ * a via, an expectation) compared against it and crashed (NULL id). */
+Test(scn_rollup, a_non_object_entry_is_refused_without_a_crash)
+{
+	refused(HEAD "\"rollups\":[5],\"script\":[{\"at\":0,\"action\":\"rollup_pay\",\"rollup\":\"r\","
+		"\"from\":\"ann\",\"to\":\"bob\",\"amount\":1}]}",
+		"rollups[0]: must be an object (got a number)");
+	refused(HEAD "\"rollups\":[\"r\"],\"workload\":[{\"kind\":\"poisson\",\"rate_per_s\":1,\"via\":\"r\","
+		"\"parties\":\"all\",\"from_block\":0,\"to_block\":1,\"amount\":{\"min\":1,\"max\":1}}]}",
+		"workload[0].via: must be \"channels\", \"l1\", or the id of a rollup or a sidechain (got \"r\")");
+	refused(HEAD "\"rollups\":[null],\"expect\":{\"rollups\":{\"r\":{}}}}", "expect.rollups.r: no rollup with id");
+}
+
+/* Without l1.block_bytes nothing bounds a batch but batch_max_txs: one larger than
+ * 2^32-1 bytes was counted as 2^32-1 (l1_bytes and gain_bytes silently wrong). */
+Test(scn_rollup, a_batch_beyond_2_32_bytes_is_refused)
+{
+	refused(HEAD "\"rollups\":[{\"id\":\"r\",\"kind\":\"optimistic\",\"operator\":\"op\",\"bytes_per_tx\":1000000,"
+		"\"batch_max_txs\":5000}]}",
+		"rollups[0]: a batch of batch_max_txs (5000) payments would take 5000000200 bytes, more than 4294967295");
+	struct scenario *s = load_ok(HEAD "\"rollups\":[{\"id\":\"r\",\"kind\":\"optimistic\",\"operator\":\"op\","
+				     "\"bytes_per_tx\":1000000,\"batch_max_txs\":4294}]}");
+	scn_free(s);
+	s = load_ok("{\"format\":\"l2sim/1\",\"name\":\"t\",\"l1\":{\"block_bytes\":1000000000},"
+		    "\"parties\":[{\"name\":\"op\"}],\"rollups\":[{\"id\":\"r\",\"kind\":\"optimistic\",\"operator\":\"op\","
+		    "\"bytes_per_tx\":1000000,\"batch_max_txs\":5000}]}");
+	scn_free(s); /* block_bytes bounds every cut */
+}

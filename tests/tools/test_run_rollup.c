@@ -433,3 +433,26 @@ Test(run_rollup, window_edges_in_a_run)
 		scn_free(s);
 	}
 }
+
+/* SPEC section 5: `online` brings the party back "and it reacts at once as in phase 2";
+ * a verifier's reaction in phase 2 is its fraud proofs (section 11). Back at block 7
+ * by the script, it proves the fraud of batch 0 (included in 4, window to 8) at once:
+ * the proof is included in 8, in the window's last block. The verifier used to wait for
+ * block 8's phase 2, when the batch was already final. */
+Test(run_rollup, a_verifier_brought_online_by_the_script_checks_at_once)
+{
+	struct scenario *s = scenario_with(FRAUD_ROLLUP("optimistic", ",\"challenge_blocks\":4,\"verifiers\":[\"val\"]"));
+	fraud_script(s);
+	struct scn_action *a = &s->script[s->nscript++];
+	*a = (struct scn_action){ .at = 2, .kind = SCN_OFFLINE, .party = 3, .scheme = SCN_NONE };
+	a = &s->script[s->nscript++];
+	*a = (struct scn_action){ .at = 7, .kind = SCN_ONLINE, .party = 3, .scheme = SCN_NONE };
+	struct seen x = { 0 };
+	struct runner *r = run(s, &x);
+	cr_assert_eq(x.violations, 0, "the fraud was proved in its window");
+	cr_assert_eq(l1bal(r, 3), 309, "the bond less the proof's fee");
+	cr_assert_eq(rbal(r, 1), 450);
+	cr_assert_eq(rbal(r, 0), 0);
+	runner_free(r);
+	scn_free(s);
+}

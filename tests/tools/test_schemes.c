@@ -499,3 +499,23 @@ Test(schemes, final_percentiles_match_a_sort)
 		scn_free(s);
 	}
 }
+
+/* SPEC section 11: expect may hold rollups and sidechains "with any subset of its
+ * fields", and the report's rollups.<id> and sidechains.<id> have a kind: the loader
+ * refused it as an unknown key. */
+Test(schemes, expect_rollups_and_sidechains_take_their_kind)
+{
+	const char *text = HEAD "\"l1\": {\"block_interval_s\": 60, \"confirmations\": 1}, "
+			   "\"parties\": [{\"name\": \"op\"}, {\"name\": \"f\"}], "
+			   "\"rollups\": [{\"id\": \"r\", \"kind\": \"optimistic\", \"operator\": \"op\"}], "
+			   "\"sidechains\": [{\"id\": \"s\", \"federation\": [\"f\"], \"threshold\": 1}], "
+			   "\"expect\": {\"rollups\": {\"r\": {\"kind\": \"validity\"}}, "
+			   "\"sidechains\": {\"s\": {\"kind\": \"sidechain\", \"holdings\": 0}}}}";
+	struct scn_errors failures = { 0 };
+	cJSON *root = report_of(text, &failures);
+	cJSON_Delete(root);
+	cr_assert_geq(failures.n, 1);
+	for (size_t i = 0; i < failures.n; i++)
+		cr_expect_str_eq(failures.lines[i], "rollups.r.kind: expected \"validity\", got \"optimistic\"");
+	scn_errors_free(&failures);
+}

@@ -588,3 +588,41 @@ Test(sidechain, a_workload_via_the_sidechain)
 	cr_assert_eq(sum, 100000);
 	stop(&t);
 }
+
+/* After a theft the peg holds less than the sidechain's balances, so new peg-ins can
+ * push a balance past 2^64-1: the credit or payment that would overflow fails cleanly
+ * (SPEC section 2: overflow-checked arithmetic), where the run used to abort with an
+ * internal error. */
+Test(sidechain, a_credit_past_2_64_fails_cleanly)
+{
+	const char *text = "{\"format\":\"l2sim/1\",\"name\":\"o\",\"l1\":{\"block_interval_s\":60,\"confirmations\":1},"
+			   "\"parties\":[{\"name\":\"f1\"},{\"name\":\"ann\",\"balance\":\"18446744073709551615\"}],"
+			   "\"sidechains\":[{\"id\":\"side\",\"federation\":[\"f1\"],\"threshold\":1,"
+			   "\"block_interval_s\":60,\"confirmations\":1,\"pegin_confirmations\":1}]}";
+	const uint64_t max = UINT64_MAX;
+	static const uint32_t by[] = { 0 };
+	struct t t;
+	start(&t, text);
+	act(&t, SCN_PEG_IN, "ann", NULL, max, 1);
+	cr_assert(to_block(&t, 1));
+	cr_assert_eq(side_bal(&t, "ann"), max);
+	steal(&t, by, 1, max);
+	cr_assert(to_block(&t, 2));
+	cr_assert_eq(l1_bal(&t, "f1"), max);
+	act(&t, SCN_PEG_IN, "f1", NULL, max, 1);
+	cr_assert(to_block(&t, 3));
+	cr_assert_eq(side_bal(&t, "f1"), max);
+	act(&t, SCN_SIDE_PAY, "ann", "f1", 1, 1);
+	steal(&t, by, 1, max);
+	cr_assert(to_block(&t, 4));
+	const struct ev *f = find_pay(&t, RUN_SCHEME_PAY_FAILED, 0);
+	cr_assert_not_null(f, "the payment that would overflow f1's balance fails");
+	cr_assert_eq(side_bal(&t, "ann"), max, "and changes nothing");
+	cr_assert_eq(side_bal(&t, "f1"), max);
+	act(&t, SCN_PEG_IN, "f1", NULL, max, 1);
+	run_out(&t);
+	cr_assert_not_null(find_step(&t, "not credited"));
+	cr_assert_eq(side_bal(&t, "f1"), max);
+	cr_assert_eq(run_sidechain_holdings(t.r, 0).units, max, "the peg keeps the uncredited peg-in");
+	stop(&t);
+}
