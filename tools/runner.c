@@ -692,17 +692,17 @@ static void drop_finished_floods(struct runner *r)
 static void phase3(struct runner *r, const struct scn_action **order, uint32_t *next)
 {
 	uint64_t h = r->chain->height;
-	if (r->routing) /* held payments due: at the start of phase 3 */
-		run_routing_phase3_reveals(r);
-	/* Floods started earlier send their next batch first. */
+	/* SPEC section 11's order: floods, reveals, rollups, sidechains, then the script.
+	 * (Generated and imported opens come before the script, as before.) Floods started
+	 * earlier send their next batch first. */
 	for (uint32_t i = 0; i < r->nfloods; i++) {
 		struct flood *f = &r->floods[i];
 		if (f->batches_left > 0)
 			flood_batch(r, f);
 	}
 	drop_finished_floods(r);
-	/* SPEC section 11's order: floods, reveals, rollups, sidechains, then the script.
-	 * (Generated and imported opens come before the script, as before.) */
+	if (r->routing) /* held payments due */
+		run_routing_phase3_reveals(r);
 	if (r->rollups)
 		run_rollups_phase3(r);
 	if (r->sidechains)
