@@ -99,6 +99,11 @@ void scn_leave(struct scn_vctx *v, size_t old);
 void scn_require(struct scn_vctx *v, const cJSON *obj, const char *key);
 /* Refuses an array longer than max (at the current path); true when it is within. */
 bool scn_array_within(struct scn_vctx *v, const cJSON *arr, uint32_t max, const char *what);
+/* The elements of arr (an array already checked for its type, size and
+ * scn_array_within) as party indices: every name that is no party, or that is listed
+ * twice, is an error at its element's path and sets *ok false (its slot SCN_NONE).
+ * Returns cJSON_GetArraySize(arr) indices, owned by the caller. */
+uint32_t *scn_party_names(struct scn_vctx *v, const cJSON *arr, bool *ok);
 
 /* ---- scn_parties.c, scn_channels.c: references by name ---- */
 bool scn_generated_name(const char *name, char prefix, uint32_t count, uint32_t *k);

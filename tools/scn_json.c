@@ -500,3 +500,28 @@ bool scn_array_within(struct scn_vctx *v, const cJSON *arr, uint32_t max, const 
 	scn_verr(v, "too many %s: %d, the limit is %u", what, n, max);
 	return false;
 }
+
+uint32_t *scn_party_names(struct scn_vctx *v, const cJSON *arr, bool *ok)
+{
+	const struct scenario *s = v->s;
+	int n = cJSON_GetArraySize(arr);
+	uint32_t *out = xcalloc(n > 0 ? (size_t)n : 1, sizeof(*out));
+	bool *seen = xcalloc((size_t)s->nparties + 1, sizeof(*seen));
+	*ok = true;
+	size_t k = 0;
+	for (const cJSON *p = arr->child; p; p = p->next, k++) {
+		size_t o = scn_path_push_index(v, k);
+		uint32_t pi = scn_party_ref(v, p);
+		if (pi != SCN_NONE && seen[pi]) {
+			scn_verr(v, "party \"%s\" is listed twice", s->parties[pi].name);
+			pi = SCN_NONE;
+		} else if (pi != SCN_NONE) {
+			seen[pi] = true;
+		}
+		*ok &= pi != SCN_NONE;
+		out[k] = pi;
+		scn_path_pop(v, o);
+	}
+	free(seen);
+	return out;
+}

@@ -79,28 +79,15 @@ static uint32_t scheme_ref(struct scn_vctx *v, const cJSON *j, bool want_rollup)
  * (SPEC), so an outsider is a run-time failure, not a load error. */
 static void load_by(struct scn_vctx *v, const cJSON *j, struct scn_action *act)
 {
-	const struct scenario *s = v->s;
 	if (!cJSON_IsArray(j) || cJSON_GetArraySize(j) < 1) {
 		scn_verr(v, "must be a non-empty array of party names (got %s)", scn_type_name(j));
 		return;
 	}
 	if (!scn_array_within(v, j, SCN_MAX_PARTIES, "party names"))
 		return;
+	bool ok; /* a problem is reported; the file is refused */
 	int n = cJSON_GetArraySize(j);
-	act->by = xcalloc((size_t)n, sizeof(uint32_t));
-	bool *seen = xcalloc((size_t)s->nparties + 1, sizeof(bool));
-	size_t k = 0;
-	for (const cJSON *p = j->child; p; p = p->next, k++) {
-		size_t o = scn_path_push_index(v, k);
-		uint32_t pi = scn_party_ref(v, p);
-		if (pi != SCN_NONE && seen[pi])
-			scn_verr(v, "party \"%s\" is listed twice", s->parties[pi].name);
-		else if (pi != SCN_NONE)
-			seen[pi] = true;
-		act->by[k] = pi;
-		scn_path_pop(v, o);
-	}
-	free(seen);
+	act->by = scn_party_names(v, j, &ok);
 	act->nby = (uint32_t)n;
 	act->party = act->by[0];
 }

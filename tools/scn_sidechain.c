@@ -36,7 +36,6 @@ static void load_id(struct scn_vctx *v, const cJSON *j, struct scn_sidechain *sc
 
 static void load_federation(struct scn_vctx *v, const cJSON *j, struct scn_sidechain *sc)
 {
-	const struct scenario *s = v->s;
 	if (!cJSON_IsArray(j) || cJSON_GetArraySize(j) < 1) {
 		scn_verr(v, "must be a non-empty array of party names (got %s)", scn_type_name(j));
 		return;
@@ -44,25 +43,8 @@ static void load_federation(struct scn_vctx *v, const cJSON *j, struct scn_sidec
 	if (!scn_array_within(v, j, SCN_MAX_FEDERATION, "members"))
 		return;
 	uint32_t n = (uint32_t)cJSON_GetArraySize(j);
-	uint32_t *fed = xcalloc(n, sizeof(*fed));
-	bool *seen = xcalloc((size_t)s->nparties + 1, sizeof(*seen));
-	bool ok = true;
-	size_t k = 0;
-	for (const cJSON *p = j->child; p; p = p->next, k++) {
-		size_t o = scn_path_push_index(v, k);
-		uint32_t pi = scn_party_ref(v, p);
-		if (pi == SCN_NONE)
-			ok = false;
-		else if (seen[pi]) {
-			scn_verr(v, "party \"%s\" is listed twice", scn_show(cJSON_GetStringValue(p), 64));
-			ok = false;
-		} else {
-			seen[pi] = true;
-			fed[k] = pi;
-		}
-		scn_path_pop(v, o);
-	}
-	free(seen);
+	bool ok;
+	uint32_t *fed = scn_party_names(v, j, &ok);
 	if (!ok) {
 		free(fed);
 		return;

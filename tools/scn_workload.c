@@ -28,21 +28,9 @@ static void load_parties(struct scn_vctx *v, const cJSON *j, struct scn_workload
 	}
 	if (!scn_array_within(v, j, SCN_MAX_PARTIES, "party names"))
 		return;
+	bool ok; /* a problem is reported; the file is refused */
 	int np = cJSON_GetArraySize(j);
-	wl->parties = xcalloc((size_t)np, sizeof(uint32_t));
-	bool *seen = xcalloc((size_t)s->nparties + 1, sizeof(bool));
-	size_t k = 0;
-	for (const cJSON *p = j->child; p; p = p->next, k++) {
-		size_t o = scn_path_push_index(v, k);
-		uint32_t pi = scn_party_ref(v, p);
-		if (pi != SCN_NONE && seen[pi])
-			scn_verr(v, "party \"%s\" is listed twice", s->parties[pi].name);
-		else if (pi != SCN_NONE)
-			seen[pi] = true;
-		wl->parties[k] = pi;
-		scn_path_pop(v, o);
-	}
-	free(seen);
+	wl->parties = scn_party_names(v, j, &ok);
 	wl->nparties = (uint32_t)np;
 }
 
