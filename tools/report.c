@@ -8,39 +8,18 @@
 #include <string.h>
 
 #include "l1sim/util.h"
+#include "tools/report_json.h"
 #include "tools/report_schemes.h"
 #include "tools/textout.h"
 
 /* ---- JSON ---- */
-
-static cJSON *checked(cJSON *j)
-{
-	if (!j)
-		fatal_invariant("out of memory building the report");
-	return j;
-}
-
-/* Whole numbers are written digit for digit: cJSON prints a double with 15 significant
- * digits whenever that reads back within DBL_EPSILON, which rounds integers from 10^15
- * to 2^53-1 (8557498998980739 came out as 8.55749899898074e+15). */
-static cJSON *json_amount(struct amount a)
-{
-	char buf[AMOUNT_FMT_LEN];
-	amount_fmt(buf, a);
-	return checked(a.units <= AMOUNT_MAX_JSON_INT ? cJSON_CreateRaw(buf) : cJSON_CreateString(buf));
-}
-
-static cJSON *json_u64(uint64_t v)
-{
-	return json_amount(AMOUNT(v));
-}
 
 /* A string from the scenario: cJSON escapes control characters but copies bytes, so
  * invalid UTF-8 is repaired first (the report must stay valid JSON). */
 static cJSON *json_string(const char *s)
 {
 	char *fixed = txt_utf8_repaired(s);
-	cJSON *j = checked(cJSON_CreateString(fixed ? fixed : s));
+	cJSON *j = report_json_checked(cJSON_CreateString(fixed ? fixed : s));
 	free(fixed);
 	return j;
 }
@@ -52,26 +31,10 @@ static void add(cJSON *o, const char *key, cJSON *item)
 	free(fixed);
 }
 
-static cJSON *json_stats(const struct report_stats *st)
-{
-	if (!st->has)
-		return checked(cJSON_CreateNull());
-	cJSON *o = checked(cJSON_CreateObject());
-	cJSON_AddNumberToObject(o, "min", st->min);
-	cJSON_AddNumberToObject(o, "p50", st->p50);
-	cJSON_AddNumberToObject(o, "p95", st->p95);
-	cJSON_AddNumberToObject(o, "max", st->max);
-	return o;
-}
-
-static cJSON *json_number_or_null(bool has, double v)
-{
-	return checked(has ? cJSON_CreateNumber(v) : cJSON_CreateNull());
-}
 
 static cJSON *json_channel(const struct report_model *m, uint32_t ch, const struct report_channel *c)
 {
-	cJSON *o = checked(cJSON_CreateObject());
+	cJSON *o = report_json_checked(cJSON_CreateObject());
 	cJSON_AddStringToObject(o, "status", run_channel_status_str(c->status));
 	if (c->close == REPORT_CLOSE_NONE) {
 		cJSON_AddNullToObject(o, "close");
@@ -80,13 +43,13 @@ static cJSON *json_channel(const struct report_model *m, uint32_t ch, const stru
 		cJSON_AddStringToObject(o, "close", report_close_str(c->close));
 		cJSON_AddBoolToObject(o, "challenged", c->challenged);
 	}
-	add(o, "latest_seq", c->has_latest_seq ? json_u64(c->latest_seq) : checked(cJSON_CreateNull()));
-	add(o, "registered_seq", c->has_registered_seq ? json_u64(c->registered_seq) : checked(cJSON_CreateNull()));
+	add(o, "latest_seq", c->has_latest_seq ? report_json_u64(c->latest_seq) : report_json_checked(cJSON_CreateNull()));
+	add(o, "registered_seq", c->has_registered_seq ? report_json_u64(c->registered_seq) : report_json_checked(cJSON_CreateNull()));
 	if (c->settled) {
-		add(o, "settled_block", json_u64(c->settled_block));
+		add(o, "settled_block", report_json_u64(c->settled_block));
 		cJSON *p = cJSON_AddObjectToObject(o, "payouts");
 		for (uint32_t i = 0; i < c->nparties; i++)
-			add(p, m->s->parties[c->parties[i]].name, json_amount(report_model_payout(m, ch, i)));
+			add(p, m->s->parties[c->parties[i]].name, report_json_amount(report_model_payout(m, ch, i)));
 	} else {
 		cJSON_AddNullToObject(o, "settled_block");
 		cJSON_AddNullToObject(o, "payouts");
@@ -98,74 +61,74 @@ static cJSON *json_channel(const struct report_model *m, uint32_t ch, const stru
 static cJSON *json_generated(const struct report_model *m)
 {
 	const struct scn_generate *g = &m->s->generate;
-	cJSON *o = checked(cJSON_CreateObject());
-	add(o, "parties", json_u64(g->parties));
-	add(o, "channels", json_u64(g->channels));
+	cJSON *o = report_json_checked(cJSON_CreateObject());
+	add(o, "parties", report_json_u64(g->parties));
+	add(o, "channels", report_json_u64(g->channels));
 	cJSON_AddBoolToObject(o, "listed", g->in_report);
 	cJSON *st = cJSON_AddObjectToObject(o, "channel_status");
 	for (int i = 0; i < RUN_CH_STATUSES; i++)
-		add(st, run_channel_status_str((enum run_channel_status)i), json_u64(m->gen_status[i]));
-	add(o, "l1_balances_total", json_amount(m->gen_balances));
+		add(st, run_channel_status_str((enum run_channel_status)i), report_json_u64(m->gen_status[i]));
+	add(o, "l1_balances_total", report_json_amount(m->gen_balances));
 	return o;
 }
 
 static cJSON *build_json(const struct report_model *m, const struct scn_errors *failures)
 {
 	const struct scenario *s = m->s;
-	cJSON *o = checked(cJSON_CreateObject());
+	cJSON *o = report_json_checked(cJSON_CreateObject());
 	cJSON_AddStringToObject(o, "format", "l2sim-report/1");
 	add(o, "scenario", json_string(m->scenario));
-	add(o, "seed", json_u64(m->seed));
-	add(o, "blocks", json_u64(m->blocks));
+	add(o, "seed", report_json_u64(m->seed));
+	add(o, "blocks", report_json_u64(m->blocks));
 	cJSON_AddNumberToObject(o, "sim_time_s", m->sim_time_s);
 
 	cJSON *l1 = cJSON_AddObjectToObject(o, "l1");
-	add(l1, "txs", json_u64(m->l1_txs));
-	add(l1, "channel_txs", json_u64(m->channel_txs));
-	add(l1, "dropped_txs", json_u64(m->dropped_txs));
-	add(l1, "fees", json_amount(m->fees));
+	add(l1, "txs", report_json_u64(m->l1_txs));
+	add(l1, "channel_txs", report_json_u64(m->channel_txs));
+	add(l1, "dropped_txs", report_json_u64(m->dropped_txs));
+	add(l1, "fees", report_json_amount(m->fees));
 	cJSON_AddNumberToObject(l1, "capacity_tps", m->capacity_tps);
 
 	cJSON *l2 = cJSON_AddObjectToObject(o, "l2");
-	add(l2, "payments_ok", json_u64(m->payments_ok));
-	add(l2, "payments_failed", json_u64(m->payments_failed));
-	add(l2, "tps", json_number_or_null(m->has_tps, m->tps));
+	add(l2, "payments_ok", report_json_u64(m->payments_ok));
+	add(l2, "payments_failed", report_json_u64(m->payments_failed));
+	add(l2, "tps", report_json_num(m->has_tps, m->tps));
 
 	if (m->has_routing) {
 		cJSON *rt = cJSON_AddObjectToObject(o, "routing");
-		add(rt, "sent", json_u64(m->rt_sent));
-		add(rt, "ok", json_u64(m->rt_ok));
-		add(rt, "failed", json_u64(m->rt_failed));
-		add(rt, "pending", json_u64(m->rt_pending));
-		add(rt, "attempts", json_u64(m->rt_attempts));
-		add(rt, "hops", json_stats(&m->rt_hops));
-		add(rt, "fees", json_amount(m->rt_fees));
+		add(rt, "sent", report_json_u64(m->rt_sent));
+		add(rt, "ok", report_json_u64(m->rt_ok));
+		add(rt, "failed", report_json_u64(m->rt_failed));
+		add(rt, "pending", report_json_u64(m->rt_pending));
+		add(rt, "attempts", report_json_u64(m->rt_attempts));
+		add(rt, "hops", report_json_stats(&m->rt_hops));
+		add(rt, "fees", report_json_amount(m->rt_fees));
 		cJSON *fl = cJSON_AddObjectToObject(rt, "failures");
 		for (int i = 0; i < RUN_FAIL_KINDS; i++)
-			add(fl, run_route_fail_str((enum run_route_fail)i), json_u64(m->rt_failures[i]));
-		add(rt, "htlc_losses", json_u64(m->rt_htlc_losses));
+			add(fl, run_route_fail_str((enum run_route_fail)i), report_json_u64(m->rt_failures[i]));
+		add(rt, "htlc_losses", report_json_u64(m->rt_htlc_losses));
 		cJSON *h = cJSON_AddObjectToObject(o, "htlcs");
-		add(h, "settled_offchain", json_u64(m->htlcs_settled_offchain));
-		add(h, "failed_offchain", json_u64(m->htlcs_failed_offchain));
-		add(h, "claimed_onchain", json_u64(m->htlcs_claimed_onchain));
-		add(h, "refunded_onchain", json_u64(m->htlcs_refunded_onchain));
+		add(h, "settled_offchain", report_json_u64(m->htlcs_settled_offchain));
+		add(h, "failed_offchain", report_json_u64(m->htlcs_failed_offchain));
+		add(h, "claimed_onchain", report_json_u64(m->htlcs_claimed_onchain));
+		add(h, "refunded_onchain", report_json_u64(m->htlcs_refunded_onchain));
 	}
 
-	add(o, "throughput_gain", json_number_or_null(m->has_gain, m->gain));
+	add(o, "throughput_gain", report_json_num(m->has_gain, m->gain));
 
 	cJSON *fin = cJSON_AddObjectToObject(o, "finality");
-	add(fin, "offchain_ms", json_stats(&m->offchain_ms));
-	add(fin, "l1_blocks", json_stats(&m->l1_blocks));
-	add(fin, "l1_s", json_stats(&m->l1_s));
-	add(fin, "unsettled_payments", json_u64(m->unsettled_payments));
+	add(fin, "offchain_ms", report_json_stats(&m->offchain_ms));
+	add(fin, "l1_blocks", report_json_stats(&m->l1_blocks));
+	add(fin, "l1_s", report_json_stats(&m->l1_s));
+	add(fin, "unsettled_payments", report_json_u64(m->unsettled_payments));
 
 	cJSON *d = cJSON_AddObjectToObject(o, "disputes");
-	add(d, "unilateral_closes", json_u64(m->unilateral_closes));
-	add(d, "stale_closes", json_u64(m->stale_closes));
-	add(d, "challenges", json_u64(m->challenges));
-	add(d, "stale_closes_caught", json_u64(m->stale_closes_caught));
+	add(d, "unilateral_closes", report_json_u64(m->unilateral_closes));
+	add(d, "stale_closes", report_json_u64(m->stale_closes));
+	add(d, "challenges", report_json_u64(m->challenges));
+	add(d, "stale_closes_caught", report_json_u64(m->stale_closes_caught));
 
-	add(o, "security_violations", json_u64(m->security_violations));
+	add(o, "security_violations", report_json_u64(m->security_violations));
 
 	if (m->has_schemes) /* SPEC section 11 */
 		report_schemes_json(m, o);
@@ -173,19 +136,19 @@ static cJSON *build_json(const struct report_model *m, const struct scn_errors *
 	cJSON *th = cJSON_AddObjectToObject(o, "theorems");
 	cJSON *t21 = cJSON_AddObjectToObject(th, "2.1");
 	cJSON_AddBoolToObject(t21, "holds", m->t21_holds);
-	add(t21, "violations", json_u64(m->has_schemes ? m->scheme_violations : m->security_violations));
+	add(t21, "violations", report_json_u64(m->has_schemes ? m->scheme_violations : m->security_violations));
 	cJSON *t22 = cJSON_AddObjectToObject(th, "2.2");
-	add(t22, "gain", json_number_or_null(m->has_gain, m->gain));
+	add(t22, "gain", report_json_num(m->has_gain, m->gain));
 	cJSON *t23 = cJSON_AddObjectToObject(th, "2.3");
-	add(t23, "bound_blocks", json_u64(m->bound_blocks));
-	add(t23, "min_l1_blocks", m->has_min_l1_blocks ? json_u64(m->min_l1_blocks) : checked(cJSON_CreateNull()));
+	add(t23, "bound_blocks", report_json_u64(m->bound_blocks));
+	add(t23, "min_l1_blocks", m->has_min_l1_blocks ? report_json_u64(m->min_l1_blocks) : report_json_checked(cJSON_CreateNull()));
 	cJSON_AddBoolToObject(t23, "holds", m->t23_holds);
 
 	/* Generated parties and channels are listed only when generate.in_report is set. */
 	cJSON *bal = cJSON_AddObjectToObject(o, "l1_balances");
 	for (uint32_t i = 0; i < s->nparties; i++)
 		if (report_model_lists_party(m, i))
-			add(bal, s->parties[i].name, json_amount(report_model_balance(m, i)));
+			add(bal, s->parties[i].name, report_json_amount(report_model_balance(m, i)));
 
 	cJSON *chs = cJSON_AddObjectToObject(o, "channels");
 	char idbuf[SCN_ID_LEN];
@@ -201,8 +164,8 @@ static cJSON *build_json(const struct report_model *m, const struct scn_errors *
 
 	cJSON *cr = cJSON_AddObjectToObject(o, "crypto");
 	cJSON_AddStringToObject(cr, "signatures", m->signatures ? "ed25519" : "off");
-	add(cr, "signs", json_u64(m->signs));
-	add(cr, "verifies", json_u64(m->verifies));
+	add(cr, "signs", report_json_u64(m->signs));
+	add(cr, "verifies", report_json_u64(m->verifies));
 
 	cJSON *ex = cJSON_AddObjectToObject(o, "expect");
 	cJSON_AddBoolToObject(ex, "ok", failures->n == 0);

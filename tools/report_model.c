@@ -15,7 +15,7 @@ const char *report_close_str(enum report_close c)
 	}
 }
 
-static struct report_stats stats(const struct samples *s, double scale)
+struct report_stats report_stats_of(const struct samples *s, double scale)
 {
 	struct report_stats st = { 0 };
 	if (s->total == 0)
@@ -69,13 +69,13 @@ void report_model_build(struct report_model *m, const struct runner *r)
 	}
 
 	if (x->rt.on) { /* routed ones take 4 x hops x latency plus the time held */
-		m->offchain_ms = stats(&x->rt.offchain_us, 1000.0);
+		m->offchain_ms = report_stats_of(&x->rt.offchain_us, 1000.0);
 	} else if (x->payments_ok) { /* one round trip of the message delay, for every payment */
 		double rt = 2.0 * s->latency_ms;
 		m->offchain_ms = (struct report_stats){ true, rt, rt, rt, rt };
 	}
-	m->l1_blocks = stats(&x->fin_blocks, 1.0);
-	m->l1_s = stats(&x->fin_us, 1e6);
+	m->l1_blocks = report_stats_of(&x->fin_blocks, 1.0);
+	m->l1_s = report_stats_of(&x->fin_us, 1e6);
 	m->unsettled_payments = x->unsettled_payments;
 	m->bound_blocks = c->params.confirmations;
 	m->has_min_l1_blocks = x->fin_blocks.total > 0;
@@ -98,7 +98,7 @@ void report_model_build(struct report_model *m, const struct runner *r)
 		m->rt_pending = x->rt.sent - x->rt.ok - x->rt.failed;
 		m->rt_attempts = x->rt.attempts;
 		m->rt_htlc_losses = x->rt.htlc_losses;
-		m->rt_hops = stats(&x->rt.hops, 1.0);
+		m->rt_hops = report_stats_of(&x->rt.hops, 1.0);
 		m->rt_fees = x->rt.fees;
 		for (int i = 0; i < RUN_FAIL_KINDS; i++)
 			m->rt_failures[i] = x->rt.failures[i];

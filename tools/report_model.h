@@ -97,4 +97,9 @@ void report_model_channel(const struct report_model *m, uint32_t ch, char idbuf[
 /* Payout of payout index i of a settled channel ch. */
 struct amount report_model_payout(const struct report_model *m, uint32_t ch, uint32_t i);
 
+/* min, p50, p95 and max (nearest rank) of sorted samples, each divided by scale; has
+ * is false when there are none. */
+struct samples;
+struct report_stats report_stats_of(const struct samples *s, double scale);
+
 #endif

@@ -6,6 +6,7 @@
  * observer's; those of `channels` are the metrics' of section 7 (payments, off-chain
  * and L1 finality), with its L1 txs and bytes from the schemes observer. */
 #include "tools/report_schemes.h"
+#include "tools/report_json.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -19,18 +20,6 @@
 
 /* ---- the model ---- */
 
-static struct report_stats stats_of(const struct samples *s, double scale)
-{
-	struct report_stats st = { 0 };
-	if (s->total == 0)
-		return st;
-	st.has = true;
-	st.min = (double)s->v[0].value / scale;
-	st.p50 = (double)samples_percentile(s, 50) / scale;
-	st.p95 = (double)samples_percentile(s, 95) / scale;
-	st.max = (double)s->v[s->n - 1].value / scale;
-	return st;
-}
 
 /* The scenario can submit a transfer: a transfer action, or a workload via l1. */
 static bool uses_l1(const struct scenario *s)
@@ -75,7 +64,7 @@ void report_model_scheme(const struct report_model *m, uint32_t k, struct report
 		out->ok = w->ok;
 		out->failed = w->failed;
 		out->final = w->final;
-		out->soft_ms = stats_of(&w->soft_us, 1e3); /* empty but for rollups: null */
+		out->soft_ms = report_stats_of(&w->soft_us, 1e3); /* empty but for rollups: null */
 		out->final_s = (struct report_stats){ w->final_pcts.has, (double)w->final_pcts.min / 1e6,
 						      (double)w->final_pcts.p50 / 1e6, (double)w->final_pcts.p95 / 1e6,
 						      (double)w->final_pcts.max / 1e6 };
@@ -103,81 +92,49 @@ uint64_t report_schemes_violations(const struct report_model *m)
 
 /* ---- JSON ---- */
 
-static cJSON *checked(cJSON *j)
-{
-	if (!j)
-		fatal_invariant("out of memory building the report");
-	return j;
-}
-
-static cJSON *json_u64(uint64_t v)
-{
-	char buf[AMOUNT_FMT_LEN];
-	amount_fmt(buf, AMOUNT(v));
-	return checked(v <= AMOUNT_MAX_JSON_INT ? cJSON_CreateRaw(buf) : cJSON_CreateString(buf));
-}
-
-static cJSON *json_stats(const struct report_stats *st)
-{
-	if (!st->has)
-		return checked(cJSON_CreateNull());
-	cJSON *o = checked(cJSON_CreateObject());
-	cJSON_AddNumberToObject(o, "min", st->min);
-	cJSON_AddNumberToObject(o, "p50", st->p50);
-	cJSON_AddNumberToObject(o, "p95", st->p95);
-	cJSON_AddNumberToObject(o, "max", st->max);
-	return o;
-}
-
-static cJSON *json_num(bool has, double v)
-{
-	return checked(has ? cJSON_CreateNumber(v) : cJSON_CreateNull());
-}
-
-/* {party: balance} of every listed party, and the contract's holdings. */
 static cJSON *json_holder(const struct report_model *m, uint32_t i, bool rollup)
 {
 	const struct scenario *s = m->s;
-	cJSON *o = checked(cJSON_CreateObject());
+	cJSON *o = report_json_checked(cJSON_CreateObject());
 	cJSON_AddStringToObject(o, "kind", rollup ? scn_rollup_kind_str(s->rollups[i].kind) : "sidechain");
-	cJSON *b = checked(cJSON_AddObjectToObject(o, "balances"));
+	cJSON *b = report_json_checked(cJSON_AddObjectToObject(o, "balances"));
 	for (uint32_t p = 0; p < s->nparties; p++)
 		if (report_model_lists_party(m, p))
 			cJSON_AddItemToObject(b, s->parties[p].name,
-					      json_u64((rollup ? run_rollup_balance(m->r, i, p)
+					      report_json_u64((rollup ? run_rollup_balance(m->r, i, p)
 							       : run_sidechain_balance(m->r, i, p)).units));
 	cJSON_AddItemToObject(o, "holdings",
-			      json_u64((rollup ? run_rollup_holdings(m->r, i) : run_sidechain_holdings(m->r, i)).units));
+			      report_json_u64((rollup ? run_rollup_holdings(m->r, i) : run_sidechain_holdings(m->r, i)).units));
 	return o;
 }
 
 void report_schemes_json(const struct report_model *m, cJSON *root)
 {
 	const struct scenario *s = m->s;
-	cJSON *sch = checked(cJSON_AddObjectToObject(root, "schemes"));
+	cJSON *sch = report_json_checked(cJSON_AddObjectToObject(root, "schemes"));
 	for (uint32_t k = 0; k < scn_nschemes(s); k++) {
 		struct report_scheme sc;
 		report_model_scheme(m, k, &sc);
 		if (!sc.present)
 			continue;
-		cJSON *o = checked(cJSON_CreateObject());
+		cJSON *o = report_json_checked(cJSON_CreateObject());
 		cJSON_AddStringToObject(o, "kind", sc.kind);
-		cJSON_AddItemToObject(o, "payments_ok", json_u64(sc.ok));
-		cJSON_AddItemToObject(o, "payments_failed", json_u64(sc.failed));
-		cJSON_AddItemToObject(o, "payments_final", json_u64(sc.final));
-		cJSON_AddItemToObject(o, "l1_txs", json_u64(sc.l1_txs));
-		cJSON_AddItemToObject(o, "l1_bytes", json_u64(sc.l1_bytes));
-		cJSON_AddItemToObject(o, "soft_ms", json_stats(&sc.soft_ms));
-		cJSON_AddItemToObject(o, "final_s", json_stats(&sc.final_s));
-		cJSON_AddItemToObject(o, "gain_txs", json_num(sc.has_gain_txs, sc.gain_txs));
-		cJSON_AddItemToObject(o, "gain_bytes", json_num(sc.has_gain_bytes, sc.gain_bytes));
-		cJSON_AddItemToObject(o, "violations", json_u64(sc.violations));
+		cJSON_AddItemToObject(o, "payments_ok", report_json_u64(sc.ok));
+		cJSON_AddItemToObject(o, "payments_failed", report_json_u64(sc.failed));
+		cJSON_AddItemToObject(o, "payments_final", report_json_u64(sc.final));
+		cJSON_AddItemToObject(o, "l1_txs", report_json_u64(sc.l1_txs));
+		cJSON_AddItemToObject(o, "l1_bytes", report_json_u64(sc.l1_bytes));
+		cJSON_AddItemToObject(o, "soft_ms", report_json_stats(&sc.soft_ms));
+		cJSON_AddItemToObject(o, "final_s", report_json_stats(&sc.final_s));
+		cJSON_AddItemToObject(o, "gain_txs", report_json_num(sc.has_gain_txs, sc.gain_txs));
+		cJSON_AddItemToObject(o, "gain_bytes", report_json_num(sc.has_gain_bytes, sc.gain_bytes));
+		cJSON_AddItemToObject(o, "violations", report_json_u64(sc.violations));
 		cJSON_AddItemToObject(sch, sc.id, o);
 	}
-	cJSON *ro = checked(cJSON_AddObjectToObject(root, "rollups"));
+	cJSON *ro = report_json_checked(cJSON_AddObjectToObject(root, "rollups"));
 	for (uint32_t i = 0; i < s->nrollups; i++)
 		cJSON_AddItemToObject(ro, s->rollups[i].id, json_holder(m, i, true));
-	cJSON *si = checked(cJSON_AddObjectToObject(root, "sidechains"));
+	cJSON *si = report_json_checked(cJSON_AddObjectToObject(root, "sidechains"));
 	for (uint32_t i = 0; i < s->nsidechains; i++)
 		cJSON_AddItemToObject(si, s->sidechains[i].id, json_holder(m, i, false));
 }
